@@ -1,0 +1,54 @@
+package org.jpo.cli;
+
+import org.jpo.UserError;
+import org.jpo.tensor.Natives;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ScopeType;
+
+import java.io.PrintWriter;
+
+/** The {@code jpo} command line. Each subcommand lives in its own class of this package. */
+@Command(name = "jpo", mixinStandardHelpOptions = true, version = "jpo 0.1.0",
+        description = "Iterative preference optimization of language models on the JVM.",
+        subcommands = {
+                CommandLine.HelpCommand.class,
+        })
+public final class Main implements Runnable {
+    @Option(names = "--threads", scope = ScopeType.INHERIT, paramLabel = "N",
+            description = "Intra-op threads for libtorch (default: all cores).")
+    void threads(int n) { Natives.threads(n); }
+
+    @Option(names = "--verbose", scope = ScopeType.INHERIT, description = "Print stack traces of internal errors.")
+    static boolean verbose;
+
+    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+    @Override public void run() { spec.commandLine().usage(System.out); }
+
+    public static void main(String[] args) {
+        System.exit(run(args));
+    }
+
+    /** Runs the CLI and returns its exit code: 0 success, 2 bad input or usage, 1 internal error. */
+    public static int run(String... args) {
+        CommandLine cli = new CommandLine(new Main());
+        cli.setExecutionExceptionHandler(Main::report);
+        return cli.execute(args);
+    }
+
+    private static int report(Exception e, CommandLine cli, CommandLine.ParseResult parsed) {
+        PrintWriter err = cli.getErr();
+        if (e instanceof UserError) {
+            err.println("error: " + e.getMessage());
+            if (verbose) e.printStackTrace(err);
+            return 2;
+        }
+        err.println("internal error: " + e);
+        for (Throwable c = e.getCause(); c != null; c = c.getCause()) err.println("  caused by: " + c);
+        if (verbose) e.printStackTrace(err);
+        else err.println("(run with --verbose for the stack trace)");
+        return 1;
+    }
+}

@@ -1,0 +1,11 @@
+package org.jpo.loss;
+
+/**
+ * The DPO family. The three kinds differ in what they read, so they are different types:
+ * {@link ReferencedLoss} needs reference log-probs, {@link ReferenceFreeLoss} does not, and
+ * {@link UnpairedLoss} reads single completions labelled desirable or not.
+ */
+public sealed interface PreferenceLoss permits ReferencedLoss, ReferenceFreeLoss, UnpairedLoss {
+    /** The name users write in configs and on the command line, e.g. {@code sigmoid}. */
+    String name();
+}
