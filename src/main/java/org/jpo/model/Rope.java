@@ -1,0 +1,53 @@
+package org.jpo.model;
+
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.TensorVector;
+import org.bytedeco.pytorch.global.torch;
+
+import static org.jpo.tensor.Tensors.*;
+
+/**
+ * Rotary position embeddings in the HuggingFace "rotate_half" layout: dimension i of a head pairs with
+ * i + hd/2. (llama2.c pairs (2i, 2i+1); {@link Llama2cImport} permutes q/k weights to this layout.)
+ */
+final class Rope {
+    private Rope() {}
+
+    /** inv_freq[i] = θ^(−2i/hd), with Llama 3 scaling when the config asks for it. [hd/2] */
+    static Tensor inverseFrequencies(ModelConfig c) {
+        int half = c.headDim() / 2;
+        float[] f = new float[half];
+        ModelConfig.RopeScaling rs = c.ropeScaling();
+        for (int i = 0; i < half; i++) {
+            double inv = 1.0 / Math.pow(c.ropeTheta(), (2.0 * i) / c.headDim());
+            f[i] = (float) (rs.enabled() ? llama3(inv, rs) : inv);
+        }
+        return floats(f, half);
+    }
+
+    /** Llama 3.1's frequency-dependent scaling (HF {@code _compute_llama3_parameters}). */
+    private static double llama3(double inv, ModelConfig.RopeScaling rs) {
+        double wavelen = 2 * Math.PI / inv;
+        double lowWavelen = rs.originalMaxPositions() / rs.lowFreqFactor();
+        double highWavelen = rs.originalMaxPositions() / rs.highFreqFactor();
+        if (wavelen < highWavelen) return inv;
+        if (wavelen > lowWavelen) return inv / rs.factor();
+        double smooth = (rs.originalMaxPositions() / wavelen - rs.lowFreqFactor()) / (rs.highFreqFactor() - rs.lowFreqFactor());
+        return (1 - smooth) * inv / rs.factor() + smooth * inv;
+    }
+
+    /** cos and sin of position·inv_freq for positions [B,T], each [B,1,T,hd]. */
+    static Tensor[] cosSin(Tensor invFreq, Tensor positions) {
+        Tensor freqs = positions.to(torch.ScalarType.Float).unsqueeze(-1).mul(invFreq);   // [B,T,hd/2]
+        Tensor emb = torch.cat(new TensorVector(freqs, freqs), -1);                          // [B,T,hd]
+        return new Tensor[] {emb.cos().unsqueeze(1), emb.sin().unsqueeze(1)};
+    }
+
+    /** x·cos + rotate_half(x)·sin for x [B,H,T,hd]. */
+    static Tensor apply(Tensor x, Tensor[] cosSin) {
+        long half = x.size(3) / 2;
+        Tensor x1 = x.narrow(3, 0, half), x2 = x.narrow(3, half, half);                   // [B,H,T,hd/2]
+        Tensor rotated = torch.cat(new TensorVector(x2.neg(), x1), -1);                     // [B,H,T,hd]
+        return x.mul(cosSin[0]).add(rotated.mul(cosSin[1]));
+    }
+}

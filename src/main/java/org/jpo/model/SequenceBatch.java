@@ -1,0 +1,48 @@
+package org.jpo.model;
+
+import org.bytedeco.pytorch.Tensor;
+
+import java.util.List;
+
+import static org.jpo.tensor.Tensors.*;
+
+/**
+ * B (prompt, completion) token sequences, right-padded into one tensor. Right padding is exact under a
+ * causal mask: real tokens never attend to the padding that follows them.
+ *
+ * @param ids            [B,T] prompt then completion then padding
+ * @param completionMask [B,T-1] 1 where target ids[:, t+1] is a completion token, else 0 (float)
+ * @param completionLens completion lengths |y| per row
+ */
+public record SequenceBatch(Tensor ids, Tensor completionMask, int[] completionLens) {
+
+    /** Builds the batch; every prompt needs at least one token (the context for the first completion token). */
+    public static SequenceBatch of(List<int[]> prompts, List<int[]> completions, int padId) {
+        if (prompts.size() != completions.size() || prompts.isEmpty()) {
+            throw new IllegalArgumentException(prompts.size() + " prompts but " + completions.size() + " completions");
+        }
+        int b = prompts.size(), t = 0;
+        for (int i = 0; i < b; i++) {
+            if (prompts.get(i).length == 0) {
+                throw new IllegalArgumentException("row " + i + ": empty prompt; the first completion token needs a context (use BOS)");
+            }
+            t = Math.max(t, prompts.get(i).length + completions.get(i).length);
+        }
+        long[] ids = new long[b * t];
+        float[] mask = new float[b * (t - 1)];
+        int[] lens = new int[b];
+        for (int i = 0; i < b; i++) {
+            int[] p = prompts.get(i), c = completions.get(i);
+            java.util.Arrays.fill(ids, i * t, (i + 1) * t, padId);
+            for (int j = 0; j < p.length; j++) ids[i * t + j] = p[j];
+            for (int j = 0; j < c.length; j++) {
+                ids[i * t + p.length + j] = c[j];
+                mask[i * (t - 1) + p.length - 1 + j] = 1f;    // position p+j-1 predicts completion token j
+            }
+            lens[i] = c.length;
+        }
+        return new SequenceBatch(longs(ids, b, t), floats(mask, b, t - 1), lens);
+    }
+
+    public long size() { return ids.size(0); }
+}

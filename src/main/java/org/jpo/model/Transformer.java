@@ -1,0 +1,238 @@
+package org.jpo.model;
+
+import org.bytedeco.javacpp.PointerScope;
+import org.bytedeco.pytorch.DoubleOptional;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.TensorVector;
+import org.bytedeco.pytorch.global.torch;
+import org.jpo.UserError;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+
+import static org.jpo.tensor.Tensors.*;
+
+/**
+ * A decoder-only transformer on libtorch ops: the Llama family (RMSNorm, rotary embeddings, SwiGLU,
+ * grouped-query attention, optional q/k/v biases) and the GPT-2 family (LayerNorm, learned positions,
+ * tanh-GELU, HF Conv1D weights stored [in, out]).
+ *
+ * <p>Parameters are kept under their HuggingFace names and layouts, so loading and saving is a copy.
+ * This object owns them: {@link #close()} frees them.
+ */
+public final class Transformer implements AutoCloseable {
+    private final ModelConfig config;
+    private final LinkedHashMap<String, Tensor> params;
+    private final Tensor invFreq;   // [hd/2] rotary inverse frequencies (Llama), empty for GPT-2
+
+    /** Takes ownership of {@code weights} (HF names) after checking every expected tensor and shape. */
+    public Transformer(ModelConfig config, Map<String, Tensor> weights, String source) {
+        this.config = config;
+        this.params = new LinkedHashMap<>();
+        Map<String, long[]> expected = WeightNames.expected(config);
+        for (var e : expected.entrySet()) {
+            Tensor t = weights.get(e.getKey());
+            if (t == null) throw new UserError(source + ": missing tensor '" + e.getKey() + "'");
+            if (!Arrays.equals(sizes(t), e.getValue())) {
+                throw new UserError(source + ": tensor '" + e.getKey() + "' has shape " + shape(t) + ", expected "
+                        + Arrays.toString(e.getValue()));
+            }
+        }
+        for (String name : weights.keySet()) {
+            if (!expected.containsKey(name)) {
+                throw new UserError(source + ": unexpected tensor '" + name + "' for a " + config.modelType() + " model");
+            }
+        }
+        try (PointerScope scope = new PointerScope()) {
+            for (String name : expected.keySet()) {
+                Tensor t = weights.get(name);
+                params.put(name, keep(t.scalar_type() == torch.ScalarType.Float ? t.contiguous() : t.to(torch.ScalarType.Float)));
+            }
+            invFreq = keep(config.family() == ModelConfig.Family.LLAMA ? Rope.inverseFrequencies(config) : torch.zeros(0));
+        }
+    }
+
+    /** A randomly initialised model (N(0, 0.02) matrices, unit norms, zero biases), seeded. */
+    public static Transformer random(ModelConfig config, long seed) {
+        SplittableRandom rng = new SplittableRandom(seed);
+        Map<String, Tensor> w = new LinkedHashMap<>();
+        try (PointerScope scope = new PointerScope()) {
+            for (var e : WeightNames.expected(config).entrySet()) {
+                long[] shape = e.getValue();
+                int n = (int) Arrays.stream(shape).reduce(1, (a, b) -> a * b);
+                float[] v = new float[n];
+                String name = e.getKey();
+                boolean norm = name.contains("norm") || name.contains("ln_");
+                for (int i = 0; i < n; i++) {
+                    v[i] = name.endsWith(".bias") ? (norm ? 0f : (float) (0.02 * rng.nextGaussian()))
+                            : norm ? 1f : (float) (0.02 * rng.nextGaussian());
+                }
+                w.put(name, floats(v, shape));
+            }
+            return new Transformer(config, w, "random init");
+        }
+    }
+
+    public ModelConfig config() { return config; }
+
+    /** Parameters by HF name, in a stable order. The map is read-only; the tensors are the live weights. */
+    public Map<String, Tensor> parameters() { return java.util.Collections.unmodifiableMap(params); }
+
+    public TensorVector parameterVector() { return new TensorVector(params.values().toArray(new Tensor[0])); }
+
+    public long numParameters() { return params.values().stream().mapToLong(Tensor::numel).sum(); }
+
+    /** Turns gradient tracking of every parameter on or off. */
+    public void trainable(boolean on) { params.values().forEach(p -> p.requires_grad_(on)); }
+
+    public KvCache newCache(long batch, int capacity) { return new KvCache(config, batch, capacity); }
+
+    /** Full causal forward, positions 0..T-1, no cache: ids [B,T] → hidden states [B,T,D]. Right padding is safe. */
+    public Tensor hidden(Tensor ids) {
+        checkShape(ids, "ids", -1, -1);
+        long t = ids.size(1);
+        checkContext(t);
+        Tensor positions = torch.arange(s(t), options(torch.ScalarType.Long)).unsqueeze(0).expand(ids.size(0), t);   // [B,T]
+        return forward(ids, positions, null, null);
+    }
+
+    /**
+     * Incremental forward with a KV cache: ids [B,T] at positions [B,T], attending to the cached keys plus
+     * these T under {@code mask} [B,1,T,S] (bool, true = attend; S = cached + T). Returns [B,T,D].
+     */
+    public Tensor hidden(Tensor ids, Tensor positions, Tensor mask, KvCache cache) {
+        checkShape(positions, "positions", ids.size(0), ids.size(1));
+        checkShape(mask, "mask", ids.size(0), 1, ids.size(1), cache.length() + ids.size(1));
+        return forward(ids, positions, mask, cache);
+    }
+
+    /** Hidden states [B,T,D] → logits [B,T,V]. */
+    public Tensor logits(Tensor hidden) { return torch.linear(hidden, headWeight()); }
+
+    private Tensor headWeight() {
+        if (!config.tiedEmbeddings()) return p("lm_head.weight");
+        return p(config.family() == ModelConfig.Family.GPT2 ? "transformer.wte.weight" : "model.embed_tokens.weight");
+    }
+
+    private void checkContext(long t) {
+        if (t > config.maxSeqLen()) {
+            throw new UserError("sequence of " + t + " tokens exceeds the model's context window of "
+                    + config.maxSeqLen());
+        }
+    }
+
+    private Tensor forward(Tensor ids, Tensor positions, Tensor mask, KvCache cache) {
+        Tensor x = switch (config.family()) {
+            case LLAMA -> llama(ids, positions, mask, cache);
+            case GPT2 -> gpt2(ids, positions, mask, cache);
+        };
+        if (cache != null) cache.advance(ids.size(1));
+        return x;
+    }
+
+    // ---------------------------------------------------------------- Llama family
+
+    private Tensor llama(Tensor ids, Tensor positions, Tensor mask, KvCache cache) {
+        Tensor x = torch.embedding(p("model.embed_tokens.weight"), ids);        // [B,T,D]
+        Tensor[] cosSin = Rope.cosSin(invFreq, positions);                       // 2 × [B,1,T,hd]
+        for (int l = 0; l < config.nLayers(); l++) {
+            String pre = "model.layers." + l + ".";
+            Tensor h = rmsNorm(x, p(pre + "input_layernorm.weight"));
+            x = x.add(llamaAttention(h, pre + "self_attn.", l, cosSin, mask, cache));
+            h = rmsNorm(x, p(pre + "post_attention_layernorm.weight"));
+            Tensor gate = torch.silu(torch.linear(h, p(pre + "mlp.gate_proj.weight")));      // [B,T,F]
+            Tensor up = torch.linear(h, p(pre + "mlp.up_proj.weight"));                        // [B,T,F]
+            x = x.add(torch.linear(gate.mul(up), p(pre + "mlp.down_proj.weight")));            // [B,T,D]
+        }
+        return rmsNorm(x, p("model.norm.weight"));
+    }
+
+    private Tensor llamaAttention(Tensor h, String pre, int layer, Tensor[] cosSin, Tensor mask, KvCache cache) {
+        long b = h.size(0), t = h.size(1), hd = config.headDim();
+        Tensor q = linear(h, pre + "q_proj", config.qkvBias()).view(b, t, config.nHeads(), hd).transpose(1, 2);    // [B,H,T,hd]
+        Tensor k = linear(h, pre + "k_proj", config.qkvBias()).view(b, t, config.nKvHeads(), hd).transpose(1, 2);  // [B,Hkv,T,hd]
+        Tensor v = linear(h, pre + "v_proj", config.qkvBias()).view(b, t, config.nKvHeads(), hd).transpose(1, 2);  // [B,Hkv,T,hd]
+        q = Rope.apply(q, cosSin);
+        k = Rope.apply(k, cosSin);
+        Tensor y = attend(q, k, v, layer, mask, cache);                                           // [B,H,T,hd]
+        y = y.transpose(1, 2).reshape(b, t, config.qDim());                                       // [B,T,H·hd]
+        return linear(y, pre + "o_proj", config.outBias());
+    }
+
+    private Tensor rmsNorm(Tensor x, Tensor weight) {
+        Tensor rms = x.pow(s(2)).mean(new long[] {-1}, true, new org.bytedeco.pytorch.ScalarTypeOptional())
+                .add(s(config.normEps())).rsqrt();                                                 // [B,T,1]
+        return x.mul(rms).mul(weight);
+    }
+
+    private Tensor linear(Tensor x, String name, boolean bias) {
+        return bias ? torch.linear(x, p(name + ".weight"), opt(p(name + ".bias"))) : torch.linear(x, p(name + ".weight"));
+    }
+
+    // ---------------------------------------------------------------- GPT-2 family
+
+    private Tensor gpt2(Tensor ids, Tensor positions, Tensor mask, KvCache cache) {
+        Tensor x = torch.embedding(p("transformer.wte.weight"), ids)
+                .add(torch.embedding(p("transformer.wpe.weight"), positions));                    // [B,T,D]
+        long b = ids.size(0), t = ids.size(1), hd = config.headDim();
+        for (int l = 0; l < config.nLayers(); l++) {
+            String pre = "transformer.h." + l + ".";
+            Tensor h = layerNorm(x, pre + "ln_1");
+            Tensor qkv = conv1d(h, pre + "attn.c_attn");                                          // [B,T,3D]
+            Tensor q = qkv.narrow(2, 0, config.dim()).view(b, t, config.nHeads(), hd).transpose(1, 2);                 // [B,H,T,hd]
+            Tensor k = qkv.narrow(2, config.dim(), config.dim()).view(b, t, config.nHeads(), hd).transpose(1, 2);      // [B,H,T,hd]
+            Tensor v = qkv.narrow(2, 2L * config.dim(), config.dim()).view(b, t, config.nHeads(), hd).transpose(1, 2); // [B,H,T,hd]
+            Tensor y = attend(q, k, v, l, mask, cache).transpose(1, 2).reshape(b, t, config.dim());  // [B,T,D]
+            x = x.add(conv1d(y, pre + "attn.c_proj"));
+            Tensor f = gelu(conv1d(layerNorm(x, pre + "ln_2"), pre + "mlp.c_fc"));                  // [B,T,F]
+            x = x.add(conv1d(f, pre + "mlp.c_proj"));
+        }
+        return layerNorm(x, "transformer.ln_f");
+    }
+
+    /** HF Conv1D: weight stored [in, out], y = x·W + b. */
+    private Tensor conv1d(Tensor x, String name) {
+        return torch.linear(x, p(name + ".weight").t(), opt(p(name + ".bias")));
+    }
+
+    private Tensor layerNorm(Tensor x, String name) {
+        return torch.layer_norm(x, new long[] {config.dim()}, opt(p(name + ".weight")), opt(p(name + ".bias")),
+                config.normEps(), false);
+    }
+
+    private Tensor gelu(Tensor x) {
+        return config.activation().equals("gelu") ? torch.gelu(x) : torch.gelu(x, "tanh");
+    }
+
+    // ---------------------------------------------------------------- attention (shared)
+
+    /** Causal attention of q [B,H,T,hd] over k, v [B,Hkv,T,hd], through the cache when there is one. */
+    private Tensor attend(Tensor q, Tensor k, Tensor v, int layer, Tensor mask, KvCache cache) {
+        boolean gqa = config.nKvHeads() != config.nHeads();
+        if (cache == null) {
+            return torch.scaled_dot_product_attention(q, k, v, none(), 0.0, true, new DoubleOptional(), gqa);
+        }
+        Tensor[] kv = cache.append(layer, k, v);                                                  // 2 × [B,Hkv,S,hd]
+        return torch.scaled_dot_product_attention(q, kv[0], kv[1], opt(mask), 0.0, false, new DoubleOptional(), gqa);
+    }
+
+    private Tensor p(String name) {
+        Tensor t = params.get(name);
+        if (t == null) throw new IllegalStateException("no parameter " + name);
+        return t;
+    }
+
+    /** Frees the weights. */
+    @Override public void close() {
+        params.values().forEach(Tensor::close);
+        params.clear();
+        invFreq.close();
+    }
+
+    /** Names of all parameters in order (for optimizers and checkpoints). */
+    public List<String> parameterNames() { return new ArrayList<>(params.keySet()); }
+}

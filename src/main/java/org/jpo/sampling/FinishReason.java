@@ -1,0 +1,11 @@
+package org.jpo.sampling;
+
+/** Why a sample ended, in the OpenAI API's words. */
+public enum FinishReason {
+    /** A stop token (EOS) was generated; it is the last token of the completion. */
+    STOP,
+    /** max_new_tokens was reached or the context window filled. */
+    LENGTH;
+
+    public String wireName() { return name().toLowerCase(java.util.Locale.ROOT); }
+}

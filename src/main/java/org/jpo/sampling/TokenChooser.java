@@ -1,0 +1,39 @@
+package org.jpo.sampling;
+
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.global.torch;
+
+import static org.jpo.tensor.Tensors.*;
+
+/**
+ * Picks the next token of each row from its logits: argmax, or inverse-CDF sampling of the temperature /
+ * top-k / top-p distribution with one uniform draw per row from that row's own stream. Given the logits
+ * and the uniforms the choice is deterministic, so a row's tokens do not depend on its batch.
+ */
+final class TokenChooser {
+    private TokenChooser() {}
+
+    /** Chosen ids [B] for logits [B,V] and uniforms u [B] in [0,1). */
+    static Tensor choose(Tensor logits, Tensor u, SamplingParams p) {
+        if (p.greedy()) return logits.argmax(new org.bytedeco.pytorch.LongOptional(-1), false);
+        long vocab = logits.size(1);
+        Tensor z = logits.div(s(p.temperature()));                                               // [B,V]
+        if (p.topK() > 0 && p.topK() < vocab) {
+            Tensor kth = z.topk(p.topK()).get0().narrow(1, p.topK() - 1, 1);                     // [B,1]
+            z = z.masked_fill(z.lt(kth), s(Double.NEGATIVE_INFINITY));
+        }
+        Tensor probs = z.softmax(-1);                                                            // [B,V]
+        var sorted = probs.sort(new org.bytedeco.pytorch.BoolOptional(true), -1, true);         // stable, descending
+        Tensor sp = sorted.get0(), order = sorted.get1();                                        // [B,V]
+        if (p.topP() < 1) {
+            Tensor before = sp.cumsum(-1).sub(sp);                                               // mass of more likely tokens
+            sp = sp.masked_fill(before.ge(s(p.topP())), s(0));
+        }
+        Tensor cdf = sp.cumsum(-1);                                                              // [B,V]
+        Tensor target = u.to(torch.ScalarType.Float).unsqueeze(1).mul(cdf.narrow(1, vocab - 1, 1));  // [B,1]
+        Tensor lastKept = sum(sp.gt(s(0)), 1).sub(new org.bytedeco.pytorch.Scalar(1L)).unsqueeze(1);                           // [B,1]
+        Tensor k = sum(cdf.lt(target), 1).unsqueeze(1);                                          // [B,1]
+        k = torch.minimum(k, lastKept);
+        return order.gather(1, k).squeeze(1);                                                    // [B]
+    }
+}
