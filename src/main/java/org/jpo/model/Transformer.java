@@ -50,7 +50,7 @@ public final class Transformer implements AutoCloseable {
         try (PointerScope scope = new PointerScope()) {
             for (String name : expected.keySet()) {
                 Tensor t = weights.get(name);
-                params.put(name, keep(t.scalar_type() == torch.ScalarType.Float ? t.contiguous() : t.to(torch.ScalarType.Float)));
+                params.put(name, keep(t.scalar_type().intern() == torch.ScalarType.Float ? t.contiguous() : t.to(torch.ScalarType.Float)));
             }
             invFreq = keep(config.family() == ModelConfig.Family.LLAMA ? Rope.inverseFrequencies(config) : torch.zeros(0));
         }

@@ -1,0 +1,93 @@
+package org.jpo.model;
+
+import org.bytedeco.javacpp.PointerScope;
+import org.jpo.UserError;
+import org.jpo.io.Llama2cWeights;
+import org.jpo.io.SafeTensors;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+
+/**
+ * Models on disk: a HuggingFace directory ({@code config.json} + {@code model.safetensors} or a sharded
+ * index) or a llama2.c weights file. Saving writes the HF layout that {@link #load} reads back bit for bit.
+ */
+public final class Checkpoints {
+    private Checkpoints() {}
+
+    /** Tokenizer files carried along when a model directory is saved. */
+    public static final List<String> TOKENIZER_FILES = List.of("tokenizer.json", "tokenizer_config.json",
+            "special_tokens_map.json", "generation_config.json", "tokenizer.bin");
+
+    /** Loads an HF model directory or a llama2.c {@code .bin} file. */
+    public static Transformer load(Path model) {
+        if (Files.isDirectory(model)) return loadHf(model);
+        if (Files.isRegularFile(model)) return loadLlama2c(model);
+        throw new UserError("model not found: " + model + " (expected an HF model directory or a llama2.c .bin file)");
+    }
+
+    private static Transformer loadHf(Path dir) {
+        Path configFile = dir.resolve("config.json");
+        if (!Files.isRegularFile(configFile)) throw new UserError(dir + ": no config.json (not an HF model directory)");
+        ModelConfig config = ModelConfig.read(configFile);
+        try (PointerScope scope = new PointerScope()) {
+            Map<String, org.bytedeco.pytorch.Tensor> raw = SafeTensors.readModel(dir);
+            return new Transformer(config, WeightNames.normalize(config, raw), dir.toString());
+        }
+    }
+
+    private static Transformer loadLlama2c(Path file) {
+        try (PointerScope scope = new PointerScope()) {
+            Llama2cWeights w = Llama2cWeights.read(file);
+            ModelConfig config = Llama2cImport.config(w.header());
+            return new Transformer(config, Llama2cImport.weights(config, w), file.toString());
+        }
+    }
+
+    /**
+     * Writes {@code config.json}, {@code model.safetensors} and the given tokenizer files (copied under their
+     * names, a llama2.c tokenizer as {@code tokenizer.bin}) into {@code dir}, atomically: everything goes to a
+     * temporary sibling directory that replaces {@code dir} when complete.
+     */
+    public static void save(Transformer model, Path dir, List<Path> tokenizerFiles) {
+        Path abs = dir.toAbsolutePath();
+        Path tmp = abs.resolveSibling(abs.getFileName() + ".tmp-" + ProcessHandle.current().pid());
+        try {
+            deleteTree(tmp);
+            Files.createDirectories(tmp);
+            model.config().write(tmp.resolve("config.json"));
+            SafeTensors.write(tmp.resolve("model.safetensors"), model.parameters(), Map.of("format", "pt"));
+            for (Path f : tokenizerFiles) {
+                String name = f.getFileName().toString();
+                String target = TOKENIZER_FILES.contains(name) ? name : "tokenizer.bin";
+                Files.copy(f, tmp.resolve(target), StandardCopyOption.REPLACE_EXISTING);
+            }
+            Path old = abs.resolveSibling(abs.getFileName() + ".old-" + ProcessHandle.current().pid());
+            if (Files.exists(abs)) Files.move(abs, old);
+            Files.move(tmp, abs);
+            deleteTree(old);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write model to " + dir + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** The tokenizer files an HF model directory carries, to pass on to {@link #save}. */
+    public static List<Path> tokenizerFilesIn(Path modelDir) {
+        if (!Files.isDirectory(modelDir)) return List.of();
+        return TOKENIZER_FILES.stream().map(modelDir::resolve).filter(Files::isRegularFile).toList();
+    }
+
+    static void deleteTree(Path p) throws IOException {
+        if (!Files.exists(p)) return;
+        try (Stream<Path> walk = Files.walk(p)) {
+            for (Path q : walk.sorted(Comparator.reverseOrder()).toList()) Files.delete(q);
+        }
+    }
+}
