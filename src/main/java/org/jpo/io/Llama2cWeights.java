@@ -4,6 +4,7 @@ import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch.ScalarType;
 import org.jpo.UserError;
 
+import java.io.EOFException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -79,7 +80,9 @@ public record Llama2cWeights(Header header, LinkedHashMap<String, Tensor> tensor
                     + HEADER_BYTES + "-byte header");
         }
         ByteBuffer b = ByteBuffer.allocate(HEADER_BYTES).order(ByteOrder.LITTLE_ENDIAN);
-        while (b.hasRemaining()) ch.read(b, b.position());
+        while (b.hasRemaining()) {
+            if (ch.read(b, b.position()) < 0) throw new EOFException();
+        }
         b.flip();
         int dim = b.getInt(), hidden = b.getInt(), layers = b.getInt(), heads = b.getInt(), kvHeads = b.getInt(),
                 vocab = b.getInt(), seqLen = b.getInt();
