@@ -14,6 +14,7 @@ import java.nio.file.Path;
 import java.util.BitSet;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.function.BiConsumer;
 
 /**
  * The token strings and ids of a HF {@code tokenizer.json}: {@code model.vocab} (an object token → id for
@@ -30,18 +31,21 @@ record HfVocab(Map<String, Integer> ids, BitSet present) {
         JsonNode root = readJson(file);
         JsonNode vocab = root.path("model").path("vocab");
         Map<String, Integer> ids = new HashMap<>();
+        BitSet present = new BitSet(); // kept apart from ids: two tokens may share a string
+        BiConsumer<String, Integer> add = (token, id) -> {
+            ids.put(token, id);
+            present.set(id);
+        };
         if (vocab.isObject()) {
-            vocab.fields().forEachRemaining(e -> ids.put(e.getKey(), id(file, "model.vocab." + e.getKey(), e.getValue())));
+            vocab.properties().forEach(e -> add.accept(e.getKey(), id(file, "model.vocab." + e.getKey(), e.getValue())));
         } else if (vocab.isArray()) {
-            for (int i = 0; i < vocab.size(); i++) ids.put(vocab.get(i).path(0).asText(), i);
+            for (int i = 0; i < vocab.size(); i++) add.accept(vocab.get(i).path(0).asText(), i);
         } else {
             throw new UserError(file + ": no model.vocab (object or list); is this a HF tokenizer.json?");
         }
-        for (JsonNode added : root.path("added_tokens")) {
-            ids.put(added.path("content").asText(), id(file, "added_tokens[].id", added.path("id")));
+        for (JsonNode added : root.path("added_tokens")) { // added last: their ids win for a shared string
+            add.accept(added.path("content").asText(), id(file, "added_tokens[].id", added.path("id")));
         }
-        BitSet present = new BitSet();
-        ids.values().forEach(present::set);
         return new HfVocab(Map.copyOf(ids), present);
     }
 
