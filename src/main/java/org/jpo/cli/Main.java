@@ -14,6 +14,7 @@ import java.io.PrintWriter;
         description = "Iterative preference optimization of language models on the JVM.",
         subcommands = {
                 CommandLine.HelpCommand.class,
+                TokenizeCommand.class,
                 GenerateCommand.class,
                 LogprobsCommand.class,
                 ConvertCommand.class,
