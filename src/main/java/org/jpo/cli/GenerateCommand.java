@@ -82,7 +82,7 @@ final class GenerateCommand implements Callable<Integer> {
     private static ObjectNode row(Completion c, Prompt p, Tokenizer tok) {
         ObjectNode o = Jsonl.JSON.createObjectNode();
         o.put("prompt", tok.decode(p.ids()));
-        o.put("completion", tok.decode(c.tokenIds()));
+        o.put("completion", tok.decodeContinuation(p.ids(), c.tokenIds()));
         var ids = o.putArray("completion_ids");
         for (int id : c.tokenIds()) ids.add(id);
         o.put("finish_reason", c.finish().wireName());

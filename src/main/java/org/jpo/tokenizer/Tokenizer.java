@@ -16,6 +16,18 @@ public interface Tokenizer extends AutoCloseable {
     /** Text of ids; special tokens (BOS/EOS/PAD/added special) are skipped. */
     String decode(int[] ids);
 
+    /**
+     * Text of {@code ids} as a continuation of {@code prefix}: decode(prefix + ids) minus decode(prefix).
+     * Tokenizers whose pieces carry a leading space (SentencePiece, llama2.c) decode the first piece
+     * differently at the start of a text than after a prefix; this gives the text the prefix is followed by.
+     */
+    default String decodeContinuation(int[] prefix, int[] ids) {
+        int[] all = java.util.Arrays.copyOf(prefix, prefix.length + ids.length);
+        System.arraycopy(ids, 0, all, prefix.length, ids.length);
+        String full = decode(all), head = decode(prefix);
+        return full.startsWith(head) ? full.substring(head.length()) : decode(ids);
+    }
+
     OptionalInt bosId();
 
     OptionalInt eosId();
