@@ -20,7 +20,7 @@ public record Discopop(double beta, double tau) implements ReferencedLoss {
     public Discopop {
         Terms.checkBeta("discopop", beta);
         if (!(tau > 0) || Double.isInfinite(tau)) {
-            throw new IllegalArgumentException("discopop: tau must be a finite number > 0, got " + tau);
+            throw new IllegalArgumentException("discopop: discopop_tau must be a finite number > 0, got " + tau);
         }
     }
 

@@ -18,7 +18,7 @@ public record Dpop(double beta, double lambda) implements ReferencedLoss {
 
     public Dpop {
         Terms.checkBeta("dpop", beta);
-        Terms.checkAtLeast("dpop", "lambda", lambda, 0);
+        Terms.checkAtLeast("dpop", "dpop_lambda", lambda, 0);
     }
 
     @Override public String name() { return "dpop"; }

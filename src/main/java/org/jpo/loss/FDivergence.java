@@ -41,7 +41,7 @@ public record FDivergence(Type type, double alpha) {
     public FDivergence {
         if (type == null) throw new IllegalArgumentException("f-divergence: type is missing");
         if (type == Type.ALPHA_DIVERGENCE && (!Double.isFinite(alpha) || alpha == 1)) {
-            throw new IllegalArgumentException("alpha_divergence: alpha must be finite and != 1 (α = 1 is reverse_kl), got "
+            throw new IllegalArgumentException("alpha_divergence: f_divergence_alpha must be finite and != 1 (α = 1 is reverse_kl), got "
                     + alpha);
         }
     }

@@ -19,7 +19,7 @@ public record Rdpo(double beta, double alpha) implements ReferencedLoss {
 
     public Rdpo {
         Terms.checkBeta("rdpo", beta);
-        Terms.checkAtLeast("rdpo", "alpha", alpha, 0);
+        Terms.checkAtLeast("rdpo", "rdpo_alpha", alpha, 0);
     }
 
     @Override public String name() { return "rdpo"; }
