@@ -9,7 +9,8 @@ import static org.jpo.tensor.Tensors.s;
  * DiscoPOP (log-ratio modulated loss): {@code z = βδ}, {@code m = σ(z/τ)},
  * {@code (1−m)·(−logσ(z)) + m·exp(−z)}: logistic for badly ordered pairs, exponential for well ordered
  * ones. Chris Lu et al., arXiv:2406.08414. The second term is computed as {@code exp(logσ(z/τ) − z)}:
- * written as σ(z/τ)·exp(−z) it is 0·∞ = NaN at z = −1000.
+ * written as σ(z/τ)·exp(−z) it is 0·∞ = NaN at z = −1000. For τ &lt; 1 it vanishes as z → −∞; for τ &gt; 1
+ * the loss itself grows like exp((1/τ − 1)·|z|) there and overflows for large |z|.
  *
  * @param beta KL strength β &gt; 0 (TRL default 0.1)
  * @param tau  the modulation temperature τ &gt; 0 (TRL {@code discopop_tau}, default 0.05)
