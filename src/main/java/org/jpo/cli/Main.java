@@ -19,6 +19,7 @@ import java.io.PrintWriter;
                 LogprobsCommand.class,
                 ConvertCommand.class,
                 BenchCommand.class,
+                LossesCommand.class,
         })
 public final class Main implements Runnable {
     @Option(names = "--threads", scope = ScopeType.INHERIT, paramLabel = "N",
