@@ -6,10 +6,11 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.jpo.UserError;
 
-import java.io.BufferedReader;
+import java.io.BufferedInputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
@@ -61,23 +62,38 @@ public final class Jsonl {
     /** Every non-blank line of a JSONL file (optionally .gz), each a JSON object. */
     public static List<Line> read(Path file) {
         if (!Files.isRegularFile(file)) throw new UserError("input file not found: " + file);
-        var decoder = StandardCharsets.UTF_8.newDecoder()
-                .onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT);
         List<Line> lines = new ArrayList<>();
-        int number = 0;
-        try (var in = file.toString().endsWith(".gz") ? new GZIPInputStream(Files.newInputStream(file)) : Files.newInputStream(file);
-             var reader = new BufferedReader(new InputStreamReader(in, decoder))) {
-            for (String s = reader.readLine(); s != null; s = reader.readLine()) {
-                number++;
-                if (s.isBlank()) continue;
-                lines.add(new Line(file, number, parse(file, number, s)));
+        try (var in = new BufferedInputStream(file.toString().endsWith(".gz")
+                ? new GZIPInputStream(Files.newInputStream(file)) : Files.newInputStream(file))) {
+            var bytes = new ByteArrayOutputStream();
+            int number = 0;
+            for (int b = in.read(); ; b = in.read()) {
+                if (b == '\n' || b < 0) {
+                    if (b >= 0 || bytes.size() > 0) {
+                        number++;
+                        String s = utf8(file, number, bytes.toByteArray());
+                        if (!s.isBlank()) lines.add(new Line(file, number, parse(file, number, s)));
+                    }
+                    bytes.reset();
+                    if (b < 0) break;
+                } else {
+                    bytes.write(b);
+                }
             }
-        } catch (CharacterCodingException e) {
-            throw new UserError(file + ":" + (number + 1) + ": not valid UTF-8");
         } catch (IOException e) {
             throw new UserError(file + ": cannot read (" + e.getMessage() + ")");
         }
         return lines;
+    }
+
+    /** Decodes one line strictly, so a bad byte is reported on its own line. */
+    private static String utf8(Path file, int number, byte[] line) {
+        try {
+            return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(line)).toString();
+        } catch (CharacterCodingException e) {
+            throw new UserError(file + ":" + number + ": not valid UTF-8");
+        }
     }
 
     private static ObjectNode parse(Path file, int number, String s) {
