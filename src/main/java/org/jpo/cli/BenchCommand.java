@@ -42,7 +42,7 @@ final class BenchCommand implements Runnable {
         @Option(names = "--new-tokens", defaultValue = "128", description = "Tokens generated per row (default ${DEFAULT-VALUE}).") int newTokens;
 
         @Override public Integer call() {
-            System.out.printf("threads=%d%n", torch.get_num_threads());
+            System.out.printf("threads: libtorch %d, OpenBLAS %d%n", torch.get_num_threads(), org.jpo.tensor.Natives.blasThreads());
             try (Transformer shape = Transformer.random(ModelConfig.llama(8192, 256, 6, 8, 8, 688, 256), 1)) {
                 trainStep(String.format("llama d=256 L=6 V=8192 (%.1fM), B=8 T=128", shape.numParameters() / 1e6), shape, 8, 128);
             }

@@ -1,6 +1,7 @@
 package org.jpo.tensor;
 
 import org.bytedeco.javacpp.Loader;
+import org.bytedeco.openblas.global.openblas_full;
 import org.bytedeco.pytorch.global.torch;
 
 import java.io.IOException;
@@ -32,10 +33,24 @@ public final class Natives {
         loaded = true;
     }
 
-    /** Sets libtorch's intra-op thread count (the CLI's {@code --threads}). */
+    /**
+     * Sets the thread count of both pools a CPU step uses (the CLI's {@code --threads}): libtorch's OpenMP
+     * intra-op pool and OpenBLAS's own pthread pool, which runs every fp32 GEMM. OpenBLAS's pool ignores
+     * {@code OMP_WAIT_POLICY}; on a machine where other work holds a core, each GEMM then waits for a
+     * scheduler slice (measured here: a 45 MFLOP linear took 8 ms with 2 OpenBLAS threads and one busy
+     * core, 0.5 ms with 1). libtorch loads {@code libopenblas.so.0} by soname, so the OpenBLAS presets'
+     * call reaches the same library instance.
+     */
     public static void threads(int n) {
         if (n < 1) throw new IllegalArgumentException("threads must be >= 1, got " + n);
         load();
         torch.set_num_threads(n);
+        openblas_full.openblas_set_num_threads(n);
+    }
+
+    /** The OpenBLAS pool size in effect. */
+    public static int blasThreads() {
+        load();
+        return openblas_full.openblas_get_num_threads();
     }
 }
