@@ -23,7 +23,7 @@ import java.io.PrintWriter;
         })
 public final class Main implements Runnable {
     @Option(names = "--threads", scope = ScopeType.INHERIT, paramLabel = "N",
-            description = "Intra-op threads for libtorch (default: all cores).")
+            description = "Threads for libtorch and OpenBLAS (default: all cores; 1 on a busy machine).")
     void threads(int n) { Natives.threads(n); }
 
     @Option(names = "--verbose", scope = ScopeType.INHERIT, description = "Print stack traces of internal errors.")
