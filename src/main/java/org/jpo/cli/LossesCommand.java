@@ -26,7 +26,7 @@ public final class LossesCommand implements Callable<Integer> {
         out.println(line(header, width));
         for (LossType t : LossType.values()) out.println(line(row(t), width));
         out.println();
-        out.println("δ = ρ⁺ − ρ⁻, ρ = π − r (policy minus reference log-prob), R = β·ρ, π̄ = π/|y|; the README (section "Losses") has the rest.");
+        out.println("δ = ρ⁺ − ρ⁻, ρ = π − r (policy minus reference log-prob), R = β·ρ, π̄ = π/|y|; the README section Losses has the rest.");
     }
 
     private static String[] row(LossType t) { return new String[] {t.key, t.kind.label, t.formula, t.paper}; }
