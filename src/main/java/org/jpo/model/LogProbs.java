@@ -16,10 +16,15 @@ public final class LogProbs {
 
     /** One forward over the batch; gradient flows to the model's parameters if they track it. */
     public static TokenLogps of(Transformer model, SequenceBatch batch) {
-        Tensor ids = batch.ids();                                                        // [B,T]
+        long t = batch.ids().size(1);
+        Tensor hidden = model.hidden(batch.ids()).narrow(1, 0, t - 1);                  // [B,T-1,D]
+        return fromLogits(model.logits(hidden), batch);                                 // [B,T-1,V] in
+    }
+
+    /** The same from next-token logits [B,T-1,V] already computed (e.g. when WPO also needs them). */
+    public static TokenLogps fromLogits(Tensor logits, SequenceBatch batch) {
+        Tensor ids = batch.ids();                                                       // [B,T]
         long t = ids.size(1);
-        Tensor hidden = model.hidden(ids).narrow(1, 0, t - 1);                          // [B,T-1,D]
-        Tensor logits = model.logits(hidden);                                           // [B,T-1,V]
         Tensor targets = ids.narrow(1, 1, t - 1).unsqueeze(-1);                         // [B,T-1,1]
         Tensor lp = logits.gather(-1, targets).squeeze(-1)
                 .sub(logits.logsumexp(new long[] {-1}, false));                         // [B,T-1]

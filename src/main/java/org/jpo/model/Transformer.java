@@ -233,6 +233,23 @@ public final class Transformer implements AutoCloseable {
         invFreq.close();
     }
 
+    /** SHA-256 over every parameter's name, shape and float32 bytes: identifies the weights, whatever file they came from. */
+    public String checksum() {
+        try (PointerScope scope = new PointerScope()) {
+            var sha = java.security.MessageDigest.getInstance("SHA-256");
+            for (var e : params.entrySet()) {
+                sha.update((e.getKey() + java.util.Arrays.toString(sizes(e.getValue()))).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                Tensor c = e.getValue().detach().contiguous();
+                byte[] bytes = new byte[Math.toIntExact(c.numel() * 4)];
+                new org.bytedeco.javacpp.BytePointer(c.data_ptr()).capacity(bytes.length).get(bytes);
+                sha.update(bytes);
+            }
+            return java.util.HexFormat.of().formatHex(sha.digest());
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     /** Names of all parameters in order (for optimizers and checkpoints). */
     public List<String> parameterNames() { return new ArrayList<>(params.keySet()); }
 }

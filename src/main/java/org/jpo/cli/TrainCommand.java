@@ -1,0 +1,44 @@
+package org.jpo.cli;
+
+import org.jpo.UserError;
+import org.jpo.train.Run;
+import org.jpo.train.Runs;
+import org.jpo.train.TrainConfig;
+import org.jpo.train.TrainConfigs;
+import org.jpo.train.Trainer;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+
+/** {@code jpo train}: DPO-family, KTO, SFT or reward-model training from one YAML config. */
+@Command(name = "train", mixinStandardHelpOptions = true,
+        description = "Train from a YAML config (TRL's key names; method: dpo | kto | sft | reward). key=value arguments "
+                + "override config keys (dotted for nested blocks). Writes checkpoints, metrics.jsonl and final/ under output_dir.")
+final class TrainCommand implements Callable<Integer> {
+    @Parameters(index = "0", arity = "0..1", paramLabel = "CONFIG.yaml") Path config;
+    @Parameters(index = "1..*", paramLabel = "key=value", description = "Config overrides.") List<String> overrides = List.of();
+    @Option(names = "--resume", description = "Continue from the newest checkpoint in output_dir.") boolean resume;
+    @Option(names = "--print-defaults", description = "Print every config key with its default and meaning, then exit.") boolean printDefaults;
+
+    @Override public Integer call() {
+        if (printDefaults) {
+            System.out.print(TrainConfigs.defaultsYaml());
+            return 0;
+        }
+        if (config == null) throw new UserError("jpo train needs a CONFIG.yaml (see jpo train --print-defaults)");
+        TrainConfig c = TrainConfigs.load(config, overrides);
+        Optional<Path> from = resume ? Trainer.latestCheckpoint(c.outputDir()) : Optional.empty();
+        if (resume && from.isEmpty()) System.err.println("--resume: no checkpoint in " + c.outputDir() + "; starting from the beginning");
+        Run<?> run = Runs.prepare(c, from);
+        Trainer.Result r = Trainer.train(run, from);
+        System.out.println(org.jpo.io.Jsonl.JSON.valueToTree(java.util.Map.of(
+                "final_model", r.finalModel().toString(), "steps", r.steps(), "train", r.lastLog(), "eval", r.eval(),
+                "reference_cache_hit", r.referenceCacheHit())));
+        return 0;
+    }
+}

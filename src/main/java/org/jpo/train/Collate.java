@@ -1,0 +1,25 @@
+package org.jpo.train;
+
+import org.jpo.model.SequenceBatch;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Function;
+
+/** Examples → right-padded token batches. Pairs put all chosen rows first, then all rejected rows (one forward). */
+final class Collate {
+    private Collate() {}
+
+    /** [2B] rows: chosen of each pair, then rejected of each pair. */
+    static SequenceBatch pairs(List<PairExample> batch, int padId) {
+        List<int[]> prompts = new ArrayList<>(), completions = new ArrayList<>();
+        for (PairExample e : batch) { prompts.add(e.prompt()); completions.add(e.chosen()); }
+        for (PairExample e : batch) { prompts.add(e.prompt()); completions.add(e.rejected()); }
+        return SequenceBatch.of(prompts, completions, padId);
+    }
+
+    /** [B] rows of (prompt, completion). */
+    static <E> SequenceBatch rows(List<E> batch, Function<E, int[]> prompt, Function<E, int[]> completion, int padId) {
+        return SequenceBatch.of(batch.stream().map(prompt).toList(), batch.stream().map(completion).toList(), padId);
+    }
+}

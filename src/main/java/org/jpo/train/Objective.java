@@ -1,0 +1,30 @@
+package org.jpo.train;
+
+import org.bytedeco.pytorch.Tensor;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One training method (DPO family, KTO, SFT, reward model): the loss of a micro-batch and what to log about
+ * it. The trainer's loop is the same for all; only this differs.
+ */
+interface Objective<E extends Example> extends AutoCloseable {
+    /** Loss of the micro-batch (mean over it; with gradient unless called under NoGradGuard) and its metrics. */
+    Step compute(List<E> batch);
+
+    /** The trainable weights, by name. */
+    Map<String, Tensor> parameters();
+
+    /** Writes the trained model in HF layout into {@code dir} (created). */
+    void save(Path dir, List<Path> tokenizerFiles);
+
+    /** Called after each optimizer update with the number of updates made (TR-DPO reference syncing). */
+    default void afterUpdate(long updates) {}
+
+    @Override void close();
+
+    /** @param tokens non-pad tokens in the micro-batch (for tokens/s and num_tokens) */
+    record Step(Tensor loss, Map<String, Double> metrics, long tokens) {}
+}

@@ -1,0 +1,153 @@
+package org.jpo.train;
+
+import org.bytedeco.javacpp.PointerScope;
+import org.bytedeco.pytorch.NoGradGuard;
+import org.jpo.loss.PairLogps;
+import org.jpo.model.LogProbs;
+import org.jpo.model.TokenLogps;
+import org.jpo.model.Transformer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+
+import static org.jpo.tensor.Tensors.toDoubles;
+
+/**
+ * Reference log-probs of every example, computed once per (reference weights, tokenized data, settings) and
+ * cached on disk, so a rerun, a resume or a second epoch never recomputes them. The key hashes the model
+ * checksum, every token id of every example and the settings that change the numbers (LD-DPO's α), so a
+ * change to any of them is a miss.
+ *
+ * <p>Per pair: {r⁺, r⁻}. Per unpaired example i: {r(y_i | x_i), r(y_{i−1} | x_i)}, the second being its
+ * mismatched KL pair (KTO's batch KL estimate; fixed by dataset order so it can be cached).
+ */
+final class ReferenceLogps {
+    private static final Logger log = LoggerFactory.getLogger(ReferenceLogps.class);
+
+    private ReferenceLogps() {}
+
+    /** Cache directory: $JPO_CACHE_DIR, else the {@code jpo.cache.dir} property, else ~/.cache/jpo. */
+    static Path cacheDir() {
+        String env = System.getenv("JPO_CACHE_DIR"), prop = System.getProperty("jpo.cache.dir");
+        Path base = env != null ? Path.of(env) : prop != null ? Path.of(prop) : Path.of(System.getProperty("user.home"), ".cache", "jpo");
+        return base.resolve("reference-logps");
+    }
+
+    /** What happened, for the log and for tests. */
+    record Outcome(Map<Example, double[]> values, boolean hit, Path file) {}
+
+    static Outcome pairs(Transformer ref, String refChecksum, List<PairExample> examples, int batchSize, double ldAlpha) {
+        String key = key(refChecksum, "pairs ld_alpha=" + ldAlpha, examples);
+        return cached(key, examples, 2, () -> {
+            double[][] out = new double[examples.size()][];
+            for (int i = 0; i < examples.size(); i += batchSize) {
+                List<PairExample> batch = examples.subList(i, Math.min(examples.size(), i + batchSize));
+                try (PointerScope scope = new PointerScope(); NoGradGuard g = new NoGradGuard()) {
+                    PairLogps lp = DpoObjective.sides(LogProbs.of(ref, Collate.pairs(batch, 0)), batch.size(), ldAlpha);
+                    double[] c = toDoubles(lp.chosen().sum()), r = toDoubles(lp.rejected().sum());
+                    for (int j = 0; j < batch.size(); j++) out[i + j] = new double[] {c[j], r[j]};
+                }
+            }
+            return out;
+        });
+    }
+
+    static Outcome unpaired(Transformer ref, String refChecksum, List<UnpairedExample> examples, int batchSize) {
+        String key = key(refChecksum, "unpaired", examples);
+        return cached(key, examples, 2, () -> {
+            double[][] out = new double[examples.size()][];
+            for (int i = 0; i < examples.size(); i += batchSize) {
+                int end = Math.min(examples.size(), i + batchSize);
+                List<UnpairedExample> batch = examples.subList(i, end);
+                List<int[]> partners = KtoObjective.klCompletions(examples, i, end);
+                try (PointerScope scope = new PointerScope(); NoGradGuard g = new NoGradGuard()) {
+                    TokenLogps own = LogProbs.of(ref, Collate.rows(batch, UnpairedExample::prompt, UnpairedExample::completion, 0));
+                    TokenLogps kl = LogProbs.of(ref, org.jpo.model.SequenceBatch.of(batch.stream().map(UnpairedExample::prompt).toList(), partners, 0));
+                    double[] a = toDoubles(own.sum()), b = toDoubles(kl.sum());
+                    for (int j = 0; j < batch.size(); j++) out[i + j] = new double[] {a[j], b[j]};
+                }
+            }
+            return out;
+        });
+    }
+
+    private interface Compute { double[][] run(); }
+
+    private static Outcome cached(String key, List<? extends Example> examples, int width, Compute compute) {
+        Path file = cacheDir().resolve(key + ".bin");
+        double[][] values = read(file, examples.size(), width);
+        boolean hit = values != null;
+        if (hit) {
+            log.info("reference log-probs: cache hit, {} examples from {}", examples.size(), file);
+        } else {
+            long t0 = System.nanoTime();
+            values = compute.run();
+            write(file, values);
+            log.info("reference log-probs: computed {} examples in {} ms, cached at {}", examples.size(),
+                    (System.nanoTime() - t0) / 1_000_000, file);
+        }
+        Map<Example, double[]> byExample = new IdentityHashMap<>();
+        for (int i = 0; i < examples.size(); i++) byExample.put(examples.get(i), values[i]);
+        return new Outcome(byExample, hit, file);
+    }
+
+    /** SHA-256 of the reference checksum, the settings and every token id of every example, in order. */
+    static String key(String refChecksum, String settings, List<? extends Example> examples) {
+        try {
+            MessageDigest sha = MessageDigest.getInstance("SHA-256");
+            sha.update((refChecksum + "|" + settings + "|" + examples.size()).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            for (Example e : examples) {
+                for (int[] ids : Examples.tokenArrays(e)) {
+                    ByteBuffer b = ByteBuffer.allocate(4 * ids.length + 4).putInt(ids.length);
+                    for (int id : ids) b.putInt(id);
+                    sha.update(b.array());
+                }
+            }
+            return HexFormat.of().formatHex(sha.digest());
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static double[][] read(Path file, int rows, int width) {
+        if (!Files.isRegularFile(file)) return null;
+        try (var in = new DataInputStream(new java.io.BufferedInputStream(Files.newInputStream(file)))) {
+            if (in.readInt() != rows || in.readInt() != width) return null;
+            double[][] v = new double[rows][width];
+            for (double[] row : v) for (int j = 0; j < width; j++) row[j] = in.readDouble();
+            return v;
+        } catch (IOException e) {
+            log.warn("reference log-prob cache {} unreadable ({}); recomputing", file, e.getMessage());
+            return null;
+        }
+    }
+
+    private static void write(Path file, double[][] values) {
+        try {
+            Files.createDirectories(file.getParent());
+            Path tmp = file.resolveSibling(file.getFileName() + ".tmp-" + ProcessHandle.current().pid());
+            try (var out = new DataOutputStream(new java.io.BufferedOutputStream(Files.newOutputStream(tmp)))) {
+                out.writeInt(values.length);
+                out.writeInt(values.length == 0 ? 0 : values[0].length);
+                for (double[] row : values) for (double x : row) out.writeDouble(x);
+            }
+            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write the reference log-prob cache " + file, e);
+        }
+    }
+}

@@ -1,0 +1,60 @@
+package org.jpo.train;
+
+import org.jpo.model.Transformer;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * One training run, resolved: the examples, the objective built on the loaded models, and the config's
+ * numbers. {@link Runs#prepare} makes it; {@link Trainer#train} runs it.
+ */
+public record Run<E extends Example>(TrainConfig config, List<E> train, List<E> eval, Objective<E> objective,
+                                     List<Path> tokenizerFiles, boolean referenceCacheHit) {
+    Path outputDir() { return config.outputDir(); }
+
+    long seed() { return config.seed(); }
+
+    int batchSize() { return config.opt().perDeviceTrainBatchSize(); }
+
+    int evalBatchSize() { return config.opt().perDeviceEvalBatchSize(); }
+
+    int accumulation() { return config.opt().gradientAccumulationSteps(); }
+
+    double beta1() { return config.opt().adamBeta1(); }
+
+    double beta2() { return config.opt().adamBeta2(); }
+
+    double adamEpsilon() { return config.opt().adamEpsilon(); }
+
+    double weightDecay() { return config.opt().weightDecay(); }
+
+    double maxGradNorm() { return config.opt().maxGradNorm(); }
+
+    int loggingSteps() { return Math.max(1, config.logging().loggingSteps()); }
+
+    int evalSteps() { return config.logging().evalSteps(); }
+
+    int saveSteps() { return config.logging().saveSteps(); }
+
+    int saveTotalLimit() { return config.logging().saveTotalLimit(); }
+
+    /** max_steps if set, else ceil(epochs × micro-batches per epoch / accumulation). */
+    long totalSteps(int batchesPerEpoch) {
+        var o = config.opt();
+        if (o.maxSteps() > 0) return o.maxSteps();
+        return Math.max(1, (long) Math.ceil(o.numTrainEpochs() * batchesPerEpoch / o.gradientAccumulationSteps()));
+    }
+
+    /** warmup_steps if set, else ceil(warmup_ratio × total), as the HF Trainer. */
+    Schedule schedule(long total) {
+        var o = config.opt();
+        long warmup = o.warmupSteps() > 0 ? o.warmupSteps() : (long) Math.ceil(o.warmupRatio() * total);
+        return new Schedule(Schedule.Kind.valueOf(o.lrSchedulerType().name()), o.learningRate(), warmup, total);
+    }
+
+    Optional<Transformer> liveReference() {
+        return objective instanceof DpoObjective d ? d.liveReference() : Optional.empty();
+    }
+}

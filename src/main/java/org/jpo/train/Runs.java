@@ -1,0 +1,159 @@
+package org.jpo.train;
+
+import org.jpo.UserError;
+import org.jpo.loss.LossType;
+import org.jpo.loss.PreferenceLoss;
+import org.jpo.loss.ReferencedLoss;
+import org.jpo.loss.UnpairedLoss;
+import org.jpo.model.Checkpoints;
+import org.jpo.model.Transformer;
+import org.jpo.sampling.Seeds;
+import org.jpo.tokenizer.ChatTemplate;
+import org.jpo.tokenizer.Tokenizer;
+import org.jpo.tokenizer.Tokenizers;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/** Config → {@link Run}: tokenizer, datasets (with their counts), eval split, models, reference log-probs, objective. */
+public final class Runs {
+    private static final Logger log = LoggerFactory.getLogger(Runs.class);
+
+    private Runs() {}
+
+    /** Prepares the run; {@code resumeFrom} is the checkpoint whose weights the policy starts from, if resuming. */
+    public static Run<?> prepare(TrainConfig c, Optional<Path> resumeFrom) {
+        createOutputDir(c);
+        Trainer.cleanTemporaries(c.outputDir());
+        try (Tokenizer tok = Tokenizers.require(c.model(), c.tokenizer())) {
+            Optional<ChatTemplate> template = ChatTemplate.load(c.tokenizer().orElse(c.model()));
+            return switch (c.method()) {
+                case DPO -> dpo(c, tok, template, resumeFrom);
+                case KTO -> kto(c, tok, template, resumeFrom);
+                case SFT -> sft(c, tok, template, resumeFrom);
+                case REWARD -> RewardRuns.prepare(c, tok, template, resumeFrom);
+            };
+        }
+    }
+
+    private static Run<PairExample> dpo(TrainConfig c, Tokenizer tok, Optional<ChatTemplate> t, Optional<Path> resumeFrom) {
+        Split<PairExample> data = load(c, (file, split) -> Datasets.paired(file, tok, t, options(c, split)));
+        PreferenceLoss loss = c.loss().create();
+        if (loss instanceof UnpairedLoss) {
+            throw new UserError("loss_type " + c.loss().loss() + " is unpaired: use method: kto");
+        }
+        if (c.loss().loss().contains(LossType.SPPO)) requireWinProbs(data.train());
+        Transformer policy = Trainer.policy(c.model(), resumeFrom);
+        if (!(loss instanceof ReferencedLoss)) {
+            return run(c, data, new DpoObjective(policy, loss, new DpoObjective.None(), c.loss().ldAlpha(), c.loss().useWeighting()), false);
+        }
+        if (c.reference().none()) throw new UserError("reference: none, but loss_type " + c.loss().loss() + " needs a reference");
+        Path refPath = c.reference().model().orElse(c.model());
+        if (c.reference().syncRefModel()) {
+            // TR-DPO moves the reference: it is a live model (saved with checkpoints), and nothing can be cached
+            Transformer ref = Checkpoints.load(resumeFrom.map(p -> p.resolve("reference")).filter(Files::isDirectory).orElse(refPath));
+            var live = new DpoObjective.Live(ref, c.reference().refModelMixupAlpha(), c.reference().refModelSyncSteps());
+            return run(c, data, new DpoObjective(policy, loss, live, c.loss().ldAlpha(), c.loss().useWeighting()), false);
+        }
+        try (Transformer ref = Checkpoints.load(refPath)) {
+            String sum = ref.checksum();
+            List<PairExample> all = new ArrayList<>(data.train());
+            all.addAll(data.eval());
+            var outcome = ReferenceLogps.pairs(ref, sum, all, c.opt().perDeviceEvalBatchSize(), c.loss().ldAlpha());
+            var objective = new DpoObjective(policy, loss, new DpoObjective.Cached(outcome.values()), c.loss().ldAlpha(), c.loss().useWeighting());
+            return run(c, data, objective, outcome.hit());
+        }
+    }
+
+    private static Run<UnpairedExample> kto(TrainConfig c, Tokenizer tok, Optional<ChatTemplate> t, Optional<Path> resumeFrom) {
+        Split<UnpairedExample> data = load(c, (file, split) -> Datasets.unpaired(file, tok, t, options(c, split)));
+        if (!(c.loss().create() instanceof UnpairedLoss loss)) {
+            throw new UserError("method: kto needs an unpaired loss_type (kto or apo_zero_unpaired), got " + c.loss().loss());
+        }
+        if (c.reference().none()) throw new UserError("reference: none, but " + loss.name() + " needs a reference");
+        Transformer policy = Trainer.policy(c.model(), resumeFrom);
+        try (Transformer ref = Checkpoints.load(c.reference().model().orElse(c.model()))) {
+            String sum = ref.checksum();
+            var train = ReferenceLogps.unpaired(ref, sum, data.train(), c.opt().perDeviceEvalBatchSize());
+            var eval = ReferenceLogps.unpaired(ref, sum, data.eval(), c.opt().perDeviceEvalBatchSize());
+            var values = new java.util.IdentityHashMap<>(train.values());
+            values.putAll(eval.values());
+            return run(c, data, new KtoObjective(policy, loss, values, List.of(data.train(), data.eval())), train.hit());
+        }
+    }
+
+    private static Run<SftExample> sft(TrainConfig c, Tokenizer tok, Optional<ChatTemplate> t, Optional<Path> resumeFrom) {
+        Split<SftExample> data = load(c, (file, split) -> Datasets.sft(file, tok, t, options(c, split)));
+        return run(c, data, new SftObjective(Trainer.policy(c.model(), resumeFrom)), false);
+    }
+
+    static <E extends Example> Run<E> run(TrainConfig c, Split<E> data, Objective<E> objective, boolean hit) {
+        List<Path> tokenizerFiles = new ArrayList<>(Checkpoints.tokenizerFilesIn(c.model()));
+        c.tokenizer().ifPresent(p -> {
+            tokenizerFiles.removeIf(f -> f.getFileName().toString().startsWith("tokenizer."));
+            tokenizerFiles.add(p);
+        });
+        return new Run<>(c, data.train(), data.eval(), objective, tokenizerFiles, hit);
+    }
+
+    /** Train and eval examples: eval_file, else a seeded eval_fraction of train_file, else none. */
+    record Split<E extends Example>(List<E> train, List<E> eval) {}
+
+    interface Loader<E extends Example> { Dataset<E> load(Path file, String split); }
+
+    static <E extends Example> Split<E> load(TrainConfig c, Loader<E> loader) {
+        Dataset<E> train = loader.load(c.trainFile(), "train");
+        report(train.stats());
+        if (train.examples().isEmpty()) throw new UserError(c.trainFile() + ": no usable examples (see the counts above)");
+        if (c.evalFile().isPresent()) {
+            Dataset<E> eval = loader.load(c.evalFile().get(), "eval");
+            report(eval.stats());
+            return new Split<>(train.examples(), eval.examples());
+        }
+        if (c.evalFraction() <= 0) return new Split<>(train.examples(), List.of());
+        List<E> shuffled = new ArrayList<>(train.examples());
+        java.util.Collections.shuffle(shuffled, new java.util.Random(Seeds.of(c.seed(), 0xE7A1L)));
+        int n = (int) Math.round(c.evalFraction() * shuffled.size());
+        if (n == 0 || n == shuffled.size()) throw new UserError("eval_fraction " + c.evalFraction() + " leaves " + n + " of " + shuffled.size() + " examples for eval");
+        // keep the training examples in file order (the batch order is shuffled per epoch anyway)
+        List<E> evalSet = shuffled.subList(0, n);
+        var evalIds = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<E, Boolean>());
+        evalIds.addAll(evalSet);
+        List<E> trainSet = train.examples().stream().filter(e -> !evalIds.contains(e)).toList();
+        return new Split<>(trainSet, List.copyOf(evalSet));
+    }
+
+    static DataOptions options(TrainConfig c, String split) {
+        return new DataOptions(c.data().maxLength(), c.data().maxPromptLength(), c.data().onBadRow(),
+                c.outputDir().resolve("rejects-" + split + ".jsonl"));
+    }
+
+    private static void report(DataStats s) {
+        log.info("{}: {} rows → {} examples; truncated prompts {}, truncated completions {}, dropped empty {}, skipped bad {}{}",
+                s.file(), s.rows(), s.examples(), s.truncatedPrompts(), s.truncatedCompletions(), s.droppedEmpty(), s.skippedBad(),
+                s.rejectsFile().map(f -> " (rejects in " + f + ")").orElse(""));
+    }
+
+    private static void requireWinProbs(List<PairExample> train) {
+        for (PairExample e : train) {
+            if (e.winProbs().isEmpty()) throw new UserError(e.source() + ": loss sppo needs chosen_win_prob and rejected_win_prob on every row");
+        }
+    }
+
+    private static void createOutputDir(TrainConfig c) {
+        try {
+            Files.createDirectories(c.outputDir());
+            Files.writeString(c.outputDir().resolve("config.resolved.yaml"), TrainConfigs.toYaml(c));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write to output_dir " + c.outputDir(), e);
+        }
+    }
+
+}

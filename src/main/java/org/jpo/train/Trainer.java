@@ -1,0 +1,165 @@
+package org.jpo.train;
+
+import org.bytedeco.javacpp.PointerScope;
+import org.bytedeco.pytorch.NoGradGuard;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.TensorVector;
+import org.bytedeco.pytorch.global.torch;
+import org.jpo.UserError;
+import org.jpo.model.Checkpoints;
+import org.jpo.model.Transformer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+import static org.jpo.tensor.Tensors.*;
+
+/**
+ * The training loop, the same for every method: for each optimizer step, accumulate the gradients of
+ * {@code gradient_accumulation_steps} micro-batches, clip, update with AdamW at the scheduled rate, log,
+ * evaluate and checkpoint on schedule. Knows nothing of where the examples came from.
+ */
+public final class Trainer {
+    private static final Logger log = LoggerFactory.getLogger(Trainer.class);
+
+    /** What a finished run reports. */
+    public record Result(Path finalModel, long steps, Map<String, Double> lastLog, Map<String, Double> eval, boolean referenceCacheHit) {}
+
+    /** A stop on a NaN/Inf loss; the last checkpoint on disk is the last good state. */
+    public static final class Diverged extends UserError {
+        Diverged(String message) { super(message); }
+    }
+
+    private Trainer() {}
+
+    /**
+     * Runs the training {@code run} describes, or continues it from checkpoint {@code from} (whose weights
+     * {@link Runs#prepare} already loaded into the objective).
+     */
+    public static <E extends Example> Result train(Run<E> run, Optional<Path> from) {
+        TrainerState state = from.map(TrainerState::read).orElse(new TrainerState(0, run.seed(), new Window()));
+        from.ifPresent(c -> log.info("resuming from {} (step {})", c, state.step()));
+
+        Objective<E> objective = run.objective();
+        try (AdamW opt = new AdamW(objective.parameters(), run.beta1(), run.beta2(), run.adamEpsilon(), run.weightDecay())) {
+            from.ifPresent(c -> Checkpointing.loadOptimizer(c, opt));
+            Order<E> order = new Order<>(run.train(), run.batchSize(), run.seed());
+            long total = run.totalSteps(order.batchesPerEpoch());
+            Schedule schedule = run.schedule(total);
+            MetricsLog metrics = new MetricsLog(run.outputDir().resolve("metrics.jsonl"), state.step());
+            Window window = state.window();
+            Progress progress = new Progress(total, state.step());
+            Map<String, Double> lastLog = Map.of(), eval = Map.of();
+
+            for (long step = state.step(); step < total; step++) {
+                long t0 = System.nanoTime();
+                for (int micro = 0; micro < run.accumulation(); micro++) {
+                    long k = step * run.accumulation() + micro;
+                    List<E> batch = order.batch(k);
+                    try (PointerScope scope = new PointerScope()) {
+                        Objective.Step s = objective.compute(batch);
+                        double loss = item(s.loss());
+                        if (!Double.isFinite(loss)) throw diverged(run, step, micro, loss, batch);
+                        s.loss().div(s(run.accumulation())).backward();
+                        window.add(s.metrics(), s.tokens());
+                    }
+                }
+                double gradNorm = clip(objective.parameters(), run.maxGradNorm());
+                double lr = schedule.at(step);
+                opt.step(lr);
+                opt.zeroGrad();
+                long done = step + 1;
+                objective.afterUpdate(done);
+                window.seconds += (System.nanoTime() - t0) / 1e9;
+
+                if (done % run.loggingSteps() == 0 || done == total) {
+                    lastLog = logLine(window, gradNorm, lr);
+                    metrics.log(done, order.epoch(done * run.accumulation()), lastLog);
+                    progress.update(done, lastLog);
+                    window.reset();
+                }
+                if (run.evalSteps() > 0 && done % run.evalSteps() == 0 && done < total && !run.eval().isEmpty()) {
+                    eval = evaluate(objective, run);
+                    metrics.log(done, order.epoch(done * run.accumulation()), eval);
+                }
+                if (run.saveSteps() > 0 && done % run.saveSteps() == 0 && done < total) {
+                    Checkpointing.save(run.outputDir(), new TrainerState(done, run.seed(), window), objective, opt,
+                            run.liveReference(), run.tokenizerFiles(), run.saveTotalLimit());
+                }
+            }
+            if (!run.eval().isEmpty()) {
+                eval = evaluate(objective, run);
+                metrics.log(total, order.epoch(total * run.accumulation()), eval);
+            }
+            Path finalDir = run.outputDir().resolve("final");
+            objective.save(finalDir, run.tokenizerFiles());
+            progress.finish(finalDir);
+            return new Result(finalDir, total, lastLog, eval, run.referenceCacheHit());
+        } finally {
+            objective.close();
+        }
+    }
+
+    /** Total gradient norm before clipping; clips to {@code maxNorm} when it is positive. */
+    private static double clip(Map<String, Tensor> params, double maxNorm) {
+        try (PointerScope scope = new PointerScope()) {
+            TensorVector grads = new TensorVector(params.values().stream().filter(p -> p.grad().defined()).toArray(Tensor[]::new));
+            if (maxNorm > 0) return torch.clip_grad_norm_(grads, maxNorm);
+            return torch.clip_grad_norm_(grads, Double.MAX_VALUE);
+        }
+    }
+
+    private static Map<String, Double> logLine(Window w, double gradNorm, double lr) {
+        Map<String, Double> m = new LinkedHashMap<>(w.means());
+        m.put("grad_norm", gradNorm);
+        m.put("learning_rate", lr);
+        m.put("num_tokens", (double) w.tokens);
+        m.put("tokens_per_second", w.seconds > 0 ? w.tokens / w.seconds : 0.0);
+        return m;
+    }
+
+    /** Mean metrics over the eval set (no gradient), with TRL's {@code eval_} prefix. */
+    static <E extends Example> Map<String, Double> evaluate(Objective<E> objective, Run<E> run) {
+        Window w = new Window();
+        List<E> eval = run.eval();
+        for (int i = 0; i < eval.size(); i += run.evalBatchSize()) {
+            try (PointerScope scope = new PointerScope(); NoGradGuard g = new NoGradGuard()) {
+                Objective.Step s = objective.compute(eval.subList(i, Math.min(eval.size(), i + run.evalBatchSize())));
+                w.add(s.metrics(), s.tokens());
+            }
+        }
+        Map<String, Double> m = new LinkedHashMap<>();
+        w.means().forEach((k, v) -> m.put("eval_" + k, v));
+        return m;
+    }
+
+    private static Diverged diverged(Run<?> run, long step, int micro, double loss, List<? extends Example> batch) {
+        String sources = batch.stream().limit(4).map(Example::source).toList() + (batch.size() > 4 ? " ..." : "");
+        Optional<Path> last = Checkpointing.latest(run.outputDir());
+        return new Diverged("loss is " + loss + " at step " + (step + 1) + ", micro-batch " + (micro + 1) + " (examples " + sources
+                + "); stopped without saving. Last good checkpoint: " + last.map(Path::toString).orElse("none (nothing saved yet)"));
+    }
+
+    /** Removes stale temporary checkpoints a killed run may have left. */
+    static void cleanTemporaries(Path outputDir) {
+        try (var s = Files.list(outputDir)) {
+            for (Path p : s.filter(x -> x.getFileName().toString().endsWith(".tmp")).toList()) Checkpointing.deleteTree(p);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    /** The newest complete checkpoint in {@code outputDir}, which {@code --resume} continues from. */
+    public static Optional<Path> latestCheckpoint(Path outputDir) { return Checkpointing.latest(outputDir); }
+
+    /** Loads the policy to train: from the checkpoint being resumed, else from the configured model. */
+    static Transformer policy(Path model, Optional<Path> resumeFrom) {
+        return Checkpoints.load(resumeFrom.orElse(model));
+    }
+}

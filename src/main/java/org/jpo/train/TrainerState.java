@@ -1,0 +1,51 @@
+package org.jpo.train;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.jpo.UserError;
+import org.jpo.io.Jsonl;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * {@code trainer_state.json} of a checkpoint: how far training got and the partial logging window. There is
+ * no other random state to save: batch order is a function of (seed, epoch) and the models have no dropout.
+ */
+record TrainerState(long step, long seed, Window window) {
+    static final String FILE = "trainer_state.json";
+
+    void write(Path dir) {
+        ObjectNode o = Jsonl.JSON.createObjectNode();
+        o.put("global_step", step);
+        o.put("seed", seed);
+        o.put("rng", "batch order derives from (seed, epoch); no hidden generator state");
+        ObjectNode w = o.putObject("logging_window");
+        w.put("count", window.count).put("tokens", window.tokens);
+        ObjectNode sums = w.putObject("sums");
+        window.sums.forEach(sums::put);
+        try {
+            Files.writeString(dir.resolve(FILE), Jsonl.JSON.writerWithDefaultPrettyPrinter().writeValueAsString(o) + "\n");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    static TrainerState read(Path dir) {
+        Path f = dir.resolve(FILE);
+        try {
+            JsonNode o = Jsonl.JSON.readTree(f.toFile());
+            Window w = new Window();
+            JsonNode win = o.path("logging_window");
+            w.count = win.path("count").asLong();
+            w.tokens = win.path("tokens").asLong();
+            win.path("sums").fields().forEachRemaining(e -> w.sums.put(e.getKey(), e.getValue().asDouble()));
+            if (!o.has("global_step")) throw new UserError(f + ": missing 'global_step'");
+            return new TrainerState(o.get("global_step").asLong(), o.path("seed").asLong(), w);
+        } catch (IOException e) {
+            throw new UserError(f + ": unreadable checkpoint state (" + e.getMessage() + ")");
+        }
+    }
+}
