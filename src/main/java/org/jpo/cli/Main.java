@@ -20,6 +20,7 @@ import java.io.PrintWriter;
                 ConvertCommand.class,
                 BenchCommand.class,
                 LossesCommand.class,
+                ScoreCommand.class,
         })
 public final class Main implements Runnable {
     @Option(names = "--threads", scope = ScopeType.INHERIT, paramLabel = "N",
