@@ -10,6 +10,7 @@ import org.jpo.model.RewardModel;
 import org.jpo.model.SequenceBatch;
 import org.jpo.model.Transformer;
 import org.jpo.testing.Cli;
+import org.jpo.testing.Shared;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -129,6 +130,25 @@ class ScoreCommandTest {
         assertUserError(Cli.run("score", "--reward-model", rm.toString(), "--input", in.toString()), in + ": no rows");
         assertUserError(Cli.run("score", "--reward-model", rm.toString(), "--input", in.toString(), "--batch-size", "0"),
                 "--batch-size must be >= 1, got 0");
+    }
+
+    /**
+     * A reward model made from the real stories260K carries its llama2.c tokenizer as tokenizer.bin and scores
+     * "Once upon" + " a time": the README's golden ids [403, 407, 261, 378] after BOS, then EOS 2.
+     */
+    @Test void stories260KRewardModelScoresWithItsLlama2cTokenizer() throws Exception {
+        Path dir = tmp.resolve("stories-rm"), in = tmp.resolve("story.jsonl"), out = tmp.resolve("story-scores.jsonl");
+        double expected;
+        try (PointerScope scope = new PointerScope(); NoGradGuard g = new NoGradGuard();
+             Transformer base = Checkpoints.load(Shared.stories260K()); RewardModel m = RewardModel.fromPolicy(base, 5)) {
+            m.save(dir, List.of(Shared.tok512()));
+            expected = toDoubles(m.rewards(SequenceBatch.of(List.of(new int[] {1}), List.of(new int[] {403, 407, 261, 378, 2}), 0)))[0];
+        }
+        assertTrue(Files.isRegularFile(dir.resolve("tokenizer.bin")));
+        Files.writeString(in, "{\"prompt\": \"Once upon\", \"completion\": \" a time\"}\n");
+        Cli.Result r = Cli.run("score", "--reward-model", dir.toString(), "--input", in.toString(), "--out", out.toString());
+        assertEquals(0, r.exit(), r.toString());
+        assertEquals(expected, Jsonl.read(out).get(0).json().get("score").doubleValue(), 1e-5);
     }
 
     private static List<String> fieldNames(JsonNode n) {
