@@ -27,7 +27,8 @@ final class ScoreCommand implements Callable<Integer> {
             description = "Tokenizer file: tokenizer.json or a llama2.c tokenizer .bin (default: the one in the reward model directory)")
     Path tokenizer;
 
-    @Option(names = "--input", required = true, paramLabel = "FILE.jsonl") Path input;
+    @Option(names = "--input", required = true, paramLabel = "FILE.jsonl",
+            description = "One {\"prompt\", \"completion\"} object per line; other fields are passed through.") Path input;
     @Option(names = "--out", paramLabel = "FILE", description = "Write JSONL here instead of standard output.") Path out;
     @Option(names = "--batch-size", defaultValue = "16", description = "Sequences per forward (default ${DEFAULT-VALUE}).") int batchSize;
 
