@@ -21,6 +21,7 @@ import java.io.PrintWriter;
                 BenchCommand.class,
                 LossesCommand.class,
                 TrainCommand.class,
+                ScoreCommand.class,
         })
 public final class Main implements Runnable {
     @Option(names = "--threads", scope = ScopeType.INHERIT, paramLabel = "N",

@@ -36,6 +36,7 @@ public final class Checkpoints {
     private static Transformer loadHf(Path dir) {
         Path configFile = dir.resolve("config.json");
         if (!Files.isRegularFile(configFile)) throw new UserError(dir + ": no config.json (not an HF model directory)");
+        RewardModel.rejectAsPolicy(configFile);
         ModelConfig config = ModelConfig.read(configFile);
         try (PointerScope scope = new PointerScope()) {
             Map<String, org.bytedeco.pytorch.Tensor> raw = SafeTensors.readModel(dir);
@@ -57,13 +58,28 @@ public final class Checkpoints {
      * temporary sibling directory that replaces {@code dir} when complete.
      */
     public static void save(Transformer model, Path dir, List<Path> tokenizerFiles) {
+        writeDirectory(dir, tokenizerFiles, tmp -> {
+            model.config().write(tmp.resolve("config.json"));
+            SafeTensors.write(tmp.resolve("model.safetensors"), model.parameters(), Map.of("format", "pt"));
+        });
+    }
+
+    /** Writes the files of one model directory into a fresh directory. */
+    interface DirectoryWriter {
+        void write(Path tmp) throws IOException;
+    }
+
+    /**
+     * Runs {@code body} on a temporary sibling of {@code dir}, copies the tokenizer files in, then swaps the
+     * result in for {@code dir}, so a reader never sees half a model.
+     */
+    static void writeDirectory(Path dir, List<Path> tokenizerFiles, DirectoryWriter body) {
         Path abs = dir.toAbsolutePath();
         Path tmp = abs.resolveSibling(abs.getFileName() + ".tmp-" + ProcessHandle.current().pid());
         try {
             deleteTree(tmp);
             Files.createDirectories(tmp);
-            model.config().write(tmp.resolve("config.json"));
-            SafeTensors.write(tmp.resolve("model.safetensors"), model.parameters(), Map.of("format", "pt"));
+            body.write(tmp);
             for (Path f : tokenizerFiles) {
                 String name = f.getFileName().toString();
                 String target = TOKENIZER_FILES.contains(name) ? name : "tokenizer.bin";

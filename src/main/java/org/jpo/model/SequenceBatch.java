@@ -13,8 +13,9 @@ import static org.jpo.tensor.Tensors.*;
  * @param ids            [B,T] prompt then completion then padding
  * @param completionMask [B,T-1] 1 where target ids[:, t+1] is a completion token, else 0 (float)
  * @param completionLens completion lengths |y| per row
+ * @param promptLens     prompt lengths per row (the real tokens before the completion)
  */
-public record SequenceBatch(Tensor ids, Tensor completionMask, int[] completionLens) {
+public record SequenceBatch(Tensor ids, Tensor completionMask, int[] completionLens, int[] promptLens) {
 
     /** Builds the batch; every prompt needs at least one token (the context for the first completion token). */
     public static SequenceBatch of(List<int[]> prompts, List<int[]> completions, int padId) {
@@ -30,7 +31,7 @@ public record SequenceBatch(Tensor ids, Tensor completionMask, int[] completionL
         }
         long[] ids = new long[b * t];
         float[] mask = new float[b * (t - 1)];
-        int[] lens = new int[b];
+        int[] lens = new int[b], promptLens = new int[b];
         for (int i = 0; i < b; i++) {
             int[] p = prompts.get(i), c = completions.get(i);
             java.util.Arrays.fill(ids, i * t, (i + 1) * t, padId);
@@ -40,9 +41,17 @@ public record SequenceBatch(Tensor ids, Tensor completionMask, int[] completionL
                 mask[i * (t - 1) + p.length - 1 + j] = 1f;    // position p+j-1 predicts completion token j
             }
             lens[i] = c.length;
+            promptLens[i] = p.length;
         }
-        return new SequenceBatch(longs(ids, b, t), floats(mask, b, t - 1), lens);
+        return new SequenceBatch(longs(ids, b, t), floats(mask, b, t - 1), lens, promptLens);
     }
 
     public long size() { return ids.size(0); }
+
+    /** Real tokens per row, prompt plus completion; row i's last real token is at {@code lengths()[i] - 1}. */
+    public int[] lengths() {
+        int[] out = new int[completionLens.length];
+        for (int i = 0; i < out.length; i++) out[i] = promptLens[i] + completionLens[i];
+        return out;
+    }
 }

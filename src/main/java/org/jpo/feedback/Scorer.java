@@ -1,0 +1,18 @@
+package org.jpo.feedback;
+
+import java.util.List;
+
+/**
+ * Completions in, scores out: verifiers, reward models, LLM judges and pairwise models all fit (a pairwise
+ * judge scores a set by comparing within it). The same inputs give the same scores.
+ */
+public interface Scorer {
+    /** What {@link Score#scorer} says, naming this scorer and its source. */
+    String name();
+
+    /**
+     * One score per completion, in order. A scorer does not know completions' ids: {@code completionRef} is
+     * the completion's position in {@code completions} ("0", "1", ...), for the caller to map back.
+     */
+    List<Score> score(String prompt, List<String> completions);
+}
