@@ -84,8 +84,9 @@ final class ConfigKeys {
                     Key.of("per_device_train_batch_size", Value.INT, O.perDeviceTrainBatchSize(),
                             "Rows per forward pass (a pair is one row).")
                             .get(c -> c.opt().perDeviceTrainBatchSize()),
-                    Key.of("per_device_eval_batch_size", Value.INT, O.perDeviceEvalBatchSize(), "Rows per evaluation forward pass.")
-                            .get(c -> c.opt().perDeviceEvalBatchSize()).unreadWhen(ConfigKeys::noEvalData),
+                    Key.of("per_device_eval_batch_size", Value.INT, O.perDeviceEvalBatchSize(),
+                            "Rows per forward pass without gradient: evaluation and reference log-probs.")
+                            .get(c -> c.opt().perDeviceEvalBatchSize()),
                     Key.of("gradient_accumulation_steps", Value.INT, O.gradientAccumulationSteps(),
                             "Batches per optimizer step; the effective batch is per_device_train_batch_size times this.")
                             .get(c -> c.opt().gradientAccumulationSteps()),

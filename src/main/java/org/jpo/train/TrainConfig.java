@@ -152,7 +152,8 @@ public record TrainConfig(Method method, Path model, Optional<Path> tokenizer, P
      * @param maxSteps                  {@code max_steps}: optimizer steps; overrides num_train_epochs when &gt; 0
      *                                  (default -1 = use epochs)
      * @param perDeviceTrainBatchSize   {@code per_device_train_batch_size}: rows per forward pass (default 8)
-     * @param perDeviceEvalBatchSize    {@code per_device_eval_batch_size}: rows per eval forward pass (default 8)
+     * @param perDeviceEvalBatchSize    {@code per_device_eval_batch_size}: rows per forward pass without gradient
+     *                                  (evaluation, reference log-probs) (default 8)
      * @param gradientAccumulationSteps {@code gradient_accumulation_steps}: batches per optimizer step (default 1)
      * @param warmupRatio               {@code warmup_ratio}: warmup as a share of all steps, in [0, 1] (default 0)
      * @param warmupSteps               {@code warmup_steps}: warmup steps; set this or warmup_ratio (default 0)
