@@ -14,6 +14,7 @@ import java.io.PrintWriter;
         description = "Iterative preference optimization of language models on the JVM.",
         subcommands = {
                 CommandLine.HelpCommand.class,
+                LossesCommand.class,
         })
 public final class Main implements Runnable {
     @Option(names = "--threads", scope = ScopeType.INHERIT, paramLabel = "N",

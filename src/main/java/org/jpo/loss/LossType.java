@@ -1,0 +1,145 @@
+package org.jpo.loss;
+
+import org.jpo.UserError;
+
+import java.util.Arrays;
+import java.util.stream.Collectors;
+
+/**
+ * The closed set of loss names users write ({@code loss: sigmoid}), each with its kind, formula (as in the
+ * formula sheet, spec/losses.md) and paper. {@link #create} is the one place a name becomes a loss.
+ */
+public enum LossType {
+    SIGMOID("sigmoid", Kind.REFERENCED, "−logσ(βδ)", "2305.18290",
+            "Rafailov et al. arXiv:2305.18290"),
+    CDPO("cdpo", Kind.REFERENCED, "−(1−ε)·logσ(βδ) − ε·logσ(−βδ)", "2305.18290",
+            "Mitchell 2023 note on DPO arXiv:2305.18290"),
+    ROBUST("robust", Kind.REFERENCED, "[−(1−ε)·logσ(βδ) + ε·logσ(−βδ)] / (1−2ε)", "2403.00409",
+            "Chowdhury et al. arXiv:2403.00409"),
+    HINGE("hinge", Kind.REFERENCED, "max(0, 1 − βδ)", "2305.10425",
+            "Zhao et al. arXiv:2305.10425; Liu et al. arXiv:2309.06657"),
+    IPO("ipo", Kind.REFERENCED, "(δ̄ − 1/(2β))², δ̄ = ρ⁺/|y⁺| − ρ⁻/|y⁻| (plain: δ)", "2310.12036",
+            "Azar et al. arXiv:2310.12036"),
+    EXO_PAIR("exo_pair", Kind.REFERENCED, "σ(βδ)·(logσ(βδ) − log(1−ε)) + σ(−βδ)·(logσ(−βδ) − log ε)", "2402.00856",
+            "Ji et al. arXiv:2402.00856"),
+    NCA_PAIR("nca_pair", Kind.REFERENCED, "−logσ(R⁺) − ½·logσ(−R⁺) − ½·logσ(−R⁻)", "2402.05369",
+            "Chen et al. arXiv:2402.05369"),
+    BCO_PAIR("bco_pair", Kind.REFERENCED, "−logσ(R⁺ − m) − logσ(−(R⁻ − m))", "2404.04656",
+            "Jung et al. arXiv:2404.04656"),
+    SPPO_HARD("sppo_hard", Kind.REFERENCED, "(ρ⁺ − 1/(2β))² + (ρ⁻ + 1/(2β))²", "2405.00675",
+            "Wu et al. arXiv:2405.00675"),
+    SPPO("sppo", Kind.REFERENCED, "(ρ⁺ − (P⁺ − ½)/β)² + (ρ⁻ − (P⁻ − ½)/β)²", "2405.00675",
+            "Wu et al. arXiv:2405.00675, Alg. 1"),
+    AOT("aot", Kind.REFERENCED, "d = sorted(π⁺−π⁻) − sorted(r⁺−r⁻): −(1−ε)·logσ(βd) − ε·logσ(−βd)", "2406.05882",
+            "Melnyk et al. arXiv:2406.05882"),
+    AOT_UNPAIRED("aot_unpaired", Kind.REFERENCED, "d = sorted(ρ⁺) − sorted(ρ⁻): −(1−ε)·logσ(βd) − ε·logσ(−βd)",
+            "2406.05882",
+            "Melnyk et al. arXiv:2406.05882"),
+    APO_ZERO("apo_zero", Kind.REFERENCED, "(1 − σ(βρ⁺)) + σ(βρ⁻)", "2408.06266",
+            "D'Oosterlinck et al. arXiv:2408.06266, Eq. 7"),
+    APO_DOWN("apo_down", Kind.REFERENCED, "σ(βρ⁺) + (1 − σ(βδ))", "2408.06266",
+            "D'Oosterlinck et al. arXiv:2408.06266, Eq. 8"),
+    DISCOPOP("discopop", Kind.REFERENCED, "z = βδ, m = σ(z/τ): (1−m)·(−logσ(z)) + m·exp(−z)", "2406.08414",
+            "Chris Lu et al. arXiv:2406.08414"),
+    SIGMOID_NORM("sigmoid_norm", Kind.REFERENCED, "−logσ(β·(ρ⁺/|y⁺| − ρ⁻/|y⁻|))", "2411.15124",
+            "Tülu 3 arXiv:2411.15124 §4.3"),
+    DPOP("dpop", Kind.REFERENCED, "−logσ(β·(δ − λ·max(0, r⁺ − π⁺)))", "2402.13228",
+            "Pal et al. (Smaug) arXiv:2402.13228"),
+    RDPO("rdpo", Kind.REFERENCED, "−logσ(βδ − α·(|y⁺| − |y⁻|))", "2403.19159",
+            "Park et al. arXiv:2403.19159; Liu et al. arXiv:2406.11817"),
+    SIMPO("simpo", Kind.REFERENCE_FREE, "−logσ(β·(π̄⁺ − π̄⁻) − γ)", "2405.14734",
+            "Meng et al. arXiv:2405.14734"),
+    CPO("cpo", Kind.REFERENCE_FREE, "−logσ(β·(π⁺ − π⁻)) + λ·NLL(y⁺)", "2401.08417",
+            "Xu et al. arXiv:2401.08417"),
+    ORPO("orpo", Kind.REFERENCE_FREE, "NLL(y⁺) − λ·logσ(logodds(y⁺) − logodds(y⁻)), logodds = π̄ − log(1 − exp(π̄))",
+            "2403.07691",
+            "Hong et al. arXiv:2403.07691"),
+    SFT("sft", Kind.REFERENCE_FREE, "NLL(y⁺) = −π⁺/|y⁺|", "2404.19733",
+            "NLL term of RPO, Pang et al. arXiv:2404.19733"),
+    KTO("kto", Kind.UNPAIRED, "z = max(0, KL̂): desirable λ_D·(1 − σ(β(ρ − z))), undesirable λ_U·(1 − σ(β(z − ρ)))",
+            "2402.01306",
+            "Ethayarajh et al. arXiv:2402.01306"),
+    APO_ZERO_UNPAIRED("apo_zero_unpaired", Kind.UNPAIRED, "desirable 1 − σ(βρ), undesirable σ(βρ)", "2408.06266",
+            "D'Oosterlinck et al. arXiv:2408.06266");
+
+    /** What a loss reads, which decides its Java type. */
+    public enum Kind {
+        REFERENCED("referenced"), REFERENCE_FREE("reference-free"), UNPAIRED("unpaired");
+
+        public final String label;
+
+        Kind(String label) { this.label = label; }
+    }
+
+    /** The name users write, e.g. {@code exo_pair}. */
+    public final String key;
+    public final Kind kind;
+    /** The per-example loss, plain text as in the formula sheet. */
+    public final String formula;
+    /** The arXiv id of the paper to cite, e.g. {@code 2305.18290}. */
+    public final String arxiv;
+    /** The citation, e.g. "Rafailov et al. arXiv:2305.18290" (it contains {@link #arxiv}). */
+    public final String paper;
+
+    LossType(String key, Kind kind, String formula, String arxiv, String paper) {
+        this.key = key;
+        this.kind = kind;
+        this.formula = formula;
+        this.arxiv = arxiv;
+        this.paper = paper;
+    }
+
+    @Override public String toString() { return key; }
+
+    /** The loss type a user named, or a {@link UserError} listing the valid names. */
+    public static LossType parse(String name) {
+        for (LossType t : values()) {
+            if (t.key.equals(name)) return t;
+        }
+        throw new UserError("unknown loss '" + name + "'; expected one of: "
+                + Arrays.stream(values()).map(t -> t.key).collect(Collectors.joining(", ")));
+    }
+
+    /**
+     * This loss with the knobs of {@code c} (β and the knob(s) it reads; the others are ignored).
+     *
+     * @throws UserError if a knob it reads is out of range
+     */
+    public PreferenceLoss create(LossConfig c) {
+        try {
+            return build(c);
+        } catch (IllegalArgumentException e) {
+            throw new UserError("loss settings: " + e.getMessage(), e);
+        }
+    }
+
+    private PreferenceLoss build(LossConfig c) {
+        double beta = c.beta();
+        return switch (this) {
+            case SIGMOID -> new Sigmoid(beta, c.fDivergence());
+            case CDPO -> new Cdpo(beta, c.labelSmoothing());
+            case ROBUST -> new Robust(beta, c.labelSmoothing());
+            case HINGE -> new Hinge(beta);
+            case IPO -> new Ipo(beta, c.ipoPlain());
+            case EXO_PAIR -> new ExoPair(beta, c.epsilon());
+            case NCA_PAIR -> new NcaPair(beta);
+            case BCO_PAIR -> new BcoPair(beta, 0.0);
+            case SPPO_HARD -> new SppoHard(beta);
+            case SPPO -> new Sppo(beta);
+            case AOT -> new Aot(beta, c.labelSmoothing());
+            case AOT_UNPAIRED -> new AotUnpaired(beta, c.labelSmoothing());
+            case APO_ZERO -> new ApoZero(beta);
+            case APO_DOWN -> new ApoDown(beta);
+            case DISCOPOP -> new Discopop(beta, c.discopopTau());
+            case SIGMOID_NORM -> new SigmoidNorm(beta);
+            case DPOP -> new Dpop(beta, c.dpopLambda());
+            case RDPO -> new Rdpo(beta, c.rdpoAlpha());
+            case SIMPO -> new Simpo(beta, c.simpoGamma());
+            case CPO -> new Cpo(beta, c.cpoAlpha());
+            case ORPO -> new Orpo(c.orpoLambda());
+            case SFT -> new Sft();
+            case KTO -> new Kto(beta, c.desirableWeight(), c.undesirableWeight());
+            case APO_ZERO_UNPAIRED -> new ApoZeroUnpaired(beta);
+        };
+    }
+}
