@@ -1,7 +1,6 @@
 package org.jpo.bandit;
 
 import org.bytedeco.javacpp.PointerScope;
-import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Tensor;
 import org.jpo.loss.Logps;
 import org.jpo.loss.PairBatch;
@@ -10,125 +9,175 @@ import org.jpo.loss.PairLogps;
 import org.jpo.loss.ReferencedLoss;
 
 import java.util.Arrays;
+import java.util.List;
 import java.util.Optional;
 
 import static org.jpo.tensor.Tensors.*;
 
 /**
- * A bandit policy π = softmax(θ) over the K one-token completions of one prompt, trained through the
+ * Bandit policies π = softmax(θ) over the K one-token completions of one prompt, trained through the
  * same loss code as the language models: the log-prob of completion y is {@code log_softmax(θ)[y]}, a
- * sequence of length 1, and a step is torch autograd followed by plain gradient descent.
+ * sequence of length 1, and a step is torch autograd followed by an {@link Optimizer} step.
  *
- * <p>Owns θ [K] (float64, requires grad) and frees it on {@link #close}. Each step runs in its own
- * {@link PointerScope}, so no intermediate outlives it.
+ * <p>θ is [R,K]: R independent replicas (one per seed) trained in lockstep. Each replica has its own
+ * pairs and reference, and the loss is the sum over replicas of each replica's weighted mean, so a
+ * replica's gradient is exactly what it would be alone. Most experiments use R = 1.
+ *
+ * <p>Owns θ and frees it on {@link #close}. Each step runs in its own {@link PointerScope}.
  */
 public final class SoftmaxPolicy implements AutoCloseable {
-    private final Tensor theta;   // [K] leaf
+    private final Tensor theta;   // [R,K] leaf
+    private final int replicas;
     private final int k;
 
-    /** A policy with the given logits θ (any real numbers; log-probs are one choice). */
-    public SoftmaxPolicy(double[] logits) {
-        if (logits.length < 2) throw new IllegalArgumentException("a bandit needs K >= 2 actions, got " + logits.length);
+    /** One policy with logits θ [K] (log-probs are one choice). */
+    public SoftmaxPolicy(double[] logits) { this(new double[][] {logits}); }
+
+    /** R replicas with logits θ [R][K]. */
+    public SoftmaxPolicy(double[][] logits) {
+        replicas = logits.length;
+        k = logits[0].length;
+        if (k < 2) throw new IllegalArgumentException("a bandit needs K >= 2 actions, got " + k);
+        double[] flat = new double[replicas * k];
+        for (int r = 0; r < replicas; r++) {
+            if (logits[r].length != k) throw new IllegalArgumentException("replica " + r + " has " + logits[r].length + " logits, not " + k);
+            System.arraycopy(logits[r], 0, flat, r * k, k);
+        }
         try (PointerScope scope = new PointerScope()) {
-            Tensor t = doubles(logits, logits.length);   // [K]
+            Tensor t = doubles(flat, replicas, k);   // [R,K]
             t.requires_grad_(true);
             theta = keep(t);
         }
-        k = logits.length;
     }
 
+    /** K, the number of actions. */
     public int size() { return k; }
 
-    /** log π(y) for every action, a detached copy [K]. */
+    public int replicas() { return replicas; }
+
+    /** log π(y) for every action of the only replica [K]. */
     public double[] logProbs() {
+        if (replicas != 1) throw new IllegalStateException("logProbs() needs one replica, this policy has " + replicas);
+        return allLogProbs()[0];
+    }
+
+    /** log π(y) for every replica and action [R][K], a detached copy. */
+    public double[][] allLogProbs() {
         try (PointerScope scope = new PointerScope()) {
-            return toDoubles(theta.detach().log_softmax(0));   // [K]
+            double[] flat = toDoubles(theta.detach().log_softmax(1));   // [R,K]
+            double[][] out = new double[replicas][];
+            for (int r = 0; r < replicas; r++) out[r] = Arrays.copyOfRange(flat, r * k, (r + 1) * k);
+            return out;
         }
     }
 
     public double[] probs() { return Arrays.stream(logProbs()).map(Math::exp).toArray(); }
 
-    /** Σ_y π(y)·r(y). */
-    public double expected(double[] reward) { return Probabilities.expectation(probs(), reward); }
+    /** E_π[f] = Σ_y π(y)·f(y) for the only replica. */
+    public double expected(double[] f) { return Probabilities.expectation(probs(), f); }
 
     /**
-     * {@code steps} gradient-descent steps θ ← θ − lr·∇L on the weighted mean loss
-     * L = Σ_i w_i·ℓ_i / Σ_i w_i of {@code loss} over the pairs; returns the loss before the last step.
+     * {@code steps} optimizer steps on the weighted mean loss L = Σ_i w_i·ℓ_i / Σ_i w_i of {@code loss}
+     * over the pairs, for the only replica; returns L before the last step.
      *
      * @param refLogProbs log π_ref(y) for every action [K]
      * @param winRate     for SPPO: P(y ≻ π_t) for every action [K], read as the pairs' win probabilities
      */
     public double train(ReferencedLoss loss, Pairs pairs, double[] refLogProbs, Optional<double[]> winRate,
-                        int steps, double lr) {
-        checkActions(pairs, refLogProbs, winRate);
+                        Optimizer optimizer, int steps) {
+        return train(loss, List.of(pairs), new double[][] {refLogProbs}, winRate.map(w -> new double[][] {w}),
+                optimizer, steps);
+    }
+
+    /** As above for every replica: pairs, reference [R][K] and win rates [R][K] per replica; returns Σ_r L_r. */
+    public double train(ReferencedLoss loss, List<Pairs> pairs, double[][] refLogProbs,
+                        Optional<double[][]> winRate, Optimizer optimizer, int steps) {
         try (PointerScope data = new PointerScope()) {
             Batch batch = new Batch(pairs, refLogProbs, winRate);   // built once: only θ changes between steps
+            Optimizer.Step update = optimizer.over(theta);
             double last = Double.NaN;
-            for (int i = 0; i < steps; i++) last = step(loss, batch, lr);
+            for (int i = 0; i < steps; i++) {
+                try (PointerScope step = new PointerScope()) {
+                    Tensor total = batch.loss(loss);   // []
+                    total.backward();
+                    update.run();
+                    last = item(total);
+                }
+            }
             return last;
         }
     }
 
-    private double step(ReferencedLoss loss, Batch batch, double lr) {
-        try (PointerScope scope = new PointerScope()) {
-            Tensor mean = batch.meanLoss(loss);   // []
-            mean.backward();
-            try (NoGradGuard noGrad = new NoGradGuard()) {
-                theta.sub_(theta.grad(), s(lr));
-                theta.grad().zero_();
-            }
-            return item(mean);
-        }
-    }
-
-    /** The pairs as the loss code sees them: summed log-probs of length-1 completions; call inside a scope. */
+    /** The pairs of the only replica as the loss code sees them; call inside a scope. */
     PairBatch batch(Pairs pairs, double[] refLogProbs, Optional<double[]> winRate) {
-        checkActions(pairs, refLogProbs, winRate);
-        return new Batch(pairs, refLogProbs, winRate).toLoss();
+        return new Batch(List.of(pairs), new double[][] {refLogProbs}, winRate.map(w -> new double[][] {w})).toLoss();
     }
 
-    /** The constant part of a batch: action indices, reference log-probs, weights, win rates. */
+    /** The constant part of a batch, flattened over replicas: action index r·K + y, weights w_i / W_r. */
     private final class Batch {
         final Tensor chosen, rejected, lengths, weights;   // [B] each
-        final Tensor ref;                                  // [K]
+        final Tensor refChosen, refRejected;               // [B] each
         final Optional<WinProbs> wins;                     // [B] each
-        final double totalWeight;
 
-        Batch(Pairs pairs, double[] refLogProbs, Optional<double[]> winRate) {
-            int b = pairs.size();
-            chosen = longs(asLongs(pairs.chosen()), b);
-            rejected = longs(asLongs(pairs.rejected()), b);
+        Batch(List<Pairs> pairs, double[][] refLogProbs, Optional<double[][]> winRate) {
+            check(pairs, refLogProbs, winRate);
+            int b = pairs.stream().mapToInt(Pairs::size).sum();
+            long[] c = new long[b], r = new long[b];
+            double[] w = new double[b];
+            int i = 0;
+            for (int rep = 0; rep < replicas; rep++) {
+                Pairs p = pairs.get(rep);
+                double total = p.totalWeight();
+                for (int j = 0; j < p.size(); j++, i++) {
+                    c[i] = (long) rep * k + p.chosen()[j];
+                    r[i] = (long) rep * k + p.rejected()[j];
+                    w[i] = p.weight()[j] / total;
+                }
+            }
+            chosen = longs(c, b);
+            rejected = longs(r, b);
             lengths = doubles(filled(b, 1.0), b);
-            weights = doubles(pairs.weight(), b);
-            ref = doubles(refLogProbs, k);
-            wins = winRate.map(p -> {
-                Tensor rate = doubles(p, k);   // [K]
+            weights = doubles(w, b);
+            Tensor ref = doubles(flatten(refLogProbs), (long) replicas * k);   // [R·K]
+            refChosen = ref.index_select(0, chosen);
+            refRejected = ref.index_select(0, rejected);
+            wins = winRate.map(rates -> {
+                Tensor rate = doubles(flatten(rates), (long) replicas * k);   // [R·K]
                 return new WinProbs(rate.index_select(0, chosen), rate.index_select(0, rejected));
             });
-            totalWeight = pairs.totalWeight();
         }
 
         PairBatch toLoss() {
-            Tensor logp = theta.log_softmax(0);   // [K]
+            Tensor logp = theta.log_softmax(1).view(-1);   // [R·K]
             PairLogps policy = new PairLogps(new Logps(logp.index_select(0, chosen), lengths),
                     new Logps(logp.index_select(0, rejected), lengths));
-            PairLogps reference = new PairLogps(new Logps(ref.index_select(0, chosen), lengths),
-                    new Logps(ref.index_select(0, rejected), lengths));
+            PairLogps reference = new PairLogps(new Logps(refChosen, lengths), new Logps(refRejected, lengths));
             return new PairBatch(policy, reference, wins);
         }
 
-        /** L = Σ_i w_i·ℓ_i / Σ_i w_i, with its graph back to θ. */
-        Tensor meanLoss(ReferencedLoss loss) {
+        /** Σ_r Σ_i (w_i / W_r)·ℓ_i, with its graph back to θ. */
+        Tensor loss(ReferencedLoss loss) {
             Tensor losses = loss.apply(toLoss()).losses();   // [B]
-            return losses.dot(weights).div(s(totalWeight));   // []
+            return losses.dot(weights);                      // []
         }
     }
 
-    private void checkActions(Pairs pairs, double[] refLogProbs, Optional<double[]> winRate) {
-        if (refLogProbs.length != k) throw new IllegalArgumentException("reference has " + refLogProbs.length + " actions, policy " + k);
-        winRate.ifPresent(p -> {
-            if (p.length != k) throw new IllegalArgumentException("win rates cover " + p.length + " actions, policy " + k);
+    private void check(List<Pairs> pairs, double[][] refLogProbs, Optional<double[][]> winRate) {
+        if (pairs.size() != replicas || refLogProbs.length != replicas) {
+            throw new IllegalArgumentException(pairs.size() + " pair sets and " + refLogProbs.length
+                    + " references for " + replicas + " replicas");
+        }
+        for (int rep = 0; rep < replicas; rep++) {
+            if (refLogProbs[rep].length != k) throw new IllegalArgumentException("reference has " + refLogProbs[rep].length + " actions, policy " + k);
+            if (pairs.get(rep).totalWeight() <= 0) throw new IllegalArgumentException("replica " + rep + " has no pairs (total weight 0)");
+            checkActions(pairs.get(rep));
+        }
+        winRate.ifPresent(rates -> {
+            for (double[] p : rates) if (p.length != k) throw new IllegalArgumentException("win rates cover " + p.length + " actions, policy " + k);
         });
+    }
+
+    private void checkActions(Pairs pairs) {
         for (int i = 0; i < pairs.size(); i++) {
             int c = pairs.chosen()[i], r = pairs.rejected()[i];
             if (c < 0 || c >= k || r < 0 || r >= k) {
@@ -137,7 +186,11 @@ public final class SoftmaxPolicy implements AutoCloseable {
         }
     }
 
-    private static long[] asLongs(int[] a) { return Arrays.stream(a).asLongStream().toArray(); }
+    private double[] flatten(double[][] rows) {
+        double[] flat = new double[replicas * k];
+        for (int r = 0; r < replicas; r++) System.arraycopy(rows[r], 0, flat, r * k, k);
+        return flat;
+    }
 
     private static double[] filled(int n, double v) {
         double[] a = new double[n];

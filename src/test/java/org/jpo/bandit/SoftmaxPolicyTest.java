@@ -42,7 +42,7 @@ class SoftmaxPolicyTest {
         double loss = (-Math.log(Probabilities.sigmoid(beta * d[0])) - 3 * Math.log(Probabilities.sigmoid(beta * d[1]))) / 4;
         for (int y = 0; y < 3; y++) expected[y] -= lr * g[y];
         try (SoftmaxPolicy pi = new SoftmaxPolicy(theta)) {
-            assertEquals(loss, pi.train(new Sigmoid(beta), pairs, ref, Optional.empty(), 1, lr), 1e-12);
+            assertEquals(loss, pi.train(new Sigmoid(beta), pairs, ref, Optional.empty(), new Optimizer.GradientDescent(lr), 1), 1e-12);
             assertArrayEquals(Probabilities.logNormalize(expected), pi.logProbs(), 1e-12);
         }
     }
@@ -50,25 +50,37 @@ class SoftmaxPolicyTest {
     @Test void rejectsPairsOutsideTheActions() {
         try (SoftmaxPolicy pi = new SoftmaxPolicy(new double[] {0, 0, 0})) {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                    () -> pi.train(new Sigmoid(1), Pairs.of(new int[] {3}, new int[] {0}), REF, Optional.empty(), 1, 1));
+                    () -> pi.train(new Sigmoid(1), Pairs.of(new int[] {3}, new int[] {0}), REF, Optional.empty(), new Optimizer.GradientDescent(1), 1));
             assertEquals("pair 0 (3 ≻ 0) is outside actions 0..2", e.getMessage());
         }
     }
 
-    @Test void speed() {
-        int n = 2000;
-        int[] c = new int[n], r = new int[n];
-        for (int i = 0; i < n; i++) { c[i] = i % 3; r[i] = (i + 1) % 3; }
+    /** Replicas trained in lockstep end where each would end alone (GD and Adam). */
+    @Test void replicasTrainIndependently() {
+        Pairs p0 = Pairs.of(new int[] {0, 1}, new int[] {2, 0});
+        Pairs p1 = new Pairs(new int[] {2, 2, 1}, new int[] {1, 0, 0}, new double[] {1, 2, 0.5});
+        double[] ref1 = Probabilities.log(new double[] {0.2, 0.2, 0.6});
+        for (Optimizer opt : new Optimizer[] {new Optimizer.GradientDescent(0.7), new Optimizer.Adam(0.05)}) {
+            try (SoftmaxPolicy both = new SoftmaxPolicy(new double[][] {{0, 1, 2}, {0.5, 0, -1}});
+                 SoftmaxPolicy first = new SoftmaxPolicy(new double[] {0, 1, 2});
+                 SoftmaxPolicy second = new SoftmaxPolicy(new double[] {0.5, 0, -1})) {
+                double total = both.train(new Sigmoid(0.3), java.util.List.of(p0, p1), new double[][] {REF, ref1},
+                        Optional.empty(), opt, 7);
+                double l0 = first.train(new Sigmoid(0.3), p0, REF, Optional.empty(), opt, 7);
+                double l1 = second.train(new Sigmoid(0.3), p1, ref1, Optional.empty(), opt, 7);
+                assertEquals(l0 + l1, total, 1e-12);
+                assertArrayEquals(first.logProbs(), both.allLogProbs()[0], 1e-12);
+                assertArrayEquals(second.logProbs(), both.allLogProbs()[1], 1e-12);
+                assertTrue(Math.abs(first.logProbs()[2] - second.logProbs()[2]) > 1, "replicas kept apart");
+            }
+        }
+    }
+
+    /** Adam's first step moves every logit with a nonzero gradient by lr·sign(g) (bias-corrected m/√v = ±1). */
+    @Test void adamFirstStepMovesEachLogitByLr() {
         try (SoftmaxPolicy pi = new SoftmaxPolicy(new double[] {0, 0, 0})) {
-            Pairs p = Pairs.of(c, r);
-            pi.train(new Sigmoid(1), p, REF, Optional.empty(), 200, 0.1);
-            long t0 = System.nanoTime();
-            pi.train(new Sigmoid(1), p, REF, Optional.empty(), 2000, 0.1);
-            System.out.println("step us (B=" + n + "): " + (System.nanoTime() - t0) / 2000 / 1000.0);
-            Pairs small = Pairs.of(new int[] {0, 1, 2}, new int[] {1, 2, 0});
-            t0 = System.nanoTime();
-            pi.train(new Sigmoid(1), small, REF, Optional.empty(), 2000, 0.1);
-            System.out.println("step us (B=3): " + (System.nanoTime() - t0) / 2000 / 1000.0);
+            pi.train(new Sigmoid(1), Pairs.of(new int[] {0}, new int[] {1}), REF, Optional.empty(), new Optimizer.Adam(0.1), 1);
+            assertArrayEquals(Probabilities.logNormalize(new double[] {0.1, -0.1, 0}), pi.logProbs(), 1e-6);
         }
     }
 }
