@@ -12,11 +12,13 @@ import java.util.Optional;
  * Bandit check 4: online vs offline data at an equal label budget (Xiong et al., arXiv:2312.11456;
  * Song et al., arXiv:2406.01462).
  *
- * <p>K = 7 actions with reward r = (0, 0, 0, 1, 2, 3, 5) and a fixed reference π_ref = (0.30, 0.30, 0.20,
- * 0.10, 0.05, 0.03, 0.02) that rarely samples the good actions: the best (r = 5) has probability 0.02, the
- * three best together 0.10, so E_ref[r] = 0.39 while the KL-optimum π* ∝ π_ref·exp(r/β) has E[r] = 4.91.
- * Labels are Bradley–Terry, P(i≻j) = σ(r_i − r_j); β = 0.5; the sigmoid loss against the fixed reference,
- * trained with torch Adam (lr 0.1, a fresh state per training call).
+ * <p>K = 8 actions with reward r = (0, 0, 0, 0, 1, 3, 4, 5) and a fixed reference π_ref = (0.30, 0.25, 0.20,
+ * 0.15, 0.07, 0.01, 0.01, 0.01) that rarely samples the good actions: the three best have probability 0.01
+ * each, so E_ref[r] = 0.19, while the KL-optimum π* ∝ π_ref·exp(r/β) has E[r] = 4.83. Labels are
+ * Bradley–Terry, P(i≻j) = σ(r_i − r_j); β = 0.5; the sigmoid loss against the fixed reference, trained with
+ * torch Adam (lr 0.1, a fresh state per training call). Offline pairs almost never compare two of the top
+ * three actions with each other (about 2·B·6·10⁻⁴ such pairs), so offline DPO lifts all three and cannot
+ * rank them; online rounds sample them once the policy has moved toward them.
  * <ul>
  *   <li><b>offline</b>: all B pairs drawn from π_ref, then 200 full-batch steps;</li>
  *   <li><b>online</b>: 4 rounds of B/4 pairs drawn from the current policy, each round followed by 50
@@ -27,13 +29,13 @@ import java.util.Optional;
  * E_π[r], its standard error, and z = (online − offline)/SE of the difference.
  */
 public final class OnlineVsOffline {
-    static final double[] REWARD = {0, 0, 0, 1, 2, 3, 5};
-    static final double[] REFERENCE = {0.30, 0.30, 0.20, 0.10, 0.05, 0.03, 0.02};
+    static final double[] REWARD = {0, 0, 0, 0, 1, 3, 4, 5};
+    static final double[] REFERENCE = {0.30, 0.25, 0.20, 0.15, 0.07, 0.01, 0.01, 0.01};
     static final double BETA = 0.5, LR = 0.1;
     static final int ROUNDS = 4, STEPS_PER_ROUND = 50, SEEDS = 20;
     static final int[] BUDGETS = {16, 32, 64, 128, 256, 512, 1024};
     /** The small budget at which online must beat offline by more than two standard errors. */
-    static final int CHECKED_BUDGET = 128;
+    static final int CHECKED_BUDGET = 256;
 
     private OnlineVsOffline() {}
 
@@ -126,7 +128,7 @@ public final class OnlineVsOffline {
         @Override public Experiment experiment() { return Experiment.ONLINE_VS_OFFLINE; }
 
         @Override public String setup() {
-            return String.format(Locale.ROOT, "K=7, r=(0,0,0,1,2,3,5), pi_ref=(.30,.30,.20,.10,.05,.03,.02) (E_ref[r]=%.2f, "
+            return String.format(Locale.ROOT, "K=8, r=(0,0,0,0,1,3,4,5), pi_ref=(.30,.25,.20,.15,.07,.01,.01,.01) (E_ref[r]=%.2f, "
                     + "E_pi*[r]=%.2f), beta=%s, BT labels, Adam lr %s; offline: B reference pairs + %d steps; online: "
                     + "%d rounds of B/%d on-policy pairs + %d steps each; %d seeds from seed %d",
                     Probabilities.expectation(REFERENCE, REWARD), optimumReward(), BETA, LR, ROUNDS * STEPS_PER_ROUND,

@@ -121,12 +121,13 @@ public final class SoftmaxPolicy implements AutoCloseable {
 
         Batch(List<Pairs> pairs, double[][] refLogProbs, Optional<double[][]> winRate) {
             check(pairs, refLogProbs, winRate);
-            int b = pairs.stream().mapToInt(Pairs::size).sum();
+            List<Pairs> merged = pairs.stream().map(Pairs::merged).toList();   // same loss, fewer rows
+            int b = merged.stream().mapToInt(Pairs::size).sum();
             long[] c = new long[b], r = new long[b];
             double[] w = new double[b];
             int i = 0;
             for (int rep = 0; rep < replicas; rep++) {
-                Pairs p = pairs.get(rep);
+                Pairs p = merged.get(rep);
                 double total = p.totalWeight();
                 for (int j = 0; j < p.size(); j++, i++) {
                     c[i] = (long) rep * k + p.chosen()[j];
