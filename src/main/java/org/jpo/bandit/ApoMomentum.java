@@ -91,14 +91,18 @@ public final class ApoMomentum {
             return t;
         }
 
+        /** The shortfall max r − E_π[r] on a log axis, where geometric convergence is a straight line. */
         @Override public LinePlot plot() {
             double[] x = new double[MAX_ROUNDS + 1];
             for (int r = 0; r < x.length; r++) x[r] = r;
             List<LinePlot.Series> series = new ArrayList<>();
-            for (Trace tr : traces) series.add(LinePlot.Series.line("alpha=" + tr.alpha(), x, tr.expectedReward()));
-            series.add(LinePlot.Series.level("99% of max", FRACTION * Trace.max(), 0, MAX_ROUNDS));
+            for (Trace tr : traces) {
+                double[] gap = java.util.Arrays.stream(tr.expectedReward()).map(e -> Trace.max() - e).toArray();
+                series.add(LinePlot.Series.line("alpha=" + tr.alpha(), x, gap));
+            }
+            series.add(LinePlot.Series.level("1% of max (target)", (1 - FRACTION) * Trace.max(), 0, MAX_ROUNDS));
             return new LinePlot("APO momentum: iterative DPO with an extrapolated reference", "round",
-                    "expected reward", LinePlot.Scale.LINEAR, LinePlot.Scale.LINEAR, series);
+                    "max r - expected reward", LinePlot.Scale.LINEAR, LinePlot.Scale.LOG, series);
         }
 
         @Override public List<Check> checks() {

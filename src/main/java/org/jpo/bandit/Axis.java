@@ -17,10 +17,11 @@ record Axis(LinePlot.Scale scale, double lo, double hi, double pixelLo, double p
             }
         }
         if (lo > hi) { lo = scale == LinePlot.Scale.LOG ? 1 : 0; hi = lo * 10 + 1; }
-        if (scale == LinePlot.Scale.LOG) {
+        if (scale == LinePlot.Scale.LOG && hi / lo >= 100) {
             lo = Math.pow(10, Math.floor(Math.log10(lo)));
             hi = Math.pow(10, Math.ceil(Math.log10(hi)));
-            if (lo == hi) hi = lo * 10;
+        } else if (scale == LinePlot.Scale.LOG) {
+            if (lo == hi) { lo /= 2; hi *= 2; }   // under two decades: the data range itself, 1-2-5 ticks
         } else {
             if (lo == hi) { lo -= 1; hi += 1; }
             double step = niceStep(hi - lo);
@@ -39,13 +40,20 @@ record Axis(LinePlot.Scale scale, double lo, double hi, double pixelLo, double p
         return pixelLo + f * (pixelHi - pixelLo);
     }
 
-    /** Decades on a log axis (every other one past 8), 1-2-5 steps on a linear axis. */
+    /** Log axis: decades (every other one past 8), or 1-2-5 under two decades; linear axis: 1-2-5 steps. */
     List<Double> ticks() {
         List<Double> ticks = new ArrayList<>();
-        if (scale == LinePlot.Scale.LOG) {
+        if (scale == LinePlot.Scale.LOG && hi / lo >= 100 - 1e-9) {
             int decades = (int) Math.round(Math.log10(hi / lo));
             int every = decades > 8 ? 2 : 1;
             for (int d = 0; d <= decades; d += every) ticks.add(lo * Math.pow(10, d));
+        } else if (scale == LinePlot.Scale.LOG) {
+            for (double decade = Math.pow(10, Math.floor(Math.log10(lo))); decade <= hi; decade *= 10) {
+                for (double m : new double[] {1, 2, 5}) {
+                    double t = m * decade;
+                    if (t >= lo * (1 - 1e-9) && t <= hi * (1 + 1e-9)) ticks.add(t);
+                }
+            }
         } else {
             double step = niceStep(hi - lo);
             for (double t = lo; t <= hi + step / 2; t += step) ticks.add(Math.abs(t) < step / 1e6 ? 0 : t);

@@ -94,13 +94,13 @@ public final class IpoVsDpo {
 
         @Override public LinePlot plot() {
             List<LinePlot.Series> series = new ArrayList<>();
-            for (Run r : runs) {
+            for (int i = 0; i < runs.size(); i++) {
+                Run r = runs.get(i);
                 double[] x = java.util.Arrays.stream(r.ipo().steps()).asDoubleStream().toArray();
-                series.add(LinePlot.Series.line("IPO tau=" + r.tau(), x, column(r.ipo().gaps(), 0)));
-                series.add(LinePlot.Series.line("DPO tau=" + r.tau(), x, column(r.dpo().gaps(), 0)));
-                series.add(LinePlot.Series.level("1/(3 tau), tau=" + r.tau(), r.target(), 0, 10 * N));
+                series.add(LinePlot.Series.line("IPO tau=" + r.tau(), x, column(r.ipo().gaps(), 0)).solid(i));
+                series.add(LinePlot.Series.line("DPO tau=" + r.tau(), x, column(r.dpo().gaps(), 0)).dashed(i));
             }
-            return new LinePlot("IPO converges to 1/(3 tau); DPO keeps growing", "gradient steps",
+            return new LinePlot("IPO (solid) settles at 1/(3 tau); DPO (dashed) keeps growing", "gradient steps",
                     "log pi(y1)/pi(y2)", LinePlot.Scale.LINEAR, LinePlot.Scale.LINEAR, series);
         }
 

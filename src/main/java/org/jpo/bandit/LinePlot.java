@@ -11,18 +11,25 @@ import java.util.Locale;
 public record LinePlot(String title, String xLabel, String yLabel, Scale xScale, Scale yScale, List<Series> series) {
     public enum Scale { LINEAR, LOG }
 
-    /** One curve; {@code dashed} for reference lines such as a closed-form target. */
-    public record Series(String name, double[] x, double[] y, boolean dashed) {
+    /**
+     * One curve; {@code dashed} for reference lines such as a closed-form target. {@code color} indexes the
+     * palette; −1 takes the series' own position, so curves that belong together can share a color.
+     */
+    public record Series(String name, double[] x, double[] y, boolean dashed, int color) {
         public Series {
             if (x.length != y.length) throw new IllegalArgumentException(name + ": " + x.length + " x values, " + y.length + " y values");
         }
 
-        public static Series line(String name, double[] x, double[] y) { return new Series(name, x, y, false); }
+        public static Series line(String name, double[] x, double[] y) { return new Series(name, x, y, false, -1); }
 
         /** A horizontal dashed line at {@code level} across [x0, x1]. */
         public static Series level(String name, double level, double x0, double x1) {
-            return new Series(name, new double[] {x0, x1}, new double[] {level, level}, true);
+            return new Series(name, new double[] {x0, x1}, new double[] {level, level}, true, -1);
         }
+
+        public Series dashed(int color) { return new Series(name, x, y, true, color); }
+
+        public Series solid(int color) { return new Series(name, x, y, false, color); }
     }
 
     private static final int WIDTH = 760, HEIGHT = 460, LEFT = 80, RIGHT = 230, TOP = 40, BOTTOM = 60;
@@ -38,7 +45,7 @@ public record LinePlot(String title, String xLabel, String yLabel, Scale xScale,
         svg.append(String.format(Locale.ROOT, "<rect width=\"%d\" height=\"%d\" fill=\"white\"/>%n", WIDTH, HEIGHT));
         text(svg, WIDTH / 2.0 - RIGHT / 2.0, 22, title, "middle", 15, 0);
         axes(svg, x, y);
-        for (int i = 0; i < series.size(); i++) polyline(svg, series.get(i), x, y, COLORS[i % COLORS.length]);
+        for (int i = 0; i < series.size(); i++) polyline(svg, series.get(i), x, y, color(i));
         legend(svg);
         return svg.append("</svg>\n").toString();
     }
@@ -81,10 +88,15 @@ public record LinePlot(String title, String xLabel, String yLabel, Scale xScale,
             double y0 = TOP + 10 + 20 * i;
             Series s = series.get(i);
             svg.append(String.format(Locale.ROOT, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%s\" "
-                    + "stroke-width=\"2\"%s/>%n", x0, y0, x0 + 24, y0, COLORS[i % COLORS.length],
+                    + "stroke-width=\"2\"%s/>%n", x0, y0, x0 + 24, y0, color(i),
                     s.dashed() ? " stroke-dasharray=\"6,4\"" : ""));
             text(svg, x0 + 30, y0 + 4, s.name(), "start", 12, 0);
         }
+    }
+
+    private String color(int i) {
+        int c = series.get(i).color() >= 0 ? series.get(i).color() : i;
+        return COLORS[c % COLORS.length];
     }
 
     private static void line(StringBuilder svg, double x1, double y1, double x2, double y2, String color) {

@@ -9,6 +9,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
@@ -33,9 +34,11 @@ public final class BanditCommand implements Callable<Integer> {
     Path out;
 
     @Override public Integer call() {
+        List<Experiment> experiments = chosen();
+        createOut();
         int failed = 0, total = 0;
         long start = System.nanoTime();
-        for (Experiment e : chosen()) {
+        for (Experiment e : experiments) {
             long t0 = System.nanoTime();
             ExperimentResult result = e.run(seed);
             String text = Report.text(result, seed, (System.nanoTime() - t0) / 1e9);
@@ -55,6 +58,15 @@ public final class BanditCommand implements Callable<Integer> {
             return List.of(Experiment.byId(experiment));
         } catch (IllegalArgumentException e) {
             throw new UserError("EXPERIMENT: " + e.getMessage() + ", or all");
+        }
+    }
+
+    /** Fails before any experiment runs if the results could not be written. */
+    private void createOut() {
+        try {
+            Files.createDirectories(out);
+        } catch (IOException e) {
+            throw new UserError("--out " + out + ": cannot write the results there (" + e + ")", e);
         }
     }
 

@@ -31,6 +31,10 @@ class ReportTest {
         assertEquals(List.of(1e-3, 1e-2, 1e-1, 1.0), log.ticks());
         assertEquals(100 - 100.0 / 3, log.pixel(1e-2), 1e-9);
         assertFalse(log.drawable(0));
+        Axis budgets = Axis.fit(LinePlot.Scale.LOG, List.of(new double[] {16, 1024}), 0, 100);
+        assertEquals(List.of(20.0, 50.0, 100.0, 200.0, 500.0, 1000.0), budgets.ticks());
+        assertEquals(0, budgets.pixel(16), 1e-9);
+        assertEquals(100, budgets.pixel(1024), 1e-9);
         assertEquals("0.5", Axis.label(0.5));
         assertEquals("1000", Axis.label(1000));
         assertEquals("1e-05", Axis.label(1e-5));
@@ -57,5 +61,12 @@ class ReportTest {
         int n = 0;
         while (m.find()) n++;
         return n;
+    }
+
+    @Test void experimentsByCommandLineName() {
+        assertEquals(Experiment.ONLINE_VS_OFFLINE, Experiment.byId("online-vs-offline"));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Experiment.byId("IPO"));
+        assertEquals("unknown experiment 'IPO', expected one of ipo-vs-dpo, kl-optimum, intransitive, "
+                + "online-vs-offline, apo-momentum", e.getMessage());
     }
 }
