@@ -17,7 +17,8 @@ class IntransitiveTest {
     /** One SPPO iteration realizes π_1 ∝ π_0·exp(η·P(y≻π_0)) up to the loss's ½-centred normalizer. */
     @Test void firstSppoIterateIsTheMultiplicativeWeightsUpdate() {
         double[] w = Intransitive.winRates(UNIFORM);
-        double[] mw = Probabilities.normalize(new double[] {Math.exp(w[0]), Math.exp(w[1]), Math.exp(w[2])});
+        double eta = Intransitive.SPPO_ETA;
+        double[] mw = Probabilities.normalize(new double[] {Math.exp(eta * w[0]), Math.exp(eta * w[1]), Math.exp(eta * w[2])});
         assertArrayEquals(mw, RESULT.sppo()[0], 1e-4);
     }
 
@@ -49,5 +50,6 @@ class IntransitiveTest {
     @Test void everyCheckPasses() {
         assertTrue(RESULT.passed(), RESULT.checks().toString());
         assertEquals(Intransitive.ITERATIONS, RESULT.table().rows().size());
+        assertEquals(4, Intransitive.Result.belowSince(new double[] {0.5, 0.005, 0.02, 0.009, 0.001}));
     }
 }
