@@ -108,7 +108,7 @@ public final class SoftmaxPolicy implements AutoCloseable {
         }
     }
 
-    /** The pairs of the only replica as the loss code sees them; call inside a scope. */
+    /** The pairs of the only replica as the loss code sees them (duplicates merged); call inside a scope. */
     PairBatch batch(Pairs pairs, double[] refLogProbs, Optional<double[]> winRate) {
         return new Batch(List.of(pairs), new double[][] {refLogProbs}, winRate.map(w -> new double[][] {w})).toLoss();
     }
@@ -135,13 +135,13 @@ public final class SoftmaxPolicy implements AutoCloseable {
                     w[i] = p.weight()[j] / total;
                 }
             }
-            chosen = longs(c, b);
-            rejected = longs(r, b);
-            lengths = doubles(filled(b, 1.0), b);
-            weights = doubles(w, b);
+            chosen = longs(c, b);                                               // [B]
+            rejected = longs(r, b);                                             // [B]
+            lengths = doubles(filled(b, 1.0), b);                               // [B] one token each
+            weights = doubles(w, b);                                            // [B]
             Tensor ref = doubles(flatten(refLogProbs), (long) replicas * k);   // [R·K]
-            refChosen = ref.index_select(0, chosen);
-            refRejected = ref.index_select(0, rejected);
+            refChosen = ref.index_select(0, chosen);                            // [B]
+            refRejected = ref.index_select(0, rejected);                        // [B]
             wins = winRate.map(rates -> {
                 Tensor rate = doubles(flatten(rates), (long) replicas * k);   // [R·K]
                 return new WinProbs(rate.index_select(0, chosen), rate.index_select(0, rejected));
@@ -150,8 +150,8 @@ public final class SoftmaxPolicy implements AutoCloseable {
 
         PairBatch toLoss() {
             Tensor logp = theta.log_softmax(1).view(-1);   // [R·K]
-            PairLogps policy = new PairLogps(new Logps(logp.index_select(0, chosen), lengths),
-                    new Logps(logp.index_select(0, rejected), lengths));
+            PairLogps policy = new PairLogps(new Logps(logp.index_select(0, chosen), lengths),   // [B]
+                    new Logps(logp.index_select(0, rejected), lengths));                          // [B]
             PairLogps reference = new PairLogps(new Logps(refChosen, lengths), new Logps(refRejected, lengths));
             return new PairBatch(policy, reference, wins);
         }
