@@ -22,6 +22,7 @@ import java.io.PrintWriter;
                 LossesCommand.class,
                 TrainCommand.class,
                 ScoreCommand.class,
+                BanditCommand.class,
         })
 public final class Main implements Runnable {
     @Option(names = "--threads", scope = ScopeType.INHERIT, paramLabel = "N",

@@ -1,0 +1,20 @@
+package org.jpo.bandit;
+
+import java.util.List;
+
+/** What an experiment measured: the numbers, a plot of them, and its expected results checked. */
+public sealed interface ExperimentResult
+        permits IpoVsDpo.Result, KlOptimum.Result, Intransitive.Result, OnlineVsOffline.Result, ApoMomentum.Result {
+    Experiment experiment();
+
+    /** One line on the setup: K, rewards, reference, β, optimizer, steps. */
+    String setup();
+
+    Table table();
+
+    LinePlot plot();
+
+    List<Check> checks();
+
+    default boolean passed() { return checks().stream().allMatch(Check::pass); }
+}
