@@ -1,7 +1,10 @@
 package org.jpo.train;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.jpo.io.Jsonl;
 import org.jpo.tokenizer.ChatTemplate;
 import org.jpo.tokenizer.Tokenizer;
+import org.jpo.tokenizer.Tokenizers;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -128,6 +131,33 @@ class DatasetsTest {
         assertArrayEquals(ids(BOS, "<|start_header_id|>user<|end_header_id|>\n\nHi<|eot_id|>"
                 + "<|start_header_id|>assistant<|end_header_id|>\n\n"), e.prompt());
         assertArrayEquals(ids("Yo<|eot_id|>", EOS), e.completion());
+    }
+
+    /**
+     * A real HF tokenizer (the Llama-style fixture of HfTokenizerTest: "▁" prepended, TemplateProcessing adds
+     * {@code <s>}=1; ▁ab=11, ▁c=12, c=8, {@code </s>}=2) with a chat template that writes {@code bos_token}.
+     */
+    @Test void hfTokenizerAndTemplateBos() throws IOException, URISyntaxException {
+        Path fixture = Path.of(DatasetsTest.class.getResource("/tokenizers/template/tokenizer.json").toURI()).getParent();
+        Path model = Files.createDirectories(dir.resolve("model"));
+        for (String name : List.of("tokenizer.json", "config.json")) Files.copy(fixture.resolve(name), model.resolve(name));
+        var config = (ObjectNode) Jsonl.JSON.readTree(fixture.resolve("tokenizer_config.json").toFile());
+        config.put("chat_template", "{{ bos_token }}{% for m in messages %}{% if m['role'] == 'user' %}{{ m['content'] }}"
+                + "{% else %}{{ ' ' + m['content'] + eos_token }}{% endif %}{% endfor %}");
+        Jsonl.JSON.writeValue(model.resolve("tokenizer_config.json").toFile(), config);
+        Optional<ChatTemplate> template = ChatTemplate.load(model);
+        try (Tokenizer hf = Tokenizers.open(model)) {
+            Path f = file("{\"prompt\": [{\"role\": \"user\", \"content\": \"ab\"}], \"completion\": [{\"role\": \"assistant\", \"content\": \"c\"}]}",
+                    "{\"prompt\": \"ab\", \"completion\": \"c\"}");
+            List<SftExample> e = Datasets.sft(f, hf, template, WIDE).examples();
+            // "<s>ab" is encoded without special tokens: one BOS, not TemplateProcessing's second one
+            assertArrayEquals(new int[] {1, 11}, e.get(0).prompt());
+            // "<s>ab c</s>" → 1 11 12 2: the template's EOS ends the completion, none is added
+            assertArrayEquals(new int[] {12, 2}, e.get(0).completion());
+            // a string row: "abc" is "▁ab" "c" jointly, so the completion is "c" (8), not "▁c" (12) as alone
+            assertArrayEquals(new int[] {1, 11}, e.get(1).prompt());
+            assertArrayEquals(new int[] {8, 2}, e.get(1).completion());
+        }
     }
 
     @Test void unpairedRowsAndPairsAsUnpaired() {
