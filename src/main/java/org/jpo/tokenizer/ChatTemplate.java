@@ -1,8 +1,10 @@
 package org.jpo.tokenizer;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.hubspot.jinjava.interpret.RenderResult;
+import com.hubspot.jinjava.interpret.Context;
+import com.hubspot.jinjava.interpret.JinjavaInterpreter;
 import com.hubspot.jinjava.interpret.TemplateError;
+import com.hubspot.jinjava.tree.Node;
 import org.jpo.UserError;
 
 import java.io.IOException;
@@ -55,17 +57,27 @@ public final class ChatTemplate {
     private final String origin;
     private final Optional<String> bosToken;
     private final Optional<String> eosToken;
+    /** Parsed once: parsing costs several times more than rendering, and a dataset renders every row. */
+    private final Node tree;
 
     private ChatTemplate(String source, String origin, Optional<String> bosToken, Optional<String> eosToken) {
         this.source = source;
         this.origin = origin;
         this.bosToken = bosToken;
         this.eosToken = eosToken;
+        JinjavaInterpreter parser = Jinja.ENV.newInterpreter();
+        this.tree = parser.parse(source);
+        for (TemplateError error : parser.getErrors()) {
+            if (error.getSeverity() == TemplateError.ErrorType.FATAL) {
+                throw new UserError(origin + ": cannot parse (template line " + error.getLineno() + "): " + error.getMessage());
+            }
+        }
     }
 
     /**
      * A template from Jinja source; {@code origin} says where it came from in error messages, the tokens are
-     * what {@code bos_token}/{@code eos_token} hold (absent: undefined in the template).
+     * what {@code bos_token}/{@code eos_token} hold (absent: undefined in the template). A template that does
+     * not parse is a {@link UserError}.
      */
     public static ChatTemplate of(String source, String origin, Optional<String> bosToken, Optional<String> eosToken) {
         return new ChatTemplate(source, origin, bosToken, eosToken);
@@ -136,15 +148,23 @@ public final class ChatTemplate {
      * next turn. Throws {@link Rejected} if the template raises an exception about the messages.
      */
     public String render(List<Message> messages, boolean addGenerationPrompt) {
-        RenderResult result = Jinja.ENV.renderForResult(source, bindings(messages, addGenerationPrompt));
-        for (TemplateError error : result.getErrors()) {
+        JinjavaInterpreter interpreter = new JinjavaInterpreter(Jinja.ENV,
+                new Context(Jinja.ENV.getGlobalContext(), bindings(messages, addGenerationPrompt)), Jinja.ENV.getGlobalConfig());
+        String output;
+        JinjavaInterpreter.pushCurrent(interpreter); // Jinjava's functions and filters look up the current interpreter
+        try {
+            output = interpreter.render(tree);
+        } finally {
+            JinjavaInterpreter.popCurrent();
+        }
+        for (TemplateError error : interpreter.getErrors()) {
             if (error.getSeverity() != TemplateError.ErrorType.FATAL) continue;
             for (Throwable t = error.getException(); t != null; t = t.getCause()) {
                 if (t instanceof Jinja.Raised raised) throw new Rejected("chat template rejected the messages: " + raised.getMessage());
             }
             throw new UserError(origin + ": cannot render (template line " + error.getLineno() + "): " + error.getMessage());
         }
-        return result.getOutput();
+        return output;
     }
 
     private Map<String, Object> bindings(List<Message> messages, boolean addGenerationPrompt) {

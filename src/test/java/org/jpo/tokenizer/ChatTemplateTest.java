@@ -99,8 +99,9 @@ class ChatTemplateTest {
         var e = assertThrows(UserError.class, () -> t.render(List.of(user("Hi")), false));
         assertTrue(e.getMessage().startsWith("my/tokenizer_config.json: cannot render (template line 1): "), e.getMessage());
         assertTrue(e.getMessage().contains("nosuchmethod"), e.getMessage());
-        ChatTemplate unclosed = ChatTemplate.of("{% for m in messages %}{{ m.role }}", "x", Optional.empty(), Optional.empty());
-        assertThrows(UserError.class, () -> unclosed.render(List.of(user("Hi")), false));
+        // a template that does not parse fails when it is loaded, before any row
+        e = assertThrows(UserError.class, () -> ChatTemplate.of("{% for m in messages %}{{ m.role }}", "x", Optional.empty(), Optional.empty()));
+        assertTrue(e.getMessage().startsWith("x: cannot parse (template line 1): "), e.getMessage());
     }
 
     @Test void plainTemplate() {
