@@ -31,8 +31,15 @@ public final class Jsonl {
 
     private Jsonl() {}
 
+    /** A non-blank line of a JSONL file: a {@link Line} (a JSON object) or a {@link Malformed} one. */
+    public sealed interface Entry permits Line, Malformed {
+        Path file();
+
+        int number();
+    }
+
     /** One parsed line and where it came from. */
-    public record Line(Path file, int number, ObjectNode json) {
+    public record Line(Path file, int number, ObjectNode json) implements Entry {
         /** "file:line: message", the form every data error takes. */
         public UserError error(String message) { return new UserError(file + ":" + number + ": " + message); }
 
@@ -59,10 +66,28 @@ public final class Jsonl {
         public boolean has(String field) { return json.has(field) && !json.get(field).isNull(); }
     }
 
-    /** Every non-blank line of a JSONL file (optionally .gz), each a JSON object. */
+    /**
+     * A line that is not a JSON object: invalid UTF-8 (its text then holds U+FFFD for the bad bytes), invalid
+     * JSON, or another JSON value. Kept, rather than thrown, for readers that may skip bad rows.
+     */
+    public record Malformed(Path file, int number, String text, String reason) implements Entry {
+        public UserError error() { return new UserError(file + ":" + number + ": " + reason); }
+    }
+
+    /** Every non-blank line of a JSONL file (optionally .gz), each a JSON object; the first bad line is an error. */
     public static List<Line> read(Path file) {
-        if (!Files.isRegularFile(file)) throw new UserError("input file not found: " + file);
         List<Line> lines = new ArrayList<>();
+        for (Entry e : entries(file)) {
+            if (e instanceof Malformed m) throw m.error();
+            lines.add((Line) e);
+        }
+        return lines;
+    }
+
+    /** Every non-blank line of a JSONL file (optionally .gz), bad ones included as {@link Malformed}. */
+    public static List<Entry> entries(Path file) {
+        if (!Files.isRegularFile(file)) throw new UserError("input file not found: " + file);
+        List<Entry> entries = new ArrayList<>();
         try (var in = new BufferedInputStream(file.toString().endsWith(".gz")
                 ? new GZIPInputStream(Files.newInputStream(file)) : Files.newInputStream(file))) {
             var bytes = new ByteArrayOutputStream();
@@ -71,8 +96,8 @@ public final class Jsonl {
                 if (b == '\n' || b < 0) {
                     if (b >= 0 || bytes.size() > 0) {
                         number++;
-                        String s = utf8(file, number, bytes.toByteArray());
-                        if (!s.isBlank()) lines.add(new Line(file, number, parse(file, number, s)));
+                        Entry e = entry(file, number, bytes.toByteArray());
+                        if (e != null) entries.add(e);
                     }
                     bytes.reset();
                     if (b < 0) break;
@@ -83,28 +108,27 @@ public final class Jsonl {
         } catch (IOException e) {
             throw new UserError(file + ": cannot read (" + e.getMessage() + ")");
         }
-        return lines;
+        return entries;
     }
 
-    /** Decodes one line strictly, so a bad byte is reported on its own line. */
-    private static String utf8(Path file, int number, byte[] line) {
+    /** One line decoded strictly (so a bad byte is reported on its own line) and parsed; null if blank. */
+    private static Entry entry(Path file, int number, byte[] line) {
+        String s;
         try {
-            return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+            s = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
                     .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(line)).toString();
         } catch (CharacterCodingException e) {
-            throw new UserError(file + ":" + number + ": not valid UTF-8");
+            return new Malformed(file, number, new String(line, StandardCharsets.UTF_8), "not valid UTF-8");
         }
-    }
-
-    private static ObjectNode parse(Path file, int number, String s) {
+        if (s.isBlank()) return null;
         JsonNode n;
         try {
             n = JSON.readTree(s);
         } catch (JsonProcessingException e) {
-            throw new UserError(file + ":" + number + ": invalid JSON (" + e.getOriginalMessage() + ")");
+            return new Malformed(file, number, s, "invalid JSON (" + e.getOriginalMessage() + ")");
         }
-        if (!(n instanceof ObjectNode o)) throw new UserError(file + ":" + number + ": expected a JSON object, got " + s.strip());
-        return o;
+        if (!(n instanceof ObjectNode o)) return new Malformed(file, number, s, "expected a JSON object, got " + s.strip());
+        return new Line(file, number, o);
     }
 
     /** Writes one JSON object per line to {@code file} via a temporary file and an atomic rename. */

@@ -1,0 +1,84 @@
+package org.jpo.tokenizer;
+
+import com.hubspot.jinjava.Jinjava;
+import com.hubspot.jinjava.JinjavaConfig;
+import com.hubspot.jinjava.LegacyOverrides;
+import com.hubspot.jinjava.el.JinjavaInterpreterResolver;
+import com.hubspot.jinjava.interpret.JinjavaInterpreter;
+import com.hubspot.jinjava.lib.fn.ELFunctionDefinition;
+import com.hubspot.jinjava.lib.tag.Tag;
+import com.hubspot.jinjava.tree.Node;
+import com.hubspot.jinjava.tree.TagNode;
+import jinjava.javax.el.CompositeELResolver;
+
+import java.lang.reflect.Method;
+
+/**
+ * The Jinjava environment chat templates run in, set up to behave like the one transformers uses
+ * ({@code ImmutableSandboxedEnvironment(trim_blocks=True, lstrip_blocks=True)} plus {@code raise_exception}):
+ *
+ * <ul>
+ *   <li>trim_blocks and lstrip_blocks;
+ *   <li>Jinjava's "legacy overrides" that make it follow Jinja2 rather than its old behaviour: {@code {{-}}}
+ *       whitespace control, filters binding tighter than {@code +}, Python-style dict literals and output
+ *       (but not "whitespace required within tokens", which would leave {@code {{bos_token}}} unparsed);
+ *   <li>Python string methods ({@link PythonStrings});
+ *   <li>{@code raise_exception(msg)}, which stops rendering with {@link Raised};
+ *   <li>the {@code {% generation %}} block of assistant-mask templates, rendered as its contents.
+ * </ul>
+ */
+final class Jinja {
+    static final Jinjava ENV = create();
+
+    private Jinja() {}
+
+    /** What {@code raise_exception(msg)} throws; Jinjava wraps it, {@link ChatTemplate} unwraps it. */
+    static final class Raised extends RuntimeException {
+        Raised(String message) { super(message, null, false, false); }
+    }
+
+    private static Jinjava create() {
+        CompositeELResolver resolver = new CompositeELResolver();
+        resolver.add(new PythonStrings());
+        resolver.add(JinjavaInterpreterResolver.DEFAULT_RESOLVER_READ_WRITE); // read-write: {% set ns.x = ... %}
+        LegacyOverrides jinja2 = LegacyOverrides.newBuilder()
+                .withEvaluateMapKeys(true).withIterateOverMapKeys(true).withUsePyishObjectMapper(true)
+                .withUseNaturalOperatorPrecedence(true).withParseWhitespaceControlStrictly(true)
+                .withAllowAdjacentTextNodes(true).withUseTrimmingForNotesAndExpressions(true)
+                .withKeepNullableLoopValues(true).build();
+        JinjavaConfig config = JinjavaConfig.newBuilder().withTrimBlocks(true).withLstripBlocks(true)
+                .withLegacyOverrides(jinja2).withElResolver(resolver).build();
+        Jinjava env = new Jinjava(config);
+        env.getGlobalContext().registerFunction(new ELFunctionDefinition("", "raise_exception", raiseException()));
+        env.getGlobalContext().registerTag(new GenerationTag());
+        return env;
+    }
+
+    private static Method raiseException() {
+        try {
+            Method m = Jinja.class.getDeclaredMethod("raise", Object.class);
+            m.setAccessible(true); // Jinjava calls it reflectively from outside this package-private class
+            return m;
+        } catch (NoSuchMethodException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @SuppressWarnings("unused") // called by templates
+    private static String raise(Object message) {
+        throw new Raised(String.valueOf(message));
+    }
+
+    /** {@code {% generation %}...{% endgeneration %}} marks assistant tokens for masks; we render the body. */
+    private static final class GenerationTag implements Tag {
+        @Override public String getName() { return "generation"; }
+
+        @Override public String getEndTagName() { return "endgeneration"; }
+
+        @Override public String interpret(TagNode node, JinjavaInterpreter interpreter) {
+            StringBuilder out = new StringBuilder();
+            for (Node child : node.getChildren()) out.append(child.render(interpreter).getValue());
+            return out.toString();
+        }
+    }
+}

@@ -1,0 +1,8 @@
+package org.jpo.train;
+
+/** A single completion labelled desirable or undesirable (KTO). */
+public record UnpairedExample(String source, int[] prompt, int[] completion, boolean desirable) implements Example {
+    public UnpairedExample {
+        Example.checkNotEmpty(source, prompt, completion);
+    }
+}
