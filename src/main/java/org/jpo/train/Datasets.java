@@ -22,7 +22,8 @@ import java.util.Optional;
  * ({@link DataStats}).
  *
  * <p>Conversational rows are rendered with the model's chat template, or {@link ChatTemplate#plain()} when
- * it has none; string rows are used as they are. An example whose prompt or a completion is empty (an
+ * it has none; string rows are used as they are, a completion's text directly after its prompt's (so, as in
+ * TRL, a completion usually starts with a space). An example whose prompt or a completion is empty (an
  * implicit prompt with nothing shared, a completion with nothing after the shared part) is dropped and
  * counted. A bad row (a missing, ill-typed or empty field, a label that is not a boolean, a win probability
  * outside [0, 1], a margin that is not a number, an unknown format, a line that is not a JSON object, a
