@@ -145,14 +145,14 @@ public final class Datasets {
         }
 
         Optional<PairExample> pair(String source, PairText t) {
-            if (t.prompt().isEmpty() || t.chosen().isEmpty() || t.rejected().isEmpty()) return dropped();
-            int[] p = tokens.prompt(t.prompt());
+            if (t.chosen().isEmpty() || t.rejected().isEmpty()) return dropped();
+            int[] p = tokens.prompt(t.prompt());   // "" → [BOS]; no tokens at all → dropped by fit()
             return fit(p, tokens.completion(t.prompt(), p, t.chosen()), tokens.completion(t.prompt(), p, t.rejected()))
                     .map(f -> new PairExample(source, f.prompt(), f.completions()[0], f.completions()[1], t.margin(), t.winProbs()));
         }
 
         Optional<UnpairedExample> unpaired(String source, String prompt, String completion, boolean desirable) {
-            if (prompt.isEmpty() || completion.isEmpty()) return dropped();
+            if (completion.isEmpty()) return dropped();
             int[] p = tokens.prompt(prompt);
             return fit(p, tokens.completion(prompt, p, completion))
                     .map(f -> new UnpairedExample(source, f.prompt(), f.completions()[0], desirable));

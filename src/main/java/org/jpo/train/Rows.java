@@ -59,13 +59,14 @@ final class Rows {
     static PairText pair(ObjectNode row, Conversation chat) {
         Field chosen = field(row, "chosen");
         Field rejected = field(row, "rejected");
-        Optional<Field> prompt = has(row, "prompt") ? Optional.of(field(row, "prompt")) : Optional.empty();
+        Optional<Field> prompt = has(row, "prompt") ? Optional.of(promptField(row)) : Optional.empty();
         OptionalDouble margin = margin(row);
         Optional<PairExample.WinProbs> winProbs = winProbs(row);
         sameForm(row, prompt, chosen, rejected);
         if (chosen instanceof Text c && rejected instanceof Text r) {
             if (prompt.isPresent()) return new PairText(((Text) prompt.get()).s(), c.s(), r.s(), margin, winProbs);
             ImplicitPrompt.Texts t = ImplicitPrompt.split(c.s(), r.s());
+            if (t.prompt().isEmpty()) return new PairText("", "", "", margin, winProbs);   // nothing shared: dropped
             return new PairText(t.prompt(), t.chosen(), t.rejected(), margin, winProbs);
         }
         List<Message> c = ((Chat) chosen).messages(), r = ((Chat) rejected).messages();
@@ -81,7 +82,7 @@ final class Rows {
 
     /** {@code {"prompt", "completion"}} (unpaired rows also carry a label, read by {@link #label}). */
     static CompletionText promptCompletion(ObjectNode row, Conversation chat) {
-        Field prompt = field(row, "prompt");
+        Field prompt = promptField(row);
         Field completion = field(row, "completion");
         sameForm(row, Optional.of(prompt), completion);
         if (prompt instanceof Text p && completion instanceof Text c) return new CompletionText(p.s(), c.s());
@@ -106,6 +107,15 @@ final class Rows {
     private record Text(String s) implements Field {}
 
     private record Chat(List<Message> messages) implements Field {}
+
+    /**
+     * The prompt may be an empty string: the completion then starts from BOS (as {@code jpo generate --prompt ""}).
+     * With a tokenizer that has no BOS the prompt has no tokens and the loader drops the row, counted.
+     */
+    private static Field promptField(ObjectNode row) {
+        JsonNode v = row.get("prompt");
+        return v != null && v.isTextual() && v.textValue().isEmpty() ? new Text("") : field(row, "prompt");
+    }
 
     private static Field field(ObjectNode row, String name) {
         JsonNode v = row.get(name);

@@ -53,8 +53,8 @@ class BadRowsTest {
                         "missing field 'rejected'; fields: [prompt, chosen]"),
                 new Case("ill-typed field", Kind.PAIRED, "{\"prompt\": \"p\", \"chosen\": 5, \"rejected\": \"r\"}",
                         "field 'chosen' must be a string or a list of {role, content} messages, got number 5"),
-                new Case("empty string", Kind.PAIRED, "{\"prompt\": \"\", \"chosen\": \"c\", \"rejected\": \"r\"}",
-                        "field 'prompt' is an empty string"),
+                new Case("empty string", Kind.PAIRED, "{\"prompt\": \"p\", \"chosen\": \"\", \"rejected\": \"r\"}",
+                        "field 'chosen' is an empty string"),
                 new Case("margin not a number", Kind.PAIRED, "{\"prompt\": \"p\", \"chosen\": \"c\", \"rejected\": \"r\", \"margin\": \"big\"}",
                         "field 'margin' must be a finite number, got \"big\""),
                 new Case("win prob above 1", Kind.PAIRED, "{\"prompt\": \"p\", \"chosen\": \"c\", \"rejected\": \"r\","

@@ -1,0 +1,169 @@
+package org.jpo.train;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.bytedeco.javacpp.PointerScope;
+import org.bytedeco.pytorch.NoGradGuard;
+import org.jpo.io.Jsonl;
+import org.jpo.model.Checkpoints;
+import org.jpo.model.LogProbs;
+import org.jpo.model.SequenceBatch;
+import org.jpo.model.Transformer;
+import org.jpo.sampling.Completion;
+import org.jpo.sampling.LocalSampler;
+import org.jpo.sampling.Prompt;
+import org.jpo.sampling.SamplingParams;
+import org.jpo.testing.Cli;
+import org.jpo.testing.Shared;
+import org.jpo.tokenizer.Tokenizer;
+import org.jpo.tokenizer.Tokenizers;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+
+import static org.jpo.tensor.Tensors.toDoubles;
+import static org.junit.jupiter.api.Assertions.*;
+
+/**
+ * The issue's acceptance experiment on the real stories260K model: a preference set built from the model's own
+ * stories, labelled by a rule (chosen = a story that mentions a park, rejected = one that does not), trained with
+ * {@code jpo train}. Each method must rank held-out pairs by its implicit reward above 90% of the time and make
+ * fresh sampled and greedy stories satisfy the rule measurably more often.
+ *
+ * <p>Why "park": among this model's stories it appears in ~15%, enough for ~240 distinct chosen stories from
+ * 1,536 samples; "dog" (7%) needs twice the generation budget for the same held-out accuracy. Stories are
+ * sampled from BOS: every sample is a different story, which is what lets the policy learn the rule rather
+ * than memorise pairs (with 18 shared openings held-out accuracy stalled at 0.85).
+ */
+class TrainOnOwnGenerationsTest {
+    static final String RULE = "park";
+    @TempDir static Path tmp;
+    static Path model, tokenizer, train, eval;
+    static Transformer base;
+    static Tokenizer tok;
+    static double baseSampledRate;
+    static int baseGreedy;
+    static List<int[]> openings;
+
+    @BeforeAll static void buildPreferenceData() throws Exception {
+        model = Shared.stories260K();
+        tokenizer = Shared.tok512();
+        System.setProperty("jpo.cache.dir", tmp.resolve("cache").toString());
+        base = Checkpoints.load(model);
+        tok = Tokenizers.require(model, Optional.of(tokenizer));
+        List<String> trainStories = stories(base, 1536, 48, 31), evalStories = stories(base, 512, 48, 32);
+        train = writePairs(tmp.resolve("train.jsonl"), trainStories, 2);
+        eval = writePairs(tmp.resolve("eval.jsonl"), evalStories, 1);
+        openings = new ArrayList<>();
+        for (String s : evalStories.subList(0, 64)) {
+            String[] words = s.split(" ");
+            openings.add(tok.encode(String.join(" ", java.util.Arrays.copyOf(words, Math.min(12, words.length))), true));
+        }
+        baseSampledRate = sampledRate(base);
+        baseGreedy = greedyCount(base);
+    }
+
+    @AfterAll static void free() {
+        base.close();
+        tok.close();
+        System.clearProperty("jpo.cache.dir");
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {
+            // gentle rates: at 2e-3 DPO/IPO/SimPO still rank held-out pairs right but their own samples collapse
+            // (likelihood displacement); RPO's NLL term protects generation, so it takes a larger step
+            "sigmoid       | method: dpo\\nloss_type: sigmoid\\nbeta: 0.1\\nlearning_rate: 0.0005\\nnum_train_epochs: 2",
+            "ipo           | method: dpo\\nloss_type: ipo\\nbeta: 0.1\\nlearning_rate: 0.0005\\nnum_train_epochs: 2",
+            "simpo         | method: dpo\\nloss_type: simpo\\nbeta: 2.0\\nlearning_rate: 0.0005\\nnum_train_epochs: 2",
+            "kto           | method: kto\\nloss_type: kto\\nbeta: 0.02\\nlearning_rate: 0.001\\nnum_train_epochs: 1",
+            "sigmoid + sft | method: dpo\\nloss_type: [sigmoid, sft]\\nloss_weights: [1.0, 0.2]\\nbeta: 0.1\\nlearning_rate: 0.003\\nnum_train_epochs: 1"})
+    void learnsTheRuleFromItsOwnRuleLabelledGenerations(String name, String settings) throws Exception {
+        Path out = tmp.resolve(name.replaceAll("\\W+", "-"));
+        Path config = tmp.resolve(out.getFileName() + ".yaml");
+        Files.writeString(config, settings.replace("\\n", "\n") + "\nmodel: " + model + "\ntokenizer: " + tokenizer
+                + "\ntrain_file: " + train + "\neval_file: " + eval + "\noutput_dir: " + out
+                + "\nper_device_train_batch_size: 8\nmax_length: 128\nmax_prompt_length: 64"
+                + "\nlogging_steps: 10\nsave_steps: 100000\nseed: 0\n");
+        Cli.Result r = Cli.run("train", config.toString());
+        assertEquals(0, r.exit(), r.toString());
+        try (Transformer trained = Checkpoints.load(out.resolve("final"))) {
+            double accuracy = name.equals("kto") ? logRatioAccuracy(trained) : lastEval(out).get("eval_rewards/accuracies").asDouble();
+            double rate = sampledRate(trained);
+            int greedy = greedyCount(trained);
+            String report = String.format("%s: held-out accuracy %.3f; sampled rate %.3f -> %.3f; greedy %d -> %d of %d",
+                    name, accuracy, baseSampledRate, rate, baseGreedy, greedy, openings.size());
+            System.out.println(report);
+            assertTrue(accuracy > 0.9, report);
+            assertTrue(rate >= baseSampledRate + 0.15, report);
+            assertTrue(greedy >= baseGreedy + 5, report);
+        }
+    }
+
+    /** n stories sampled from BOS at temperature 1 (the model stops a story at BOS/EOS). */
+    static List<String> stories(Transformer m, int n, int tokens, long seed) {
+        List<Completion> out = new LocalSampler(m, Set.of(1, 2), 64)
+                .sample(List.of(new Prompt(0, new int[] {1})), new SamplingParams(n, tokens, 1.0, 0, 1.0, false, seed));
+        return out.stream().map(c -> tok.decodeContinuation(new int[] {1}, c.tokenIds())).toList();
+    }
+
+    /** Each story with the rule is chosen against k different stories without it; the prompt is empty (BOS). */
+    static Path writePairs(Path file, List<String> stories, int k) {
+        List<String> good = stories.stream().filter(s -> s.contains(RULE)).toList();
+        List<String> bad = stories.stream().filter(s -> !s.contains(RULE)).toList();
+        List<ObjectNode> rows = new ArrayList<>();
+        for (int i = 0; i < good.size(); i++) {
+            for (int j = 0; j < k; j++) {
+                rows.add(Jsonl.JSON.createObjectNode().put("prompt", "").put("chosen", good.get(i)).put("rejected", bad.get((i * k + j) % bad.size())));
+            }
+        }
+        assertTrue(rows.size() > 50, "too few pairs: " + rows.size());
+        Jsonl.write(file, rows);
+        return file;
+    }
+
+    static double sampledRate(Transformer m) {
+        List<String> s = stories(m, 256, 48, 77);
+        return s.stream().filter(x -> x.contains(RULE)).count() / (double) s.size();
+    }
+
+    static int greedyCount(Transformer m) {
+        List<Prompt> prompts = new ArrayList<>();
+        for (int[] ids : openings) prompts.add(new Prompt(prompts.size(), ids));
+        List<Completion> out = new LocalSampler(m, Set.of(1, 2), 64).sample(prompts, SamplingParams.greedy(32));
+        return (int) out.stream().filter(c -> tok.decodeContinuation(openings.get(c.promptIndex()), c.tokenIds()).contains(RULE)).count();
+    }
+
+    static JsonNode lastEval(Path out) {
+        List<JsonNode> lines = MetricsLog.read(out.resolve("metrics.jsonl"));
+        return lines.stream().filter(l -> l.has("eval_rewards/accuracies")).reduce((a, b) -> b).orElseThrow();
+    }
+
+    /** Fraction of held-out pairs whose chosen story gains more log-probability over the reference than the rejected one. */
+    static double logRatioAccuracy(Transformer trained) {
+        List<JsonNode> rows = Jsonl.read(eval).stream().map(l -> (JsonNode) l.json()).toList();
+        int right = 0;
+        for (JsonNode row : rows) {
+            int[] prompt = {1};
+            int[] c = tok.encode(row.get("chosen").asText(), false), rj = tok.encode(row.get("rejected").asText(), false);
+            double[] pol = seqLogps(trained, prompt, c, rj), ref = seqLogps(base, prompt, c, rj);
+            if (pol[0] - ref[0] > pol[1] - ref[1]) right++;
+        }
+        return right / (double) rows.size();
+    }
+
+    static double[] seqLogps(Transformer m, int[] prompt, int[] a, int[] b) {
+        try (PointerScope scope = new PointerScope(); NoGradGuard g = new NoGradGuard()) {
+            return toDoubles(LogProbs.of(m, SequenceBatch.of(List.of(prompt, prompt), List.of(a, b), 0)).sum());
+        }
+    }
+}
