@@ -111,7 +111,9 @@ public final class Trainer {
         try (PointerScope scope = new PointerScope()) {
             TensorVector grads = new TensorVector(params.values().stream().filter(p -> p.grad().defined()).toArray(Tensor[]::new));
             if (maxNorm > 0) return torch.clip_grad_norm_(grads, maxNorm);
-            return torch.clip_grad_norm_(grads, Double.MAX_VALUE);
+            double sq = 0;   // max_grad_norm <= 0: no clipping, but the norm is still logged
+            for (Tensor p : params.values()) if (p.grad().defined()) sq += item(p.grad().pow(s(2)).sum());
+            return Math.sqrt(sq);
         }
     }
 
