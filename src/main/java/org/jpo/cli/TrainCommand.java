@@ -36,9 +36,13 @@ final class TrainCommand implements Callable<Integer> {
         if (resume && from.isEmpty()) System.err.println("--resume: no checkpoint in " + c.outputDir() + "; starting from the beginning");
         Run<?> run = Runs.prepare(c, from);
         Trainer.Result r = Trainer.train(run, from);
-        System.out.println(org.jpo.io.Jsonl.JSON.valueToTree(java.util.Map.of(
-                "final_model", r.finalModel().toString(), "steps", r.steps(), "train", r.lastLog(), "eval", r.eval(),
-                "reference_cache_hit", r.referenceCacheHit())));
+        var summary = org.jpo.io.Jsonl.JSON.createObjectNode();
+        summary.put("final_model", r.finalModel().toString());
+        summary.put("steps", r.steps());
+        summary.put("reference_cache_hit", r.referenceCacheHit());
+        summary.set("train", org.jpo.io.Jsonl.JSON.valueToTree(r.lastLog()));
+        summary.set("eval", org.jpo.io.Jsonl.JSON.valueToTree(r.eval()));
+        System.out.println(summary);
         return 0;
     }
 }
