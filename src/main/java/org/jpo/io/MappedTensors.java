@@ -33,7 +33,7 @@ final class MappedTensors {
     static Tensor copy(FileChannel ch, long offset, long bytes, long[] shape, ScalarType type, String where)
             throws IOException {
         if (ByteOrder.nativeOrder() != ByteOrder.LITTLE_ENDIAN) {
-            throw new UnsupportedOperationException("weights files are little-endian; this platform is not");
+            throw new IllegalStateException("weights files are little-endian; this platform is not");
         }
         if (bytes > MAX_REGION) {
             throw new UserError(where + " is " + bytes + " bytes; a single tensor larger than 2 GiB ("

@@ -225,7 +225,7 @@ public final class SafeTensors {
     /** The bytes of a contiguous CPU tensor, in pieces: one ByteBuffer holds at most 2 GiB. */
     private static void writeBytes(FileChannel ch, Tensor t) throws IOException {
         if (ByteOrder.nativeOrder() != ByteOrder.LITTLE_ENDIAN) {
-            throw new UnsupportedOperationException("safetensors is little-endian; this platform is not");
+            throw new IllegalStateException("safetensors is little-endian; this platform is not");
         }
         long n = t.nbytes(), chunk = 1L << 30;
         if (n == 0) return;
