@@ -68,6 +68,28 @@ class CheckpointsTest {
         }
     }
 
+    @Test void halfPrecisionCheckpointsLoadWidenedToFloat32() {
+        for (var dtype : new org.bytedeco.pytorch.global.torch.ScalarType[] {
+                org.bytedeco.pytorch.global.torch.ScalarType.BFloat16, org.bytedeco.pytorch.global.torch.ScalarType.Half}) {
+            try (PointerScope scope = new PointerScope(); Transformer m = Transformer.random(ModelConfig.llama(40, 16, 1, 2, 1, 24, 32), 8)) {
+                Path dir = tmp.resolve("half-" + dtype.value);
+                Checkpoints.save(m, dir, List.of());
+                LinkedHashMap<String, Tensor> half = new LinkedHashMap<>();
+                m.parameters().forEach((k, v) -> half.put(k, v.to(dtype)));
+                SafeTensors.write(dir.resolve("model.safetensors"), half, java.util.Map.of());
+                assertEquals(dtype.value, SafeTensors.readHeader(dir.resolve("model.safetensors")).entries().get(0).dtype().scalarType().value);
+                try (Transformer back = Checkpoints.load(dir)) {
+                    for (var e : m.parameters().entrySet()) {
+                        Tensor loaded = back.parameters().get(e.getKey());
+                        assertEquals(org.bytedeco.pytorch.global.torch.ScalarType.Float.value, loaded.scalar_type().value);
+                        // exactly the half-precision value, widened
+                        assertTrue(loaded.equal(e.getValue().to(dtype).to(org.bytedeco.pytorch.global.torch.ScalarType.Float)), e.getKey());
+                    }
+                }
+            }
+        }
+    }
+
     @Test void configMissingAFieldNamesTheFileAndField() throws Exception {
         Path dir = tmp.resolve("broken");
         Files.createDirectories(dir);
