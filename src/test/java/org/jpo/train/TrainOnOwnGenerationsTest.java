@@ -169,15 +169,14 @@ class TrainOnOwnGenerationsTest {
 
     /** Fraction of held-out pairs whose chosen story gains more log-probability over the reference than the rejected one. */
     static double logRatioAccuracy(Transformer trained) {
-        List<JsonNode> rows = Jsonl.read(eval).stream().map(l -> (JsonNode) l.json()).toList();
+        // the same token sequences the trainer sees: joint tokenization after BOS, EOS appended
+        var pairs = Datasets.paired(eval, tok, Optional.empty(), new DataOptions(128, 64, DataOptions.OnBadRow.ERROR, null)).examples();
         int right = 0;
-        for (JsonNode row : rows) {
-            int[] prompt = {1};
-            int[] c = tok.encode(row.get("chosen").asText(), false), rj = tok.encode(row.get("rejected").asText(), false);
-            double[] pol = seqLogps(trained, prompt, c, rj), ref = seqLogps(base, prompt, c, rj);
+        for (PairExample e : pairs) {
+            double[] pol = seqLogps(trained, e.prompt(), e.chosen(), e.rejected()), ref = seqLogps(base, e.prompt(), e.chosen(), e.rejected());
             if (pol[0] - ref[0] > pol[1] - ref[1]) right++;
         }
-        return right / (double) rows.size();
+        return right / (double) pairs.size();
     }
 
     static double[] seqLogps(Transformer m, int[] prompt, int[] a, int[] b) {
