@@ -24,7 +24,7 @@ import static org.jpo.tensor.Tensors.toDoubles;
 /** {@code jpo logprobs}: per-token log-probabilities of completions given prompts. */
 @Command(name = "logprobs", mixinStandardHelpOptions = true,
         description = "Score completions: each input line is {\"prompt\", \"completion\"} (text, tokenized with the model's "
-                + "BOS convention) or {\"prompt_ids\", \"completion_ids\"} (used verbatim). Output lines, in input order: "
+                + "BOS convention; the completion tokenized jointly with it, as in training) or {\"prompt_ids\", \"completion_ids\"} (used verbatim). Output lines, in input order: "
                 + "{\"logp\": sum, \"token_logps\": [...], \"num_tokens\": n}.")
 final class LogprobsCommand implements Callable<Integer> {
     @Mixin ModelOptions model;
@@ -57,7 +57,10 @@ final class LogprobsCommand implements Callable<Integer> {
                     r = new Row(line.ids("prompt_ids"), line.ids("completion_ids"));
                 } else if (line.has("prompt") || line.has("completion")) {
                     if (tok == null) tok = model.loadTokenizer(m);
-                    r = new Row(ModelOptions.promptIds(tok, m, line.text("prompt")), tok.encode(line.text("completion"), false));
+                    String prompt = line.text("prompt");
+                    int[] promptIds = ModelOptions.promptIds(tok, m, prompt);
+                    // joint tokenization, as training data: the completion is what follows the prompt
+                    r = new Row(promptIds, tok.encodeContinuation(prompt, promptIds, line.text("completion"), true));
                 } else {
                     throw line.error("expected {\"prompt\", \"completion\"} or {\"prompt_ids\", \"completion_ids\"}");
                 }

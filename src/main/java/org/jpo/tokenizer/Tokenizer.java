@@ -28,6 +28,19 @@ public interface Tokenizer extends AutoCloseable {
         return full.startsWith(head) ? full.substring(head.length()) : decode(ids);
     }
 
+    /**
+     * The ids {@code completion} adds after {@code prompt} when the two are tokenized together: the suffix of
+     * encode(prompt + completion) after its longest common prefix with {@code promptIds} (TRL's
+     * {@code build_tokenized_answer}). Encoding the completion alone goes wrong for SentencePiece and llama2.c
+     * tokenizers, which add a dummy-prefix space to every text and merge across the boundary.
+     */
+    default int[] encodeContinuation(String prompt, int[] promptIds, String completion, boolean addSpecialTokens) {
+        int[] joint = encode(prompt + completion, addSpecialTokens);
+        int shared = 0;
+        while (shared < joint.length && shared < promptIds.length && joint[shared] == promptIds[shared]) shared++;
+        return java.util.Arrays.copyOfRange(joint, shared, joint.length);
+    }
+
     OptionalInt bosId();
 
     OptionalInt eosId();

@@ -32,11 +32,7 @@ final class Tokenization {
 
     /** The ids {@code completion} adds after {@code prompt} (whose ids are {@code promptIds}), then EOS. */
     int[] completion(String prompt, int[] promptIds, String completion) {
-        String full = prompt + completion;
-        int[] ids = tok.encode(full, addSpecialTokens(full));
-        int shared = 0;
-        while (shared < ids.length && shared < promptIds.length && ids[shared] == promptIds[shared]) shared++;
-        return withEos(Arrays.copyOfRange(ids, shared, ids.length));
+        return withEos(tok.encodeContinuation(prompt, promptIds, completion, addSpecialTokens(prompt + completion)));
     }
 
     private boolean addSpecialTokens(String text) {

@@ -98,6 +98,23 @@ class Stories260KTest {
         }
     }
 
+    @Test void scoringAGeneratedCompletionByTextEqualsScoringItByIds() throws Exception {
+        String[] m = models().get(0);
+        Path gen = tmp.resolve("gen.jsonl");
+        assertEquals(0, Cli.run(args(m, "generate", "--prompt", "Once upon a time", "--greedy", "--max-new-tokens", "24", "--out", gen.toString())).exit());
+        JsonNode g = Jsonl.read(gen).get(0).json();
+        String promptIds = Cli.run(args(m, "tokenize", "--text", "Once upon a time", "--special")).out().replaceAll("[^0-9,]", "");
+        Path in = tmp.resolve("both.jsonl");
+        Files.writeString(in, "{\"prompt\": \"Once upon a time\", \"completion\": " + Jsonl.JSON.writeValueAsString(g.get("completion").textValue()) + "}\n"
+                + "{\"prompt_ids\": [" + promptIds + "], \"completion_ids\": " + g.get("completion_ids") + "}\n");
+        Path out = tmp.resolve("both-out.jsonl");
+        assertEquals(0, Cli.run(args(m, "logprobs", "--input", in.toString(), "--out", out.toString())).exit());
+        List<Jsonl.Line> rows = Jsonl.read(out);
+        assertEquals(rows.get(1).json().get("num_tokens").intValue(), rows.get(0).json().get("num_tokens").intValue());
+        assertEquals(rows.get(1).json().get("logp").doubleValue(), rows.get(0).json().get("logp").doubleValue(), 1e-9);
+        assertEquals(g.get("logp").doubleValue(), rows.get(1).json().get("logp").doubleValue(), 1e-3);
+    }
+
     @Test void logitsAfterBosMatchTheReference() {
         double[] golden = {-6.22291, 8.40434, -6.22374, -6.22254, -6.22195};
         for (Path model : List.of(bin, hfDir)) {
