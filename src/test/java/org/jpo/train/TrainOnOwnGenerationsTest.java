@@ -1,10 +1,8 @@
 package org.jpo.train;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.NoGradGuard;
-import org.jpo.io.Jsonl;
 import org.jpo.model.Checkpoints;
 import org.jpo.model.LogProbs;
 import org.jpo.model.SequenceBatch;
@@ -71,8 +69,8 @@ class TrainOnOwnGenerationsTest {
         base = Checkpoints.load(model);
         tok = Tokenizers.require(model, Optional.of(tokenizer));
         List<String> trainStories = stories(base, 6144, 32, 31), evalStories = stories(base, 2048, 32, 32);
-        train = writePairs(tmp.resolve("train.jsonl"), trainStories, 2);
-        eval = writePairs(tmp.resolve("eval.jsonl"), evalStories, 1);
+        train = StoryPairs.write(tmp.resolve("train.jsonl"), trainStories, RULE, 2);
+        eval = StoryPairs.write(tmp.resolve("eval.jsonl"), evalStories, RULE, 1);
         openings = new ArrayList<>();
         for (String s : evalStories.subList(0, 64)) {
             String[] words = s.split(" ");
@@ -128,27 +126,7 @@ class TrainOnOwnGenerationsTest {
         }
     }
 
-    /** n stories sampled from BOS at temperature 1 (the model stops a story at BOS/EOS). */
-    static List<String> stories(Transformer m, int n, int tokens, long seed) {
-        List<Completion> out = new LocalSampler(m, Set.of(1, 2), 64)
-                .sample(List.of(new Prompt(0, new int[] {1})), new SamplingParams(n, tokens, 1.0, 0, 1.0, false, seed));
-        return out.stream().map(c -> tok.decodeContinuation(new int[] {1}, c.tokenIds())).toList();
-    }
-
-    /** Each story with the rule is chosen against k different stories without it; the prompt is empty (BOS). */
-    static Path writePairs(Path file, List<String> stories, int k) {
-        List<String> good = stories.stream().filter(s -> s.contains(RULE)).toList();
-        List<String> bad = stories.stream().filter(s -> !s.contains(RULE)).toList();
-        List<ObjectNode> rows = new ArrayList<>();
-        for (int i = 0; i < good.size(); i++) {
-            for (int j = 0; j < k; j++) {
-                rows.add(Jsonl.JSON.createObjectNode().put("prompt", "").put("chosen", good.get(i)).put("rejected", bad.get((i * k + j) % bad.size())));
-            }
-        }
-        assertTrue(rows.size() > 50, "too few pairs: " + rows.size());
-        Jsonl.write(file, rows);
-        return file;
-    }
+    static List<String> stories(Transformer m, int n, int tokens, long seed) { return StoryPairs.stories(m, tok, n, tokens, seed); }
 
     static double sampledRate(Transformer m) {
         List<String> s = stories(m, 256, 48, 77);
