@@ -36,7 +36,7 @@ public final class ApoMomentum {
 
     /** E_π[r] after rounds 0 … MAX_ROUNDS of iterative DPO with momentum α. */
     static Trace climb(double alpha, long seed) {
-        BradleyTerry labels = new BradleyTerry(REWARD);
+        PreferenceOracle labels = new PreferenceOracle(REWARD);
         double[] reward = new double[MAX_ROUNDS + 1];
         double[] uniform = Probabilities.log(new double[] {0.2, 0.2, 0.2, 0.2, 0.2});
         try (SoftmaxPolicy pi = new SoftmaxPolicy(uniform)) {
@@ -105,10 +105,10 @@ public final class ApoMomentum {
                     "max r - expected reward", LinePlot.Scale.LINEAR, LinePlot.Scale.LOG, series);
         }
 
-        @Override public List<Check> checks() {
+        @Override public List<Claim> claims() {
             int plain = traces.get(0).roundsToTarget(), momentum = traces.get(1).roundsToTarget();
             boolean pass = momentum >= 0 && (plain < 0 || momentum < plain);
-            return List.of(new Check("alpha=0.3 reaches 99% of the maximum expected reward in fewer rounds than alpha=0",
+            return List.of(new Claim("alpha=0.3 reaches 99% of the maximum expected reward in fewer rounds than alpha=0",
                     String.format(Locale.ROOT, "alpha=0.3: %s rounds, alpha=0: %s rounds", show(momentum), show(plain)), pass));
         }
 

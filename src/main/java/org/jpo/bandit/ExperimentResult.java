@@ -14,7 +14,7 @@ public sealed interface ExperimentResult
 
     LinePlot plot();
 
-    List<Check> checks();
+    List<Claim> claims();
 
-    default boolean passed() { return checks().stream().allMatch(Check::pass); }
+    default boolean passed() { return claims().stream().allMatch(Claim::pass); }
 }

@@ -208,21 +208,21 @@ public final class Intransitive {
                     LinePlot.Series.level("0.15", BT_FLOOR, 1, ITERATIONS)));
         }
 
-        @Override public List<Check> checks() {
+        @Override public List<Claim> claims() {
             double avg = last(exploitability(sppoAverage())), eg = last(exploitability(extragradient));
             double bt = last(exploitability(btDpo.iterates())), sppoLast = last(exploitability(sppo));
             double[] nash = margins(NASH);
             double nashErr = Math.max(Math.abs(nash[0]), Math.max(Math.abs(nash[1]), Math.abs(nash[2])));
             return List.of(
-                    new Check("Nash (1/3, 2/9, 4/9) has zero expected margins", String.format(Locale.ROOT,
+                    new Claim("Nash (1/3, 2/9, 4/9) has zero expected margins", String.format(Locale.ROOT,
                             "max |margin| %.1e", nashErr), nashErr < 1e-12),
-                    new Check("SPPO time-average exploitability < 0.01 after " + ITERATIONS + " iterations",
+                    new Claim("SPPO time-average exploitability < 0.01 after " + ITERATIONS + " iterations",
                             String.format(Locale.ROOT, "%.5f, below 0.01 since iteration %d (last iterate %.4f)", avg,
                                     belowSince(exploitability(sppoAverage())), sppoLast), avg < TARGET),
-                    new Check("extragradient last-iterate exploitability < 0.01 after " + ITERATIONS + " iterations",
+                    new Claim("extragradient last-iterate exploitability < 0.01 after " + ITERATIONS + " iterations",
                             String.format(Locale.ROOT, "%.2e, pi=(%.4f, %.4f, %.4f)", eg, extragradient[ITERATIONS - 1][0],
                                     extragradient[ITERATIONS - 1][1], extragradient[ITERATIONS - 1][2]), eg < TARGET),
-                    new Check("BT + DPO (beta=0.1) stays >= 0.15 exploitable", String.format(Locale.ROOT,
+                    new Claim("BT + DPO (beta=0.1) stays >= 0.15 exploitable", String.format(Locale.ROOT,
                             "%.4f, BT scores (%.4f, %.4f, %.4f)", bt, btDpo.scores()[0], btDpo.scores()[1],
                             btDpo.scores()[2]), bt >= BT_FLOOR));
         }

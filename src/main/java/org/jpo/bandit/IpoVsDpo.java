@@ -104,13 +104,13 @@ public final class IpoVsDpo {
                     "log pi(y1)/pi(y2)", LinePlot.Scale.LINEAR, LinePlot.Scale.LINEAR, series);
         }
 
-        @Override public List<Check> checks() {
-            List<Check> checks = new ArrayList<>();
+        @Override public List<Claim> claims() {
+            List<Claim> checks = new ArrayList<>();
             for (Run r : runs) {
                 double[] g = r.ipo().last();
                 double err = Math.max(Math.max(Math.abs(g[0] - r.target()), Math.abs(g[1] - r.target())),
                         Math.abs(g[2] - 2 * r.target()));
-                checks.add(new Check(String.format(Locale.ROOT, "tau=%s: IPO gaps = 1/(3tau) = %.4f (y1/y3 = %.4f) within 1e-3",
+                checks.add(new Claim(String.format(Locale.ROOT, "tau=%s: IPO gaps = 1/(3tau) = %.4f (y1/y3 = %.4f) within 1e-3",
                         r.tau(), r.target(), 2 * r.target()), String.format(Locale.ROOT,
                         "%.6f, %.6f, %.6f (max error %.1e)", g[0], g[1], g[2], err), err < 1e-3));
                 checks.add(dpoGrows(r));
@@ -118,13 +118,13 @@ public final class IpoVsDpo {
             return checks;
         }
 
-        private static Check dpoGrows(Run r) {
+        private static Claim dpoGrows(Run r) {
             double[][] cp = r.dpoCheckpoints();
             boolean increasing = true;
             for (int m = 1; m < cp.length; m++) {
                 for (int j = 0; j < 3; j++) increasing &= cp[m][j] > cp[m - 1][j];
             }
-            return new Check(String.format(Locale.ROOT, "tau=%s: DPO gaps strictly increase after %d, %d, ..., %d steps",
+            return new Claim(String.format(Locale.ROOT, "tau=%s: DPO gaps strictly increase after %d, %d, ..., %d steps",
                     r.tau(), N, 2 * N, 10 * N), String.format(Locale.ROOT, "log pi(y1)/pi(y2) %.4f -> %.4f, y2/y3 %.4f -> %.4f",
                     cp[0][0], cp[9][0], cp[0][1], cp[9][1]), increasing);
         }

@@ -36,7 +36,7 @@ public final class KlOptimum {
 
     public static Result run(long seed) {
         double[] ref = Probabilities.log(REFERENCE), star = optimum();
-        BradleyTerry labels = new BradleyTerry(REWARD);
+        PreferenceOracle labels = new PreferenceOracle(REWARD);
         double[] kl = new double[ROUNDS + 1];
         double[][] policies = new double[ROUNDS + 1][];
         try (SoftmaxPolicy pi = new SoftmaxPolicy(ref)) {
@@ -82,10 +82,10 @@ public final class KlOptimum {
                             LinePlot.Series.level("target 0.01", TARGET, 0, ROUNDS)));
         }
 
-        @Override public List<Check> checks() {
-            List<Check> checks = new ArrayList<>();
+        @Override public List<Claim> claims() {
+            List<Claim> checks = new ArrayList<>();
             double last = kl[kl.length - 1];
-            checks.add(new Check("KL(pi*||pi) after the last round < " + TARGET,
+            checks.add(new Claim("KL(pi*||pi) after the last round < " + TARGET,
                     String.format(Locale.ROOT, "%.5f (reference: %.4f)", last, kl[0]), last < TARGET));
             return checks;
         }

@@ -47,7 +47,7 @@ public final class OnlineVsOffline {
 
     /** E_π[r] for each of the 20 seeds after offline DPO on {@code budget} reference pairs. */
     static double[] offline(int budget, long seed) {
-        BradleyTerry labels = new BradleyTerry(REWARD);
+        PreferenceOracle labels = new PreferenceOracle(REWARD);
         List<Pairs> data = new ArrayList<>();
         for (int s = 0; s < SEEDS; s++) data.add(labels.sample(REFERENCE, budget, seed, stream("offline", budget, s), 0));
         try (SoftmaxPolicy pi = new SoftmaxPolicy(references())) {
@@ -58,7 +58,7 @@ public final class OnlineVsOffline {
 
     /** E_π[r] for each of the 20 seeds after 4 rounds of online DPO with {@code budget}/4 labels each. */
     static double[] online(int budget, long seed) {
-        BradleyTerry labels = new BradleyTerry(REWARD);
+        PreferenceOracle labels = new PreferenceOracle(REWARD);
         List<Pairs> data = new ArrayList<>();
         for (int s = 0; s < SEEDS; s++) data.add(Pairs.of(new int[0], new int[0]));
         try (SoftmaxPolicy pi = new SoftmaxPolicy(references())) {
@@ -153,15 +153,15 @@ public final class OnlineVsOffline {
                     LinePlot.Series.level("reference", Probabilities.expectation(REFERENCE, REWARD), x[0], x[x.length - 1])));
         }
 
-        @Override public List<Check> checks() {
+        @Override public List<Claim> claims() {
             Row checked = rows.stream().filter(r -> r.budget() == CHECKED_BUDGET).findFirst().orElseThrow();
             List<Integer> meet = rows.stream().filter(r -> Math.abs(r.z()) <= 2).map(Row::budget).toList();
             return List.of(
-                    new Check("budget " + CHECKED_BUDGET + ": online beats offline by more than 2 standard errors",
+                    new Claim("budget " + CHECKED_BUDGET + ": online beats offline by more than 2 standard errors",
                             String.format(Locale.ROOT, "online %.3f +- %.3f, offline %.3f +- %.3f, z = %.2f",
                                     checked.onlineMean(), checked.onlineSe(), checked.offlineMean(), checked.offlineSe(),
                                     checked.z()), checked.z() > 2),
-                    new Check("the table has budgets where they meet (|z| <= 2)", "budgets " + meet, !meet.isEmpty()));
+                    new Claim("the table has budgets where they meet (|z| <= 2)", "budgets " + meet, !meet.isEmpty()));
         }
     }
 }

@@ -17,7 +17,7 @@ public final class Report {
         sb.append("setup: ").append(r.setup()).append('\n');
         sb.append(String.format(java.util.Locale.ROOT, "seed %d, %.1f s%n%n", seed, seconds));
         sb.append(r.table().toText()).append('\n');
-        for (Check c : r.checks()) sb.append(c).append('\n');
+        for (Claim c : r.claims()) sb.append(c).append('\n');
         return sb.toString();
     }
 

@@ -44,8 +44,8 @@ public final class BanditCommand implements Callable<Integer> {
             String text = Report.text(result, seed, (System.nanoTime() - t0) / 1e9);
             System.out.println(text);
             write(result, text);
-            total += result.checks().size();
-            failed += (int) result.checks().stream().filter(c -> !c.pass()).count();
+            total += result.claims().size();
+            failed += (int) result.claims().stream().filter(c -> !c.pass()).count();
         }
         System.out.printf(Locale.ROOT, "%d of %d checks passed in %.1f s; files in %s%n", total - failed, total,
                 (System.nanoTime() - start) / 1e9, out);

@@ -1,5 +1,6 @@
 package org.jpo.sampling;
 
+import org.jpo.Seeds;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Tensor;
@@ -46,7 +47,7 @@ public final class LocalSampler implements Sampler {
         }
         List<Row> rows = new ArrayList<>();
         for (Prompt p : prompts) {
-            for (int j = 0; j < params.n(); j++) rows.add(new Row(p, j, Seeds.of(params.seed(), p.index(), j)));
+            for (int j = 0; j < params.n(); j++) rows.add(new Row(p, j, Seeds.sample(params.seed(), 0, p.index(), j)));
         }
         List<Completion> out = new ArrayList<>(rows.size());
         for (int start = 0; start < rows.size(); start += maxRows) {

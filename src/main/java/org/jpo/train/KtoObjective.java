@@ -1,5 +1,8 @@
 package org.jpo.train;
 
+import org.jpo.data.Example;
+import org.jpo.data.Examples;
+import org.jpo.data.UnpairedExample;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;

@@ -1,5 +1,6 @@
 package org.jpo.train;
 
+import org.jpo.data.Example;
 import org.bytedeco.pytorch.Tensor;
 
 import java.nio.file.Path;

@@ -1,6 +1,6 @@
 package org.jpo.train;
 
-import org.jpo.sampling.Seeds;
+import org.jpo.Seeds;
 
 import java.util.ArrayList;
 import java.util.List;

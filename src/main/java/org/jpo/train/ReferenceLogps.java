@@ -1,5 +1,10 @@
 package org.jpo.train;
 
+import org.jpo.data.Collate;
+import org.jpo.data.Example;
+import org.jpo.data.Examples;
+import org.jpo.data.PairExample;
+import org.jpo.data.UnpairedExample;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.jpo.loss.PairLogps;

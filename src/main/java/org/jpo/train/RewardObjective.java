@@ -1,5 +1,8 @@
 package org.jpo.train;
 
+import org.jpo.data.Collate;
+import org.jpo.data.Examples;
+import org.jpo.data.PairExample;
 import org.bytedeco.pytorch.Tensor;
 import org.jpo.loss.BradleyTerry;
 import org.jpo.loss.LossResult;

@@ -1,5 +1,7 @@
 package org.jpo.train;
 
+import org.jpo.data.Datasets;
+import org.jpo.data.PairExample;
 import org.jpo.loss.BradleyTerry;
 import org.jpo.model.Checkpoints;
 import org.jpo.model.RewardModel;

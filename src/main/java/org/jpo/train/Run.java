@@ -1,5 +1,6 @@
 package org.jpo.train;
 
+import org.jpo.data.Example;
 import org.jpo.model.Transformer;
 
 import java.nio.file.Path;

@@ -1,5 +1,13 @@
 package org.jpo.train;
 
+import org.jpo.data.DataOptions;
+import org.jpo.data.DataStats;
+import org.jpo.data.Dataset;
+import org.jpo.data.Datasets;
+import org.jpo.data.Example;
+import org.jpo.data.PairExample;
+import org.jpo.data.SftExample;
+import org.jpo.data.UnpairedExample;
 import org.jpo.UserError;
 import org.jpo.loss.LossType;
 import org.jpo.loss.PreferenceLoss;
@@ -7,7 +15,7 @@ import org.jpo.loss.ReferencedLoss;
 import org.jpo.loss.UnpairedLoss;
 import org.jpo.model.Checkpoints;
 import org.jpo.model.Transformer;
-import org.jpo.sampling.Seeds;
+import org.jpo.Seeds;
 import org.jpo.tokenizer.ChatTemplate;
 import org.jpo.tokenizer.Tokenizer;
 import org.jpo.tokenizer.Tokenizers;

@@ -1,5 +1,8 @@
 package org.jpo.train;
 
+import org.jpo.data.Collate;
+import org.jpo.data.Examples;
+import org.jpo.data.SftExample;
 import org.bytedeco.pytorch.Tensor;
 import org.jpo.model.Checkpoints;
 import org.jpo.model.LogProbs;

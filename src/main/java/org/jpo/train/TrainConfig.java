@@ -1,5 +1,6 @@
 package org.jpo.train;
 
+import org.jpo.data.DataOptions;
 import org.jpo.loss.LossConfig;
 import org.jpo.loss.LossType;
 

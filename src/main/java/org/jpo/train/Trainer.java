@@ -1,5 +1,6 @@
 package org.jpo.train;
 
+import org.jpo.data.Example;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Tensor;

@@ -48,7 +48,7 @@ class IntransitiveTest {
     }
 
     @Test void everyCheckPasses() {
-        assertTrue(RESULT.passed(), RESULT.checks().toString());
+        assertTrue(RESULT.passed(), RESULT.claims().toString());
         assertEquals(Intransitive.ITERATIONS, RESULT.table().rows().size());
         assertEquals(4, Intransitive.Result.belowSince(new double[] {0.5, 0.005, 0.02, 0.009, 0.001}));
     }

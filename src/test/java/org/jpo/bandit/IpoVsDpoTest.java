@@ -63,8 +63,8 @@ class IpoVsDpoTest {
     }
 
     @Test void everyCheckPassesAndTheTableHasOneRowPerCheckpoint() {
-        assertTrue(RESULT.passed(), RESULT.checks().toString());
-        assertEquals(6, RESULT.checks().size());
+        assertTrue(RESULT.passed(), RESULT.claims().toString());
+        assertEquals(6, RESULT.claims().size());
         assertEquals(3 * 11, RESULT.table().rows().size());
         assertEquals(3.0 / 9 * 10, (double) RESULT.table().rows().get(0).get(5), 1e-12);
     }

@@ -34,7 +34,7 @@ class OnlineVsOfflineTest {
     @Test void theyMeetAtTheSmallestBudgets() {
         List<Integer> meet = RESULT.rows().stream().filter(r -> r.verdict().equals("meet")).map(OnlineVsOffline.Row::budget).toList();
         assertTrue(meet.contains(16), meet.toString());
-        assertTrue(RESULT.passed(), RESULT.checks().toString());
+        assertTrue(RESULT.passed(), RESULT.claims().toString());
     }
 
     @Test void seedsAreIndependentReplicas() {

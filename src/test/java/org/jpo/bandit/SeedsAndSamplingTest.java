@@ -1,5 +1,6 @@
 package org.jpo.bandit;
 
+import org.jpo.Seeds;
 import org.junit.jupiter.api.Test;
 
 import java.util.SplittableRandom;
@@ -33,11 +34,11 @@ class SeedsAndSamplingTest {
 
     /** Two actions with r = (1, 0): the first is chosen with probability σ(1) ≈ 0.731. */
     @Test void bradleyTerryLabelsHaveTheModelsWinRate() {
-        Pairs pairs = new BradleyTerry(new double[] {1, 0}).sample(new double[] {0.5, 0.5}, 20_000, 3, "bt", 0);
+        Pairs pairs = new PreferenceOracle(new double[] {1, 0}).sample(new double[] {0.5, 0.5}, 20_000, 3, "bt", 0);
         long firstWins = java.util.Arrays.stream(pairs.chosen()).filter(c -> c == 0).count();
         assertEquals(Probabilities.sigmoid(1), firstWins / 20_000.0, 0.01);
         for (int i = 0; i < pairs.size(); i++) assertNotEquals(pairs.chosen()[i], pairs.rejected()[i]);
-        Pairs again = new BradleyTerry(new double[] {1, 0}).sample(new double[] {0.5, 0.5}, 20_000, 3, "bt", 0);
+        Pairs again = new PreferenceOracle(new double[] {1, 0}).sample(new double[] {0.5, 0.5}, 20_000, 3, "bt", 0);
         assertArrayEquals(pairs.chosen(), again.chosen());
     }
 

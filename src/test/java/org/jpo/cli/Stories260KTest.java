@@ -111,7 +111,8 @@ class Stories260KTest {
         assertEquals(0, Cli.run(args(m, "logprobs", "--input", in.toString(), "--out", out.toString())).exit());
         List<Jsonl.Line> rows = Jsonl.read(out);
         assertEquals(rows.get(1).json().get("num_tokens").intValue(), rows.get(0).json().get("num_tokens").intValue());
-        assertEquals(rows.get(1).json().get("logp").doubleValue(), rows.get(0).json().get("logp").doubleValue(), 1e-9);
+        // the same ids in two rows of one batch: float32 GEMM blocking can differ by row (6e-6 measured on a 24-token sum)
+        assertEquals(rows.get(1).json().get("logp").doubleValue(), rows.get(0).json().get("logp").doubleValue(), 1e-5);
         assertEquals(g.get("logp").doubleValue(), rows.get(1).json().get("logp").doubleValue(), 1e-3);
     }
 

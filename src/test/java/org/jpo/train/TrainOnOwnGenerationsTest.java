@@ -1,5 +1,8 @@
 package org.jpo.train;
 
+import org.jpo.data.DataOptions;
+import org.jpo.data.Datasets;
+import org.jpo.data.PairExample;
 import com.fasterxml.jackson.databind.JsonNode;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.NoGradGuard;

@@ -1,4 +1,4 @@
-package org.jpo.train;
+package org.jpo.data;
 
 import java.nio.file.Path;
 import java.util.Optional;

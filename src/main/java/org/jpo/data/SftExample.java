@@ -1,4 +1,4 @@
-package org.jpo.train;
+package org.jpo.data;
 
 /** A prompt and the completion to imitate; the loss is on the completion only. */
 public record SftExample(String source, int[] prompt, int[] completion) implements Example {

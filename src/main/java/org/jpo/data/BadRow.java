@@ -1,4 +1,4 @@
-package org.jpo.train;
+package org.jpo.data;
 
 /**
  * A data row that cannot be used, and why (without the file:line, which the loader adds). Depending on

@@ -1,9 +1,10 @@
 package org.jpo.bandit;
 
+import org.jpo.Seeds;
 import java.util.SplittableRandom;
 
-/** Preference labels from a known reward: P(i ≻ j) = σ(r_i − r_j) (Bradley–Terry). */
-public record BradleyTerry(double[] reward) {
+/** A preference oracle: labels from a known reward, P(i ≻ j) = σ(r_i − r_j) (Bradley–Terry). */
+public record PreferenceOracle(double[] reward) {
     public double prob(int i, int j) { return Probabilities.sigmoid(reward[i] - reward[j]); }
 
     /**

@@ -1,4 +1,4 @@
-package org.jpo.train;
+package org.jpo.data;
 
 import org.jpo.tokenizer.ChatTemplate.Message;
 

@@ -1,4 +1,4 @@
-package org.jpo.train;
+package org.jpo.data;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.jpo.io.Jsonl;
@@ -17,9 +17,9 @@ import java.util.List;
 import java.util.Optional;
 import java.util.OptionalDouble;
 
-import static org.jpo.train.CharTokenizer.BOS;
-import static org.jpo.train.CharTokenizer.EOS;
-import static org.jpo.train.CharTokenizer.ids;
+import static org.jpo.data.CharTokenizer.BOS;
+import static org.jpo.data.CharTokenizer.EOS;
+import static org.jpo.data.CharTokenizer.ids;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;

@@ -1,4 +1,4 @@
-package org.jpo.train;
+package org.jpo.data;
 
 import java.util.Optional;
 import java.util.OptionalDouble;

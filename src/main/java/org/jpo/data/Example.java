@@ -1,4 +1,4 @@
-package org.jpo.train;
+package org.jpo.data;
 
 /**
  * One tokenized training example. Token ids follow the model's conventions: the prompt starts with BOS when

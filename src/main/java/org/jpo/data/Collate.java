@@ -1,4 +1,4 @@
-package org.jpo.train;
+package org.jpo.data;
 
 import org.jpo.model.SequenceBatch;
 
@@ -7,11 +7,11 @@ import java.util.List;
 import java.util.function.Function;
 
 /** Examples → right-padded token batches. Pairs put all chosen rows first, then all rejected rows (one forward). */
-final class Collate {
+public final class Collate {
     private Collate() {}
 
     /** [2B] rows: chosen of each pair, then rejected of each pair. */
-    static SequenceBatch pairs(List<PairExample> batch, int padId) {
+    public static SequenceBatch pairs(List<PairExample> batch, int padId) {
         List<int[]> prompts = new ArrayList<>(), completions = new ArrayList<>();
         for (PairExample e : batch) { prompts.add(e.prompt()); completions.add(e.chosen()); }
         for (PairExample e : batch) { prompts.add(e.prompt()); completions.add(e.rejected()); }
@@ -19,7 +19,7 @@ final class Collate {
     }
 
     /** [B] rows of (prompt, completion). */
-    static <E> SequenceBatch rows(List<E> batch, Function<E, int[]> prompt, Function<E, int[]> completion, int padId) {
+    public static <E> SequenceBatch rows(List<E> batch, Function<E, int[]> prompt, Function<E, int[]> completion, int padId) {
         return SequenceBatch.of(batch.stream().map(prompt).toList(), batch.stream().map(completion).toList(), padId);
     }
 }

@@ -1,4 +1,4 @@
-package org.jpo.train;
+package org.jpo.data;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import org.jpo.UserError;
@@ -18,9 +18,9 @@ import java.util.List;
 import java.util.Optional;
 import java.util.stream.Stream;
 
-import static org.jpo.train.CharTokenizer.BOS;
-import static org.jpo.train.CharTokenizer.EOS;
-import static org.jpo.train.CharTokenizer.ids;
+import static org.jpo.data.CharTokenizer.BOS;
+import static org.jpo.data.CharTokenizer.EOS;
+import static org.jpo.data.CharTokenizer.ids;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;

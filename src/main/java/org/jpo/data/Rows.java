@@ -1,4 +1,4 @@
-package org.jpo.train;
+package org.jpo.data;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;

@@ -1,4 +1,4 @@
-package org.jpo.train;
+package org.jpo.data;
 
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -6,9 +6,9 @@ import org.jpo.UserError;
 import org.jpo.io.Jsonl;
 import org.jpo.tokenizer.ChatTemplate;
 import org.jpo.tokenizer.Tokenizer;
-import org.jpo.train.Rows.CompletionText;
-import org.jpo.train.Rows.Format;
-import org.jpo.train.Rows.PairText;
+import org.jpo.data.Rows.CompletionText;
+import org.jpo.data.Rows.Format;
+import org.jpo.data.Rows.PairText;
 
 import java.nio.file.Path;
 import java.util.ArrayList;

@@ -1,11 +1,11 @@
-package org.jpo.train;
+package org.jpo.data;
 
 /** Small facts about examples that the trainer needs whatever their kind. */
-final class Examples {
+public final class Examples {
     private Examples() {}
 
     /** Every token array of an example, in a fixed order (for cache keys and token counts). */
-    static int[][] tokenArrays(Example e) {
+    public static int[][] tokenArrays(Example e) {
         if (e instanceof PairExample p) return new int[][] {p.prompt(), p.chosen(), p.rejected()};
         if (e instanceof UnpairedExample u) return new int[][] {u.prompt(), u.completion(), {u.desirable() ? 1 : 0}};
         SftExample s = (SftExample) e;
@@ -13,7 +13,7 @@ final class Examples {
     }
 
     /** Tokens a forward pass over the example reads (prompt once per completion). */
-    static long tokens(Example e) {
+    public static long tokens(Example e) {
         if (e instanceof PairExample p) return 2L * p.prompt().length + p.chosen().length + p.rejected().length;
         if (e instanceof UnpairedExample u) return u.prompt().length + u.completion().length;
         SftExample s = (SftExample) e;
