@@ -4,7 +4,6 @@ import org.jpo.UserError;
 import org.jpo.train.Run;
 import org.jpo.train.Runs;
 import org.jpo.train.TrainConfig;
-import org.jpo.train.TrainConfigs;
 import org.jpo.train.Trainer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -27,11 +26,11 @@ final class TrainCommand implements Callable<Integer> {
 
     @Override public Integer call() {
         if (printDefaults) {
-            System.out.print(TrainConfigs.defaultsYaml());
+            System.out.print(TrainConfig.defaultsYaml());
             return 0;
         }
         if (config == null) throw new UserError("jpo train needs a CONFIG.yaml (see jpo train --print-defaults)");
-        TrainConfig c = TrainConfigs.load(config, overrides);
+        TrainConfig c = TrainConfig.load(config, overrides);
         Optional<Path> from = resume ? Trainer.latestCheckpoint(c.outputDir()) : Optional.empty();
         if (resume && from.isEmpty()) System.err.println("--resume: no checkpoint in " + c.outputDir() + "; starting from the beginning");
         Run<?> run = Runs.prepare(c, from);

@@ -1,26 +1,25 @@
 package org.jpo.data;
 
-import org.jpo.UserError;
+import org.jpo.config.Check;
+import org.jpo.config.ConfigError;
+import org.jpo.config.Key;
 
-import java.nio.file.Path;
+/** How data files become examples: truncation and malformed rows (TRL's names and defaults). */
+public record DataOptions(
+        @Key(value = "1024", doc = "Tokens of prompt + completion kept (of a pair: prompt + the longer completion).") int maxLength,
+        @Key(value = "512", doc = "Tokens of prompt kept, its end, when an example is too long; < max_length.") int maxPromptLength,
+        @Key(value = "error", doc = "error: stop at the first malformed row, naming file:line | skip: count it and write "
+                + "it to rejects-SPLIT.jsonl in output_dir.") OnBadRow onBadRow) {
 
-/**
- * How data files are turned into examples (TRL's names in the config).
- *
- * @param maxLength       {@code max_length}: most tokens of prompt + completion (of a pair: + the longer one)
- * @param maxPromptLength {@code max_prompt_length}: the prompt's share when an example is too long, &lt; maxLength
- * @param onBadRow        {@code on_bad_row}: stop at the first bad row (ERROR) or skip and record it (SKIP)
- * @param rejectsFile     where SKIP writes the bad rows (JSONL); not used by ERROR, may then be null
- */
-public record DataOptions(int maxLength, int maxPromptLength, OnBadRow onBadRow, Path rejectsFile) {
     public enum OnBadRow { ERROR, SKIP }
 
     public DataOptions {
-        if (maxLength < 2) throw new UserError("max_length must be at least 2 (a prompt and a completion token), got " + maxLength);
-        if (maxPromptLength < 1 || maxPromptLength >= maxLength) {
-            throw new UserError("max_prompt_length must be in [1, max_length = " + maxLength + "), got " + maxPromptLength);
+        Check.atLeast("max_length", maxLength, 2);
+        Check.atLeast("max_prompt_length", maxPromptLength, 1);
+        if (maxPromptLength >= maxLength) {
+            throw new ConfigError("max_prompt_length", "max_prompt_length (" + maxPromptLength + ") must be < max_length ("
+                    + maxLength + ") so that completions keep a token; set max_prompt_length");
         }
-        if (onBadRow == null) throw new UserError("on_bad_row must be error or skip");
-        if (onBadRow == OnBadRow.SKIP && rejectsFile == null) throw new UserError("on_bad_row: skip needs a rejects file");
+        if (onBadRow == null) throw new ConfigError("on_bad_row", "on_bad_row must be error or skip");
     }
 }

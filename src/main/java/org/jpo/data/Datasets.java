@@ -36,8 +36,9 @@ public final class Datasets {
     private Datasets() {}
 
     /** Paired rows ({@code prompt}, {@code chosen}, {@code rejected}; prompt optional). */
-    public static Dataset<PairExample> paired(Path file, Tokenizer tok, Optional<ChatTemplate> template, DataOptions o) {
-        Loader l = new Loader(file, tok, template, o);
+    public static Dataset<PairExample> paired(Path file, Tokenizer tok, Optional<ChatTemplate> template, DataOptions o,
+            Path rejects) {
+        Loader l = new Loader(file, tok, template, o, rejects);
         return l.load(line -> {
             Format f = Rows.format(line.json());
             if (f != Format.PAIRED) throw Rows.wrongFormat(line.json(), f, "paired rows {prompt, chosen, rejected}");
@@ -50,8 +51,9 @@ public final class Datasets {
      * as TRL's KTO trainer does: each pair gives a desirable example (its chosen) and an undesirable one (its
      * rejected), each truncated on its own; their margin and win probabilities are not used.
      */
-    public static Dataset<UnpairedExample> unpaired(Path file, Tokenizer tok, Optional<ChatTemplate> template, DataOptions o) {
-        Loader l = new Loader(file, tok, template, o);
+    public static Dataset<UnpairedExample> unpaired(Path file, Tokenizer tok, Optional<ChatTemplate> template, DataOptions o,
+            Path rejects) {
+        Loader l = new Loader(file, tok, template, o, rejects);
         return l.load(line -> switch (Rows.format(line.json())) {
             case UNPAIRED -> {
                 boolean desirable = Rows.label(line.json());
@@ -75,8 +77,9 @@ public final class Datasets {
      * covers the whole text); with a tokenizer without BOS it is the text's first token, which has no context
      * to be predicted from.
      */
-    public static Dataset<SftExample> sft(Path file, Tokenizer tok, Optional<ChatTemplate> template, DataOptions o) {
-        Loader l = new Loader(file, tok, template, o);
+    public static Dataset<SftExample> sft(Path file, Tokenizer tok, Optional<ChatTemplate> template, DataOptions o,
+            Path rejects) {
+        Loader l = new Loader(file, tok, template, o, rejects);
         return l.load(line -> {
             CompletionText t = switch (Rows.format(line.json())) {
                 case PROMPT_COMPLETION -> Rows.promptCompletion(line.json(), l.chat);
@@ -98,14 +101,19 @@ public final class Datasets {
     private static final class Loader {
         final Path file;
         final DataOptions o;
+        final Path rejectsFile;
         final Conversation chat;
         final Tokenization tokens;
         final List<ObjectNode> rejects = new ArrayList<>();
         int rows, truncatedPrompts, truncatedCompletions, droppedEmpty;
 
-        Loader(Path file, Tokenizer tok, Optional<ChatTemplate> template, DataOptions o) {
+        Loader(Path file, Tokenizer tok, Optional<ChatTemplate> template, DataOptions o, Path rejectsFile) {
+            if (o.onBadRow() == DataOptions.OnBadRow.SKIP && rejectsFile == null) {
+                throw new IllegalArgumentException("on_bad_row: skip needs a rejects file");
+            }
             this.file = file;
             this.o = o;
+            this.rejectsFile = rejectsFile;
             this.chat = new Conversation(template.orElseGet(ChatTemplate::plain));
             this.tokens = new Tokenization(tok, template.flatMap(ChatTemplate::bosToken));
         }
@@ -126,13 +134,10 @@ public final class Datasets {
                     throw new UserError(file + ":" + entry.number() + ": " + e.getMessage(), e);
                 }
             }
-            Optional<Path> rejectsFile = Optional.empty();
-            if (o.onBadRow() == DataOptions.OnBadRow.SKIP) {
-                Jsonl.write(o.rejectsFile(), rejects);
-                rejectsFile = Optional.of(o.rejectsFile());
-            }
+            boolean skip = o.onBadRow() == DataOptions.OnBadRow.SKIP;
+            if (skip) Jsonl.write(rejectsFile, rejects);
             return new Dataset<>(examples, new DataStats(file.toString(), rows, examples.size(), truncatedPrompts,
-                    truncatedCompletions, droppedEmpty, rejects.size(), rejectsFile));
+                    truncatedCompletions, droppedEmpty, rejects.size(), skip ? Optional.of(rejectsFile) : Optional.empty()));
         }
 
         private static ObjectNode reject(Jsonl.Entry entry, String reason) {

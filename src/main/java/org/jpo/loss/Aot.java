@@ -2,6 +2,7 @@ package org.jpo.loss;
 
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
+import org.jpo.config.Check;
 
 import static org.jpo.tensor.Tensors.s;
 
@@ -17,11 +18,10 @@ import static org.jpo.tensor.Tensors.s;
  * @param labelSmoothing ε ∈ [0, 0.5) (TRL {@code label_smoothing}, default 0)
  */
 public record Aot(double beta, double labelSmoothing) implements ReferencedLoss {
-    public static final Aot DEFAULT = new Aot(0.1, 0.0);
 
     public Aot {
-        Terms.checkBeta("aot", beta);
-        Terms.checkHalfOpen("aot", "label_smoothing", labelSmoothing, 0, 0.5);
+        Check.positive("beta", beta);
+        Check.within("label_smoothing", labelSmoothing, 0, 0.5, true);
     }
 
     @Override public String name() { return "aot"; }

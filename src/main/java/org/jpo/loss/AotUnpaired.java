@@ -1,6 +1,7 @@
 package org.jpo.loss;
 
 import org.bytedeco.pytorch.Tensor;
+import org.jpo.config.Check;
 
 import static org.jpo.tensor.Tensors.s;
 
@@ -15,11 +16,10 @@ import static org.jpo.tensor.Tensors.s;
  * @param labelSmoothing ε ∈ [0, 0.5) (TRL {@code label_smoothing}, default 0)
  */
 public record AotUnpaired(double beta, double labelSmoothing) implements ReferencedLoss {
-    public static final AotUnpaired DEFAULT = new AotUnpaired(0.1, 0.0);
 
     public AotUnpaired {
-        Terms.checkBeta("aot_unpaired", beta);
-        Terms.checkHalfOpen("aot_unpaired", "label_smoothing", labelSmoothing, 0, 0.5);
+        Check.positive("beta", beta);
+        Check.within("label_smoothing", labelSmoothing, 0, 0.5, true);
     }
 
     @Override public String name() { return "aot_unpaired"; }

@@ -1,6 +1,7 @@
 package org.jpo.loss;
 
 import org.bytedeco.pytorch.Tensor;
+import org.jpo.config.Check;
 
 import static org.jpo.tensor.Tensors.s;
 
@@ -11,9 +12,8 @@ import static org.jpo.tensor.Tensors.s;
  * @param beta KL strength β &gt; 0 (TRL default 0.1)
  */
 public record ApoDown(double beta) implements ReferencedLoss {
-    public static final ApoDown DEFAULT = new ApoDown(0.1);
 
-    public ApoDown { Terms.checkBeta("apo_down", beta); }
+    public ApoDown { Check.positive("beta", beta); }
 
     @Override public String name() { return "apo_down"; }
 

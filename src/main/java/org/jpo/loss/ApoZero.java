@@ -1,6 +1,7 @@
 package org.jpo.loss;
 
 import org.bytedeco.pytorch.Tensor;
+import org.jpo.config.Check;
 
 import static org.jpo.tensor.Tensors.s;
 
@@ -12,9 +13,8 @@ import static org.jpo.tensor.Tensors.s;
  * @param beta KL strength β &gt; 0 (TRL default 0.1)
  */
 public record ApoZero(double beta) implements ReferencedLoss {
-    public static final ApoZero DEFAULT = new ApoZero(0.1);
 
-    public ApoZero { Terms.checkBeta("apo_zero", beta); }
+    public ApoZero { Check.positive("beta", beta); }
 
     @Override public String name() { return "apo_zero"; }
 

@@ -2,6 +2,7 @@ package org.jpo.loss;
 
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
+import org.jpo.config.Check;
 
 import static org.jpo.tensor.Tensors.s;
 
@@ -13,9 +14,8 @@ import static org.jpo.tensor.Tensors.s;
  * @param beta β &gt; 0 (TRL default 0.1)
  */
 public record ApoZeroUnpaired(double beta) implements UnpairedLoss {
-    public static final ApoZeroUnpaired DEFAULT = new ApoZeroUnpaired(0.1);
 
-    public ApoZeroUnpaired { Terms.checkBeta("apo_zero_unpaired", beta); }
+    public ApoZeroUnpaired { Check.positive("beta", beta); }
 
     @Override public String name() { return "apo_zero_unpaired"; }
 

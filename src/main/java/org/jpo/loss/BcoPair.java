@@ -2,6 +2,7 @@ package org.jpo.loss;
 
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
+import org.jpo.config.Check;
 
 import static org.jpo.tensor.Tensors.s;
 
@@ -16,10 +17,9 @@ import static org.jpo.tensor.Tensors.s;
  * @param mean the reward shift m (default 0)
  */
 public record BcoPair(double beta, double mean) implements ReferencedLoss {
-    public static final BcoPair DEFAULT = new BcoPair(0.1, 0.0);
 
     public BcoPair {
-        Terms.checkBeta("bco_pair", beta);
+        Check.positive("beta", beta);
         if (!Double.isFinite(mean)) throw new IllegalArgumentException("bco_pair: mean must be finite, got " + mean);
     }
 

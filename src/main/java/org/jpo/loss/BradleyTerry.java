@@ -2,6 +2,7 @@ package org.jpo.loss;
 
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
+import org.jpo.config.Check;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -20,10 +21,9 @@ import static org.jpo.tensor.Tensors.s;
  * @param centerRewardsCoefficient c ≥ 0 (TRL {@code center_rewards_coefficient}, default None, i.e. 0)
  */
 public record BradleyTerry(double centerRewardsCoefficient) {
-    public static final BradleyTerry DEFAULT = new BradleyTerry(0);
 
     public BradleyTerry {
-        Terms.checkAtLeast("bradley_terry", "center_rewards_coefficient", centerRewardsCoefficient, 0);
+        Check.nonNegative("center_rewards_coefficient", centerRewardsCoefficient);
     }
 
     /** Per-pair losses [B] (with gradient) and the rewards r⁺, r⁻ [B], detached. */

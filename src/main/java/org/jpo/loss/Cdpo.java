@@ -1,6 +1,7 @@
 package org.jpo.loss;
 
 import org.bytedeco.pytorch.Tensor;
+import org.jpo.config.Check;
 
 import static org.jpo.tensor.Tensors.s;
 
@@ -13,11 +14,10 @@ import static org.jpo.tensor.Tensors.s;
  * @param labelSmoothing ε ∈ [0, 0.5) (TRL {@code label_smoothing}, default 0)
  */
 public record Cdpo(double beta, double labelSmoothing) implements ReferencedLoss {
-    public static final Cdpo DEFAULT = new Cdpo(0.1, 0.0);
 
     public Cdpo {
-        Terms.checkBeta("cdpo", beta);
-        Terms.checkHalfOpen("cdpo", "label_smoothing", labelSmoothing, 0, 0.5);
+        Check.positive("beta", beta);
+        Check.within("label_smoothing", labelSmoothing, 0, 0.5, true);
     }
 
     @Override public String name() { return "cdpo"; }

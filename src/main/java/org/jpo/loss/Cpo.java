@@ -2,6 +2,7 @@ package org.jpo.loss;
 
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
+import org.jpo.config.Check;
 
 import static org.jpo.tensor.Tensors.s;
 
@@ -14,11 +15,10 @@ import static org.jpo.tensor.Tensors.s;
  * @param lambda the NLL weight λ ≥ 0 (TRL {@code cpo_alpha}, default 1.0)
  */
 public record Cpo(double beta, double lambda) implements ReferenceFreeLoss {
-    public static final Cpo DEFAULT = new Cpo(0.1, 1.0);
 
     public Cpo {
-        Terms.checkBeta("cpo", beta);
-        Terms.checkAtLeast("cpo", "cpo_alpha", lambda, 0);
+        Check.positive("beta", beta);
+        Check.nonNegative("cpo.alpha", lambda);
     }
 
     @Override public String name() { return "cpo"; }

@@ -2,6 +2,7 @@ package org.jpo.loss;
 
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
+import org.jpo.config.Check;
 
 import static org.jpo.tensor.Tensors.s;
 
@@ -16,13 +17,10 @@ import static org.jpo.tensor.Tensors.s;
  * @param tau  the modulation temperature τ &gt; 0 (TRL {@code discopop_tau}, default 0.05)
  */
 public record Discopop(double beta, double tau) implements ReferencedLoss {
-    public static final Discopop DEFAULT = new Discopop(0.1, 0.05);
 
     public Discopop {
-        Terms.checkBeta("discopop", beta);
-        if (!(tau > 0) || Double.isInfinite(tau)) {
-            throw new IllegalArgumentException("discopop: discopop_tau must be a finite number > 0, got " + tau);
-        }
+        Check.positive("beta", beta);
+        Check.positive("discopop_tau", tau);
     }
 
     @Override public String name() { return "discopop"; }

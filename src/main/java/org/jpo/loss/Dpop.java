@@ -2,6 +2,7 @@ package org.jpo.loss;
 
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
+import org.jpo.config.Check;
 
 import static org.jpo.tensor.Tensors.s;
 
@@ -14,11 +15,10 @@ import static org.jpo.tensor.Tensors.s;
  * @param lambda the penalty weight λ ≥ 0 (default 50, the paper's value)
  */
 public record Dpop(double beta, double lambda) implements ReferencedLoss {
-    public static final Dpop DEFAULT = new Dpop(0.1, 50.0);
 
     public Dpop {
-        Terms.checkBeta("dpop", beta);
-        Terms.checkAtLeast("dpop", "dpop_lambda", lambda, 0);
+        Check.positive("beta", beta);
+        Check.nonNegative("dpop.lambda", lambda);
     }
 
     @Override public String name() { return "dpop"; }

@@ -2,6 +2,8 @@ package org.jpo.loss;
 
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
+import org.jpo.config.Check;
+import org.jpo.config.ConfigError;
 
 import static org.jpo.tensor.Tensors.s;
 
@@ -15,12 +17,11 @@ import static org.jpo.tensor.Tensors.s;
  *                error because log ε would be −∞)
  */
 public record ExoPair(double beta, double epsilon) implements ReferencedLoss {
-    public static final ExoPair DEFAULT = new ExoPair(0.1, 1e-3);
 
     public ExoPair {
-        Terms.checkBeta("exo_pair", beta);
+        Check.positive("beta", beta);
         if (!(epsilon > 0 && epsilon < 1)) {
-            throw new IllegalArgumentException("exo_pair: epsilon must be in (0, 1), e.g. 1e-3, got " + epsilon);
+            throw new ConfigError("exo_pair.epsilon", "exo_pair.epsilon must be in (0, 1), e.g. 1e-3, got " + epsilon);
         }
     }
 

@@ -40,6 +40,7 @@ public record FDivergence(Type type, double alpha) {
 
     public FDivergence {
         if (type == null) throw new IllegalArgumentException("f-divergence: type is missing");
+        if (type != Type.ALPHA_DIVERGENCE) alpha = 0.5;   // read by alpha_divergence only: other types compare equal
         if (type == Type.ALPHA_DIVERGENCE && (!Double.isFinite(alpha) || alpha == 1)) {
             throw new IllegalArgumentException("alpha_divergence: f_divergence_alpha must be finite and != 1 (α = 1 is reverse_kl), got "
                     + alpha);

@@ -1,6 +1,7 @@
 package org.jpo.loss;
 
 import org.bytedeco.pytorch.Tensor;
+import org.jpo.config.Check;
 
 import static org.jpo.tensor.Tensors.s;
 
@@ -11,9 +12,8 @@ import static org.jpo.tensor.Tensors.s;
  * @param beta β &gt; 0, the inverse margin (TRL default 0.1)
  */
 public record Hinge(double beta) implements ReferencedLoss {
-    public static final Hinge DEFAULT = new Hinge(0.1);
 
-    public Hinge { Terms.checkBeta("hinge", beta); }
+    public Hinge { Check.positive("beta", beta); }
 
     @Override public String name() { return "hinge"; }
 

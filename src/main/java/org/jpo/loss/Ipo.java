@@ -1,6 +1,7 @@
 package org.jpo.loss;
 
 import org.bytedeco.pytorch.Tensor;
+import org.jpo.config.Check;
 
 import static org.jpo.tensor.Tensors.s;
 
@@ -15,9 +16,8 @@ import static org.jpo.tensor.Tensors.s;
  * @param plain false: per-token log-ratios (TRL); true: summed log-ratios (the paper)
  */
 public record Ipo(double beta, boolean plain) implements ReferencedLoss {
-    public static final Ipo DEFAULT = new Ipo(0.1, false);
 
-    public Ipo { Terms.checkBeta("ipo", beta); }
+    public Ipo { Check.positive("beta", beta); }
 
     /** The length-normalized form (TRL's {@code ipo}). */
     public static Ipo normalized(double beta) { return new Ipo(beta, false); }

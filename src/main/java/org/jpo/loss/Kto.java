@@ -2,6 +2,7 @@ package org.jpo.loss;
 
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
+import org.jpo.config.Check;
 
 import static org.jpo.tensor.Tensors.s;
 
@@ -18,12 +19,11 @@ import static org.jpo.tensor.Tensors.s;
  * @param undesirableWeight λ_U ≥ 0 (TRL {@code undesirable_weight}, default 1.0)
  */
 public record Kto(double beta, double desirableWeight, double undesirableWeight) implements UnpairedLoss {
-    public static final Kto DEFAULT = new Kto(0.1, 1.0, 1.0);
 
     public Kto {
-        Terms.checkBeta("kto", beta);
-        Terms.checkAtLeast("kto", "desirable_weight", desirableWeight, 0);
-        Terms.checkAtLeast("kto", "undesirable_weight", undesirableWeight, 0);
+        Check.positive("beta", beta);
+        Check.nonNegative("desirable_weight", desirableWeight);
+        Check.nonNegative("undesirable_weight", undesirableWeight);
     }
 
     @Override public String name() { return "kto"; }

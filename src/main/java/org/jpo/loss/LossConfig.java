@@ -1,141 +1,170 @@
 package org.jpo.loss;
 
-import org.jpo.UserError;
+import org.jpo.config.Check;
+import org.jpo.config.ConfigError;
+import org.jpo.config.Key;
+import org.jpo.config.Reads;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
+import java.util.EnumSet;
+import java.util.HashSet;
 import java.util.List;
-import java.util.Objects;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+import static org.jpo.loss.LossType.*;
 
 /**
- * The loss section of a run config, with TRL's names (shown in snake_case, as in a config file). Each
- * loss reads β and its own knobs; the others are ignored. Build one with {@link #builder()}, which also
- * checks every knob the chosen losses read; {@link #create()} turns it into a loss.
- *
- * @param loss              {@code loss}: one or more loss names; several make a weighted sum (default [sigmoid])
- * @param weights           {@code weights}: one weight ≥ 0 per loss (default: 1.0 each)
- * @param beta              {@code beta}: β &gt; 0, the KL strength (default 0.1)
- * @param labelSmoothing    {@code label_smoothing}: ε of cdpo, robust, aot, aot_unpaired, in [0, 0.5) (default 0)
- * @param epsilon           {@code epsilon}: ε of exo_pair, in (0, 1) (default 1e-3)
- * @param ipoPlain          {@code ipo_plain}: ipo on summed instead of per-token log-ratios (default false)
- * @param bcoRunningMean    {@code bco_running_mean}: the trainer shifts bco_pair by a running reward mean
- *                          ({@link BcoPair.RunningMean}) instead of TRL's m = 0 (default false); the loss built
- *                          here starts at m = 0
- * @param discopopTau       {@code discopop_tau}: τ &gt; 0 (default 0.05)
- * @param dpopLambda        {@code dpop_lambda}: λ ≥ 0 of dpop (default 50)
- * @param rdpoAlpha         {@code rdpo_alpha}: length penalty α ≥ 0 of rdpo (default 0.01)
- * @param simpoGamma        {@code simpo_gamma}: margin γ ≥ 0 of simpo (default 0.5)
- * @param cpoAlpha          {@code cpo_alpha}: NLL weight λ ≥ 0 of cpo (default 1.0)
- * @param orpoLambda        {@code orpo_lambda}: odds-ratio weight λ ≥ 0 of orpo (TRL ORPO's beta; default 0.1)
- * @param desirableWeight   {@code desirable_weight}: λ_D of kto (default 1.0)
- * @param undesirableWeight {@code undesirable_weight}: λ_U of kto (default 1.0)
- * @param fDivergenceType   {@code f_divergence_type}: the sigmoid loss's f-divergence (default reverse_kl = DPO)
- * @param fDivergenceAlpha  {@code f_divergence_alpha}: α of alpha_divergence, ≠ 1 (default 0.5). This is the
- *                          formula sheet's α; TRL's {@code f_alpha_divergence_coef} a is α = 1 − a
- * @param ldAlpha           {@code ld_alpha}: LD-DPO weight of tokens past the shared length, in [0, 1]
- *                          (default 1 = off), applied by the trainer via {@link LdDpo}
- * @param useWeighting      {@code use_weighting}: WPO weights ({@link Wpo}), applied by the trainer (default false)
+ * The loss keys of a run config, with TRL's names (DPOConfig/KTOConfig at top level; each loss's own knobs in a
+ * block named after it, {@code simpo: {gamma: 0.5}}). The losses check their own knobs, naming these keys;
+ * {@link #create()} builds the configured loss. {@code jpo losses} lists the losses with formulas and papers.
  */
-public record LossConfig(List<LossType> loss, List<Double> weights, double beta, double labelSmoothing,
-                         double epsilon, boolean ipoPlain, boolean bcoRunningMean, double discopopTau,
-                         double dpopLambda, double rdpoAlpha, double simpoGamma, double cpoAlpha, double orpoLambda,
-                         double desirableWeight, double undesirableWeight, FDivergence.Type fDivergenceType,
-                         double fDivergenceAlpha, double ldAlpha, boolean useWeighting) {
-    public static final LossConfig DEFAULT = builder().build();
+public record LossConfig(
+        @Key(doc = "A loss or a list of losses (a weighted sum). dpo takes paired losses, kto unpaired ones (kto, "
+                + "apo_zero_unpaired); null = sigmoid (dpo), kto (kto).")
+        List<LossType> lossType,
+        @Key(doc = "One weight >= 0 per loss in loss_type; null = 1.0 each.") List<Double> lossWeights,
+        @Key(value = "0.1", doc = "β > 0, the strength of the KL constraint (IPO's τ).") double beta,
+        @Key(value = "0.0", doc = "ε in [0, 0.5), the assumed share of flipped labels, for cdpo, robust, aot, aot_unpaired "
+                + "(TRL's sigmoid with label_smoothing > 0 is cdpo here).")
+        double labelSmoothing,
+        @Key(value = "reverse_kl", doc = "The sigmoid loss's f-divergence (arXiv:2309.16240): reverse_kl (= DPO) | "
+                + "forward_kl | js_divergence | alpha_divergence.")
+        FDivergence.Type fDivergenceType,
+        @Key(value = "1.0", doc = "TRL's coefficient a != 0 of alpha_divergence, f′(u) = (1 − u^(−a))/a; the formula "
+                + "sheet's α is 1 − a.")
+        double fAlphaDivergenceCoef,
+        @Key(value = "1.0", doc = "LD-DPO (arXiv:2409.06411): weight in [0, 1] of tokens past the shorter completion; "
+                + "1 = off (TRL's null).")
+        double ldAlpha,
+        @Key(value = "false", doc = "WPO (arXiv:2406.11827): weight each pair by its probability under the policy.")
+        boolean useWeighting,
+        @Key(value = "0.05", doc = "discopop's τ > 0 (arXiv:2406.08414).") double discopopTau,
+        @Key(value = "1.0", doc = "kto's weight λ_D >= 0 of desirable rows.") double desirableWeight,
+        @Key(value = "1.0", doc = "kto's weight λ_U >= 0 of undesirable rows.") double undesirableWeight,
+        @Key(doc = "ipo's knobs.") IpoKnobs ipo,
+        @Key(doc = "exo_pair's knobs.") ExoPairKnobs exoPair,
+        @Key(doc = "bco_pair's knobs.") BcoPairKnobs bcoPair,
+        @Key(doc = "dpop's knobs.") DpopKnobs dpop,
+        @Key(doc = "rdpo's knobs.") RdpoKnobs rdpo,
+        @Key(doc = "simpo's knobs.") SimpoKnobs simpo,
+        @Key(doc = "cpo's knobs.") CpoKnobs cpo,
+        @Key(doc = "orpo's knobs.") OrpoKnobs orpo) implements Reads {
+
+    public record IpoKnobs(@Key(value = "false", doc = "ipo on summed log-ratios (the paper, arXiv:2310.12036) instead "
+            + "of TRL's per-token means.") boolean plain) {}
+
+    public record ExoPairKnobs(@Key(value = "1.0e-3", doc = "exo_pair's ε in (0, 1) (arXiv:2402.00856); TRL reuses "
+            + "label_smoothing for it.") double epsilon) {}
+
+    public record BcoPairKnobs(@Key(value = "false", doc = "Shift bco_pair's rewards by the running mean of the rewards "
+            + "seen so far (arXiv:2404.04656) instead of TRL's 0.") boolean runningMean) {}
+
+    public record DpopKnobs(@Key(value = "50.0", doc = "dpop's λ >= 0 (arXiv:2402.13228): penalty when the chosen "
+            + "log-prob falls below the reference's.") double lambda) {}
+
+    public record RdpoKnobs(@Key(value = "0.01", doc = "rdpo's α >= 0 (arXiv:2403.19159): penalty per token of length "
+            + "difference.") double alpha) {}
+
+    public record SimpoKnobs(@Key(value = "0.5", doc = "simpo's target margin γ >= 0 (arXiv:2405.14734; TRL "
+            + "CPOConfig's simpo_gamma).") double gamma) {}
+
+    public record CpoKnobs(@Key(value = "1.0", doc = "cpo's weight >= 0 of the chosen NLL (arXiv:2401.08417; TRL "
+            + "CPOConfig's cpo_alpha).") double alpha) {}
+
+    public record OrpoKnobs(@Key(value = "0.1", doc = "orpo's weight λ >= 0 of the odds-ratio term (arXiv:2403.07691; "
+            + "TRL ORPOConfig's beta).") double lambda) {}
 
     public LossConfig {
-        if (loss == null || loss.isEmpty() || loss.stream().anyMatch(Objects::isNull)) throw new UserError("loss config: loss must name at least one loss");
-        loss = List.copyOf(loss);
-        if (weights != null && weights.stream().anyMatch(Objects::isNull)) throw new UserError("loss config: weights has an empty entry");
-        weights = weights == null || weights.isEmpty() ? Collections.nCopies(loss.size(), 1.0) : List.copyOf(weights);
-        if (weights.size() != loss.size()) {
-            throw new UserError("loss config: weights has " + weights.size() + " entries but loss has " + loss.size() + " " + loss);
+        Check.within("ld_alpha", ldAlpha, 0, 1, false);
+        if (lossType != null) {
+            if (lossType.isEmpty()) throw new ConfigError("loss_type", "loss_type: expected at least one loss name, got []");
+            if (new HashSet<>(lossType).size() < lossType.size()) throw new ConfigError("loss_type", "loss_type lists a loss twice: " + lossType);
+            lossWeights = lossWeights == null ? Collections.nCopies(lossType.size(), 1.0) : lossWeights;
+            checkWeights(lossType, lossWeights);
+            checkCombination(lossType, fDivergenceType, ldAlpha, useWeighting);
+            if (fDivergenceType == FDivergence.Type.ALPHA_DIVERGENCE && (fAlphaDivergenceCoef == 0 || !Double.isFinite(fAlphaDivergenceCoef))) {
+                throw new ConfigError("f_alpha_divergence_coef", "f_alpha_divergence_coef must be a finite number != 0, got " + fAlphaDivergenceCoef);
+            }
         }
-        if (!(beta > 0) || Double.isInfinite(beta)) throw new UserError("loss config: beta must be a finite number > 0, got " + beta);
-        if (fDivergenceType == null) throw new UserError("loss config: f_divergence_type is missing");
-        if (!(ldAlpha >= 0 && ldAlpha <= 1)) throw new UserError("loss config: ld_alpha must be in [0, 1], got " + ldAlpha);
-        checkCombination(loss, fDivergenceType, ldAlpha, useWeighting);
+    }
+
+    /**
+     * This config with {@code loss_type} chosen when the file left it out, checked: each chosen loss checks the
+     * knobs it reads (a record cannot hand itself to them before its constructor returns).
+     */
+    public LossConfig resolve(LossType defaultType) {
+        LossConfig c = lossType != null ? this : new LossConfig(List.of(defaultType), lossWeights, beta, labelSmoothing, fDivergenceType, fAlphaDivergenceCoef, ldAlpha,
+                useWeighting, discopopTau, desirableWeight, undesirableWeight, ipo, exoPair, bcoPair, dpop, rdpo, simpo, cpo, orpo);
+        c.create();
+        return c;
+    }
+
+    private static void checkWeights(List<LossType> losses, List<Double> weights) {
+        if (weights.size() != losses.size()) {
+            throw new ConfigError("loss_weights", "loss_weights has " + weights.size() + " entries but loss_type has " + losses.size() + " " + losses);
+        }
+        if (weights.stream().anyMatch(w -> !(w >= 0) || w.isInfinite())) {
+            throw new ConfigError("loss_weights", "loss_weights must be finite and >= 0, got " + weights);
+        }
     }
 
     /** Knobs that would otherwise be silently ignored by the chosen losses are errors. */
     private static void checkCombination(List<LossType> loss, FDivergence.Type f, double ldAlpha, boolean wpo) {
-        boolean unpaired = loss.stream().anyMatch(t -> t.kind == LossType.Kind.UNPAIRED);
-        if (unpaired && loss.size() > 1) {
-            throw new UserError("loss config: unpaired losses cannot be combined with others, got " + loss);
-        }
-        if (f != FDivergence.Type.REVERSE_KL && !loss.contains(LossType.SIGMOID)) {
-            throw new UserError("loss config: f_divergence_type " + f.key + " applies to the sigmoid loss only, got " + loss);
-        }
-        if (unpaired && (ldAlpha != 1 || wpo)) {
-            throw new UserError("loss config: ld_alpha and use_weighting apply to paired losses only, got " + loss);
-        }
-        if (wpo && (loss.contains(LossType.AOT) || loss.contains(LossType.AOT_UNPAIRED))) {
-            throw new UserError("loss config: use_weighting needs per-pair losses, but aot losses are per sorted position");
+        boolean unpaired = loss.stream().anyMatch(t -> t.kind == Kind.UNPAIRED);
+        if (unpaired && loss.size() > 1) throw new ConfigError("loss_type", "loss_type: unpaired losses cannot be combined with others, got " + loss);
+        if (wpo && (loss.contains(AOT) || loss.contains(AOT_UNPAIRED))) {
+            throw new ConfigError("use_weighting", "use_weighting needs per-pair losses, but aot losses are per sorted position");
         }
     }
 
-    /** The f-divergence of the sigmoid loss. */
-    public FDivergence fDivergence() { return new FDivergence(fDivergenceType, fDivergenceAlpha); }
+    /** The sigmoid loss's f-divergence; the formula sheet's α is 1 − TRL's a. */
+    public FDivergence fDivergence() { return new FDivergence(fDivergenceType, 1 - fAlphaDivergenceCoef); }
 
-    /**
-     * The configured loss: the single loss when there is one with weight 1, otherwise the weighted sum.
-     *
-     * @throws UserError if a knob a chosen loss reads is out of range
-     */
+    /** The configured loss: the single loss when there is one with weight 1, otherwise the weighted sum. */
     public PreferenceLoss create() {
+        if (lossType == null) throw new IllegalStateException("loss_type is not chosen yet");
         List<PreferenceLoss> parts = new ArrayList<>();
-        for (LossType t : loss) parts.add(t.create(this));
-        if (parts.size() == 1 && weights.get(0) == 1.0) return parts.get(0);
-        try {
-            return WeightedSum.of(parts, weights);
-        } catch (IllegalArgumentException e) {
-            throw new UserError("loss settings: " + e.getMessage(), e);
-        }
+        for (LossType t : lossType) parts.add(t.create(this));
+        return parts.size() == 1 && lossWeights.get(0) == 1.0 ? parts.get(0) : WeightedSum.of(parts, lossWeights);
     }
 
-    public static Builder builder() { return new Builder(); }
-
-    /** Fluent construction with the documented defaults; {@link #build} validates the knobs the losses read. */
-    public static final class Builder {
-        private List<LossType> loss = List.of(LossType.SIGMOID);
-        private List<Double> weights = List.of();
-        private double beta = 0.1, labelSmoothing = 0, epsilon = 1e-3, discopopTau = 0.05, dpopLambda = 50,
-                rdpoAlpha = 0.01, simpoGamma = 0.5, cpoAlpha = 1.0, orpoLambda = 0.1, desirableWeight = 1.0,
-                undesirableWeight = 1.0, fDivergenceAlpha = 0.5, ldAlpha = 1.0;
-        private boolean ipoPlain, bcoRunningMean, useWeighting;
-        private FDivergence.Type fDivergenceType = FDivergence.Type.REVERSE_KL;
-
-        private Builder() {}
-
-        public Builder loss(LossType... types) { loss = List.of(types); return this; }
-        public Builder loss(List<LossType> types) { loss = types; return this; }
-        public Builder weights(Double... w) { weights = List.of(w); return this; }
-        public Builder weights(List<Double> w) { weights = w; return this; }
-        public Builder beta(double v) { beta = v; return this; }
-        public Builder labelSmoothing(double v) { labelSmoothing = v; return this; }
-        public Builder epsilon(double v) { epsilon = v; return this; }
-        public Builder ipoPlain(boolean v) { ipoPlain = v; return this; }
-        public Builder bcoRunningMean(boolean v) { bcoRunningMean = v; return this; }
-        public Builder discopopTau(double v) { discopopTau = v; return this; }
-        public Builder dpopLambda(double v) { dpopLambda = v; return this; }
-        public Builder rdpoAlpha(double v) { rdpoAlpha = v; return this; }
-        public Builder simpoGamma(double v) { simpoGamma = v; return this; }
-        public Builder cpoAlpha(double v) { cpoAlpha = v; return this; }
-        public Builder orpoLambda(double v) { orpoLambda = v; return this; }
-        public Builder desirableWeight(double v) { desirableWeight = v; return this; }
-        public Builder undesirableWeight(double v) { undesirableWeight = v; return this; }
-        public Builder fDivergenceType(FDivergence.Type v) { fDivergenceType = v; return this; }
-        public Builder fDivergenceAlpha(double v) { fDivergenceAlpha = v; return this; }
-        public Builder ldAlpha(double v) { ldAlpha = v; return this; }
-        public Builder useWeighting(boolean v) { useWeighting = v; return this; }
-
-        /** The config; fails with a {@link UserError} if a knob the chosen losses read is out of range. */
-        public LossConfig build() {
-            LossConfig c = new LossConfig(loss, weights, beta, labelSmoothing, epsilon, ipoPlain, bcoRunningMean,
-                    discopopTau, dpopLambda, rdpoAlpha, simpoGamma, cpoAlpha, orpoLambda, desirableWeight,
-                    undesirableWeight, fDivergenceType, fDivergenceAlpha, ldAlpha, useWeighting);
-            c.create();
-            return c;
+    /** Which losses read a key: β most, label_smoothing the smoothed ones, a block only its own loss. */
+    @Override public String unread(String key) {
+        String block = key.split("\\.")[0];
+        if (lossType == null || block.equals("loss_type") || block.equals("loss_weights")) return null;
+        Set<LossType> paired = EnumSet.copyOf(Arrays.stream(values()).filter(t -> t.kind != Kind.UNPAIRED).toList());
+        String label = null, hint = "";
+        Set<LossType> readers;
+        switch (block) {
+            case "beta" -> {
+                readers = EnumSet.complementOf(EnumSet.of(ORPO, SFT));
+                label = "every loss but orpo and sft";
+                if (lossType.contains(ORPO)) hint = "; orpo's weight is orpo.lambda (TRL's ORPOConfig calls it beta)";
+            }
+            case "label_smoothing" -> {
+                readers = EnumSet.of(CDPO, ROBUST, AOT, AOT_UNPAIRED);
+                if (lossType.contains(SIGMOID)) hint = "; TRL's sigmoid with label_smoothing is loss_type cdpo here";
+            }
+            case "f_divergence_type" -> readers = EnumSet.of(SIGMOID);
+            case "f_alpha_divergence_coef" -> {
+                if (lossType.contains(SIGMOID) && fDivergenceType != FDivergence.Type.ALPHA_DIVERGENCE) {
+                    return "f_divergence_type is " + fDivergenceType.key + ", not alpha_divergence";
+                }
+                readers = EnumSet.of(SIGMOID);
+            }
+            case "ld_alpha", "use_weighting" -> {
+                readers = paired;
+                label = "paired losses";
+            }
+            case "discopop_tau" -> readers = EnumSet.of(DISCOPOP);
+            case "desirable_weight", "undesirable_weight" -> readers = EnumSet.of(KTO);
+            default -> readers = EnumSet.of(LossType.valueOf(block.toUpperCase()));   // a loss's own block
         }
+        if (lossType.stream().anyMatch(readers::contains)) return null;
+        String by = label != null ? label : readers.stream().map(t -> t.key).collect(Collectors.joining(", "));
+        return "loss_type " + lossType + " does not read it (read by " + by + ")" + hint;
     }
 }

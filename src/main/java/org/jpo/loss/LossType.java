@@ -1,6 +1,7 @@
 package org.jpo.loss;
 
 import org.jpo.UserError;
+import org.jpo.config.Hints;
 
 import java.util.Arrays;
 import java.util.stream.Collectors;
@@ -9,6 +10,7 @@ import java.util.stream.Collectors;
  * The closed set of loss names users write ({@code loss: sigmoid}), each with its kind, formula (as in the
  * formula sheet, spec/losses.md) and paper. {@link #create} is the one place a name becomes a loss.
  */
+@Hints("aot_pair: TRL's aot_pair is called aot_unpaired here")
 public enum LossType {
     SIGMOID("sigmoid", Kind.REFERENCED, "−logσ(βδ)", "2305.18290",
             "Rafailov et al. arXiv:2305.18290"),
@@ -100,30 +102,18 @@ public enum LossType {
                 + Arrays.stream(values()).map(t -> t.key).collect(Collectors.joining(", ")));
     }
 
-    /**
-     * This loss with the knobs of {@code c} (β and the knob(s) it reads; the others are ignored).
-     *
-     * @throws UserError if a knob it reads is out of range
-     */
+    /** This loss with the knobs of {@code c} (β and the knob(s) it reads); a knob out of range names its key. */
     public PreferenceLoss create(LossConfig c) {
-        try {
-            return build(c);
-        } catch (IllegalArgumentException e) {
-            throw new UserError("loss settings: " + e.getMessage(), e);
-        }
-    }
-
-    private PreferenceLoss build(LossConfig c) {
         double beta = c.beta();
         return switch (this) {
             case SIGMOID -> new Sigmoid(beta, c.fDivergence());
             case CDPO -> new Cdpo(beta, c.labelSmoothing());
             case ROBUST -> new Robust(beta, c.labelSmoothing());
             case HINGE -> new Hinge(beta);
-            case IPO -> new Ipo(beta, c.ipoPlain());
-            case EXO_PAIR -> new ExoPair(beta, c.epsilon());
+            case IPO -> new Ipo(beta, c.ipo().plain());
+            case EXO_PAIR -> new ExoPair(beta, c.exoPair().epsilon());
             case NCA_PAIR -> new NcaPair(beta);
-            case BCO_PAIR -> new BcoPair(beta, 0.0);
+            case BCO_PAIR -> new BcoPair(beta, 0.0);   // the trainer moves the mean when bco_pair.running_mean is on
             case SPPO_HARD -> new SppoHard(beta);
             case SPPO -> new Sppo(beta);
             case AOT -> new Aot(beta, c.labelSmoothing());
@@ -132,11 +122,11 @@ public enum LossType {
             case APO_DOWN -> new ApoDown(beta);
             case DISCOPOP -> new Discopop(beta, c.discopopTau());
             case SIGMOID_NORM -> new SigmoidNorm(beta);
-            case DPOP -> new Dpop(beta, c.dpopLambda());
-            case RDPO -> new Rdpo(beta, c.rdpoAlpha());
-            case SIMPO -> new Simpo(beta, c.simpoGamma());
-            case CPO -> new Cpo(beta, c.cpoAlpha());
-            case ORPO -> new Orpo(c.orpoLambda());
+            case DPOP -> new Dpop(beta, c.dpop().lambda());
+            case RDPO -> new Rdpo(beta, c.rdpo().alpha());
+            case SIMPO -> new Simpo(beta, c.simpo().gamma());
+            case CPO -> new Cpo(beta, c.cpo().alpha());
+            case ORPO -> new Orpo(c.orpo().lambda());
             case SFT -> new Sft();
             case KTO -> new Kto(beta, c.desirableWeight(), c.undesirableWeight());
             case APO_ZERO_UNPAIRED -> new ApoZeroUnpaired(beta);

@@ -2,6 +2,7 @@ package org.jpo.loss;
 
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
+import org.jpo.config.Check;
 
 import static org.jpo.tensor.Tensors.s;
 
@@ -13,9 +14,8 @@ import static org.jpo.tensor.Tensors.s;
  * @param beta KL strength β &gt; 0 (TRL default 0.1)
  */
 public record NcaPair(double beta) implements ReferencedLoss {
-    public static final NcaPair DEFAULT = new NcaPair(0.1);
 
-    public NcaPair { Terms.checkBeta("nca_pair", beta); }
+    public NcaPair { Check.positive("beta", beta); }
 
     @Override public String name() { return "nca_pair"; }
 

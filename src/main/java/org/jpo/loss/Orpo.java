@@ -2,6 +2,7 @@ package org.jpo.loss;
 
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
+import org.jpo.config.Check;
 
 import static org.jpo.tensor.Tensors.s;
 
@@ -17,10 +18,9 @@ import static org.jpo.tensor.Tensors.s;
  * @param lambda the odds-ratio weight λ ≥ 0 (TRL ORPO's {@code beta}, default 0.1)
  */
 public record Orpo(double lambda) implements ReferenceFreeLoss {
-    public static final Orpo DEFAULT = new Orpo(0.1);
     static final double MAX_MEAN_LOGP = -1e-6;
 
-    public Orpo { Terms.checkAtLeast("orpo", "orpo_lambda", lambda, 0); }
+    public Orpo { Check.nonNegative("orpo.lambda", lambda); }
 
     @Override public String name() { return "orpo"; }
 

@@ -2,6 +2,7 @@ package org.jpo.loss;
 
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
+import org.jpo.config.Check;
 
 import static org.jpo.tensor.Tensors.s;
 
@@ -15,11 +16,10 @@ import static org.jpo.tensor.Tensors.s;
  *              chosen here; the papers tune it per setup)
  */
 public record Rdpo(double beta, double alpha) implements ReferencedLoss {
-    public static final Rdpo DEFAULT = new Rdpo(0.1, 0.01);
 
     public Rdpo {
-        Terms.checkBeta("rdpo", beta);
-        Terms.checkAtLeast("rdpo", "rdpo_alpha", alpha, 0);
+        Check.positive("beta", beta);
+        Check.nonNegative("rdpo.alpha", alpha);
     }
 
     @Override public String name() { return "rdpo"; }

@@ -2,6 +2,7 @@ package org.jpo.loss;
 
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
+import org.jpo.config.Check;
 
 import static org.jpo.tensor.Tensors.s;
 
@@ -14,11 +15,10 @@ import static org.jpo.tensor.Tensors.s;
  *                       labels carry no information and the loss divides by zero
  */
 public record Robust(double beta, double labelSmoothing) implements ReferencedLoss {
-    public static final Robust DEFAULT = new Robust(0.1, 0.0);
 
     public Robust {
-        Terms.checkBeta("robust", beta);
-        Terms.checkHalfOpen("robust", "label_smoothing", labelSmoothing, 0, 0.5);
+        Check.positive("beta", beta);
+        Check.within("label_smoothing", labelSmoothing, 0, 0.5, true);
     }
 
     @Override public String name() { return "robust"; }

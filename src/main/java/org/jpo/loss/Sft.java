@@ -9,7 +9,6 @@ import org.bytedeco.pytorch.Tensor;
  * per-token log-probs π̄⁺, π̄⁻ (there is no β).
  */
 public record Sft() implements ReferenceFreeLoss {
-    public static final Sft DEFAULT = new Sft();
 
     @Override public String name() { return "sft"; }
 

@@ -2,6 +2,7 @@ package org.jpo.loss;
 
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
+import org.jpo.config.Check;
 
 import static org.jpo.tensor.Tensors.s;
 
@@ -14,10 +15,9 @@ import static org.jpo.tensor.Tensors.s;
  * @param divergence the f-divergence regularizer (TRL {@code f_divergence_type}); reverse KL is DPO
  */
 public record Sigmoid(double beta, FDivergence divergence) implements ReferencedLoss {
-    public static final Sigmoid DEFAULT = new Sigmoid(0.1);
 
     public Sigmoid {
-        Terms.checkBeta("sigmoid", beta);
+        Check.positive("beta", beta);
         if (divergence == null) throw new IllegalArgumentException("sigmoid: divergence is missing");
     }
 

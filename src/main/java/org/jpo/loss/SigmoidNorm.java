@@ -2,6 +2,7 @@ package org.jpo.loss;
 
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
+import org.jpo.config.Check;
 
 import static org.jpo.tensor.Tensors.s;
 
@@ -13,9 +14,8 @@ import static org.jpo.tensor.Tensors.s;
  * @param beta KL strength β &gt; 0 (Tülu 3 uses 5; TRL default 0.1)
  */
 public record SigmoidNorm(double beta) implements ReferencedLoss {
-    public static final SigmoidNorm DEFAULT = new SigmoidNorm(0.1);
 
-    public SigmoidNorm { Terms.checkBeta("sigmoid_norm", beta); }
+    public SigmoidNorm { Check.positive("beta", beta); }
 
     @Override public String name() { return "sigmoid_norm"; }
 

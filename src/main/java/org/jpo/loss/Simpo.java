@@ -2,6 +2,7 @@ package org.jpo.loss;
 
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
+import org.jpo.config.Check;
 
 import static org.jpo.tensor.Tensors.s;
 
@@ -13,11 +14,10 @@ import static org.jpo.tensor.Tensors.s;
  * @param gamma the margin γ ≥ 0 (TRL {@code simpo_gamma}, default 0.5)
  */
 public record Simpo(double beta, double gamma) implements ReferenceFreeLoss {
-    public static final Simpo DEFAULT = new Simpo(2.0, 0.5);
 
     public Simpo {
-        Terms.checkBeta("simpo", beta);
-        Terms.checkAtLeast("simpo", "simpo_gamma", gamma, 0);
+        Check.positive("beta", beta);
+        Check.nonNegative("simpo.gamma", gamma);
     }
 
     @Override public String name() { return "simpo"; }

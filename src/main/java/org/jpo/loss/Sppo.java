@@ -1,6 +1,7 @@
 package org.jpo.loss;
 
 import org.bytedeco.pytorch.Tensor;
+import org.jpo.config.Check;
 
 import static org.jpo.tensor.Tensors.s;
 
@@ -13,9 +14,8 @@ import static org.jpo.tensor.Tensors.s;
  * @param beta the KL strength, &gt; 0 (η⁻¹ of the paper; TRL default 0.1)
  */
 public record Sppo(double beta) implements ReferencedLoss {
-    public static final Sppo DEFAULT = new Sppo(0.1);
 
-    public Sppo { Terms.checkBeta("sppo", beta); }
+    public Sppo { Check.positive("beta", beta); }
 
     @Override public String name() { return "sppo"; }
 

@@ -1,6 +1,7 @@
 package org.jpo.loss;
 
 import org.bytedeco.pytorch.Tensor;
+import org.jpo.config.Check;
 
 import static org.jpo.tensor.Tensors.s;
 
@@ -12,9 +13,8 @@ import static org.jpo.tensor.Tensors.s;
  * @param beta the KL strength, &gt; 0 (η⁻¹ of the paper; TRL default 0.1)
  */
 public record SppoHard(double beta) implements ReferencedLoss {
-    public static final SppoHard DEFAULT = new SppoHard(0.1);
 
-    public SppoHard { Terms.checkBeta("sppo_hard", beta); }
+    public SppoHard { Check.positive("beta", beta); }
 
     @Override public String name() { return "sppo_hard"; }
 

@@ -41,25 +41,6 @@ final class Terms {
         return policy.chosen().sum().div(policy.chosen().length().detach()).neg();          // [B]
     }
 
-    static void checkBeta(String loss, double beta) {
-        if (!(beta > 0) || Double.isInfinite(beta)) {
-            throw new IllegalArgumentException(loss + ": beta must be a finite number > 0, got " + beta);
-        }
-    }
-
-    static void checkAtLeast(String loss, String knob, double value, double min) {
-        if (!(value >= min) || Double.isInfinite(value)) {
-            throw new IllegalArgumentException(loss + ": " + knob + " must be finite and >= " + min + ", got " + value);
-        }
-    }
-
-    /** Requires {@code lo <= value < hi}. */
-    static void checkHalfOpen(String loss, String knob, double value, double lo, double hi) {
-        if (!(value >= lo && value < hi)) {
-            throw new IllegalArgumentException(loss + ": " + knob + " must be in [" + lo + ", " + hi + "), got " + value);
-        }
-    }
-
     /** Fails unless {@code p} is [B] with every entry in [0, 1]. */
     static void checkProbabilities(Tensor p, String name, long batch) {
         checkShape(p, name, batch);

@@ -1,8 +1,8 @@
 package org.jpo.loss;
 
 import org.bytedeco.pytorch.Tensor;
-import org.bytedeco.pytorch.global.torch;
 import org.bytedeco.pytorch.global.torch.ScalarType;
+import org.bytedeco.pytorch.global.torch;
 
 import static org.jpo.tensor.Tensors.s;
 

@@ -17,7 +17,7 @@ final class RewardRuns {
     private RewardRuns() {}
 
     static Run<PairExample> prepare(TrainConfig c, Tokenizer tok, Optional<ChatTemplate> t, Optional<Path> resumeFrom) {
-        Runs.Split<PairExample> data = Runs.load(c, (file, split) -> Datasets.paired(file, tok, t, Runs.options(c, split)));
+        Runs.Split<PairExample> data = Runs.load(c, (file, split) -> Datasets.paired(file, tok, t, c.data(), Runs.rejects(c, split)));
         RewardModel model;
         if (resumeFrom.isPresent()) {
             model = RewardModel.load(resumeFrom.get());
@@ -26,6 +26,6 @@ final class RewardRuns {
                 model = RewardModel.fromPolicy(base, c.seed());
             }
         }
-        return Runs.run(c, data, new RewardObjective(model, new BradleyTerry(c.reward().centerRewardsCoefficient())), false);
+        return Runs.run(c, data, new RewardObjective(model, new BradleyTerry(c.centerRewardsCoefficient())), false);
     }
 }

@@ -48,12 +48,7 @@ public record Run<E extends Example>(TrainConfig config, List<E> train, List<E> 
         return Math.max(1, (long) Math.ceil(o.numTrainEpochs() * batchesPerEpoch / o.gradientAccumulationSteps()));
     }
 
-    /** warmup_steps if set, else ceil(warmup_ratio × total), as the HF Trainer. */
-    Schedule schedule(long total) {
-        var o = config.opt();
-        long warmup = o.warmupSteps() > 0 ? o.warmupSteps() : (long) Math.ceil(o.warmupRatio() * total);
-        return new Schedule(Schedule.Kind.valueOf(o.lrSchedulerType().name()), o.learningRate(), warmup, total);
-    }
+    Schedule schedule(long total) { return config.opt().schedule(total); }
 
     Optional<Transformer> liveReference() {
         return objective instanceof DpoObjective d ? d.liveReference() : Optional.empty();

@@ -1,6 +1,5 @@
 package org.jpo.train;
 
-import org.jpo.data.DataOptions;
 import org.jpo.data.DataStats;
 import org.jpo.data.Dataset;
 import org.jpo.data.Datasets;
@@ -52,22 +51,22 @@ public final class Runs {
     }
 
     private static Run<PairExample> dpo(TrainConfig c, Tokenizer tok, Optional<ChatTemplate> t, Optional<Path> resumeFrom) {
-        Split<PairExample> data = load(c, (file, split) -> Datasets.paired(file, tok, t, options(c, split)));
+        Split<PairExample> data = load(c, (file, split) -> Datasets.paired(file, tok, t, c.data(), rejects(c, split)));
         PreferenceLoss loss = c.loss().create();
         if (loss instanceof UnpairedLoss) {
-            throw new UserError("loss_type " + c.loss().loss() + " is unpaired: use method: kto");
+            throw new UserError("loss_type " + c.loss().lossType() + " is unpaired: use method: kto");
         }
-        if (c.loss().loss().contains(LossType.SPPO)) requireWinProbs(data.train());
+        if (c.loss().lossType().contains(LossType.SPPO)) requireWinProbs(data.train());
         Transformer policy = Trainer.policy(c.model(), resumeFrom);
         if (!(loss instanceof ReferencedLoss)) {
             return run(c, data, new DpoObjective(policy, loss, new DpoObjective.None(), c.loss().ldAlpha(), c.loss().useWeighting()), false);
         }
-        if (c.reference().none()) throw new UserError("reference: none, but loss_type " + c.loss().loss() + " needs a reference");
+        if (c.reference().none()) throw new UserError("reference: none, but loss_type " + c.loss().lossType() + " needs a reference");
         Path refPath = c.reference().model().orElse(c.model());
-        if (c.reference().syncRefModel()) {
+        if (c.syncRefModel()) {
             // TR-DPO moves the reference: it is a live model (saved with checkpoints), and nothing can be cached
             Transformer ref = Checkpoints.load(resumeFrom.map(p -> p.resolve("reference")).filter(Files::isDirectory).orElse(refPath));
-            var live = new DpoObjective.Live(ref, c.reference().refModelMixupAlpha(), c.reference().refModelSyncSteps());
+            var live = new DpoObjective.Live(ref, c.refModelMixupAlpha(), c.refModelSyncSteps());
             return run(c, data, new DpoObjective(policy, loss, live, c.loss().ldAlpha(), c.loss().useWeighting()), false);
         }
         try (Transformer ref = Checkpoints.load(refPath)) {
@@ -81,9 +80,9 @@ public final class Runs {
     }
 
     private static Run<UnpairedExample> kto(TrainConfig c, Tokenizer tok, Optional<ChatTemplate> t, Optional<Path> resumeFrom) {
-        Split<UnpairedExample> data = load(c, (file, split) -> Datasets.unpaired(file, tok, t, options(c, split)));
+        Split<UnpairedExample> data = load(c, (file, split) -> Datasets.unpaired(file, tok, t, c.data(), rejects(c, split)));
         if (!(c.loss().create() instanceof UnpairedLoss loss)) {
-            throw new UserError("method: kto needs an unpaired loss_type (kto or apo_zero_unpaired), got " + c.loss().loss());
+            throw new UserError("method: kto needs an unpaired loss_type (kto or apo_zero_unpaired), got " + c.loss().lossType());
         }
         if (c.reference().none()) throw new UserError("reference: none, but " + loss.name() + " needs a reference");
         Transformer policy = Trainer.policy(c.model(), resumeFrom);
@@ -98,7 +97,7 @@ public final class Runs {
     }
 
     private static Run<SftExample> sft(TrainConfig c, Tokenizer tok, Optional<ChatTemplate> t, Optional<Path> resumeFrom) {
-        Split<SftExample> data = load(c, (file, split) -> Datasets.sft(file, tok, t, options(c, split)));
+        Split<SftExample> data = load(c, (file, split) -> Datasets.sft(file, tok, t, c.data(), rejects(c, split)));
         return run(c, data, new SftObjective(Trainer.policy(c.model(), resumeFrom)), false);
     }
 
@@ -138,10 +137,8 @@ public final class Runs {
         return new Split<>(trainSet, List.copyOf(evalSet));
     }
 
-    static DataOptions options(TrainConfig c, String split) {
-        return new DataOptions(c.data().maxLength(), c.data().maxPromptLength(), c.data().onBadRow(),
-                c.outputDir().resolve("rejects-" + split + ".jsonl"));
-    }
+    /** Where on_bad_row: skip writes a split's bad rows. */
+    static Path rejects(TrainConfig c, String split) { return c.outputDir().resolve("rejects-" + split + ".jsonl"); }
 
     private static void report(DataStats s) {
         log.info("{}: {} rows → {} examples; truncated prompts {}, truncated completions {}, dropped empty {}, skipped bad {}{}",
@@ -158,7 +155,7 @@ public final class Runs {
     private static void createOutputDir(TrainConfig c) {
         try {
             Files.createDirectories(c.outputDir());
-            Files.writeString(c.outputDir().resolve("config.resolved.yaml"), TrainConfigs.toYaml(c));
+            Files.writeString(c.outputDir().resolve("config.resolved.yaml"), c.toYaml());
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write to output_dir " + c.outputDir(), e);
         }

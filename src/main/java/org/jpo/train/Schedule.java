@@ -5,6 +5,7 @@ package org.jpo.train;
  * {@code warmup} steps, then linear decay to 0, a half cosine to 0, or a constant.
  */
 public record Schedule(Kind kind, double peak, long warmup, long total) {
+    /** {@code lr_scheduler_type} (HF's names): the learning rate after warmup. */
     public enum Kind { LINEAR, COSINE, CONSTANT, CONSTANT_WITH_WARMUP }
 
     public Schedule {

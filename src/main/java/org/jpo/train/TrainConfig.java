@@ -1,5 +1,12 @@
 package org.jpo.train;
 
+import org.jpo.config.Binder;
+import org.jpo.config.Check;
+import org.jpo.config.ConfigError;
+import org.jpo.config.Hints;
+import org.jpo.config.Inline;
+import org.jpo.config.Key;
+import org.jpo.config.Reads;
 import org.jpo.data.DataOptions;
 import org.jpo.loss.LossConfig;
 import org.jpo.loss.LossType;
@@ -7,96 +14,120 @@ import org.jpo.loss.LossType;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Objects;
 import java.util.Optional;
 import java.util.stream.Collectors;
 
 /**
- * The resolved {@code jpo train} config. Keys are TRL's names wherever TRL has one (written here in snake_case,
- * as in a config file), so a TRL user's DPOConfig/KTOConfig/RewardConfig settings carry over; defaults are TRL's.
- * {@link TrainConfigs#load} reads one from YAML; each section checks itself and names the bad key and value.
- * Paths are absolute.
- *
- * @param method       {@code method}: dpo | kto | sft | reward (required)
- * @param model        {@code model}: the policy's initial weights, an HF model directory or a llama2.c .bin (required)
- * @param tokenizer    {@code tokenizer}: tokenizer file or directory (default: found next to the model)
- * @param trainFile    {@code train_file}: JSONL training rows (required)
- * @param evalFile     {@code eval_file}: JSONL evaluation rows (default: none)
- * @param evalFraction {@code eval_fraction}: share of train_file held out for evaluation when there is no
- *                     eval_file, in [0, 1) (default 0 = no held-out split)
- * @param outputDir    {@code output_dir}: checkpoints, metrics and the resolved config (required)
- * @param loss         the loss keys ({@code loss_type}, {@code loss_weights}, {@code beta}, one block per loss);
- *                     read by dpo and kto; sft and reward keep {@link LossConfig#DEFAULT}
- * @param opt          optimizer, schedule and batch sizes
- * @param data         truncation and malformed rows
- * @param reference    the reference model and TR-DPO syncing
- * @param kto          kto's class weights (the same values as in {@code loss})
- * @param reward       reward-model knobs
- * @param logging      how often to log, evaluate and save
- * @param seed         {@code seed}: the run seed every other seed derives from (default 42)
+ * A {@code jpo train} config. Keys are TRL's names wherever TRL has one, so a TRL user's DPOConfig / KTOConfig /
+ * RewardConfig settings carry over, with TRL's defaults; {@code jpo train --print-defaults} prints them all.
  */
-public record TrainConfig(Method method, Path model, Optional<Path> tokenizer, Path trainFile, Optional<Path> evalFile,
-                          double evalFraction, Path outputDir, LossConfig loss, Optimization opt, Data data,
-                          Reference reference, Kto kto, Reward reward, Logging logging, long seed) {
+@Hints({"rpo_alpha: TRL's rpo_alpha is loss_type: [sigmoid, sft] with loss_weights: [1.0, <rpo_alpha>]",
+        "reference_free: write reference: none (for reference-free losses)", "ref_model: write reference: PATH",
+        "model_name_or_path: write model: PATH", "dataset_name: write train_file: PATH (JSONL)"})
+public record TrainConfig(
+        @Key(required = true, section = "What to train", doc = "dpo (preference pairs, any paired loss) | kto (unpaired "
+                + "rows labelled true/false) | sft (completion-only NLL) | reward (Bradley–Terry reward model). Required.")
+        Method method,
+        @Key(required = true, doc = "The policy's initial weights: an HF model directory or a llama2.c .bin. Required.") Path model,
+        @Key(doc = "Tokenizer file or directory; null = the one next to the model.") Optional<Path> tokenizer,
+        @Key(required = true, doc = "Training rows, JSONL in TRL's format for the method. Required.") Path trainFile,
+        @Key(doc = "Evaluation rows, JSONL; null = none (or eval_fraction).") Optional<Path> evalFile,
+        @Key(value = "0.0", doc = "Share of train_file held out for evaluation when there is no eval_file, in [0, 1).") double evalFraction,
+        @Key(required = true, doc = "Checkpoints, metrics.jsonl, data_stats.json and the resolved config. Required.") Path outputDir,
+        @Key(value = "42", doc = "The run seed every other seed (batch order, eval split) derives from.") long seed,
+        @Inline("Data (TRL's names)") DataOptions data,
+        @Inline("Optimizer, schedule and batch sizes (HF TrainingArguments' names and defaults)") Optimization opt,
+        @Inline("Logging, evaluation and checkpoints (in optimizer steps)") Logging logging,
+        @Inline("Loss (methods dpo and kto; `jpo losses` lists the losses with formulas and papers)") LossConfig loss,
+        @Key(section = "Reference model", doc = "model = the policy's initial weights | none (reference-free losses only: "
+                + "simpo, cpo, orpo, sft) | a path to another model; null = model if a loss reads one, else none.")
+        Reference reference,
+        @Key(value = "false", doc = "TR-DPO (arXiv:2404.09656): every ref_model_sync_steps steps, reference ← α·policy "
+                + "+ (1 − α)·reference.") boolean syncRefModel,
+        @Key(value = "0.6", doc = "TR-DPO's α, in [0, 1].") double refModelMixupAlpha,
+        @Key(value = "512", doc = "TR-DPO's τ: optimizer steps between syncs.") int refModelSyncSteps,
+        @Key(value = "0.0", section = "Reward model (method reward)", doc = "Weight of (r⁺ + r⁻)², pulling rewards toward "
+                + "mean zero (arXiv:2312.09244; 0.01 is recommended); TRL's null is 0.") double centerRewardsCoefficient)
+        implements Reads {
+
+    public static final Binder<TrainConfig> BINDER = new Binder<>(TrainConfig.class, "train", "jpo train --print-defaults");
+    private static final List<String> LOSS_KEYS = Binder.keys(LossConfig.class);
 
     public TrainConfig {
-        Objects.requireNonNull(method, "method");
-        Objects.requireNonNull(model, "model");
-        Objects.requireNonNull(tokenizer, "tokenizer");
-        Objects.requireNonNull(trainFile, "train_file");
-        Objects.requireNonNull(evalFile, "eval_file");
-        Objects.requireNonNull(outputDir, "output_dir");
-        Objects.requireNonNull(loss, "loss");
-        Objects.requireNonNull(opt, "opt");
-        Objects.requireNonNull(data, "data");
-        Objects.requireNonNull(reference, "reference");
-        Objects.requireNonNull(kto, "kto");
-        Objects.requireNonNull(reward, "reward");
-        Objects.requireNonNull(logging, "logging");
         Check.within("eval_fraction", evalFraction, 0, 1, true);
         if (evalFile.isPresent() && evalFraction > 0) {
             throw new ConfigError("eval_fraction", "eval_fraction is " + evalFraction + " but eval_file is set; use one of them");
         }
-        checkLossKinds(method, loss.loss());
-        checkReference(method, loss.loss(), reference);
-        if (kto.desirableWeight() != loss.desirableWeight() || kto.undesirableWeight() != loss.undesirableWeight()) {
-            throw new ConfigError("desirable_weight", "kto weights " + kto + " differ from the loss config's ("
-                    + loss.desirableWeight() + ", " + loss.undesirableWeight() + ")");
-        }
-        if (method != Method.REWARD && reward.centerRewardsCoefficient() != 0) {
+        if (opt.learningRate() == null) opt = opt.withLearningRate(method.defaultLearningRate);
+        loss = loss.resolve(method == Method.KTO ? LossType.KTO : LossType.SIGMOID);
+        checkLossKinds(method, loss.lossType());
+        reference = checkReference(method, loss.lossType(), reference);
+        Check.within("ref_model_mixup_alpha", refModelMixupAlpha, 0, 1, false);
+        Check.atLeast("ref_model_sync_steps", refModelSyncSteps, 1);
+        if (syncRefModel && reference.none()) throw new ConfigError("sync_ref_model", "sync_ref_model needs a reference model, but reference is none");
+        Check.nonNegative("center_rewards_coefficient", centerRewardsCoefficient);
+        if (method != Method.REWARD && centerRewardsCoefficient != 0) {
             throw new ConfigError("center_rewards_coefficient", "center_rewards_coefficient applies to method reward, not " + method);
         }
+        // inputs must exist now rather than fail after the model has loaded
+        Check.exists("model", model, false);
+        tokenizer.ifPresent(t -> Check.exists("tokenizer", t, false));
+        Check.exists("train_file", trainFile, true);
+        evalFile.ifPresent(e -> Check.exists("eval_file", e, true));
+        reference.model().ifPresent(r -> Check.exists("reference", r, false));
+    }
+
+    /** Reads a config file plus {@code key=value} overrides; every error names file:line or the override. */
+    public static TrainConfig load(Path yaml, List<String> overrides) { return BINDER.load(yaml, overrides); }
+
+    /** Every key with its default and what it means ({@code jpo train --print-defaults}). */
+    public static String defaultsYaml() {
+        return BINDER.defaultsYaml("jpo train config: every key with its default. Keys are TRL's names where TRL has one;\n"
+                + "null means the default described above the key. Relative paths resolve against this file's directory.\n"
+                + "Any key can be overridden on the command line: jpo train CONFIG key=value (simpo.gamma=1.0 in a block).");
+    }
+
+    /** This config as YAML with absolute paths, read back by {@link #load} from any directory to an equal record. */
+    public String toYaml() { return BINDER.toYaml(this, "jpo train config, resolved: every key with the value the run used."); }
+
+    /** Loss keys are read by dpo and kto; TR-DPO's knobs with sync on; eval_steps when there is eval data. */
+    @Override public String unread(String key) {
+        if (method != Method.DPO && method != Method.KTO && LOSS_KEYS.contains(key)) return "method " + method + " does not read the loss keys";
+        return switch (key) {
+            case "eval_steps" -> evalFile.isEmpty() && evalFraction == 0 ? "there is no eval data (set eval_file or eval_fraction)" : null;
+            case "ref_model_mixup_alpha", "ref_model_sync_steps" -> syncRefModel ? null : "sync_ref_model is false";
+            default -> null;
+        };
     }
 
     /** dpo trains on pairs, kto on unpaired rows; sft and reward do not read the loss keys. */
     private static void checkLossKinds(Method method, List<LossType> losses) {
         if (method != Method.DPO && method != Method.KTO) return;
         boolean unpaired = method == Method.KTO;
-        List<LossType> wrong = losses.stream().filter(t -> (t.kind == LossType.Kind.UNPAIRED) != unpaired).toList();
-        if (wrong.isEmpty()) return;
+        if (losses.stream().allMatch(t -> (t.kind == LossType.Kind.UNPAIRED) == unpaired)) return;
         String expected = unpaired ? "unpaired losses (" + names(LossType.Kind.UNPAIRED) + ")"
                 : "paired losses (not " + names(LossType.Kind.UNPAIRED) + "; use method: kto for those)";
         throw new ConfigError("loss_type", "method " + method + " needs " + expected + ", got loss_type " + losses);
     }
 
-    /** A reference model is required exactly when something reads it, so none is loaded for nothing. */
-    private static void checkReference(Method method, List<LossType> losses, Reference reference) {
+    /** A reference model is loaded exactly when something reads it; null resolves to that. */
+    private static Reference checkReference(Method method, List<LossType> losses, Reference reference) {
         boolean reads = readsReference(method, losses);
+        if (reference == null) return reads ? Reference.INITIAL : Reference.NONE;
         if (reads && reference.none()) {
             throw new ConfigError("reference", "reference is none, but loss_type " + losses
                     + " reads a reference model; the reference-free losses are " + names(LossType.Kind.REFERENCE_FREE));
         }
         if (!reads && !reference.none()) {
             String why = method == Method.DPO ? "loss_type " + losses + " is reference-free" : "method " + method + " has none";
-            throw new ConfigError("reference", "reference is " + reference.model().map(Path::toString).orElse("model")
-                    + ", but nothing reads it (" + why + "); set reference: none");
+            throw new ConfigError("reference", "reference is " + reference + ", but nothing reads it (" + why + "); set reference: none");
         }
+        return reference;
     }
 
     /** Whether training reads reference log-probs: dpo and kto unless every loss is reference-free. */
     static boolean readsReference(Method method, List<LossType> losses) {
-        return (method == Method.DPO || method == Method.KTO)
-                && losses.stream().anyMatch(t -> t.kind != LossType.Kind.REFERENCE_FREE);
+        return (method == Method.DPO || method == Method.KTO) && losses.stream().anyMatch(t -> t.kind != LossType.Kind.REFERENCE_FREE);
     }
 
     private static String names(LossType.Kind kind) {
@@ -106,73 +137,60 @@ public record TrainConfig(Method method, Path model, Optional<Path> tokenizer, P
     /** What {@code jpo train} trains, with the learning rate TRL's matching config defaults to. */
     public enum Method {
         /** Preference pairs, any paired loss or weighted sum (TRL DPOConfig: learning_rate 1e-6). */
-        DPO("dpo", 1e-6),
+        DPO(1e-6),
         /** Unpaired desirable/undesirable rows (TRL KTOConfig: learning_rate 1e-6). */
-        KTO("kto", 1e-6),
+        KTO(1e-6),
         /** Completion-only NLL (TRL SFTConfig: learning_rate 2e-5). */
-        SFT("sft", 2e-5),
+        SFT(2e-5),
         /** Bradley–Terry reward model (TRL RewardConfig keeps TrainingArguments' 5e-5). */
-        REWARD("reward", 5e-5);
+        REWARD(5e-5);
 
-        /** The name in a config file. */
-        public final String key;
         public final double defaultLearningRate;
 
-        Method(String key, double defaultLearningRate) {
-            this.key = key;
-            this.defaultLearningRate = defaultLearningRate;
+        Method(double defaultLearningRate) { this.defaultLearningRate = defaultLearningRate; }
+
+        @Override public String toString() { return name().toLowerCase(); }
+    }
+
+    /** {@code reference}: the policy's initial weights ({@code model}), {@code none}, or another model's path. */
+    public record Reference(boolean none, Optional<Path> model) {
+        public static final Reference INITIAL = new Reference(false, Optional.empty());
+        public static final Reference NONE = new Reference(true, Optional.empty());
+
+        /** {@code model}, {@code none}, or a path relative to {@code baseDir}. */
+        public static Reference parse(String text, Path baseDir) {
+            return switch (text) {
+                case "model" -> INITIAL;
+                case "none" -> NONE;
+                default -> new Reference(false, Optional.of(baseDir.resolve(text).toAbsolutePath().normalize()));
+            };
         }
 
-        @Override public String toString() { return key; }
+        @Override public String toString() { return none ? "none" : model.map(Path::toString).orElse("model"); }
     }
 
-    /** {@code lr_scheduler_type}: the learning-rate schedule after warmup (HF names). */
-    public enum Scheduler {
-        /** Linear decay to 0 after warmup. */
-        LINEAR("linear"),
-        /** Half-cosine decay to 0 after warmup. */
-        COSINE("cosine"),
-        /** Constant, no warmup. */
-        CONSTANT("constant"),
-        /** Linear warmup, then constant. */
-        CONSTANT_WITH_WARMUP("constant_with_warmup");
-
-        public final String key;
-
-        Scheduler(String key) { this.key = key; }
-
-        @Override public String toString() { return key; }
-    }
-
-    /**
-     * Optimizer (AdamW with decoupled weight decay), schedule and batch sizes; names and defaults of HF's
-     * TrainingArguments except the learning rate (TRL's per-method default, {@link Method#defaultLearningRate}).
-     *
-     * @param learningRate              {@code learning_rate}: peak learning rate &gt; 0 (default: by method)
-     * @param numTrainEpochs            {@code num_train_epochs}: passes over train_file, may be fractional (default 3)
-     * @param maxSteps                  {@code max_steps}: optimizer steps; overrides num_train_epochs when &gt; 0
-     *                                  (default -1 = use epochs)
-     * @param perDeviceTrainBatchSize   {@code per_device_train_batch_size}: rows per forward pass (default 8)
-     * @param perDeviceEvalBatchSize    {@code per_device_eval_batch_size}: rows per forward pass without gradient
-     *                                  (evaluation, reference log-probs) (default 8)
-     * @param gradientAccumulationSteps {@code gradient_accumulation_steps}: batches per optimizer step (default 1)
-     * @param warmupRatio               {@code warmup_ratio}: warmup as a share of all steps, in [0, 1] (default 0)
-     * @param warmupSteps               {@code warmup_steps}: warmup steps; set this or warmup_ratio (default 0)
-     * @param lrSchedulerType           {@code lr_scheduler_type}: linear | cosine | constant |
-     *                                  constant_with_warmup (default linear)
-     * @param weightDecay               {@code weight_decay}: decoupled weight decay ≥ 0 (default 0)
-     * @param adamBeta1                 {@code adam_beta1}: in [0, 1) (default 0.9)
-     * @param adamBeta2                 {@code adam_beta2}: in [0, 1) (default 0.999)
-     * @param adamEpsilon               {@code adam_epsilon}: &gt; 0 (default 1e-8)
-     * @param maxGradNorm               {@code max_grad_norm}: clip the global gradient norm to this; 0 = no
-     *                                  clipping (default 1.0)
-     */
-    public record Optimization(double learningRate, double numTrainEpochs, int maxSteps, int perDeviceTrainBatchSize,
-                               int perDeviceEvalBatchSize, int gradientAccumulationSteps, double warmupRatio,
-                               int warmupSteps, Scheduler lrSchedulerType, double weightDecay, double adamBeta1,
-                               double adamBeta2, double adamEpsilon, double maxGradNorm) {
+    /** The optimizer (AdamW, decoupled weight decay), schedule and batch sizes. */
+    public record Optimization(
+            @Key(doc = "Peak learning rate > 0; null = TRL's default for the method: 1e-6 (dpo, kto), 2e-5 (sft), 5e-5 (reward).")
+            Double learningRate,
+            @Key(value = "3.0", doc = "Passes over train_file; may be fractional.") double numTrainEpochs,
+            @Key(value = "-1", doc = "Optimizer steps; overrides num_train_epochs when > 0; -1 = num_train_epochs decides.") int maxSteps,
+            @Key(value = "8", doc = "Rows per forward pass (a pair is one row).") int perDeviceTrainBatchSize,
+            @Key(value = "8", doc = "Rows per forward pass without gradient: evaluation and reference log-probs.") int perDeviceEvalBatchSize,
+            @Key(value = "1", doc = "Batches per optimizer step; the effective batch is per_device_train_batch_size times this.")
+            int gradientAccumulationSteps,
+            @Key(value = "0.0", doc = "Linear warmup over this share of all optimizer steps, in [0, 1]; set this or warmup_steps.")
+            double warmupRatio,
+            @Key(value = "0", doc = "Linear warmup over this many optimizer steps; set this or warmup_ratio.") int warmupSteps,
+            @Key(value = "linear", doc = "After warmup: linear (decay to 0) | cosine (decay to 0) | constant (no warmup) | "
+                    + "constant_with_warmup.") Schedule.Kind lrSchedulerType,
+            @Key(value = "0.0", doc = "AdamW's decoupled weight decay, >= 0.") double weightDecay,
+            @Key(value = "0.9", doc = "AdamW's β1, in [0, 1).") double adamBeta1,
+            @Key(value = "0.999", doc = "AdamW's β2, in [0, 1).") double adamBeta2,
+            @Key(value = "1.0e-8", doc = "AdamW's ε, > 0.") double adamEpsilon,
+            @Key(value = "1.0", doc = "Clip the global gradient norm to this; 0 = no clipping.") double maxGradNorm) {
         public Optimization {
-            Check.positive("learning_rate", learningRate);
+            if (learningRate != null) Check.positive("learning_rate", learningRate);
             Check.positive("num_train_epochs", numTrainEpochs);
             if (maxSteps != -1 && maxSteps < 1) {
                 throw new ConfigError("max_steps", "max_steps must be -1 (train for num_train_epochs) or >= 1, got " + maxSteps);
@@ -182,144 +200,46 @@ public record TrainConfig(Method method, Path model, Optional<Path> tokenizer, P
             Check.atLeast("gradient_accumulation_steps", gradientAccumulationSteps, 1);
             Check.within("warmup_ratio", warmupRatio, 0, 1, false);
             Check.atLeast("warmup_steps", warmupSteps, 0);
-            checkWarmup(warmupRatio, warmupSteps, Objects.requireNonNull(lrSchedulerType, "lr_scheduler_type"));
+            // HF lets warmup_steps silently win over warmup_ratio, and "constant" silently ignore both; we refuse
+            if (warmupRatio > 0 && warmupSteps > 0) {
+                throw new ConfigError("warmup_steps", "warmup_ratio (" + warmupRatio + ") and warmup_steps (" + warmupSteps + ") are both set; set one");
+            }
+            if (lrSchedulerType == Schedule.Kind.CONSTANT && (warmupRatio > 0 || warmupSteps > 0)) {
+                throw new ConfigError("lr_scheduler_type", "lr_scheduler_type constant has no warmup, but "
+                        + (warmupSteps > 0 ? "warmup_steps is " + warmupSteps : "warmup_ratio is " + warmupRatio) + "; use constant_with_warmup");
+            }
             Check.nonNegative("weight_decay", weightDecay);
             Check.within("adam_beta1", adamBeta1, 0, 1, true);
             Check.within("adam_beta2", adamBeta2, 0, 1, true);
             Check.positive("adam_epsilon", adamEpsilon);
-            if (!(maxGradNorm >= 0) || Double.isInfinite(maxGradNorm)) {
-                throw new ConfigError("max_grad_norm", "max_grad_norm must be a finite number >= 0 (0 = no clipping), got " + maxGradNorm);
-            }
+            Check.nonNegative("max_grad_norm", maxGradNorm);
         }
 
-        /** HF lets warmup_steps silently win over warmup_ratio, and "constant" silently ignore both; we refuse. */
-        private static void checkWarmup(double ratio, int steps, Scheduler scheduler) {
-            if (ratio > 0 && steps > 0) {
-                throw new ConfigError("warmup_steps", "warmup_ratio (" + ratio + ") and warmup_steps (" + steps + ") are both set; set one");
-            }
-            if (scheduler == Scheduler.CONSTANT && (ratio > 0 || steps > 0)) {
-                throw new ConfigError("lr_scheduler_type", "lr_scheduler_type constant has no warmup, but "
-                        + (steps > 0 ? "warmup_steps is " + steps : "warmup_ratio is " + ratio) + "; use constant_with_warmup");
-            }
+        Optimization withLearningRate(double lr) {
+            return new Optimization(lr, numTrainEpochs, maxSteps, perDeviceTrainBatchSize, perDeviceEvalBatchSize,
+                    gradientAccumulationSteps, warmupRatio, warmupSteps, lrSchedulerType, weightDecay, adamBeta1, adamBeta2,
+                    adamEpsilon, maxGradNorm);
         }
 
-        /** TrainingArguments' defaults with the method's learning rate. */
-        public static Optimization defaults(Method method) {
-            return new Optimization(method.defaultLearningRate, 3.0, -1, 8, 8, 1, 0.0, 0, Scheduler.LINEAR, 0.0,
-                    0.9, 0.999, 1e-8, 1.0);
-        }
-
-        /** Warmup steps out of {@code totalSteps}: warmup_steps, else ⌈warmup_ratio · totalSteps⌉ (as HF). */
-        public int warmup(int totalSteps) {
-            return warmupSteps > 0 ? warmupSteps : (int) Math.ceil(warmupRatio * totalSteps);
+        /** The schedule over {@code total} optimizer steps; warmup is warmup_steps, else ⌈warmup_ratio · total⌉ (as HF). */
+        Schedule schedule(long total) {
+            long warmup = warmupSteps > 0 ? warmupSteps : (long) Math.ceil(warmupRatio * total);
+            return new Schedule(lrSchedulerType, learningRate, warmup, total);
         }
     }
 
-    /**
-     * Truncation and malformed rows (TRL's names and defaults).
-     *
-     * @param maxLength       {@code max_length}: tokens of prompt + completion kept (default 1024)
-     * @param maxPromptLength {@code max_prompt_length}: tokens of prompt kept, its end; must be &lt; max_length
-     *                        (default 512)
-     * @param onBadRow        {@code on_bad_row}: error (stop at the first malformed row, naming file:line) | skip
-     *                        (count it and write it to a rejects file) (default error)
-     */
-    public record Data(int maxLength, int maxPromptLength, DataOptions.OnBadRow onBadRow) {
-        public static final Data DEFAULT = new Data(1024, 512, DataOptions.OnBadRow.ERROR);
-
-        public Data {
-            Check.atLeast("max_length", maxLength, 2);
-            Check.atLeast("max_prompt_length", maxPromptLength, 1);
-            if (maxPromptLength >= maxLength) {
-                throw new ConfigError("max_prompt_length", "max_prompt_length (" + maxPromptLength + ") must be < max_length ("
-                        + maxLength + ") so that completions keep a token; set max_prompt_length");
-            }
-            Objects.requireNonNull(onBadRow, "on_bad_row");
-        }
-
-        /** The data loader's options, with skipped rows going to {@code rejectsFile}. */
-        public DataOptions options(Path rejectsFile) { return new DataOptions(maxLength, maxPromptLength, onBadRow, rejectsFile); }
-    }
-
-    /**
-     * The reference model, written {@code reference: model | none | PATH}, and TR-DPO syncing (Gorbatovski et
-     * al. arXiv:2404.09656, TRL's names and defaults): every ref_model_sync_steps steps
-     * π_ref ← α·π_θ + (1 − α)·π_ref.
-     *
-     * @param none               {@code reference: none}: no reference model; only for reference-free losses
-     *                           (default: none exactly when nothing reads a reference)
-     * @param model              {@code reference: PATH}: a separate reference model; empty with none = false means
-     *                           {@code reference: model}, the policy's initial weights (the default when one is read)
-     * @param syncRefModel       {@code sync_ref_model}: TR-DPO syncing on (default false)
-     * @param refModelMixupAlpha {@code ref_model_mixup_alpha}: α in [0, 1] (default 0.6)
-     * @param refModelSyncSteps  {@code ref_model_sync_steps}: τ ≥ 1, optimizer steps between syncs (default 512)
-     */
-    public record Reference(boolean none, Optional<Path> model, boolean syncRefModel, double refModelMixupAlpha,
-                            int refModelSyncSteps) {
-        /** {@code reference: model}: the policy's initial weights. */
-        public static final Reference POLICY_INIT = new Reference(false, Optional.empty(), false, 0.6, 512);
-        /** {@code reference: none}. */
-        public static final Reference NONE = new Reference(true, Optional.empty(), false, 0.6, 512);
-
-        public Reference {
-            Objects.requireNonNull(model, "reference");
-            if (none && model.isPresent()) throw new ConfigError("reference", "reference cannot be none and also " + model.get());
-            Check.within("ref_model_mixup_alpha", refModelMixupAlpha, 0, 1, false);
-            Check.atLeast("ref_model_sync_steps", refModelSyncSteps, 1);
-            if (syncRefModel && none) throw new ConfigError("sync_ref_model", "sync_ref_model needs a reference model, but reference is none");
-        }
-    }
-
-    /**
-     * KTO's class weights (TRL KTOConfig), the same values the kto loss reads from {@link LossConfig}.
-     *
-     * @param desirableWeight   {@code desirable_weight}: λ_D ≥ 0 (default 1.0)
-     * @param undesirableWeight {@code undesirable_weight}: λ_U ≥ 0 (default 1.0)
-     */
-    public record Kto(double desirableWeight, double undesirableWeight) {
-        public static final Kto DEFAULT = new Kto(1.0, 1.0);
-
-        public Kto {
-            Check.nonNegative("desirable_weight", desirableWeight);
-            Check.nonNegative("undesirable_weight", undesirableWeight);
-        }
-    }
-
-    /**
-     * Reward-model training (TRL RewardConfig).
-     *
-     * @param centerRewardsCoefficient {@code center_rewards_coefficient}: weight of (r⁺ + r⁻)², pulling rewards
-     *                                 toward mean zero (Eisenstein et al. arXiv:2312.09244, Eq. 2); TRL's null is 0
-     *                                 (default 0; 0.01 recommended)
-     */
-    public record Reward(double centerRewardsCoefficient) {
-        public static final Reward DEFAULT = new Reward(0.0);
-
-        public Reward {
-            Check.nonNegative("center_rewards_coefficient", centerRewardsCoefficient);
-        }
-    }
-
-    /**
-     * How often to log, evaluate and save, in optimizer steps (TRL's names and defaults).
-     *
-     * @param loggingSteps  {@code logging_steps}: one metrics line every this many steps (default 10)
-     * @param saveSteps     {@code save_steps}: a checkpoint every this many steps, and one at the end (default 500)
-     * @param evalSteps     {@code eval_steps}: evaluate every this many steps when there is eval data
-     *                      (default: logging_steps, as HF)
-     * @param saveTotalLimit {@code save_total_limit}: keep the newest this many checkpoints; 0 keeps all
-     *                      (default: HF's null, here 0)
-     */
-    public record Logging(int loggingSteps, int saveSteps, int evalSteps, int saveTotalLimit) {
-        public static final Logging DEFAULT = new Logging(10, 500, 10, 0);
-
+    /** How often to log, evaluate and save, in optimizer steps (TRL's names and defaults). */
+    public record Logging(
+            @Key(value = "10", doc = "One metrics line, with TRL's names, every this many steps.") int loggingSteps,
+            @Key(value = "500", doc = "A checkpoint every this many steps, and one at the end.") int saveSteps,
+            @Key(doc = "Evaluate every this many steps when there is eval data; null = logging_steps.") Integer evalSteps,
+            @Key(value = "0", doc = "Keep the newest this many checkpoints; 0 = keep all.") int saveTotalLimit) {
         public Logging {
             Check.atLeast("logging_steps", loggingSteps, 1);
             Check.atLeast("save_steps", saveSteps, 1);
+            if (evalSteps == null) evalSteps = loggingSteps;
             Check.atLeast("eval_steps", evalSteps, 1);
-            if (saveTotalLimit < 0) {
-                throw new ConfigError("save_total_limit", "save_total_limit must be >= 0 (0 keeps every checkpoint), got " + saveTotalLimit);
-            }
+            Check.atLeast("save_total_limit", saveTotalLimit, 0);
         }
     }
 }

@@ -2,6 +2,7 @@ package org.jpo.data;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import org.jpo.UserError;
+import org.jpo.config.ConfigError;
 import org.jpo.io.Jsonl;
 import org.jpo.tokenizer.ChatTemplate;
 import org.junit.jupiter.api.Test;
@@ -127,13 +128,13 @@ class BadRowsTest {
 
     static byte[] utf8(String s) { return s.getBytes(StandardCharsets.UTF_8); }
 
-    static Dataset<?> load(Kind kind, Path f, Optional<String> template, DataOptions o) {
+    static Dataset<?> load(Kind kind, Path f, Optional<String> template, DataOptions o, Path rejects) {
         Optional<ChatTemplate> t = template.map(src -> ChatTemplate.of(src, src == UNSTABLE ? "unstable" : "test",
                 Optional.empty(), Optional.empty()));
         return switch (kind) {
-            case PAIRED -> Datasets.paired(f, TOK, t, o);
-            case UNPAIRED -> Datasets.unpaired(f, TOK, t, o);
-            case SFT -> Datasets.sft(f, TOK, t, o);
+            case PAIRED -> Datasets.paired(f, TOK, t, o, rejects);
+            case UNPAIRED -> Datasets.unpaired(f, TOK, t, o, rejects);
+            case SFT -> Datasets.sft(f, TOK, t, o, rejects);
         };
     }
 
@@ -150,7 +151,7 @@ class BadRowsTest {
     @ParameterizedTest @MethodSource("cases")
     void errorStopsAtTheRowWithItsLine(Case c) throws IOException {
         Path f = write("data.jsonl", List.of(utf8(good(c.kind())), utf8(c.line())));
-        var e = assertThrows(UserError.class, () -> load(c.kind(), f, c.template(), new DataOptions(100, 50, DataOptions.OnBadRow.ERROR, null)));
+        var e = assertThrows(UserError.class, () -> load(c.kind(), f, c.template(), new DataOptions(100, 50, DataOptions.OnBadRow.ERROR), null));
         String expected = f + ":2: " + c.reason();
         assertTrue(c.reason().endsWith("(") ? e.getMessage().startsWith(expected) : e.getMessage().equals(expected),
                 "expected " + expected + "\n     got " + e.getMessage());
@@ -160,7 +161,7 @@ class BadRowsTest {
     void skipCountsTheRowAndWritesIt(Case c) throws IOException {
         Path f = write("data.jsonl", List.of(utf8(c.line())));
         Path rejects = dir.resolve("out/rejects.jsonl");
-        Dataset<?> d = load(c.kind(), f, c.template(), new DataOptions(100, 50, DataOptions.OnBadRow.SKIP, rejects));
+        Dataset<?> d = load(c.kind(), f, c.template(), new DataOptions(100, 50, DataOptions.OnBadRow.SKIP), rejects);
         assertEquals(new DataStats(f.toString(), 1, 0, 0, 0, 0, 1, Optional.of(rejects)), d.stats());
         List<String> lines = Files.readAllLines(rejects);
         assertEquals(1, lines.size());
@@ -175,10 +176,10 @@ class BadRowsTest {
     @Test void invalidUtf8IsABadRowToo() throws IOException {
         byte[] bad = {'{', '"', 't', 'e', 'x', 't', '"', ':', ' ', '"', (byte) 0xC3, '"', '}'};
         Path f = write("data.jsonl", List.of(utf8("{\"text\": \"ok\"}"), bad));
-        var e = assertThrows(UserError.class, () -> Datasets.sft(f, TOK, Optional.empty(), new DataOptions(100, 50, DataOptions.OnBadRow.ERROR, null)));
+        var e = assertThrows(UserError.class, () -> Datasets.sft(f, TOK, Optional.empty(), new DataOptions(100, 50, DataOptions.OnBadRow.ERROR), null));
         assertEquals(f + ":2: not valid UTF-8", e.getMessage());
         Path rejects = dir.resolve("rejects.jsonl");
-        Dataset<SftExample> d = Datasets.sft(f, TOK, Optional.empty(), new DataOptions(100, 50, DataOptions.OnBadRow.SKIP, rejects));
+        Dataset<SftExample> d = Datasets.sft(f, TOK, Optional.empty(), new DataOptions(100, 50, DataOptions.OnBadRow.SKIP), rejects);
         assertEquals(1, d.examples().size());
         assertEquals(1, d.stats().skippedBad());
         JsonNode r = Jsonl.JSON.readTree(Files.readAllLines(rejects).get(0));
@@ -196,7 +197,7 @@ class BadRowsTest {
         }
         Path f = write("data.jsonl", lines);
         Path rejects = dir.resolve("rejects.jsonl");
-        Dataset<PairExample> d = Datasets.paired(f, TOK, Optional.empty(), new DataOptions(100, 50, DataOptions.OnBadRow.SKIP, rejects));
+        Dataset<PairExample> d = Datasets.paired(f, TOK, Optional.empty(), new DataOptions(100, 50, DataOptions.OnBadRow.SKIP), rejects);
         assertEquals(new DataStats(f.toString(), 2 * paired.size(), paired.size(), 0, 0, 0, paired.size(), Optional.of(rejects)), d.stats());
         for (int i = 0; i < paired.size(); i++) {
             PairExample e = d.examples().get(i);
@@ -220,7 +221,7 @@ class BadRowsTest {
         Path f = write("data.jsonl", List.of(utf8(GOOD_PAIR)));
         Path rejects = dir.resolve("rejects.jsonl");
         Files.writeString(rejects, "{\"stale\": true}\n"); // from an earlier run: must not survive
-        Dataset<PairExample> d = Datasets.paired(f, TOK, Optional.empty(), new DataOptions(100, 50, DataOptions.OnBadRow.SKIP, rejects));
+        Dataset<PairExample> d = Datasets.paired(f, TOK, Optional.empty(), new DataOptions(100, 50, DataOptions.OnBadRow.SKIP), rejects);
         assertEquals(Optional.of(rejects), d.stats().rejectsFile());
         assertEquals(0, d.stats().skippedBad());
         assertEquals(List.of(), Files.readAllLines(rejects));
@@ -231,22 +232,24 @@ class BadRowsTest {
         Path f = write("data.jsonl", List.of(utf8("{\"prompt\": [{\"role\": \"user\", \"content\": \"Hi\"}], \"completion\": " + MSG + "}")));
         ChatTemplate broken = ChatTemplate.of("{{ messages[0]['content'].nosuchmethod() }}", "cfg.json", Optional.empty(), Optional.empty());
         var e = assertThrows(UserError.class, () -> Datasets.sft(f, TOK, Optional.of(broken),
-                new DataOptions(100, 50, DataOptions.OnBadRow.SKIP, dir.resolve("rejects.jsonl"))));
+                new DataOptions(100, 50, DataOptions.OnBadRow.SKIP), dir.resolve("rejects.jsonl")));
         assertTrue(e.getMessage().startsWith(f + ":1: cfg.json: cannot render (template line 1): "), e.getMessage());
     }
 
-    @Test void optionsAreValidated() {
-        var e = assertThrows(UserError.class, () -> new DataOptions(10, 10, DataOptions.OnBadRow.ERROR, null));
-        assertEquals("max_prompt_length must be in [1, max_length = 10), got 10", e.getMessage());
-        e = assertThrows(UserError.class, () -> new DataOptions(1, 1, DataOptions.OnBadRow.ERROR, null));
-        assertEquals("max_length must be at least 2 (a prompt and a completion token), got 1", e.getMessage());
-        e = assertThrows(UserError.class, () -> new DataOptions(10, 5, DataOptions.OnBadRow.SKIP, null));
-        assertEquals("on_bad_row: skip needs a rejects file", e.getMessage());
+    @Test void optionsAreValidatedNamingTheKey() {
+        var e = assertThrows(ConfigError.class, () -> new DataOptions(10, 10, DataOptions.OnBadRow.ERROR));
+        assertEquals("max_prompt_length (10) must be < max_length (10) so that completions keep a token; set max_prompt_length", e.getMessage());
+        assertEquals("max_prompt_length", e.key());
+        e = assertThrows(ConfigError.class, () -> new DataOptions(1, 1, DataOptions.OnBadRow.ERROR));
+        assertEquals("max_length must be >= 2, got 1", e.getMessage());
+        var skip = new DataOptions(10, 5, DataOptions.OnBadRow.SKIP);
+        var noFile = assertThrows(IllegalArgumentException.class, () -> Datasets.sft(dir.resolve("x.jsonl"), TOK, Optional.empty(), skip, null));
+        assertEquals("on_bad_row: skip needs a rejects file", noFile.getMessage());
     }
 
     @Test void missingFile() {
         var e = assertThrows(UserError.class, () -> Datasets.paired(dir.resolve("nope.jsonl"), TOK, Optional.empty(),
-                new DataOptions(100, 50, DataOptions.OnBadRow.ERROR, null)));
+                new DataOptions(100, 50, DataOptions.OnBadRow.ERROR), null));
         assertEquals("input file not found: " + dir.resolve("nope.jsonl"), e.getMessage());
     }
 }

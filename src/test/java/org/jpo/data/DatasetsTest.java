@@ -32,7 +32,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class DatasetsTest {
     static final Tokenizer TOK = new CharTokenizer(true);
     static final Tokenizer NO_BOS = new CharTokenizer(false);
-    static final DataOptions WIDE = new DataOptions(1000, 500, DataOptions.OnBadRow.ERROR, null);
+    static final DataOptions WIDE = new DataOptions(1000, 500, DataOptions.OnBadRow.ERROR);
 
     @TempDir Path dir;
 
@@ -66,7 +66,7 @@ class DatasetsTest {
                         + " \"chosen_win_prob\": 0.75, \"rejected_win_prob\": 0.25, \"id\": 7}",
                 "",
                 "{\"prompt\": \"Q2\", \"chosen\": \" a\", \"rejected\": \" b\", \"margin\": null}");
-        Dataset<PairExample> d = Datasets.paired(f, TOK, Optional.empty(), WIDE);
+        Dataset<PairExample> d = Datasets.paired(f, TOK, Optional.empty(), WIDE, null);
         assertEquals(2, d.examples().size());
         PairExample e = d.examples().get(0);
         assertEquals(f + ":1", e.source());
@@ -90,7 +90,7 @@ class DatasetsTest {
                 "{\"chosen\": \"abc\", \"rejected\": \"xyz\"}",
                 // chosen is all of the shared part: an empty completion, dropped
                 "{\"chosen\": \"Hi there\", \"rejected\": \"Hi there friend\"}");
-        Dataset<PairExample> d = Datasets.paired(f, TOK, Optional.empty(), WIDE);
+        Dataset<PairExample> d = Datasets.paired(f, TOK, Optional.empty(), WIDE, null);
         assertEquals(2, d.examples().size());
         assertPair(d.examples().get(0), ids(BOS, "The sky is"), ids(" blue", EOS), ids(" green", EOS));
         assertPair(d.examples().get(1), ids(BOS, "\n\nHuman: Hi\n\nAssistant:"), ids(" Sure thing", EOS), ids(" Sure, no", EOS));
@@ -107,7 +107,7 @@ class DatasetsTest {
         String row = "{\"prompt\": [{\"role\": \"user\", \"content\": \"Hi\"}],"
                 + " \"chosen\": [{\"role\": \"assistant\", \"content\": \"Hello!\"}],"
                 + " \"rejected\": [{\"role\": \"assistant\", \"content\": \"Go away.\"}]}";
-        Dataset<PairExample> d = Datasets.paired(file(row), TOK, Optional.of(template("zephyr", "<s>", "</s>")), WIDE);
+        Dataset<PairExample> d = Datasets.paired(file(row), TOK, Optional.of(template("zephyr", "<s>", "</s>")), WIDE, null);
         // prompt text "<|user|>\nHi</s>\n<|assistant|>\n"; the template ends each turn with "</s>\n", so EOS is appended
         assertPair(d.examples().get(0), ids(BOS, "<|user|>\nHi", EOS, "\n<|assistant|>\n"), ids("Hello!", EOS, "\n", EOS),
                 ids("Go away.", EOS, "\n", EOS));
@@ -118,7 +118,7 @@ class DatasetsTest {
                 + " \"rejected\": [{\"role\": \"user\", \"content\": \"Hi\"}, {\"role\": \"assistant\", \"content\": \"Go away.\"}]}";
         String nothingShared = "{\"chosen\": [{\"role\": \"user\", \"content\": \"A\"}, {\"role\": \"assistant\", \"content\": \"B\"}],"
                 + " \"rejected\": [{\"role\": \"user\", \"content\": \"C\"}, {\"role\": \"assistant\", \"content\": \"D\"}]}";
-        Dataset<PairExample> d = Datasets.paired(file(row, nothingShared), TOK, Optional.empty(), WIDE);
+        Dataset<PairExample> d = Datasets.paired(file(row, nothingShared), TOK, Optional.empty(), WIDE, null);
         assertEquals(1, d.examples().size());
         assertPair(d.examples().get(0), ids(BOS, "user: Hi\nassistant:"), ids(" Hello!\n", EOS), ids(" Go away.\n", EOS));
         assertEquals(1, d.stats().droppedEmpty());
@@ -126,7 +126,7 @@ class DatasetsTest {
 
     @Test void templateThatWritesBosGetsNoSecondOne() {
         String row = "{\"prompt\": [{\"role\": \"user\", \"content\": \"Hi\"}], \"completion\": [{\"role\": \"assistant\", \"content\": \"Yo\"}]}";
-        Dataset<SftExample> d = Datasets.sft(file(row), TOK, Optional.of(template("llama3", "<s>", "<|eot_id|>")), WIDE);
+        Dataset<SftExample> d = Datasets.sft(file(row), TOK, Optional.of(template("llama3", "<s>", "<|eot_id|>")), WIDE, null);
         SftExample e = d.examples().get(0);
         assertArrayEquals(ids(BOS, "<|start_header_id|>user<|end_header_id|>\n\nHi<|eot_id|>"
                 + "<|start_header_id|>assistant<|end_header_id|>\n\n"), e.prompt());
@@ -149,7 +149,7 @@ class DatasetsTest {
         try (Tokenizer hf = Tokenizers.open(model)) {
             Path f = file("{\"prompt\": [{\"role\": \"user\", \"content\": \"ab\"}], \"completion\": [{\"role\": \"assistant\", \"content\": \"c\"}]}",
                     "{\"prompt\": \"ab\", \"completion\": \"c\"}");
-            List<SftExample> e = Datasets.sft(f, hf, template, WIDE).examples();
+            List<SftExample> e = Datasets.sft(f, hf, template, WIDE, null).examples();
             // "<s>ab" is encoded without special tokens: one BOS, not TemplateProcessing's second one
             assertArrayEquals(new int[] {1, 11}, e.get(0).prompt());
             // "<s>ab c</s>" → 1 11 12 2: the template's EOS ends the completion, none is added
@@ -165,7 +165,7 @@ class DatasetsTest {
                 "{\"prompt\": \"P\", \"completion\": \" bad\", \"label\": false}",
                 "{\"prompt\": \"Q\", \"chosen\": \" c\", \"rejected\": \" r\"}",
                 "{\"prompt\": [{\"role\": \"user\", \"content\": \"Hi\"}], \"completion\": [{\"role\": \"assistant\", \"content\": \"Yo\"}], \"label\": true}");
-        Dataset<UnpairedExample> d = Datasets.unpaired(f, TOK, Optional.empty(), WIDE);
+        Dataset<UnpairedExample> d = Datasets.unpaired(f, TOK, Optional.empty(), WIDE, null);
         List<UnpairedExample> e = d.examples();
         assertEquals(5, e.size());
         assertArrayEquals(ids(BOS, "P"), e.get(0).prompt());
@@ -188,13 +188,13 @@ class DatasetsTest {
 
     @Test void sftPromptCompletionAndText() {
         Path f = file("{\"prompt\": \"2+2=\", \"completion\": \"4\"}", "{\"text\": \"Once upon a time\"}");
-        List<SftExample> e = Datasets.sft(f, TOK, Optional.empty(), WIDE).examples();
+        List<SftExample> e = Datasets.sft(f, TOK, Optional.empty(), WIDE, null).examples();
         assertArrayEquals(ids(BOS, "2+2="), e.get(0).prompt());
         assertArrayEquals(ids("4", EOS), e.get(0).completion());
         assertArrayEquals(ids(BOS), e.get(1).prompt()); // a text row: the loss covers all of it
         assertArrayEquals(ids("Once upon a time", EOS), e.get(1).completion());
         // without BOS the first token is the context
-        List<SftExample> n = Datasets.sft(f, NO_BOS, Optional.empty(), WIDE).examples();
+        List<SftExample> n = Datasets.sft(f, NO_BOS, Optional.empty(), WIDE, null).examples();
         assertArrayEquals(ids("2+2="), n.get(0).prompt());
         assertArrayEquals(ids("O"), n.get(1).prompt());
         assertArrayEquals(ids("nce upon a time", EOS), n.get(1).completion());
@@ -202,7 +202,7 @@ class DatasetsTest {
 
     @Test void eosIsNotDoubled() {
         Path f = file("{\"prompt\": \"P\", \"completion\": \" done</s>\"}");
-        assertArrayEquals(ids(" done", EOS), Datasets.sft(f, TOK, Optional.empty(), WIDE).examples().get(0).completion());
+        assertArrayEquals(ids(" done", EOS), Datasets.sft(f, TOK, Optional.empty(), WIDE, null).examples().get(0).completion());
     }
 
     /** max_length 10, max_prompt_length 4; lengths include BOS and EOS. */
@@ -216,7 +216,7 @@ class DatasetsTest {
                 "{\"prompt\": \"abcdefgh\", \"chosen\": \"ijklmnop\", \"rejected\": \"qrstuvwxyz\"}",
                 // 4 + 6 = 10: fits
                 "{\"prompt\": \"abc\", \"chosen\": \"defgh\", \"rejected\": \"x\"}");
-        Dataset<PairExample> d = Datasets.paired(f, TOK, Optional.empty(), new DataOptions(10, 4, DataOptions.OnBadRow.ERROR, null));
+        Dataset<PairExample> d = Datasets.paired(f, TOK, Optional.empty(), new DataOptions(10, 4, DataOptions.OnBadRow.ERROR), null);
         List<PairExample> e = d.examples();
         assertPair(e.get(0), ids(BOS, "efg"), ids("hi", EOS), ids("jklmn", EOS));
         assertPair(e.get(1), ids(BOS, "ab"), ids("cdefghi"), ids("x", EOS));
@@ -226,7 +226,7 @@ class DatasetsTest {
 
         // without BOS the prompt keeps exactly its last 4 tokens
         Dataset<UnpairedExample> u = Datasets.unpaired(file("{\"prompt\": \"abcdefg\", \"completion\": \"hijklmn\", \"label\": true}"),
-                NO_BOS, Optional.empty(), new DataOptions(10, 4, DataOptions.OnBadRow.ERROR, null));
+                NO_BOS, Optional.empty(), new DataOptions(10, 4, DataOptions.OnBadRow.ERROR), null);
         assertArrayEquals(ids("defg"), u.examples().get(0).prompt());
         assertArrayEquals(ids("hijklm"), u.examples().get(0).completion());
         assertEquals(1, u.stats().truncatedPrompts());

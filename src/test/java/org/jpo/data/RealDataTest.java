@@ -35,7 +35,7 @@ class RealDataTest {
         tok = Llama2cTokenizer.load(Shared.tok512());
         hh = Shared.require("data/hh-rlhf/harmless-base-test.jsonl.gz");
         hhRows = Jsonl.read(hh);
-        hhWhole = Datasets.paired(hh, tok, Optional.empty(), new DataOptions(1_000_000, 500_000, DataOptions.OnBadRow.ERROR, null));
+        hhWhole = Datasets.paired(hh, tok, Optional.empty(), new DataOptions(1_000_000, 500_000, DataOptions.OnBadRow.ERROR), null);
     }
 
     /** Text of ids as they continue prompt, without the EOS the loader appended. */
@@ -97,7 +97,7 @@ class RealDataTest {
      */
     @Test void hhTruncatedToTheContext() {
         int maxLength = 512, maxPrompt = 256;
-        Dataset<PairExample> cut = Datasets.paired(hh, tok, Optional.empty(), new DataOptions(maxLength, maxPrompt, DataOptions.OnBadRow.ERROR, null));
+        Dataset<PairExample> cut = Datasets.paired(hh, tok, Optional.empty(), new DataOptions(maxLength, maxPrompt, DataOptions.OnBadRow.ERROR), null);
         assertEquals(hhWhole.examples().size(), cut.examples().size());
         int prompts = 0, completions = 0;
         for (int i = 0; i < cut.examples().size(); i++) {
@@ -137,7 +137,7 @@ class RealDataTest {
                         .put("chosen", ", there was a little girl").put("rejected", ", there was a little"),
                 // the boundary inside a word: "ti" + "me" is one token " time" (378), which the completion gets
                 Jsonl.JSON.createObjectNode().put("prompt", "Once upon a ti").put("chosen", "me").put("rejected", "me, there")));
-        List<PairExample> e = Datasets.paired(f, tok, Optional.empty(), new DataOptions(512, 256, DataOptions.OnBadRow.ERROR, null)).examples();
+        List<PairExample> e = Datasets.paired(f, tok, Optional.empty(), new DataOptions(512, 256, DataOptions.OnBadRow.ERROR), null).examples();
         assertArrayEquals(new int[] {1, 403, 407, 261, 378}, e.get(0).prompt());
         assertArrayEquals(new int[] {432, 383, 286, 261, 376, 298, 315, 421, 2}, e.get(0).chosen());
         assertArrayEquals(new int[] {432, 383, 286, 261, 376, 2}, e.get(0).rejected());
@@ -161,7 +161,7 @@ class RealDataTest {
         }
         Path f = dir.resolve("gsm8k-sft.jsonl");
         Jsonl.write(f, sft);
-        Dataset<SftExample> d = Datasets.sft(f, tok, Optional.empty(), new DataOptions(4096, 2048, DataOptions.OnBadRow.ERROR, null));
+        Dataset<SftExample> d = Datasets.sft(f, tok, Optional.empty(), new DataOptions(4096, 2048, DataOptions.OnBadRow.ERROR), null);
         assertEquals(new DataStats(f.toString(), 40, 40, 0, 0, 0, 0, Optional.empty()), d.stats());
         for (int i = 0; i < rows.size(); i++) {
             Jsonl.Line r = rows.get(i);

@@ -35,13 +35,13 @@ class BradleyTerryTest {
     @Test void handValuesWithoutCentering() {
         // −logσ(0) = ln 2; −logσ(1) = ln(1 + e⁻¹); −logσ(−2) = ln(1 + e²); −logσ(0.5) = ln(1 + e^−0.5)
         double[] expected = {0.6931471805599453, 0.31326168751822286, 2.1269280110429727, 0.4740769841801067};
-        assertClose(expected, losses(BradleyTerry.DEFAULT, CHOSEN, REJECTED, MARGIN), 1e-12, "bt");
+        assertClose(expected, losses(new BradleyTerry(0), CHOSEN, REJECTED, MARGIN), 1e-12, "bt");
     }
 
     @Test void withoutAMarginItIsTheDifferenceAlone() {
         try (PointerScope scope = new PointerScope()) {
             Leaves l = leaves(CHOSEN, REJECTED, MARGIN, false);
-            double[] got = toDoubles(BradleyTerry.DEFAULT.apply(l.chosen(), l.rejected()).losses());
+            double[] got = toDoubles(new BradleyTerry(0).apply(l.chosen(), l.rejected()).losses());
             for (int i = 0; i < CHOSEN.length; i++) {
                 assertEquals(-logSigmoid(CHOSEN[i] - REJECTED[i]), got[i], 1e-12, "pair " + i);
             }
@@ -96,7 +96,7 @@ class BradleyTerryTest {
         double[] c = {1000, -500}, r = {0, 500}, m = {0, 0};
         try (PointerScope scope = new PointerScope()) {
             Leaves l = leaves(c, r, m, true);
-            Tensor losses = BradleyTerry.DEFAULT.apply(l.chosen(), l.rejected(), Optional.of(l.margin())).losses();
+            Tensor losses = new BradleyTerry(0).apply(l.chosen(), l.rejected(), Optional.of(l.margin())).losses();
             double[] v = toDoubles(losses);
             assertEquals(0.0, v[0], 1e-300, "z = +1000");
             assertEquals(1000.0, v[1], 1e-9, "z = −1000");
@@ -110,7 +110,7 @@ class BradleyTerryTest {
     @Test void rewardsAreTheInputsDetached() {
         try (PointerScope scope = new PointerScope()) {
             Leaves l = leaves(CHOSEN, REJECTED, MARGIN, true);
-            LossResult r = BradleyTerry.DEFAULT.apply(l.chosen(), l.rejected(), Optional.of(l.margin()));
+            LossResult r = new BradleyTerry(0).apply(l.chosen(), l.rejected(), Optional.of(l.margin()));
             assertFalse(r.chosenRewards().requires_grad() || r.rejectedRewards().requires_grad());
             assertArrayEquals(CHOSEN, toDoubles(r.chosenRewards()), 0);
             assertArrayEquals(REJECTED, toDoubles(r.rejectedRewards()), 0);
@@ -120,7 +120,7 @@ class BradleyTerryTest {
     @Test void metricsHaveTrlsNamesAndATieCountsAsWrong() {
         try (PointerScope scope = new PointerScope()) {
             Leaves l = leaves(CHOSEN, REJECTED, MARGIN, false);
-            Map<String, Double> m = BradleyTerry.metrics(BradleyTerry.DEFAULT.apply(l.chosen(), l.rejected(), Optional.of(l.margin())));
+            Map<String, Double> m = BradleyTerry.metrics(new BradleyTerry(0).apply(l.chosen(), l.rejected(), Optional.of(l.margin())));
             assertEquals(java.util.List.of("loss", "accuracy", "margin", "min_reward", "mean_reward", "max_reward"), java.util.List.copyOf(m.keySet()));
             assertEquals((0.6931471805599453 + 0.31326168751822286 + 2.1269280110429727 + 0.4740769841801067) / 4, m.get("loss"), 1e-12);
             assertEquals(0.5, m.get("accuracy"), 0, "pairs: tie, right, wrong, right");
@@ -136,9 +136,9 @@ class BradleyTerryTest {
         assertTrue(e.getMessage().contains("center_rewards_coefficient") && e.getMessage().contains("-0.1"), e.getMessage());
         try (PointerScope scope = new PointerScope()) {
             Tensor three = vector(1, 2, 3), two = vector(1, 2);
-            e = assertThrows(IllegalArgumentException.class, () -> BradleyTerry.DEFAULT.apply(three, two));
+            e = assertThrows(IllegalArgumentException.class, () -> new BradleyTerry(0).apply(three, two));
             assertTrue(e.getMessage().contains("rejected rewards has shape [2]"), e.getMessage());
-            e = assertThrows(IllegalArgumentException.class, () -> BradleyTerry.DEFAULT.apply(three, three, Optional.of(two)));
+            e = assertThrows(IllegalArgumentException.class, () -> new BradleyTerry(0).apply(three, three, Optional.of(two)));
             assertTrue(e.getMessage().contains("margin has shape [2]"), e.getMessage());
         }
     }

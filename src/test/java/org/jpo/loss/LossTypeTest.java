@@ -12,9 +12,8 @@ import static org.junit.jupiter.api.Assertions.*;
 class LossTypeTest {
     @ParameterizedTest @EnumSource(LossType.class)
     void createBuildsTheLossOfThatNameAndKind(LossType t) {
-        PreferenceLoss loss = LossConfig.builder().loss(t).beta(0.3).build().create();
+        PreferenceLoss loss = LossConfigs.loss(t);
         assertEquals(t.key, loss.name());
-        assertEquals(t, LossType.parse(t.key));
         Class<?> expected = switch (t.kind) {
             case REFERENCED -> ReferencedLoss.class;
             case REFERENCE_FREE -> ReferenceFreeLoss.class;
@@ -25,10 +24,11 @@ class LossTypeTest {
         assertTrue(t.arxiv.matches("\\d{4}\\.\\d{5}"), t.arxiv);
     }
 
+    /** Every knob set away from its default reaches the loss that reads it (and only that one). */
     @Test void knobsReachTheLosses() {
-        LossConfig c = LossConfig.builder().loss(LossType.ROBUST).beta(0.2).labelSmoothing(0.1).epsilon(0.01)
-                .ipoPlain(true).discopopTau(0.2).dpopLambda(3).rdpoAlpha(0.4).simpoGamma(1.5).cpoAlpha(0.6)
-                .orpoLambda(0.7).desirableWeight(1.3).undesirableWeight(0.9).build();
+        String knobs = "beta: 0.2\nlabel_smoothing: 0.1\nexo_pair: {epsilon: 0.01}\nipo: {plain: true}\ndiscopop_tau: 0.2\n"
+                + "dpop: {lambda: 3}\nrdpo: {alpha: 0.4}\nsimpo: {gamma: 1.5}\ncpo: {alpha: 0.6}\norpo: {lambda: 0.7}\n";
+        LossConfig c = LossConfigs.of("loss_type: [robust, cdpo, aot, exo_pair, ipo, discopop, dpop, rdpo, simpo, cpo, orpo]\n" + knobs);
         assertEquals(new Robust(0.2, 0.1), LossType.ROBUST.create(c));
         assertEquals(new Cdpo(0.2, 0.1), LossType.CDPO.create(c));
         assertEquals(new Aot(0.2, 0.1), LossType.AOT.create(c));
@@ -40,52 +40,47 @@ class LossTypeTest {
         assertEquals(new Simpo(0.2, 1.5), LossType.SIMPO.create(c));
         assertEquals(new Cpo(0.2, 0.6), LossType.CPO.create(c));
         assertEquals(new Orpo(0.7), LossType.ORPO.create(c));
-        assertEquals(new Kto(0.2, 1.3, 0.9), LossType.KTO.create(c));
-        LossConfig f = LossConfig.builder().fDivergenceType(FDivergence.Type.ALPHA_DIVERGENCE).fDivergenceAlpha(0.3).build();
-        assertEquals(new Sigmoid(0.1, FDivergence.alpha(0.3)), f.create());
+        assertEquals(new Kto(0.2, 1.3, 0.9), LossConfigs.of("loss_type: kto\nbeta: 0.2\ndesirable_weight: 1.3\nundesirable_weight: 0.9\n").create());
+        // TRL's coefficient a is the formula sheet's α = 1 − a
+        LossConfig f = LossConfigs.of("f_divergence_type: alpha_divergence\nf_alpha_divergence_coef: 0.25\n");
+        assertEquals(new Sigmoid(0.1, FDivergence.alpha(0.75)), f.create());
     }
 
     @Test void defaults() {
-        assertEquals(new Sigmoid(0.1), LossConfig.DEFAULT.create());
-        assertEquals(List.of(1.0), LossConfig.DEFAULT.weights());
-        assertEquals(new ExoPair(0.1, 1e-3), LossConfig.builder().loss(LossType.EXO_PAIR).build().create());
+        assertEquals(new Sigmoid(0.1), LossConfigs.of("").create());
+        assertEquals(List.of(1.0), LossConfigs.of("").lossWeights());
+        assertEquals(new ExoPair(0.1, 1e-3), LossConfigs.loss(LossType.EXO_PAIR));
     }
 
     @Test void severalLossesMakeAWeightedSum() {
-        PreferenceLoss rpo = LossConfig.builder().loss(LossType.SIGMOID, LossType.SFT).weights(1.0, 0.2).build().create();
+        PreferenceLoss rpo = LossConfigs.of("loss_type: [sigmoid, sft]\nloss_weights: [1.0, 0.2]").create();
         assertEquals(new ReferencedSum(List.of(new Sigmoid(0.1), new Sft()), List.of(1.0, 0.2)), rpo);
-        PreferenceLoss free = LossConfig.builder().loss(LossType.SIMPO, LossType.SFT).build().create();
+        PreferenceLoss free = LossConfigs.of("loss_type: [simpo, sft]").create();
         assertEquals(new ReferenceFreeSum(List.of(new Simpo(0.1, 0.5), new Sft()), List.of(1.0, 1.0)), free);
-        PreferenceLoss scaled = LossConfig.builder().loss(LossType.HINGE).weights(2.0).build().create();
-        assertInstanceOf(ReferencedSum.class, scaled);
+        assertInstanceOf(ReferencedSum.class, LossConfigs.of("loss_type: hinge\nloss_weights: 2.0").create());
     }
 
-    @Test void badSettingsAreUserErrorsNamingTheField() {
-        assertMessage("unknown loss 'dpo'; expected one of: sigmoid, cdpo, robust, hinge, ipo, exo_pair, nca_pair, bco_pair, "
+    /** The losses check their own knobs, naming the key a user writes (ConfigErrorsTest checks the file:line added). */
+    @Test void badKnobsAreErrorsNamingTheKey() {
+        assertMessage("label_smoothing must be in [0, 0.5), got 0.5", "loss_type: robust\nlabel_smoothing: 0.5");
+        assertMessage("exo_pair.epsilon must be in (0, 1), e.g. 1e-3, got 0.0", "loss_type: exo_pair\nexo_pair: {epsilon: 0}");
+        assertMessage("beta must be a finite number > 0, got -1.0", "beta: -1");
+        assertMessage("loss_weights has 1 entries but loss_type has 2 [sigmoid, sft]", "loss_type: [sigmoid, sft]\nloss_weights: [1.0]");
+        assertMessage("loss_type: unpaired losses cannot be combined with others, got [kto, sigmoid]", "loss_type: [kto, sigmoid]");
+        assertMessage("f_divergence_type is set, but loss_type [ipo] does not read it (read by sigmoid)",
+                "loss_type: ipo\nf_divergence_type: js_divergence");
+        assertMessage("f_alpha_divergence_coef must be a finite number != 0, got 0.0",
+                "f_divergence_type: alpha_divergence\nf_alpha_divergence_coef: 0");
+        assertMessage("use_weighting needs per-pair losses, but aot losses are per sorted position", "loss_type: aot\nuse_weighting: true");
+        assertMessage("ld_alpha must be in [0, 1], got 2.0", "ld_alpha: 2");
+        assertMessage("loss_weights must be finite and >= 0, got [1.0, -0.5]", "loss_type: [sigmoid, sft]\nloss_weights: [1.0, -0.5]");
+        assertMessage("loss_type: expected one of sigmoid, cdpo, robust, hinge, ipo, exo_pair, nca_pair, bco_pair, "
                 + "sppo_hard, sppo, aot, aot_unpaired, apo_zero, apo_down, discopop, sigmoid_norm, dpop, rdpo, simpo, cpo, "
-                + "orpo, sft, kto, apo_zero_unpaired", () -> LossType.parse("dpo"));
-        assertMessage("loss settings: robust: label_smoothing must be in [0.0, 0.5), got 0.5",
-                () -> LossConfig.builder().loss(LossType.ROBUST).labelSmoothing(0.5).build());
-        assertMessage("loss settings: exo_pair: epsilon must be in (0, 1), e.g. 1e-3, got 0.0",
-                () -> LossConfig.builder().loss(LossType.EXO_PAIR).epsilon(0).build());
-        assertMessage("loss config: beta must be a finite number > 0, got 0.0", () -> LossConfig.builder().beta(0).build());
-        assertMessage("loss config: beta must be a finite number > 0, got -1.0", () -> LossConfig.builder().beta(-1).build());
-        assertMessage("loss config: weights has 1 entries but loss has 2 [sigmoid, sft]",
-                () -> LossConfig.builder().loss(LossType.SIGMOID, LossType.SFT).weights(1.0).build());
-        assertMessage("loss config: unpaired losses cannot be combined with others, got [kto, sigmoid]",
-                () -> LossConfig.builder().loss(LossType.KTO, LossType.SIGMOID).build());
-        assertMessage("loss config: f_divergence_type js_divergence applies to the sigmoid loss only, got [ipo]",
-                () -> LossConfig.builder().loss(LossType.IPO).fDivergenceType(FDivergence.Type.JS_DIVERGENCE).build());
-        assertMessage("loss settings: alpha_divergence: f_divergence_alpha must be finite and != 1 (α = 1 is reverse_kl), got 1.0",
-                () -> LossConfig.builder().fDivergenceType(FDivergence.Type.ALPHA_DIVERGENCE).fDivergenceAlpha(1).build());
-        assertMessage("loss config: use_weighting needs per-pair losses, but aot losses are per sorted position",
-                () -> LossConfig.builder().loss(LossType.AOT).useWeighting(true).build());
-        assertMessage("loss config: ld_alpha must be in [0, 1], got 2.0", () -> LossConfig.builder().ldAlpha(2).build());
-        assertMessage("loss settings: weights must be finite and >= 0, got [1.0, -0.5]",
-                () -> LossConfig.builder().loss(LossType.SIGMOID, LossType.SFT).weights(1.0, -0.5).build());
+                + "orpo, sft, kto, apo_zero_unpaired; got \"dpo\"", "loss_type: dpo");
     }
 
-    private static void assertMessage(String expected, org.junit.jupiter.api.function.Executable e) {
-        assertEquals(expected, assertThrows(UserError.class, e).getMessage());
+    private static void assertMessage(String expected, String yaml) {
+        String got = assertThrows(UserError.class, () -> LossConfigs.of(yaml)).getMessage();
+        assertEquals(expected, got.replaceFirst("^test\\.yaml:\\d+: ", ""));
     }
 }

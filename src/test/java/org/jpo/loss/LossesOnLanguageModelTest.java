@@ -32,7 +32,7 @@ class LossesOnLanguageModelTest {
     void oneStepLowersTheLossAndTheReferenceGetsNoGradient(LossType type) {
         try (PointerScope scope = new PointerScope();
              Transformer policy = Transformer.random(CONFIG, 1); Transformer reference = Transformer.random(CONFIG, 2)) {
-            PreferenceLoss loss = LossConfig.builder().loss(type).build().create();
+            PreferenceLoss loss = LossConfigs.loss(type);
             policy.trainable(true);
             reference.trainable(true);
             double before;

@@ -46,7 +46,7 @@ class ModifiersTest {
 
     @Test void sumsRejectUnpairedPartsAndMismatchedWeights() {
         var e = assertThrows(IllegalArgumentException.class,
-                () -> WeightedSum.of(List.of(new Sigmoid(BETA), Kto.DEFAULT), List.of(1.0, 1.0)));
+                () -> WeightedSum.of(List.of(new Sigmoid(BETA), new Kto(0.1, 1, 1)), List.of(1.0, 1.0)));
         assertEquals("unpaired losses cannot be summed: sigmoid+kto", e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> WeightedSum.of(List.of(new Sigmoid(BETA), new Sft()), List.of(1.0)));
         assertEquals("weights has 1 entries but there are 2 losses (sigmoid+sft)", e.getMessage());
@@ -145,7 +145,7 @@ class ModifiersTest {
             assertEquals(4, m.count());
             m = m.update(new LossResult(vector(0), vector(-5), vector(-7)));
             assertEquals((10.0 - 12) / 6, m.mean(), 1e-12);
-            assertEquals(new BcoPair(0.1, m.mean()), BcoPair.DEFAULT.withMean(m.mean()));
+            assertEquals(new BcoPair(0.1, m.mean()), new BcoPair(0.1, 0).withMean(m.mean()));
         }
     }
 }

@@ -1,5 +1,6 @@
 package org.jpo.loss;
 
+import org.jpo.config.ConfigError;
 import org.junit.jupiter.api.Named;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -10,7 +11,7 @@ import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.*;
 
-/** Bad knobs fail in the record's constructor with a message naming the loss, the knob and the value. */
+/** Bad knobs fail in the record's constructor with a {@link ConfigError} naming the config key and the value. */
 class ValidationTest {
     static Stream<Named<DoubleFunction<PreferenceLoss>>> lossesWithBeta() {
         return Stream.of(
@@ -28,28 +29,28 @@ class ValidationTest {
 
     @ParameterizedTest(name = "{0}") @MethodSource("lossesWithBeta")
     void betaMustBePositiveAndFinite(DoubleFunction<PreferenceLoss> make) {
-        String name = make.apply(0.1).name();
         for (double bad : new double[] {0, -0.1, Double.NaN, Double.POSITIVE_INFINITY}) {
-            var e = assertThrows(IllegalArgumentException.class, () -> make.apply(bad));
-            assertEquals(name + ": beta must be a finite number > 0, got " + bad, e.getMessage());
+            var e = assertThrows(ConfigError.class, () -> make.apply(bad));
+            assertEquals("beta must be a finite number > 0, got " + bad, e.getMessage());
+            assertEquals("beta", e.key());
         }
     }
 
     @Test void knobsOutOfRange() {
-        assertMessage("robust: label_smoothing must be in [0.0, 0.5), got 0.5", () -> new Robust(0.1, 0.5));
-        assertMessage("robust: label_smoothing must be in [0.0, 0.5), got 0.7", () -> new Robust(0.1, 0.7));
-        assertMessage("cdpo: label_smoothing must be in [0.0, 0.5), got -0.1", () -> new Cdpo(0.1, -0.1));
-        assertMessage("aot: label_smoothing must be in [0.0, 0.5), got 0.5", () -> new Aot(0.1, 0.5));
-        assertMessage("exo_pair: epsilon must be in (0, 1), e.g. 1e-3, got 0.0", () -> new ExoPair(0.1, 0));
-        assertMessage("exo_pair: epsilon must be in (0, 1), e.g. 1e-3, got 1.0", () -> new ExoPair(0.1, 1));
-        assertMessage("discopop: discopop_tau must be a finite number > 0, got 0.0", () -> new Discopop(0.1, 0));
-        assertMessage("dpop: dpop_lambda must be finite and >= 0.0, got -1.0", () -> new Dpop(0.1, -1));
-        assertMessage("rdpo: rdpo_alpha must be finite and >= 0.0, got -0.5", () -> new Rdpo(0.1, -0.5));
-        assertMessage("simpo: simpo_gamma must be finite and >= 0.0, got -1.0", () -> new Simpo(2, -1));
-        assertMessage("cpo: cpo_alpha must be finite and >= 0.0, got NaN", () -> new Cpo(0.1, Double.NaN));
-        assertMessage("orpo: orpo_lambda must be finite and >= 0.0, got -0.1", () -> new Orpo(-0.1));
-        assertMessage("kto: desirable_weight must be finite and >= 0.0, got -1.0", () -> new Kto(0.1, -1, 1));
-        assertMessage("kto: undesirable_weight must be finite and >= 0.0, got -2.0", () -> new Kto(0.1, 1, -2));
+        assertMessage("label_smoothing must be in [0, 0.5), got 0.5", () -> new Robust(0.1, 0.5));
+        assertMessage("label_smoothing must be in [0, 0.5), got 0.7", () -> new Robust(0.1, 0.7));
+        assertMessage("label_smoothing must be in [0, 0.5), got -0.1", () -> new Cdpo(0.1, -0.1));
+        assertMessage("label_smoothing must be in [0, 0.5), got 0.5", () -> new Aot(0.1, 0.5));
+        assertMessage("exo_pair.epsilon must be in (0, 1), e.g. 1e-3, got 0.0", () -> new ExoPair(0.1, 0));
+        assertMessage("exo_pair.epsilon must be in (0, 1), e.g. 1e-3, got 1.0", () -> new ExoPair(0.1, 1));
+        assertMessage("discopop_tau must be a finite number > 0, got 0.0", () -> new Discopop(0.1, 0));
+        assertMessage("dpop.lambda must be a finite number >= 0, got -1.0", () -> new Dpop(0.1, -1));
+        assertMessage("rdpo.alpha must be a finite number >= 0, got -0.5", () -> new Rdpo(0.1, -0.5));
+        assertMessage("simpo.gamma must be a finite number >= 0, got -1.0", () -> new Simpo(2, -1));
+        assertMessage("cpo.alpha must be a finite number >= 0, got NaN", () -> new Cpo(0.1, Double.NaN));
+        assertMessage("orpo.lambda must be a finite number >= 0, got -0.1", () -> new Orpo(-0.1));
+        assertMessage("desirable_weight must be a finite number >= 0, got -1.0", () -> new Kto(0.1, -1, 1));
+        assertMessage("undesirable_weight must be a finite number >= 0, got -2.0", () -> new Kto(0.1, 1, -2));
     }
 
     @Test void boundaryValuesAreAccepted() {
@@ -60,6 +61,6 @@ class ValidationTest {
     }
 
     private static void assertMessage(String expected, org.junit.jupiter.api.function.Executable make) {
-        assertEquals(expected, assertThrows(IllegalArgumentException.class, make).getMessage());
+        assertEquals(expected, assertThrows(ConfigError.class, make).getMessage());
     }
 }

@@ -67,7 +67,7 @@ class RewardModelTrainingTest {
     static LossResult loss(RewardModel rm, Pairs p) {
         Tensor r = rm.rewards(p.batch());                                                         // [2B]
         long b = p.prompts().size();
-        return BradleyTerry.DEFAULT.apply(r.narrow(0, 0, b), r.narrow(0, b, b));
+        return new BradleyTerry(0).apply(r.narrow(0, 0, b), r.narrow(0, b, b));
     }
 
     static Map<String, Double> evaluate(RewardModel rm, Pairs heldOut) {

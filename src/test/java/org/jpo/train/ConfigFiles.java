@@ -38,13 +38,13 @@ final class ConfigFiles {
 
     TrainConfig load(String yaml, String... overrides) {
         write(config, yaml);
-        return TrainConfigs.load(config, List.of(overrides));
+        return TrainConfig.load(config, List.of(overrides));
     }
 
     /** The message of the {@link UserError} loading {@code yaml} must raise. */
     String error(String yaml, String... overrides) {
         write(config, yaml);
-        return assertThrows(UserError.class, () -> TrainConfigs.load(config, List.of(overrides))).getMessage();
+        return assertThrows(UserError.class, () -> TrainConfig.load(config, List.of(overrides))).getMessage();
     }
 
     static void write(Path file, String text) {

@@ -10,7 +10,6 @@ import org.jpo.loss.PairBatch;
 import org.jpo.loss.PairLogps;
 import org.jpo.loss.ReferencedLoss;
 import org.jpo.train.TrainConfig.Method;
-import org.jpo.train.TrainConfig.Scheduler;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -93,31 +92,34 @@ class TrainConfigsTest {
         assertEquals(0.0, c.evalFraction());
         assertEquals(f.path("out"), c.outputDir());
         assertEquals(7L, c.seed());
-        assertEquals(new TrainConfig.Data(256, 100, DataOptions.OnBadRow.SKIP), c.data());
-        assertEquals(new TrainConfig.Optimization(3e-5, 1.5, 40, 4, 16, 2, 0.0, 5, Scheduler.COSINE, 0.01, 0.8, 0.95, 1e-6, 0.5),
+        assertEquals(new DataOptions(256, 100, DataOptions.OnBadRow.SKIP), c.data());
+        assertEquals(new TrainConfig.Optimization(3e-5, 1.5, 40, 4, 16, 2, 0.0, 5, Schedule.Kind.COSINE, 0.01, 0.8, 0.95, 1e-6, 0.5),
                 c.opt());
         assertEquals(new TrainConfig.Logging(2, 20, 4, 3), c.logging());
-        assertEquals(new TrainConfig.Reference(false, Optional.of(f.path("m/ref.bin")), true, 0.5, 64), c.reference());
+        assertEquals(new TrainConfig.Reference(false, Optional.of(f.path("m/ref.bin"))), c.reference());
+        assertTrue(c.syncRefModel());
+        assertEquals(0.5, c.refModelMixupAlpha());
+        assertEquals(64, c.refModelSyncSteps());
         LossConfig l = c.loss();
-        assertEquals(List.of(SIGMOID, CDPO, IPO, EXO_PAIR, BCO_PAIR, DISCOPOP, DPOP, RDPO, SIMPO, CPO, ORPO), l.loss());
-        assertEquals(List.of(1.0, 0.9, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3, 0.2, 0.1, 0.05), l.weights());
+        assertEquals(List.of(SIGMOID, CDPO, IPO, EXO_PAIR, BCO_PAIR, DISCOPOP, DPOP, RDPO, SIMPO, CPO, ORPO), l.lossType());
+        assertEquals(List.of(1.0, 0.9, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3, 0.2, 0.1, 0.05), l.lossWeights());
         assertEquals(0.25, l.beta());
         assertEquals(0.2, l.labelSmoothing());
         assertEquals(FDivergence.Type.ALPHA_DIVERGENCE, l.fDivergenceType());
-        assertEquals(0.7, l.fDivergenceAlpha(), 1e-15);   // the loss library's α = 1 − TRL's a
+        assertEquals(0.7, l.fDivergence().alpha(), 1e-15);   // the formula sheet's α = 1 − TRL's a
+        assertEquals(0.3, l.fAlphaDivergenceCoef());
         assertEquals(0.5, l.ldAlpha());
         assertTrue(l.useWeighting());
         assertEquals(0.07, l.discopopTau());
-        assertTrue(l.ipoPlain());
-        assertEquals(0.01, l.epsilon());
-        assertTrue(l.bcoRunningMean());
-        assertEquals(20.0, l.dpopLambda());
-        assertEquals(0.05, l.rdpoAlpha());
-        assertEquals(1.5, l.simpoGamma());
-        assertEquals(0.7, l.cpoAlpha());
-        assertEquals(0.3, l.orpoLambda());
-        assertEquals(TrainConfig.Kto.DEFAULT, c.kto());
-        assertEquals(TrainConfig.Reward.DEFAULT, c.reward());
+        assertTrue(l.ipo().plain());
+        assertEquals(0.01, l.exoPair().epsilon());
+        assertTrue(l.bcoPair().runningMean());
+        assertEquals(20.0, l.dpop().lambda());
+        assertEquals(0.05, l.rdpo().alpha());
+        assertEquals(1.5, l.simpo().gamma());
+        assertEquals(0.7, l.cpo().alpha());
+        assertEquals(0.3, l.orpo().lambda());
+        assertEquals(0.0, c.centerRewardsCoefficient());
     }
 
     @Test void ktoAndRewardKeysReachTheirFields() {
@@ -132,16 +134,15 @@ class TrainConfigsTest {
                 undesirable_weight: 0.75
                 beta: 0.2
                 """);
-        assertEquals(new TrainConfig.Kto(1.33, 0.75), kto.kto());
-        assertEquals(List.of(KTO), kto.loss().loss());
+        assertEquals(List.of(KTO), kto.loss().lossType());
         assertEquals(1.33, kto.loss().desirableWeight());
         assertEquals(0.75, kto.loss().undesirableWeight());
         assertEquals(0.2, kto.loss().beta());
         assertEquals(0.1, kto.evalFraction());
-        assertEquals(TrainConfig.Reference.POLICY_INIT, kto.reference());
+        assertEquals(TrainConfig.Reference.INITIAL, kto.reference());
 
         TrainConfig reward = f.load(ConfigFiles.REQUIRED.replace("dpo", "reward") + "center_rewards_coefficient: 0.01\n");
-        assertEquals(new TrainConfig.Reward(0.01), reward.reward());
+        assertEquals(0.01, reward.centerRewardsCoefficient());
         assertEquals(TrainConfig.Reference.NONE, reward.reference());
     }
 
@@ -151,35 +152,39 @@ class TrainConfigsTest {
         assertEquals(Optional.empty(), c.evalFile());
         assertEquals(0.0, c.evalFraction());
         assertEquals(42L, c.seed());
-        assertEquals(new TrainConfig.Data(1024, 512, DataOptions.OnBadRow.ERROR), c.data());
-        assertEquals(new TrainConfig.Optimization(1e-6, 3.0, -1, 8, 8, 1, 0.0, 0, Scheduler.LINEAR, 0.0, 0.9, 0.999, 1e-8, 1.0),
+        assertEquals(new DataOptions(1024, 512, DataOptions.OnBadRow.ERROR), c.data());
+        assertEquals(new TrainConfig.Optimization(1e-6, 3.0, -1, 8, 8, 1, 0.0, 0, Schedule.Kind.LINEAR, 0.0, 0.9, 0.999, 1e-8, 1.0),
                 c.opt());
         assertEquals(new TrainConfig.Logging(10, 500, 10, 0), c.logging());
-        assertEquals(new TrainConfig.Reference(false, Optional.empty(), false, 0.6, 512), c.reference());
-        assertEquals(new TrainConfig.Kto(1.0, 1.0), c.kto());
-        assertEquals(new TrainConfig.Reward(0.0), c.reward());
+        assertEquals(TrainConfig.Reference.INITIAL, c.reference());
+        assertFalse(c.syncRefModel());
+        assertEquals(0.6, c.refModelMixupAlpha());
+        assertEquals(512, c.refModelSyncSteps());
+        assertEquals(0.0, c.centerRewardsCoefficient());
+        assertEquals(1.0, c.loss().desirableWeight());
+        assertEquals(1.0, c.loss().undesirableWeight());
         LossConfig l = c.loss();
-        assertEquals(List.of(SIGMOID), l.loss());
-        assertEquals(List.of(1.0), l.weights());
+        assertEquals(List.of(SIGMOID), l.lossType());
+        assertEquals(List.of(1.0), l.lossWeights());
         assertEquals(0.1, l.beta());
         assertEquals(FDivergence.Type.REVERSE_KL, l.fDivergenceType());
-        assertEquals(0.0, l.fDivergenceAlpha());   // TRL's a = 1.0
+        assertEquals(1.0, l.fAlphaDivergenceCoef());
         assertEquals(1.0, l.ldAlpha());
         assertFalse(l.useWeighting());
         assertEquals(0.05, l.discopopTau());
-        assertEquals(1e-3, l.epsilon());
-        assertEquals(50.0, l.dpopLambda());
-        assertEquals(0.01, l.rdpoAlpha());
-        assertEquals(0.5, l.simpoGamma());
-        assertEquals(1.0, l.cpoAlpha());
-        assertEquals(0.1, l.orpoLambda());
+        assertEquals(1e-3, l.exoPair().epsilon());
+        assertEquals(50.0, l.dpop().lambda());
+        assertEquals(0.01, l.rdpo().alpha());
+        assertEquals(0.5, l.simpo().gamma());
+        assertEquals(1.0, l.cpo().alpha());
+        assertEquals(0.1, l.orpo().lambda());
     }
 
     @Test void defaultsThatDependOnTheMethodOrLosses() {
         TrainConfig kto = f.load(ConfigFiles.REQUIRED.replace("dpo", "kto"));
-        assertEquals(List.of(KTO), kto.loss().loss());
+        assertEquals(List.of(KTO), kto.loss().lossType());
         assertEquals(1e-6, kto.opt().learningRate());
-        assertEquals(TrainConfig.Reference.POLICY_INIT, kto.reference());
+        assertEquals(TrainConfig.Reference.INITIAL, kto.reference());
         TrainConfig sft = f.load(ConfigFiles.REQUIRED.replace("dpo", "sft"));
         assertEquals(2e-5, sft.opt().learningRate());
         assertTrue(sft.reference().none());
@@ -220,13 +225,13 @@ class TrainConfigsTest {
         assertEquals(DataOptions.OnBadRow.SKIP, scalar.data().onBadRow());
 
         TrainConfig list = f.load(ConfigFiles.REQUIRED, "loss_type=[sigmoid,sft]", "loss_weights=[1, 0.5]");
-        assertEquals(List.of(SIGMOID, SFT), list.loss().loss());
-        assertEquals(List.of(1.0, 0.5), list.loss().weights());
+        assertEquals(List.of(SIGMOID, SFT), list.loss().lossType());
+        assertEquals(List.of(1.0, 0.5), list.loss().lossWeights());
 
         TrainConfig nested = f.load(ConfigFiles.REQUIRED + "simpo: {gamma: 0.9}\n", "loss_type=simpo", "simpo.gamma=1.0");
-        assertEquals(1.0, nested.loss().simpoGamma());
+        assertEquals(1.0, nested.loss().simpo().gamma());
         TrainConfig block = f.load(ConfigFiles.REQUIRED, "loss_type=simpo", "simpo={gamma: 2}");
-        assertEquals(2.0, block.loss().simpoGamma());
+        assertEquals(2.0, block.loss().simpo().gamma());
 
         // an empty override restores the default, and the later of two overrides wins
         assertEquals(1e-6, f.load(ConfigFiles.REQUIRED + "learning_rate: 0.1\n", "learning_rate=").opt().learningRate());
@@ -261,29 +266,25 @@ class TrainConfigsTest {
                 f.load(ConfigFiles.REQUIRED + "f_divergence_type: alpha_divergence\nf_alpha_divergence_coef: 0.1\n"));
         Path elsewhere = f.path("runs/a/config.yaml");   // another directory: relative paths would break
         for (TrainConfig c : configs) {
-            String yaml = TrainConfigs.toYaml(c);
+            String yaml = c.toYaml();
             ConfigFiles.write(elsewhere, yaml);
-            assertEquals(c, TrainConfigs.load(elsewhere, List.of()), yaml);
+            assertEquals(c, TrainConfig.load(elsewhere, List.of()), yaml);
         }
     }
 
-    @Test void alphaCoefficientMapsBackExactly() {
-        for (double a : new double[] {0.1, 0.3, 1e-3, 0.7, 1.0, 2.5, -0.4}) {
-            double alpha = 1 - a;
-            assertEquals(alpha, 1 - ConfigKeys.alphaCoefficient(alpha), 0.0, "a = " + a);
-        }
-        assertEquals(0.3, ConfigKeys.alphaCoefficient(1 - 0.3));   // not 0.30000000000000004 = 1 − 0.7
-        assertTrue(TrainConfigs.toYaml(f.load(ConfigFiles.REQUIRED + "f_divergence_type: alpha_divergence\nf_alpha_divergence_coef: 0.3\n"))
-                .contains("\nf_alpha_divergence_coef: 0.3\n"));
+    @Test void alphaCoefficientIsWrittenBackAsGiven() {
+        TrainConfig c = f.load(ConfigFiles.REQUIRED + "f_divergence_type: alpha_divergence\nf_alpha_divergence_coef: 0.3\n");
+        assertTrue(c.toYaml().contains("\nf_alpha_divergence_coef: 0.3\n"));
+        assertEquals(0.7, c.loss().fDivergence().alpha(), 1e-15);
     }
 
     @Test void printedDefaultsLoadOnceTheRequiredKeysAreFilled() {
-        String defaults = TrainConfigs.defaultsYaml();
-        for (String key : ConfigKeys.BY_NAME.keySet()) {
+        String defaults = TrainConfig.defaultsYaml();
+        for (String key : org.jpo.config.Binder.keys(TrainConfig.class)) {
             String line = key.contains(".") ? "\n  " + key.substring(key.indexOf('.') + 1) + ": " : "\n" + key + ": ";
             assertTrue(defaults.contains(line), "no line for " + key);
         }
-        assertTrue(defaults.contains("\n# Peak learning rate; null = TRL's default for the method: 1e-6 (dpo, kto)"), defaults);
+        assertTrue(defaults.contains("\n# Peak learning rate > 0; null = TRL's default for the method: 1e-6 (dpo, kto)"), defaults);
         String[] lines = defaults.split("\n");
         for (int i = 1; i < lines.length; i++) {
             boolean keyLine = lines[i].matches(" *[a-z_0-9]+: .*");
@@ -299,23 +300,17 @@ class TrainConfigsTest {
     }
 
     @Test void warmupStepsComeFromStepsOrRatio() {
-        TrainConfig.Optimization d = TrainConfig.Optimization.defaults(Method.DPO);
-        assertEquals(0, d.warmup(100));
+        assertEquals(0, f.load(ConfigFiles.REQUIRED).opt().schedule(100).warmup());
         TrainConfig.Optimization ratio = f.load(ConfigFiles.REQUIRED + "warmup_ratio: 0.1\n").opt();
-        assertEquals(10, ratio.warmup(95));   // ⌈9.5⌉
-        assertEquals(10, ratio.warmup(100));
-        assertEquals(7, f.load(ConfigFiles.REQUIRED + "warmup_steps: 7\n").opt().warmup(1000));
-    }
-
-    @Test void dataSectionGivesTheLoaderItsOptions() {
-        Path rejects = f.path("out/rejects.jsonl");
-        assertEquals(new DataOptions(1024, 512, DataOptions.OnBadRow.ERROR, rejects), TrainConfig.Data.DEFAULT.options(rejects));
+        assertEquals(10, ratio.schedule(95).warmup());   // ⌈9.5⌉
+        assertEquals(10, ratio.schedule(100).warmup());
+        assertEquals(7, f.load(ConfigFiles.REQUIRED + "warmup_steps: 7\n").opt().schedule(1000).warmup());
     }
 
     @Test void everyLossTypeNameIsAccepted() {
         for (LossType t : LossType.values()) {
             String method = t.kind == LossType.Kind.UNPAIRED ? "kto" : "dpo";
-            assertEquals(List.of(t), f.load(ConfigFiles.REQUIRED.replace("dpo", method) + "loss_type: " + t.key + "\n").loss().loss());
+            assertEquals(List.of(t), f.load(ConfigFiles.REQUIRED.replace("dpo", method) + "loss_type: " + t.key + "\n").loss().lossType());
         }
     }
 }

@@ -151,7 +151,7 @@ class TrainOnOwnGenerationsTest {
     /** Fraction of held-out pairs whose chosen story gains more log-probability over the reference than the rejected one. */
     static double logRatioAccuracy(Transformer trained) {
         // the same token sequences the trainer sees: joint tokenization after BOS, EOS appended
-        var pairs = Datasets.paired(eval, tok, Optional.empty(), new DataOptions(128, 64, DataOptions.OnBadRow.ERROR, null)).examples();
+        var pairs = Datasets.paired(eval, tok, Optional.empty(), new DataOptions(128, 64, DataOptions.OnBadRow.ERROR), null).examples();
         int right = 0;
         for (PairExample e : pairs) {
             double[] pol = seqLogps(trained, e.prompt(), e.chosen(), e.rejected()), ref = seqLogps(base, e.prompt(), e.chosen(), e.rejected());

@@ -1,4 +1,4 @@
-package org.jpo.train;
+package org.jpo.config;
 
 import java.util.ArrayList;
 import java.util.Collection;
@@ -6,11 +6,11 @@ import java.util.List;
 import java.util.stream.Collectors;
 
 /** "did you mean ...?" for misspelt keys and names: the closest candidate by edit distance, if close enough. */
-final class Suggest {
+public final class Suggest {
     private Suggest() {}
 
     /** {@code "; did you mean 'x'?"} (or {@code 'x' or 'y'} on a tie), or "" when nothing is close. */
-    static String didYouMean(String given, Collection<String> candidates) {
+    public static String didYouMean(String given, Collection<String> candidates) {
         List<String> best = closest(given, candidates);
         if (best.isEmpty()) return "";
         return "; did you mean " + best.stream().map(c -> "'" + c + "'").collect(Collectors.joining(" or ")) + "?";

@@ -1,4 +1,4 @@
-package org.jpo.train;
+package org.jpo.config;
 
 import org.junit.jupiter.api.Test;
 
