@@ -137,7 +137,7 @@ public record Binder<R extends Record>(Class<R> type, String name, String help) 
     private static Node defaultNode(RecordComponent rc, Node map) {
         Key k = rc.getAnnotation(Key.class);
         if (k == null) throw new IllegalStateException(rc.getDeclaringRecord().getName() + "." + rc.getName() + " has no @Key");
-        return new Node(Tree.yaml(k.value(), "default of " + rc.getName()), null, null, map.where(), Path.of("").toAbsolutePath());
+        return Tree.fromJson(Tree.yaml(k.value(), "default of " + rc.getName()), map.where(), Path.of("").toAbsolutePath());
     }
 
     /** A value that is not what the key's type accepts; the message says what was expected and what was given. */

@@ -118,7 +118,7 @@ final class Tree {
         map.fields().put(last, value);
     }
 
-    private static Node fromJson(JsonNode n, String where, Path dir) {
+    static Node fromJson(JsonNode n, String where, Path dir) {
         if (n.isObject()) {
             Node map = Node.map(where, dir);
             n.fields().forEachRemaining(f -> map.fields().put(f.getKey(), fromJson(f.getValue(), where, dir)));

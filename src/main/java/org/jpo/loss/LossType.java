@@ -10,7 +10,7 @@ import java.util.stream.Collectors;
  * The closed set of loss names users write ({@code loss: sigmoid}), each with its kind, formula (as in the
  * formula sheet, spec/losses.md) and paper. {@link #create} is the one place a name becomes a loss.
  */
-@Hints("aot_pair: TRL's aot_pair is called aot_unpaired here")
+@Hints({"aot_pair: TRL's aot_pair is called aot_unpaired here", "dpo: DPO's loss is sigmoid (as in TRL)"})
 public enum LossType {
     SIGMOID("sigmoid", Kind.REFERENCED, "−logσ(βδ)", "2305.18290",
             "Rafailov et al. arXiv:2305.18290"),

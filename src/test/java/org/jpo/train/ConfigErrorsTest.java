@@ -27,6 +27,9 @@ class ConfigErrorsTest {
 
     @BeforeEach void files() { f = new ConfigFiles(tmp); }
 
+    static final String LOSSES = "sigmoid, cdpo, robust, hinge, ipo, exo_pair, nca_pair, bco_pair, sppo_hard, sppo, aot, "
+            + "aot_unpaired, apo_zero, apo_down, discopop, sigmoid_norm, dpop, rdpo, simpo, cpo, orpo, sft, kto, apo_zero_unpaired";
+
     static Arguments c(String yaml, String expected, String... overrides) { return Arguments.of(yaml, expected, overrides); }
 
     static String dpo(String extra) { return REQUIRED + extra; }
@@ -65,7 +68,8 @@ class ConfigErrorsTest {
                         + "exo_pair, nca_pair, bco_pair, sppo_hard, sppo, aot, aot_unpaired, apo_zero, apo_down, discopop, "
                         + "sigmoid_norm, dpop, rdpo, simpo, cpo, orpo, sft, kto, apo_zero_unpaired; got \"sigmod\"; did you mean "
                         + "'sigmoid'? (item 2 of [\"sigmoid\",\"sigmod\"])"),
-                c(dpo("loss_type: aot_pair\n"), "@5: loss_type: expected one of sigmoid, …"),
+                c(dpo("loss_type: aot_pair\n"), "@5: loss_type: expected one of " + LOSSES + "; got \"aot_pair\"; TRL's aot_pair is "
+                        + "called aot_unpaired here"),
                 c(dpo("loss_type: [sigmoid, sigmoid]\n"), "@5: loss_type lists a loss twice: [sigmoid, sigmoid]"),
                 c(dpo("loss_type: []\n"), "@5: loss_type: expected at least one loss name, got []"),
                 c(REQUIRED, "override 'beta=abc': beta: expected a number, got \"abc\"", "beta=abc"));
