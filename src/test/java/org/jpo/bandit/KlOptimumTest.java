@@ -2,10 +2,16 @@ package org.jpo.bandit;
 
 import org.junit.jupiter.api.Test;
 
+import java.util.Arrays;
+import java.util.List;
+import java.util.stream.LongStream;
+
 import static org.junit.jupiter.api.Assertions.*;
 
 class KlOptimumTest {
     private static final KlOptimum.Result RESULT = KlOptimum.run(0);
+    /** The check is stochastic: it must hold at each of five seeds (seeds 0–29 end at 0.0027 at most, measured). */
+    private static final List<KlOptimum.Result> RESULTS = LongStream.range(0, 5).mapToObj(KlOptimum::run).toList();
 
     /** π* ∝ π_ref·exp(r/β), computed here from the numbers in the class Javadoc. */
     @Test void optimumIsReferenceTiltedByReward() {
@@ -18,13 +24,16 @@ class KlOptimumTest {
     }
 
     @Test void klFallsBelowOneHundredthFromTheReference() {
-        double[] kl = RESULT.kl();
-        assertEquals(KlOptimum.ROUNDS + 1, kl.length);
-        assertEquals(Probabilities.kl(KlOptimum.optimum(), KlOptimum.REFERENCE), kl[0], 1e-12);
-        assertEquals(0.873979, kl[0], 1e-6);
-        assertTrue(kl[kl.length - 1] < 0.01, "final KL " + kl[kl.length - 1]);
-        assertTrue(kl[1] < kl[0] && kl[kl.length - 1] < kl[1], java.util.Arrays.toString(kl));
-        assertTrue(RESULT.passed());
+        for (KlOptimum.Result result : RESULTS) {
+            double[] kl = result.kl();
+            String seed = "seed " + result.seed() + ": " + Arrays.toString(kl);
+            assertEquals(KlOptimum.ROUNDS + 1, kl.length);
+            assertEquals(Probabilities.kl(KlOptimum.optimum(), KlOptimum.REFERENCE), kl[0], 1e-12);
+            assertEquals(0.873979, kl[0], 1e-6);
+            assertTrue(kl[kl.length - 1] < 0.01, seed);
+            assertTrue(kl[1] < kl[0] && kl[kl.length - 1] < kl[1], seed);
+            assertTrue(result.passed(), seed);
+        }
     }
 
     @Test void seedsReproduceAndDiffer() {
