@@ -17,7 +17,7 @@ public enum Experiment {
 
     public String id() { return id; }
 
-    /** Runs the experiment; every random stream derives from {@code seed} (see {@link Seeds}). */
+    /** Runs the experiment; every random stream derives from {@code seed} (see {@link org.jpo.Seeds}). */
     public ExperimentResult run(long seed) {
         return switch (this) {
             case IPO_VS_DPO -> IpoVsDpo.run();
