@@ -1,5 +1,6 @@
 package org.jpo.sampling;
 
+import org.jpo.Progress;
 import org.jpo.Seeds;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.NoGradGuard;
@@ -50,12 +51,15 @@ public final class LocalSampler implements Sampler {
             for (int j = 0; j < params.n(); j++) rows.add(new Row(p, j, Seeds.sample(params.seed(), 0, p.index(), j)));
         }
         List<Completion> out = new ArrayList<>(rows.size());
-        for (int start = 0; start < rows.size(); start += maxRows) {
-            List<Row> batch = rows.subList(start, Math.min(rows.size(), start + maxRows));
-            try (PointerScope scope = new PointerScope(); NoGradGuard noGrad = new NoGradGuard()) {
-                decode(batch, params);
+        try (Progress progress = Progress.start("sample", "completions", rows.size(), 0)) {
+            for (int start = 0; start < rows.size(); start += maxRows) {
+                List<Row> batch = rows.subList(start, Math.min(rows.size(), start + maxRows));
+                try (PointerScope scope = new PointerScope(); NoGradGuard noGrad = new NoGradGuard()) {
+                    decode(batch, params);
+                }
+                for (Row r : batch) out.add(r.completion());
+                progress.update(out.size(), "");
             }
-            for (Row r : batch) out.add(r.completion());
         }
         return out;
     }

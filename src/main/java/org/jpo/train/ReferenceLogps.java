@@ -1,5 +1,6 @@
 package org.jpo.train;
 
+import org.jpo.Progress;
 import org.jpo.data.Collate;
 import org.jpo.data.Example;
 import org.jpo.data.Examples;
@@ -57,7 +58,7 @@ final class ReferenceLogps {
 
     static Outcome pairs(Transformer ref, String refChecksum, List<PairExample> examples, int batchSize, double ldAlpha) {
         String key = key(refChecksum, "pairs ld_alpha=" + ldAlpha, examples);
-        return cached(key, examples, 2, () -> {
+        return cached(key, examples, 2, progress -> {
             double[][] out = new double[examples.size()][];
             for (int i = 0; i < examples.size(); i += batchSize) {
                 List<PairExample> batch = examples.subList(i, Math.min(examples.size(), i + batchSize));
@@ -66,6 +67,7 @@ final class ReferenceLogps {
                     double[] c = toDoubles(lp.chosen().sum()), r = toDoubles(lp.rejected().sum());
                     for (int j = 0; j < batch.size(); j++) out[i + j] = new double[] {c[j], r[j]};
                 }
+                progress.update(i + batch.size(), "");
             }
             return out;
         });
@@ -73,7 +75,7 @@ final class ReferenceLogps {
 
     static Outcome unpaired(Transformer ref, String refChecksum, List<UnpairedExample> examples, int batchSize) {
         String key = key(refChecksum, "unpaired", examples);
-        return cached(key, examples, 2, () -> {
+        return cached(key, examples, 2, progress -> {
             double[][] out = new double[examples.size()][];
             for (int i = 0; i < examples.size(); i += batchSize) {
                 int end = Math.min(examples.size(), i + batchSize);
@@ -85,12 +87,13 @@ final class ReferenceLogps {
                     double[] a = toDoubles(own.sum()), b = toDoubles(kl.sum());
                     for (int j = 0; j < batch.size(); j++) out[i + j] = new double[] {a[j], b[j]};
                 }
+                progress.update(end, "");
             }
             return out;
         });
     }
 
-    private interface Compute { double[][] run(); }
+    private interface Compute { double[][] run(Progress progress); }
 
     private static Outcome cached(String key, List<? extends Example> examples, int width, Compute compute) {
         Path file = cacheDir().resolve(key + ".bin");
@@ -100,7 +103,9 @@ final class ReferenceLogps {
             log.info("reference log-probs: cache hit, {} examples from {}", examples.size(), file);
         } else {
             long t0 = System.nanoTime();
-            values = compute.run();
+            try (Progress progress = Progress.start("reference log-probs", "examples", examples.size(), 0)) {
+                values = compute.run(progress);
+            }
             write(file, values);
             log.info("reference log-probs: computed {} examples in {} ms, cached at {}", examples.size(),
                     (System.nanoTime() - t0) / 1_000_000, file);

@@ -6,6 +6,7 @@ import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorVector;
 import org.bytedeco.pytorch.global.torch;
+import org.jpo.Progress;
 import org.jpo.UserError;
 import org.jpo.model.Checkpoints;
 import org.jpo.model.Transformer;
@@ -55,7 +56,7 @@ public final class Trainer {
             Schedule schedule = run.schedule(total);
             MetricsLog metrics = new MetricsLog(run.outputDir().resolve("metrics.jsonl"), state.step());
             Window window = state.window();
-            Progress progress = new Progress(total, state.step());
+            Progress progress = Progress.start("train", "steps", total, state.step());
             Map<String, Double> lastLog = Map.of(), eval = Map.of();
 
             for (long step = state.step(); step < total; step++) {
@@ -82,9 +83,9 @@ public final class Trainer {
                 if (done % run.loggingSteps() == 0 || done == total) {
                     lastLog = logLine(window, gradNorm, lr);
                     metrics.log(done, order.epoch(done * run.accumulation()), lastLog);
-                    progress.update(done, lastLog);
                     window.reset();
                 }
+                progress.update(done, summary(lastLog));
                 if (run.evalSteps() > 0 && done % run.evalSteps() == 0 && done < total && !run.eval().isEmpty()) {
                     eval = evaluate(objective, run);
                     metrics.log(done, order.epoch(done * run.accumulation()), eval);
@@ -100,7 +101,8 @@ public final class Trainer {
             }
             Path finalDir = run.outputDir().resolve("final");
             objective.save(finalDir, run.tokenizerFiles());
-            progress.finish(finalDir);
+            progress.close();
+            log.info("model saved to {}", finalDir);
             return new Result(finalDir, total, lastLog, eval, run.referenceCacheHit());
         } finally {
             objective.close();
@@ -125,6 +127,16 @@ public final class Trainer {
         m.put("num_tokens", (double) w.tokens);
         m.put("tokens_per_second", w.seconds > 0 ? w.tokens / w.seconds : 0.0);
         return m;
+    }
+
+    /** The metrics the progress bar shows, by their TRL names. */
+    private static String summary(Map<String, Double> m) {
+        if (m.isEmpty()) return "";
+        StringBuilder sb = new StringBuilder();
+        for (String k : new String[] {"loss", "rewards/accuracies", "rewards/margins", "accuracy", "kl"}) {
+            if (m.containsKey(k)) sb.append(String.format("%s %.4f ", k, m.get(k)));
+        }
+        return sb.append(String.format("lr %.2e %.0f tok/s", m.get("learning_rate"), m.get("tokens_per_second"))).toString();
     }
 
     /** Mean metrics over the eval set (no gradient), with TRL's {@code eval_} prefix. */

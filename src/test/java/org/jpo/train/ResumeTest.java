@@ -50,7 +50,6 @@ class ResumeTest {
         assertTrue(newest > killAt, "resume wrote no checkpoint after step " + killAt);
         assertTrue(resumed.err().contains("(step " + killAt + ")") || resumed.err().matches("(?s).*resuming from .*checkpoint-\\d+ \\(step \\d+\\).*"),
                 resumed.err());
-        assertFalse(resumed.err().contains("step 3/60"), "the resumed run started over:\n" + resumed.err());
 
         assertArrayEquals(Files.readAllBytes(whole.resolve("final/model.safetensors")),
                 Files.readAllBytes(killed.resolve("final/model.safetensors")), "weights differ after a kill at step " + killAt);
