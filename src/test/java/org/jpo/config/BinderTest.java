@@ -58,7 +58,7 @@ class BinderTest {
     }
 
     @Test void errorsNameTheLineTheKeyAndWhatWasExpected() {
-        assertEquals("t.yaml:2: unknown key 'widht' in 'size'; did you mean 'width'?", error("name: a\nsize:\n  widht: 3\n"));
+        assertEquals("t.yaml:3: unknown key 'widht' in 'size'; did you mean 'width'?", error("name: a\nsize:\n  widht: 3\n"));
         assertEquals("t.yaml:2: unknown key 'nmae' in 'toy'; did you mean 'name'?", error("name: a\nnmae: b\n"));
         assertEquals("t.yaml:2: unknown key 'width' in 'toy'; did you mean 'size.width'?", error("name: a\nwidth: 3\n"));
         assertEquals("t.yaml: missing required key name (toy --keys shows every key)", error("span: 3\n"));
