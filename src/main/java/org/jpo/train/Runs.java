@@ -63,6 +63,11 @@ public final class Runs {
         return env != null ? Path.of(env) : prop != null ? Path.of(prop) : Path.of(System.getProperty("user.home"), ".cache", "jpo");
     }
 
+    /** The trainer-side loss settings of the DPO family, read from the config in this one place. */
+    static DpoObjective.Modifiers modifiers(TrainConfig c) {
+        return new DpoObjective.Modifiers(c.loss().ldAlpha(), c.loss().useWeighting(), c.loss().bcoRunningMean());
+    }
+
     private static Run<PairExample> dpo(TrainConfig c, Tokenizer tok, Optional<ChatTemplate> t, Optional<Path> resumeFrom, Path cacheDir) {
         Split<PairExample> data = load(c, (file, split) -> Datasets.paired(file, tok, t, options(c, split)));
         PreferenceLoss loss = c.loss().create();
@@ -70,9 +75,10 @@ public final class Runs {
             throw new UserError("loss_type " + c.loss().loss() + " is unpaired: use method: kto");
         }
         if (c.loss().loss().contains(LossType.SPPO)) requireWinProbs(data.train());
+        DpoObjective.Modifiers mods = modifiers(c);
         Transformer policy = Trainer.policy(c.model(), resumeFrom);
         if (!(loss instanceof ReferencedLoss)) {
-            return run(c, data, new DpoObjective(policy, loss, new DpoObjective.None(), c.loss().ldAlpha(), c.loss().useWeighting()), false);
+            return run(c, data, new DpoObjective(policy, loss, new DpoObjective.None(), mods), false);
         }
         if (c.reference().none()) throw new UserError("reference: none, but loss_type " + c.loss().loss() + " needs a reference");
         Path refPath = c.reference().model().orElse(c.model());
@@ -80,14 +86,14 @@ public final class Runs {
             // TR-DPO moves the reference: it is a live model (saved with checkpoints), and nothing can be cached
             Transformer ref = Checkpoints.load(resumeFrom.map(p -> p.resolve("reference")).filter(Files::isDirectory).orElse(refPath));
             var live = new DpoObjective.Live(ref, c.reference().refModelMixupAlpha(), c.reference().refModelSyncSteps());
-            return run(c, data, new DpoObjective(policy, loss, live, c.loss().ldAlpha(), c.loss().useWeighting()), false);
+            return run(c, data, new DpoObjective(policy, loss, live, mods), false);
         }
         try (Transformer ref = Checkpoints.load(refPath)) {
             String sum = ref.checksum();
             List<PairExample> all = new ArrayList<>(data.train());
             all.addAll(data.eval());
-            var outcome = ReferenceLogps.pairs(cacheDir, ref, sum, all, c.opt().perDeviceEvalBatchSize(), c.loss().ldAlpha());
-            var objective = new DpoObjective(policy, loss, new DpoObjective.Cached(outcome.values()), c.loss().ldAlpha(), c.loss().useWeighting());
+            var outcome = ReferenceLogps.pairs(cacheDir, ref, sum, all, c.opt().perDeviceEvalBatchSize(), mods.ldAlpha());
+            var objective = new DpoObjective(policy, loss, new DpoObjective.Cached(outcome.values()), mods);
             return run(c, data, objective, outcome.hit());
         }
     }
