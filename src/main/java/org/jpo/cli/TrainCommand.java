@@ -33,7 +33,7 @@ final class TrainCommand implements Callable<Integer> {
         TrainConfig c = TrainConfig.load(config, overrides);
         Optional<Path> from = resume ? Trainer.latestCheckpoint(c.outputDir()) : Optional.empty();
         if (resume && from.isEmpty()) System.err.println("--resume: no checkpoint in " + c.outputDir() + "; starting from the beginning");
-        Run<?> run = Runs.prepare(c, from);
+        Run<?> run = Runs.prepare(c, from, Runs.defaultCacheDir());
         Trainer.Result r = Trainer.train(run, from);
         var summary = org.jpo.io.Jsonl.JSON.createObjectNode();
         summary.put("final_model", r.finalModel().toString());

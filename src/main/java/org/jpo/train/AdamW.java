@@ -6,7 +6,6 @@ import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 
 import static org.jpo.tensor.Tensors.*;
@@ -87,9 +86,6 @@ public final class AdamW implements AutoCloseable {
         }
         this.step = steps;
     }
-
-    /** All parameters that currently have gradients, as one list (for clipping). */
-    List<Tensor> parameters() { return List.copyOf(params.values()); }
 
     @Override public void close() {
         m.values().forEach(Tensor::close);

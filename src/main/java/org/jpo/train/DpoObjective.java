@@ -7,6 +7,8 @@ import org.jpo.data.PairExample;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Tensor;
+import org.jpo.UserError;
+import org.jpo.loss.BcoPair;
 import org.jpo.loss.LdDpo;
 import org.jpo.loss.LossResult;
 import org.jpo.loss.Logps;
@@ -16,6 +18,7 @@ import org.jpo.loss.PairLogps;
 import org.jpo.loss.PreferenceLoss;
 import org.jpo.loss.ReferenceFreeLoss;
 import org.jpo.loss.ReferencedLoss;
+import org.jpo.loss.ReferencedSum;
 import org.jpo.loss.Wpo;
 import org.jpo.model.Checkpoints;
 import org.jpo.model.LogProbs;
@@ -24,6 +27,7 @@ import org.jpo.model.TokenLogps;
 import org.jpo.model.Transformer;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -34,14 +38,28 @@ import static org.jpo.tensor.Tensors.*;
 /**
  * The DPO family on preference pairs: chosen and rejected in one concatenated forward, any paired loss or
  * weighted sum of losses, reference log-probs from the cache (or a live reference model when TR-DPO syncs it),
- * optional LD-DPO length desensitization and WPO weighting.
+ * optional LD-DPO length desensitization, WPO weighting and BCO's running reward mean.
  */
 final class DpoObjective implements Objective<PairExample> {
+    static final String BCO_MEAN = "bco_pair.running_mean", BCO_COUNT = "bco_pair.running_count";
+
     private final Transformer policy;
     private final PreferenceLoss loss;
     private final Reference reference;
-    private final double ldAlpha;
-    private final boolean wpo;
+    private final Modifiers mods;
+    /** BCO's shift m (arXiv:2404.04656), present with {@code bco_pair.running_mean}; advanced by {@link #train}. */
+    private Optional<BcoPair.RunningMean> bcoMean;
+
+    /**
+     * What the trainer does around the loss.
+     *
+     * @param ldAlpha        LD-DPO's α ({@link LdDpo}; 1 = off)
+     * @param wpo            WPO weights ({@link Wpo})
+     * @param bcoRunningMean shift bco_pair by the running mean of the rewards of the training micro-batches seen
+     *                       so far (bco_pair must be the loss, or the first loss of a sum, so that the rewards
+     *                       the loss reports are bco_pair's)
+     */
+    record Modifiers(double ldAlpha, boolean wpo, boolean bcoRunningMean) {}
 
     /** Where reference log-probs come from. */
     sealed interface Reference permits Cached, Live, None {}
@@ -55,36 +73,85 @@ final class DpoObjective implements Objective<PairExample> {
     /** Reference-free losses. */
     record None() implements Reference {}
 
-    DpoObjective(Transformer policy, PreferenceLoss loss, Reference reference, double ldAlpha, boolean wpo) {
+    DpoObjective(Transformer policy, PreferenceLoss loss, Reference reference, Modifiers mods) {
         if (loss instanceof ReferencedLoss == reference instanceof None) {
             throw new IllegalArgumentException("loss " + loss.name() + (reference instanceof None ? " needs a reference" : " takes no reference"));
+        }
+        if (mods.bcoRunningMean() && !(first(loss) instanceof BcoPair)) {
+            throw new UserError("bco_pair.running_mean shifts bco_pair by the mean of its rewards: bco_pair must be the loss "
+                    + "or the first of the losses, got " + loss.name());
         }
         this.policy = policy;
         this.loss = loss;
         this.reference = reference;
-        this.ldAlpha = ldAlpha;
-        this.wpo = wpo;
+        this.mods = mods;
+        this.bcoMean = mods.bcoRunningMean() ? Optional.of(BcoPair.RunningMean.EMPTY) : Optional.empty();
         policy.trainable(true);
     }
 
-    @Override public Step compute(List<PairExample> batch) {
+    @Override public Step compute(List<PairExample> batch) { return forward(batch).step(); }
+
+    /**
+     * BCO's running mean follows TRL's {@code RunningMoments} in updating once per training micro-batch with
+     * that batch's rewards R⁺, R⁻, but a batch is shifted by the mean of the batches before it (TRL folds the
+     * batch's own rewards in first), so the first batch sees m = 0, TRL's paired form. Evaluation reads m and
+     * never moves it.
+     */
+    @Override public Step train(List<PairExample> batch) {
+        Forward f = forward(batch);
+        bcoMean = bcoMean.map(m -> m.update(f.result()));
+        return f.step();
+    }
+
+    private record Forward(Step step, LossResult result) {}
+
+    private Forward forward(List<PairExample> batch) {
         int b = batch.size();
         SequenceBatch sb = Collate.pairs(batch, 0);
         long t = sb.ids().size(1);
         Tensor logits = policy.logits(policy.hidden(sb.ids()).narrow(1, 0, t - 1));          // [2B,T-1,V]
         TokenLogps lp = LogProbs.fromLogits(logits, sb);
-        PairLogps pol = sides(lp, b, ldAlpha);
-        LossResult r = loss instanceof ReferencedLoss l
+        PairLogps pol = sides(lp, b, mods.ldAlpha());
+        PreferenceLoss current = bcoMean.map(m -> withBcoMean(loss, m.mean())).orElse(loss);
+        LossResult r = current instanceof ReferencedLoss l
                 ? l.apply(new PairBatch(pol, referenceLogps(batch, sb), winProbs(batch)))
-                : ((ReferenceFreeLoss) loss).apply(pol);
-        if (wpo) {
+                : ((ReferenceFreeLoss) current).apply(pol);
+        if (mods.wpo()) {
             Tensor w = Wpo.weights(logits, sb.ids().narrow(1, 1, t - 1), sb.completionMask());   // [2B]
             r = Wpo.apply(r, w.narrow(0, 0, b), w.narrow(0, b, b));
         }
         Map<String, Double> m = new LinkedHashMap<>(Metrics.of(r, pol));
         m.put("logits/chosen", item(lp.meanLogits().narrow(0, 0, b).mean()));
         m.put("logits/rejected", item(lp.meanLogits().narrow(0, b, b).mean()));
-        return new Step(r.mean(), m, batch.stream().mapToLong(Examples::tokens).sum());
+        return new Forward(new Step(r.mean(), m, batch.stream().mapToLong(Examples::tokens).sum()), r);
+    }
+
+    /** The loss, or the first part of a weighted sum (whose rewards the sum reports). */
+    private static PreferenceLoss first(PreferenceLoss loss) {
+        return loss instanceof ReferencedSum s ? s.parts().get(0) : loss;
+    }
+
+    /** {@code loss} with its bco_pair (the loss itself or a sum's first part) shifted by {@code m}. */
+    static PreferenceLoss withBcoMean(PreferenceLoss loss, double m) {
+        if (loss instanceof ReferencedSum s) {
+            List<PreferenceLoss> parts = new ArrayList<>(s.parts());
+            parts.set(0, ((BcoPair) parts.get(0)).withMean(m));
+            return new ReferencedSum(parts, s.weights());
+        }
+        return ((BcoPair) loss).withMean(m);
+    }
+
+    @Override public Map<String, Double> state() {
+        return bcoMean.map(m -> Map.of(BCO_MEAN, m.mean(), BCO_COUNT, (double) m.count())).orElse(Map.of());
+    }
+
+    @Override public void restore(Map<String, Double> state) {
+        if (bcoMean.isEmpty()) return;
+        if (!state.containsKey(BCO_MEAN) || !state.containsKey(BCO_COUNT)) {
+            throw new UserError("the checkpoint has no bco_pair running mean (was it written with bco_pair.running_mean: false?); "
+                    + "cannot resume with it on");
+        }
+        bcoMean = Optional.of(new BcoPair.RunningMean(state.get(BCO_MEAN), state.get(BCO_COUNT).longValue()));
     }
 
     /** Chosen rows [0, B), rejected rows [B, 2B) of a concatenated forward, as the two sides of B pairs. */
@@ -100,7 +167,7 @@ final class DpoObjective implements Objective<PairExample> {
     private PairLogps referenceLogps(List<PairExample> batch, SequenceBatch sb) {
         if (reference instanceof Live live) {
             try (NoGradGuard g = new NoGradGuard()) {
-                return sides(LogProbs.of(live.model(), sb), batch.size(), ldAlpha);
+                return sides(LogProbs.of(live.model(), sb), batch.size(), mods.ldAlpha());
             }
         }
         Map<Example, double[]> values = ((Cached) reference).values();

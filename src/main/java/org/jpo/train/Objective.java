@@ -15,6 +15,18 @@ interface Objective<E extends Example> extends AutoCloseable {
     /** Loss of the micro-batch (mean over it; with gradient unless called under NoGradGuard) and its metrics. */
     Step compute(List<E> batch);
 
+    /**
+     * The loss of a training micro-batch: {@link #compute}, after which any state the loss carries from batch
+     * to batch advances (BCO's running reward mean). Evaluation calls {@link #compute} only.
+     */
+    default Step train(List<E> batch) { return compute(batch); }
+
+    /** State besides weights and optimizer moments that a resume must restore, by name (saved in trainer_state.json). */
+    default Map<String, Double> state() { return Map.of(); }
+
+    /** Restores what {@link #state} returned when the checkpoint was written. */
+    default void restore(Map<String, Double> state) {}
+
     /** The trainable weights, by name. */
     Map<String, Tensor> parameters();
 

@@ -34,9 +34,9 @@ import static org.jpo.tensor.Tensors.toDoubles;
 
 /**
  * Reference log-probs of every example, computed once per (reference weights, tokenized data, settings) and
- * cached on disk, so a rerun, a resume or a second epoch never recomputes them. The key hashes the model
- * checksum, every token id of every example and the settings that change the numbers (LD-DPO's α), so a
- * change to any of them is a miss.
+ * cached on disk in the cache directory the caller passes, so a rerun, a resume or a second epoch never
+ * recomputes them. The key hashes the model checksum, every token id of every example and the settings that
+ * change the numbers (LD-DPO's α), so a change to any of them is a miss.
  *
  * <p>Per pair: {r⁺, r⁻}. Per unpaired example i: {r(y_i | x_i), r(y_{i−1} | x_i)}, the second being its
  * mismatched KL pair (KTO's batch KL estimate; fixed by dataset order so it can be cached).
@@ -46,19 +46,15 @@ final class ReferenceLogps {
 
     private ReferenceLogps() {}
 
-    /** Cache directory: $JPO_CACHE_DIR, else the {@code jpo.cache.dir} property, else ~/.cache/jpo. */
-    static Path cacheDir() {
-        String env = System.getenv("JPO_CACHE_DIR"), prop = System.getProperty("jpo.cache.dir");
-        Path base = env != null ? Path.of(env) : prop != null ? Path.of(prop) : Path.of(System.getProperty("user.home"), ".cache", "jpo");
-        return base.resolve("reference-logps");
-    }
+    /** The cache files live in {@code cacheDir/reference-logps/}. */
+    static final String SUBDIR = "reference-logps";
 
     /** What happened, for the log and for tests. */
-    record Outcome(Map<Example, double[]> values, boolean hit, Path file) {}
+    record Outcome(Map<Example, double[]> values, boolean hit) {}
 
-    static Outcome pairs(Transformer ref, String refChecksum, List<PairExample> examples, int batchSize, double ldAlpha) {
+    static Outcome pairs(Path cacheDir, Transformer ref, String refChecksum, List<PairExample> examples, int batchSize, double ldAlpha) {
         String key = key(refChecksum, "pairs ld_alpha=" + ldAlpha, examples);
-        return cached(key, examples, 2, progress -> {
+        return cached(cacheDir, key, examples, 2, progress -> {
             double[][] out = new double[examples.size()][];
             for (int i = 0; i < examples.size(); i += batchSize) {
                 List<PairExample> batch = examples.subList(i, Math.min(examples.size(), i + batchSize));
@@ -73,9 +69,9 @@ final class ReferenceLogps {
         });
     }
 
-    static Outcome unpaired(Transformer ref, String refChecksum, List<UnpairedExample> examples, int batchSize) {
+    static Outcome unpaired(Path cacheDir, Transformer ref, String refChecksum, List<UnpairedExample> examples, int batchSize) {
         String key = key(refChecksum, "unpaired", examples);
-        return cached(key, examples, 2, progress -> {
+        return cached(cacheDir, key, examples, 2, progress -> {
             double[][] out = new double[examples.size()][];
             for (int i = 0; i < examples.size(); i += batchSize) {
                 int end = Math.min(examples.size(), i + batchSize);
@@ -95,8 +91,8 @@ final class ReferenceLogps {
 
     private interface Compute { double[][] run(Progress progress); }
 
-    private static Outcome cached(String key, List<? extends Example> examples, int width, Compute compute) {
-        Path file = cacheDir().resolve(key + ".bin");
+    private static Outcome cached(Path cacheDir, String key, List<? extends Example> examples, int width, Compute compute) {
+        Path file = cacheDir.resolve(SUBDIR).resolve(key + ".bin");
         double[][] values = read(file, examples.size(), width);
         boolean hit = values != null;
         if (hit) {
@@ -112,7 +108,7 @@ final class ReferenceLogps {
         }
         Map<Example, double[]> byExample = new IdentityHashMap<>();
         for (int i = 0; i < examples.size(); i++) byExample.put(examples.get(i), values[i]);
-        return new Outcome(byExample, hit, file);
+        return new Outcome(byExample, hit);
     }
 
     /** SHA-256 of the reference checksum, the settings and every token id of every example, in order. */

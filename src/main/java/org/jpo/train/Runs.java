@@ -7,7 +7,9 @@ import org.jpo.data.Example;
 import org.jpo.data.PairExample;
 import org.jpo.data.SftExample;
 import org.jpo.data.UnpairedExample;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.jpo.UserError;
+import org.jpo.io.Jsonl;
 import org.jpo.loss.LossType;
 import org.jpo.loss.PreferenceLoss;
 import org.jpo.loss.ReferencedLoss;
@@ -32,34 +34,50 @@ import java.util.Optional;
 /** Config → {@link Run}: tokenizer, datasets (with their counts), eval split, models, reference log-probs, objective. */
 public final class Runs {
     private static final Logger log = LoggerFactory.getLogger(Runs.class);
+    static final String DATA_STATS = "data_stats.json";
 
     private Runs() {}
 
-    /** Prepares the run; {@code resumeFrom} is the checkpoint whose weights the policy starts from, if resuming. */
-    public static Run<?> prepare(TrainConfig c, Optional<Path> resumeFrom) {
+    /**
+     * Prepares the run; {@code resumeFrom} is the checkpoint whose weights the policy starts from, if resuming;
+     * reference log-probs are cached under {@code cacheDir} (see {@link #defaultCacheDir}).
+     */
+    public static Run<?> prepare(TrainConfig c, Optional<Path> resumeFrom, Path cacheDir) {
         createOutputDir(c);
         Trainer.cleanTemporaries(c.outputDir());
         try (Tokenizer tok = Tokenizers.require(c.model(), c.tokenizer())) {
             Optional<ChatTemplate> template = ChatTemplate.load(c.tokenizer().orElse(c.model()));
             return switch (c.method()) {
-                case DPO -> dpo(c, tok, template, resumeFrom);
-                case KTO -> kto(c, tok, template, resumeFrom);
+                case DPO -> dpo(c, tok, template, resumeFrom, cacheDir);
+                case KTO -> kto(c, tok, template, resumeFrom, cacheDir);
                 case SFT -> sft(c, tok, template, resumeFrom);
                 case REWARD -> RewardRuns.prepare(c, tok, template, resumeFrom);
             };
         }
     }
 
-    private static Run<PairExample> dpo(TrainConfig c, Tokenizer tok, Optional<ChatTemplate> t, Optional<Path> resumeFrom) {
+    /** The cache directory of {@code jpo train}: $JPO_CACHE_DIR, else the {@code jpo.cache.dir} property, else ~/.cache/jpo. */
+    public static Path defaultCacheDir() {
+        String env = System.getenv("JPO_CACHE_DIR"), prop = System.getProperty("jpo.cache.dir");
+        return env != null ? Path.of(env) : prop != null ? Path.of(prop) : Path.of(System.getProperty("user.home"), ".cache", "jpo");
+    }
+
+    /** The trainer-side loss settings of the DPO family, read from the config in this one place. */
+    static DpoObjective.Modifiers modifiers(TrainConfig c) {
+        return new DpoObjective.Modifiers(c.loss().ldAlpha(), c.loss().useWeighting(), c.loss().bcoPair().runningMean());
+    }
+
+    private static Run<PairExample> dpo(TrainConfig c, Tokenizer tok, Optional<ChatTemplate> t, Optional<Path> resumeFrom, Path cacheDir) {
         Split<PairExample> data = load(c, (file, split) -> Datasets.paired(file, tok, t, c.data(), rejects(c, split)));
         PreferenceLoss loss = c.loss().create();
         if (loss instanceof UnpairedLoss) {
             throw new UserError("loss_type " + c.loss().lossType() + " is unpaired: use method: kto");
         }
         if (c.loss().lossType().contains(LossType.SPPO)) requireWinProbs(data.train());
+        DpoObjective.Modifiers mods = modifiers(c);
         Transformer policy = Trainer.policy(c.model(), resumeFrom);
         if (!(loss instanceof ReferencedLoss)) {
-            return run(c, data, new DpoObjective(policy, loss, new DpoObjective.None(), c.loss().ldAlpha(), c.loss().useWeighting()), false);
+            return run(c, data, new DpoObjective(policy, loss, new DpoObjective.None(), mods), false);
         }
         if (c.reference().none()) throw new UserError("reference: none, but loss_type " + c.loss().lossType() + " needs a reference");
         Path refPath = c.reference().model().orElse(c.model());
@@ -67,19 +85,19 @@ public final class Runs {
             // TR-DPO moves the reference: it is a live model (saved with checkpoints), and nothing can be cached
             Transformer ref = Checkpoints.load(resumeFrom.map(p -> p.resolve("reference")).filter(Files::isDirectory).orElse(refPath));
             var live = new DpoObjective.Live(ref, c.refModelMixupAlpha(), c.refModelSyncSteps());
-            return run(c, data, new DpoObjective(policy, loss, live, c.loss().ldAlpha(), c.loss().useWeighting()), false);
+            return run(c, data, new DpoObjective(policy, loss, live, mods), false);
         }
         try (Transformer ref = Checkpoints.load(refPath)) {
             String sum = ref.checksum();
             List<PairExample> all = new ArrayList<>(data.train());
             all.addAll(data.eval());
-            var outcome = ReferenceLogps.pairs(ref, sum, all, c.opt().perDeviceEvalBatchSize(), c.loss().ldAlpha());
-            var objective = new DpoObjective(policy, loss, new DpoObjective.Cached(outcome.values()), c.loss().ldAlpha(), c.loss().useWeighting());
+            var outcome = ReferenceLogps.pairs(cacheDir, ref, sum, all, c.opt().perDeviceEvalBatchSize(), mods.ldAlpha());
+            var objective = new DpoObjective(policy, loss, new DpoObjective.Cached(outcome.values()), mods);
             return run(c, data, objective, outcome.hit());
         }
     }
 
-    private static Run<UnpairedExample> kto(TrainConfig c, Tokenizer tok, Optional<ChatTemplate> t, Optional<Path> resumeFrom) {
+    private static Run<UnpairedExample> kto(TrainConfig c, Tokenizer tok, Optional<ChatTemplate> t, Optional<Path> resumeFrom, Path cacheDir) {
         Split<UnpairedExample> data = load(c, (file, split) -> Datasets.unpaired(file, tok, t, c.data(), rejects(c, split)));
         if (!(c.loss().create() instanceof UnpairedLoss loss)) {
             throw new UserError("method: kto needs an unpaired loss_type (kto or apo_zero_unpaired), got " + c.loss().lossType());
@@ -88,8 +106,8 @@ public final class Runs {
         Transformer policy = Trainer.policy(c.model(), resumeFrom);
         try (Transformer ref = Checkpoints.load(c.reference().model().orElse(c.model()))) {
             String sum = ref.checksum();
-            var train = ReferenceLogps.unpaired(ref, sum, data.train(), c.opt().perDeviceEvalBatchSize());
-            var eval = ReferenceLogps.unpaired(ref, sum, data.eval(), c.opt().perDeviceEvalBatchSize());
+            var train = ReferenceLogps.unpaired(cacheDir, ref, sum, data.train(), c.opt().perDeviceEvalBatchSize());
+            var eval = ReferenceLogps.unpaired(cacheDir, ref, sum, data.eval(), c.opt().perDeviceEvalBatchSize());
             var values = new java.util.IdentityHashMap<>(train.values());
             values.putAll(eval.values());
             return run(c, data, new KtoObjective(policy, loss, values, List.of(data.train(), data.eval())), train.hit());
@@ -115,17 +133,35 @@ public final class Runs {
 
     interface Loader<E extends Example> { Dataset<E> load(Path file, String split); }
 
+    /** Loads the splits and writes what loading did to {@code output_dir/data_stats.json}: {"train": {...}, "eval": {...}}. */
     static <E extends Example> Split<E> load(TrainConfig c, Loader<E> loader) {
         Dataset<E> train = loader.load(c.trainFile(), "train");
         report(train.stats());
         if (train.examples().isEmpty()) throw new UserError(c.trainFile() + ": no usable examples (see the counts above)");
+        ObjectNode stats = Jsonl.JSON.createObjectNode();
+        ObjectNode trainStats = train.stats().toJson();
+        stats.set("train", trainStats);
+        Split<E> split;
         if (c.evalFile().isPresent()) {
             Dataset<E> eval = loader.load(c.evalFile().get(), "eval");
             report(eval.stats());
-            return new Split<>(train.examples(), eval.examples());
+            stats.set("eval", eval.stats().toJson());
+            split = new Split<>(train.examples(), eval.examples());
+        } else if (c.evalFraction() > 0) {
+            split = holdOut(c, train.examples());
+            trainStats.put("held_out_for_eval", split.eval().size());
+            stats.putObject("eval").put("file", c.trainFile().toString()).put("eval_fraction", c.evalFraction())
+                    .put("examples", split.eval().size());
+        } else {
+            split = new Split<>(train.examples(), List.of());
         }
-        if (c.evalFraction() <= 0) return new Split<>(train.examples(), List.of());
-        List<E> shuffled = new ArrayList<>(train.examples());
+        writeJson(c.outputDir().resolve(DATA_STATS), stats);
+        return split;
+    }
+
+    /** A seeded eval_fraction of the training examples held out for eval. */
+    private static <E extends Example> Split<E> holdOut(TrainConfig c, List<E> examples) {
+        List<E> shuffled = new ArrayList<>(examples);
         java.util.Collections.shuffle(shuffled, new java.util.Random(Seeds.of(c.seed(), 0xE7A1L)));
         int n = (int) Math.round(c.evalFraction() * shuffled.size());
         if (n == 0 || n == shuffled.size()) throw new UserError("eval_fraction " + c.evalFraction() + " leaves " + n + " of " + shuffled.size() + " examples for eval");
@@ -133,8 +169,16 @@ public final class Runs {
         List<E> evalSet = shuffled.subList(0, n);
         var evalIds = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<E, Boolean>());
         evalIds.addAll(evalSet);
-        List<E> trainSet = train.examples().stream().filter(e -> !evalIds.contains(e)).toList();
+        List<E> trainSet = examples.stream().filter(e -> !evalIds.contains(e)).toList();
         return new Split<>(trainSet, List.copyOf(evalSet));
+    }
+
+    private static void writeJson(Path file, ObjectNode o) {
+        try {
+            Files.writeString(file, Jsonl.JSON.writerWithDefaultPrettyPrinter().writeValueAsString(o) + "\n");
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + file, e);
+        }
     }
 
     /** Where on_bad_row: skip writes a split's bad rows. */

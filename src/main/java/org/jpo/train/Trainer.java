@@ -45,12 +45,13 @@ public final class Trainer {
      * {@link Runs#prepare} already loaded into the objective).
      */
     public static <E extends Example> Result train(Run<E> run, Optional<Path> from) {
-        TrainerState state = from.map(TrainerState::read).orElse(new TrainerState(0, run.seed(), new Window()));
+        TrainerState state = from.map(TrainerState::read).orElse(new TrainerState(0, run.seed(), new Window(), Map.of()));
         from.ifPresent(c -> log.info("resuming from {} (step {})", c, state.step()));
 
         Objective<E> objective = run.objective();
         try (AdamW opt = new AdamW(objective.parameters(), run.beta1(), run.beta2(), run.adamEpsilon(), run.weightDecay())) {
             from.ifPresent(c -> Checkpointing.loadOptimizer(c, opt));
+            if (from.isPresent()) objective.restore(state.objective());
             Order<E> order = new Order<>(run.train(), run.batchSize(), run.seed());
             long total = run.totalSteps(order.batchesPerEpoch());
             Schedule schedule = run.schedule(total);
@@ -65,7 +66,7 @@ public final class Trainer {
                     long k = step * run.accumulation() + micro;
                     List<E> batch = order.batch(k);
                     try (PointerScope scope = new PointerScope()) {
-                        Objective.Step s = objective.compute(batch);
+                        Objective.Step s = objective.train(batch);
                         double loss = item(s.loss());
                         if (!Double.isFinite(loss)) throw diverged(run, step, micro, loss, batch);
                         s.loss().div(s(run.accumulation())).backward();
@@ -91,7 +92,7 @@ public final class Trainer {
                     metrics.log(done, order.epoch(done * run.accumulation()), eval);
                 }
                 if (run.saveSteps() > 0 && done % run.saveSteps() == 0 && done < total) {
-                    Checkpointing.save(run.outputDir(), new TrainerState(done, run.seed(), window), objective, opt,
+                    Checkpointing.save(run.outputDir(), new TrainerState(done, run.seed(), window, objective.state()), objective, opt,
                             run.liveReference(), run.tokenizerFiles(), run.saveTotalLimit());
                 }
             }

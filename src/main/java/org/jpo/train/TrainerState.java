@@ -9,12 +9,15 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
 
 /**
- * {@code trainer_state.json} of a checkpoint: how far training got and the partial logging window. There is
- * no other random state to save: batch order is a function of (seed, epoch) and the models have no dropout.
+ * {@code trainer_state.json} of a checkpoint: how far training got, the partial logging window and the
+ * objective's own state ({@link Objective#state}, e.g. BCO's running reward mean). There is no other random
+ * state to save: batch order is a function of (seed, epoch) and the models have no dropout.
  */
-record TrainerState(long step, long seed, Window window) {
+record TrainerState(long step, long seed, Window window, Map<String, Double> objective) {
     static final String FILE = "trainer_state.json";
 
     void write(Path dir) {
@@ -26,6 +29,8 @@ record TrainerState(long step, long seed, Window window) {
         w.put("count", window.count).put("tokens", window.tokens);
         ObjectNode sums = w.putObject("sums");
         window.sums.forEach(sums::put);
+        ObjectNode obj = o.putObject("objective_state");
+        objective.forEach(obj::put);   // doubles print as the shortest string that reads back to the same bits
         try {
             Files.writeString(dir.resolve(FILE), Jsonl.JSON.writerWithDefaultPrettyPrinter().writeValueAsString(o) + "\n");
         } catch (IOException e) {
@@ -42,8 +47,10 @@ record TrainerState(long step, long seed, Window window) {
             w.count = win.path("count").asLong();
             w.tokens = win.path("tokens").asLong();
             win.path("sums").fields().forEachRemaining(e -> w.sums.put(e.getKey(), e.getValue().asDouble()));
+            Map<String, Double> objective = new LinkedHashMap<>();
+            o.path("objective_state").fields().forEachRemaining(e -> objective.put(e.getKey(), e.getValue().asDouble()));
             if (!o.has("global_step")) throw new UserError(f + ": missing 'global_step'");
-            return new TrainerState(o.get("global_step").asLong(), o.path("seed").asLong(), w);
+            return new TrainerState(o.get("global_step").asLong(), o.path("seed").asLong(), w, objective);
         } catch (IOException e) {
             throw new UserError(f + ": unreadable checkpoint state (" + e.getMessage() + ")");
         }

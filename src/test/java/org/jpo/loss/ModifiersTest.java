@@ -75,6 +75,87 @@ class ModifiersTest {
         }
     }
 
+    /**
+     * WPO end to end on logits [2B,T,V] (chosen rows first, as the trainer concatenates them): the batch loss is
+     * (1/B)·Σ w⁺w⁻·(−logσ(βδ)) and its gradient is the DPO gradient scaled by w⁺w⁻, the weights themselves
+     * contributing none: d/dz[row,t,v] = (1/B)·w⁺w⁻·(∓β·σ(−βδ))·(1[v = target] − p[v]) on completion tokens.
+     * Everything expected is computed here in doubles from the logits.
+     */
+    @Test void wpoScalesEachPairsLossAndGradientByItsWeights() {
+        int b = 2, t = 3, v = 3;
+        double[] z = {
+                0.3, -1.2, 0.8, /**/ 1.5, 0.1, -0.4, /**/ -0.7, 0.0, 2.2,    // chosen 0
+                0.0, 0.9, -0.3, /**/ 2.0, -1.0, 0.5, /**/ 0.4, 0.4, -1.6,    // chosen 1
+                -0.2, 1.1, 0.6, /**/ 0.0, 0.0, 0.0, /**/ 1.3, -2.1, 0.2,     // rejected 0
+                0.7, -0.5, 1.9, /**/ -1.4, 0.3, 0.8, /**/ 0.6, 1.7, -0.9,    // rejected 1
+        };
+        long[] target = {2, 0, 1, /**/ 1, 0, 2, /**/ 0, 2, 2, /**/ 1, 1, 0};
+        double[] mask = {1, 1, 1, /**/ 0, 1, 1, /**/ 1, 1, 0, /**/ 1, 1, 1};
+        double[] ref = {-3.1, -2.2, -2.9, -3.6};   // r⁺₀, r⁺₁, r⁻₀, r⁻₁
+        double beta = 0.7;
+
+        // by hand: softmax, π, w per row; then δ, loss and gradient per pair
+        int rows = 2 * b;
+        double[][][] p = new double[rows][t][v];
+        double[] pi = new double[rows], w = new double[rows];
+        for (int r = 0; r < rows; r++) {
+            double wSum = 0, n = 0;
+            for (int k = 0; k < t; k++) {
+                double max = Double.NEGATIVE_INFINITY, norm = 0, sq = 0;
+                for (int j = 0; j < v; j++) max = Math.max(max, z[(r * t + k) * v + j]);
+                for (int j = 0; j < v; j++) norm += Math.exp(z[(r * t + k) * v + j] - max);
+                for (int j = 0; j < v; j++) {
+                    p[r][k][j] = Math.exp(z[(r * t + k) * v + j] - max) / norm;
+                    sq += p[r][k][j] * p[r][k][j];
+                }
+                if (mask[r * t + k] == 0) continue;
+                double logp = Math.log(p[r][k][(int) target[r * t + k]]);
+                pi[r] += logp;
+                wSum += logp - Math.log(sq);
+                n++;
+            }
+            w[r] = Math.exp(wSum / n);
+        }
+        double expectedLoss = 0, plainLoss = 0;
+        double[] grad = new double[z.length];
+        for (int i = 0; i < b; i++) {
+            double delta = (pi[i] - ref[i]) - (pi[b + i] - ref[b + i]), ww = w[i] * w[b + i];
+            expectedLoss += ww * -logSigmoid(beta * delta) / b;
+            plainLoss += -logSigmoid(beta * delta) / b;
+            double dChosen = -beta * sigmoid(-beta * delta);   // dℓ/dπ⁺; dℓ/dπ⁻ is its negative
+            for (int side = 0; side < 2; side++) {
+                int r = side == 0 ? i : b + i;
+                for (int k = 0; k < t; k++) {
+                    if (mask[r * t + k] == 0) continue;
+                    for (int j = 0; j < v; j++) {
+                        double onehot = j == target[r * t + k] ? 1 : 0;
+                        grad[(r * t + k) * v + j] = ww * (side == 0 ? dChosen : -dChosen) * (onehot - p[r][k][j]) / b;
+                    }
+                }
+            }
+        }
+
+        try (PointerScope scope = new PointerScope()) {
+            Tensor logits = doubles(z, rows, t, v).requires_grad_(true);                          // [2B,T,V]
+            Tensor targets = longs(target, rows, t), m = doubles(mask, rows, t);                  // [2B,T]
+            Tensor tokens = logits.log_softmax(-1).gather(-1, targets.unsqueeze(-1)).squeeze(-1).mul(m);   // [2B,T]
+            Tensor sums = sum(tokens, 1), len = sum(m, 1);                                       // [2B]
+            PairLogps policy = new PairLogps(new Logps(sums.narrow(0, 0, b), len.narrow(0, 0, b)), new Logps(sums.narrow(0, b, b), len.narrow(0, b, b)));
+            Tensor r = doubles(ref, rows);
+            PairLogps reference = new PairLogps(new Logps(r.narrow(0, 0, b), len.narrow(0, 0, b)), new Logps(r.narrow(0, b, b), len.narrow(0, b, b)));
+            Tensor weights = Wpo.weights(logits, targets, m);                                     // [2B]
+            assertClose(w, toDoubles(weights), 5e-16, "w");
+            LossResult plain = new Sigmoid(beta).apply(new PairBatch(policy, reference));
+            LossResult weighted = Wpo.apply(plain, weights.narrow(0, 0, b), weights.narrow(0, b, b));
+            Tensor loss = weighted.mean();
+            loss.backward();
+            // float64 throughout: within an ulp or two of the formula
+            assertEquals(expectedLoss, item(loss), 5e-16, "WPO loss");
+            assertClose(grad, toDoubles(logits.grad()), 1e-16, "d WPO loss / d logits");
+            assertTrue(Math.abs(expectedLoss - plainLoss) > 0.1 * plainLoss, "weights too close to 1 to test: " + expectedLoss + " vs " + plainLoss);
+        }
+    }
+
     @Test void wpoRejectsACompletionWithoutTokens() {
         try (PointerScope scope = new PointerScope()) {
             Tensor x = doubles(new double[12], 2, 2, 3);
@@ -105,6 +186,71 @@ class ModifiersTest {
             assertClose(new double[] {-10, -2}, toDoubles(plain.chosen().sum()), 1e-12, "α = 1 is the plain sum");
             assertThrows(IllegalArgumentException.class, () -> LdDpo.logps(ct, cm, rt, rm, 1.5));
         }
+    }
+
+    /**
+     * LD-DPO end to end: the sigmoid loss on LD-DPO log-probs of policy and reference is
+     * −logσ(β·δ_α) with δ_α formed from Σ_{first ℓ} + α·Σ_{rest}, ℓ = min(|y⁺|, |y⁻|), and a policy token's
+     * gradient is the DPO gradient times its weight (1 in the first ℓ, α after, 0 off the completion).
+     */
+    @Test void ldDpoChangesTheLossAndTheGradientByTheTokenWeights() {
+        double alpha = 0.4, beta = 0.3;
+        int b = 2, tc = 5, tr = 4;
+        double[] ct = {-0.5, -1.0, -2.0, -0.25, -3.0, /**/ -9.0, -1.5, -0.5, -2.5, -1.0};
+        double[] cm = {1, 1, 1, 1, 1, /**/ 0, 1, 1, 0, 0};                      // |y⁺| = 5, 2
+        double[] rt = {-1.0, -0.75, -4.0, -9.0, /**/ -0.5, -2.0, -1.0, -3.0};
+        double[] rm = {1, 1, 0, 0, /**/ 1, 1, 1, 1};                            // |y⁻| = 2, 4
+        double[] refCt = {-0.6, -1.1, -1.0, -0.5, -2.0, /**/ 0, -1.0, -1.0, 0, 0};
+        double[] refRt = {-0.9, -1.0, 0, 0, /**/ -1.0, -1.5, -0.5, -2.0};
+
+        int[] shared = {2, 2};   // min(5, 2), min(2, 4)
+        double[][] wc = weights(cm, b, tc, shared, alpha), wr = weights(rm, b, tr, shared, alpha);
+        double expected = 0, plain = 0;
+        double[] gc = new double[ct.length], gr = new double[rt.length];
+        for (int i = 0; i < b; i++) {
+            double delta = 0, deltaPlain = 0;
+            for (int k = 0; k < tc; k++) {
+                delta += wc[i][k] * (ct[i * tc + k] - refCt[i * tc + k]);
+                deltaPlain += cm[i * tc + k] * (ct[i * tc + k] - refCt[i * tc + k]);
+            }
+            for (int k = 0; k < tr; k++) {
+                delta -= wr[i][k] * (rt[i * tr + k] - refRt[i * tr + k]);
+                deltaPlain -= rm[i * tr + k] * (rt[i * tr + k] - refRt[i * tr + k]);
+            }
+            expected += -logSigmoid(beta * delta) / b;
+            plain += -logSigmoid(beta * deltaPlain) / b;
+            double d = -beta * sigmoid(-beta * delta) / b;   // d loss / dπ⁺ of pair i
+            for (int k = 0; k < tc; k++) gc[i * tc + k] = d * wc[i][k];
+            for (int k = 0; k < tr; k++) gr[i * tr + k] = -d * wr[i][k];
+        }
+        try (PointerScope scope = new PointerScope()) {
+            Tensor c = doubles(ct, b, tc).requires_grad_(true), r = doubles(rt, b, tr).requires_grad_(true);
+            Tensor mc = doubles(cm, b, tc), mr = doubles(rm, b, tr);
+            PairLogps policy = LdDpo.logps(c, mc, r, mr, alpha);
+            PairLogps reference = LdDpo.logps(doubles(refCt, b, tc), mc, doubles(refRt, b, tr), mr, alpha);
+            Tensor loss = new Sigmoid(beta).apply(new PairBatch(policy, reference)).mean();
+            loss.backward();
+            assertEquals(expected, item(loss), 5e-16, "LD-DPO loss");
+            assertClose(gc, toDoubles(c.grad()), 1e-16, "d loss / d chosen token log-probs");
+            assertClose(gr, toDoubles(r.grad()), 1e-16, "d loss / d rejected token log-probs");
+            assertTrue(Math.abs(expected - plain) > 0.01, "α did not change the loss: " + expected + " vs " + plain);
+            Tensor plainLoss = new Sigmoid(beta).apply(new PairBatch(LdDpo.logps(c, mc, r, mr, 1),
+                    LdDpo.logps(doubles(refCt, b, tc), mc, doubles(refRt, b, tr), mr, 1))).mean();
+            assertEquals(plain, item(plainLoss), 5e-16, "α = 1 is DPO");
+        }
+    }
+
+    /** Per row, 1 on its first {@code shared[row]} completion tokens, α on later ones, 0 off the mask. */
+    private static double[][] weights(double[] mask, int rows, int t, int[] shared, double alpha) {
+        double[][] w = new double[rows][t];
+        for (int i = 0; i < rows; i++) {
+            int seen = 0;
+            for (int k = 0; k < t; k++) {
+                if (mask[i * t + k] == 0) continue;
+                w[i][k] = ++seen <= shared[i] ? 1 : alpha;
+            }
+        }
+        return w;
     }
 
     @Test void fDivergenceTransforms() {
