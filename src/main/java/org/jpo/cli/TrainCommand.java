@@ -38,6 +38,7 @@ final class TrainCommand implements Callable<Integer> {
         var summary = org.jpo.io.Jsonl.JSON.createObjectNode();
         summary.put("final_model", r.finalModel().toString());
         summary.put("steps", r.steps());
+        summary.put("resumed_from_step", r.startStep());
         summary.put("reference_cache_hit", r.referenceCacheHit());
         summary.set("train", org.jpo.io.Jsonl.JSON.valueToTree(r.lastLog()));
         summary.set("eval", org.jpo.io.Jsonl.JSON.valueToTree(r.eval()));

@@ -31,7 +31,8 @@ public final class Trainer {
     private static final Logger log = LoggerFactory.getLogger(Trainer.class);
 
     /** What a finished run reports. */
-    public record Result(Path finalModel, long steps, Map<String, Double> lastLog, Map<String, Double> eval, boolean referenceCacheHit) {}
+    public record Result(Path finalModel, long steps, long startStep, Map<String, Double> lastLog, Map<String, Double> eval,
+                         boolean referenceCacheHit) {}
 
     /** A stop on a NaN/Inf loss; the last checkpoint on disk is the last good state. */
     public static final class Diverged extends UserError {
@@ -104,7 +105,7 @@ public final class Trainer {
             objective.save(finalDir, run.tokenizerFiles());
             progress.close();
             log.info("model saved to {}", finalDir);
-            return new Result(finalDir, total, lastLog, eval, run.referenceCacheHit());
+            return new Result(finalDir, total, state.step(), lastLog, eval, run.referenceCacheHit());
         } finally {
             objective.close();
         }

@@ -2,6 +2,7 @@ package org.jpo.train;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.jpo.io.Jsonl;
 import org.jpo.testing.Cli;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -43,13 +44,14 @@ class ResumeTest {
         assertFalse(Files.exists(killed.resolve("final")), "the run finished before it could be killed (kill at " + killAt + ")");
         assertTrue(Files.exists(checkpoint), "no checkpoint-" + killAt + "; log:\n" + Files.readString(tmp.resolve("killed.log")));
 
+        long left = Checkpointing.stepOf(Checkpointing.latest(killed).orElseThrow());   // the newest the killed run left
         Cli.Result resumed = Cli.run("train", config.toString(), "--resume");
         assertEquals(0, resumed.exit(), resumed.toString());
-        // it continued from the newest checkpoint the killed run left, not from scratch
+        // it continued from that checkpoint, not from scratch
+        assertEquals(left, Jsonl.JSON.readTree(resumed.out()).get("resumed_from_step").longValue(), resumed.toString());
+        assertTrue(left >= killAt && resumed.err().contains("(step " + left + ")"), resumed.err());
         long newest = Checkpointing.stepOf(Checkpointing.latest(killed).orElseThrow());
-        assertTrue(newest > killAt, "resume wrote no checkpoint after step " + killAt);
-        assertTrue(resumed.err().contains("(step " + killAt + ")") || resumed.err().matches("(?s).*resuming from .*checkpoint-\\d+ \\(step \\d+\\).*"),
-                resumed.err());
+        assertTrue(newest > left, "resume wrote no checkpoint after step " + left);
 
         assertArrayEquals(Files.readAllBytes(whole.resolve("final/model.safetensors")),
                 Files.readAllBytes(killed.resolve("final/model.safetensors")), "weights differ after a kill at step " + killAt);
