@@ -132,7 +132,7 @@ final class DpoObjective implements Objective<PairExample> {
     }
 
     /** {@code loss} with its bco_pair (the loss itself or a sum's first part) shifted by {@code m}. */
-    static PreferenceLoss withBcoMean(PreferenceLoss loss, double m) {
+    private static PreferenceLoss withBcoMean(PreferenceLoss loss, double m) {
         if (loss instanceof ReferencedSum s) {
             List<PreferenceLoss> parts = new ArrayList<>(s.parts());
             parts.set(0, ((BcoPair) parts.get(0)).withMean(m));
