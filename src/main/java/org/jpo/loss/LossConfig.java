@@ -85,6 +85,10 @@ public record LossConfig(
             lossWeights = lossWeights == null ? Collections.nCopies(lossType.size(), 1.0) : lossWeights;
             checkWeights(lossType, lossWeights);
             checkCombination(lossType, fDivergenceType, ldAlpha, useWeighting);
+            if (bcoPair.runningMean() && lossType.contains(BCO_PAIR) && lossType.get(0) != BCO_PAIR) {
+                // a weighted sum reports its first part's rewards, and those are what the running mean averages
+                throw new ConfigError("bco_pair.running_mean", "bco_pair.running_mean needs bco_pair first in loss_type, got " + lossType);
+            }
             if (fDivergenceType == FDivergence.Type.ALPHA_DIVERGENCE && (fAlphaDivergenceCoef == 0 || !Double.isFinite(fAlphaDivergenceCoef))) {
                 throw new ConfigError("f_alpha_divergence_coef", "f_alpha_divergence_coef must be a finite number != 0, got " + fAlphaDivergenceCoef);
             }

@@ -105,6 +105,8 @@ class ConfigErrorsTest {
                         "@6: f_alpha_divergence_coef must be a finite number != 0, got 0.0"),
                 c(dpo("loss_type: [sigmoid, sft]\nloss_weights: [1.0]\n"), "@6: loss_weights has 1 entries but loss_type has 2 [sigmoid, sft]"),
                 c(dpo("loss_type: [sigmoid, sft]\nloss_weights: [1.0, -0.5]\n"), "@6: loss_weights must be finite and >= 0, got [1.0, -0.5]"),
+                c(dpo("loss_type: [sft, bco_pair]\nbco_pair: {running_mean: true}\n"),
+                        "@6: bco_pair.running_mean needs bco_pair first in loss_type, got [sft, bco_pair]"),
                 c(REQUIRED, "override 'simpo.gamma=-1': simpo.gamma must be a finite number >= 0, got -1.0", "loss_type=simpo", "simpo.gamma=-1"));
     }
 
