@@ -1,0 +1,28 @@
+package org.jpo.pairs;
+
+/**
+ * What pairing made and what it left out, for one prompt or summed over a round (so nothing is dropped silently).
+ *
+ * @param prompts        prompts seen
+ * @param samples        samples the strategy read (the initial policy's only for {@code anchored})
+ * @param missing        of those, samples with no score (left out)
+ * @param pairs          pairs made
+ * @param labeled        unpaired rows made
+ * @param sftTargets     SFT targets made
+ * @param tiesDropped    candidate pairs dropped because both scores are equal (in prompts not all tied)
+ * @param belowMargin    {@code all_pairs}: pairs with 0 &lt; gap &lt;= min_margin, dropped
+ * @param belowThreshold {@code best}: prompts whose best score is below the threshold
+ * @param reversed       {@code anchored}: pairs dropped because the chosen scored below the rejected
+ * @param allTied        prompts with two or more scored samples, all of one score (yield nothing)
+ * @param tooFew         prompts with too few scored samples for the strategy (yield nothing)
+ */
+public record Counts(int prompts, int samples, int missing, int pairs, int labeled, int sftTargets, int tiesDropped,
+                     int belowMargin, int belowThreshold, int reversed, int allTied, int tooFew) {
+    public static final Counts ZERO = new Counts(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+
+    public Counts plus(Counts o) {
+        return new Counts(prompts + o.prompts, samples + o.samples, missing + o.missing, pairs + o.pairs, labeled + o.labeled,
+                sftTargets + o.sftTargets, tiesDropped + o.tiesDropped, belowMargin + o.belowMargin,
+                belowThreshold + o.belowThreshold, reversed + o.reversed, allTied + o.allTied, tooFew + o.tooFew);
+    }
+}

@@ -1,0 +1,60 @@
+package org.jpo.pairs;
+
+import org.jpo.config.Check;
+import org.jpo.config.ConfigError;
+import org.jpo.config.Key;
+import org.jpo.config.Reads;
+
+import java.util.Optional;
+
+import static org.jpo.pairs.Strategy.*;
+
+/**
+ * The {@code pairs:} section: how scored samples become training rows. A knob the chosen strategy does not read
+ * must stay at its default ({@link Reads}), so a setting is never silently ignored.
+ */
+public record PairsConfig(
+        @Key(value = "best_worst", doc = "How samples become rows: best_worst | best_random | best_second | sweet_spot | "
+                + "all_pairs | length_penalized | sppo | anchored | unpaired | best (see org.jpo.pairs.Strategy).")
+        Strategy strategy,
+        @Key(value = "0.0", doc = "all_pairs: keep a pair only if its score gap is > min_margin (>= 0).") double minMargin,
+        @Key(value = "0.0", doc = "length_penalized: λ > 0, the score penalty per completion token (score − λ·tokens).")
+        double lengthPenalty,
+        @Key(doc = "unpaired: desirable iff score >= threshold (required); best: keep the best sample only if its score "
+                + ">= threshold (null = always).")
+        Optional<Double> threshold,
+        @Key(value = "1", doc = "Train on the pairs of the last k >= 1 rounds (1 = this round's only).") int history)
+        implements Reads {
+
+    public PairsConfig {
+        Check.nonNegative("min_margin", minMargin);
+        Check.nonNegative("length_penalty", lengthPenalty);
+        if (strategy == LENGTH_PENALIZED && lengthPenalty == 0) {
+            throw new ConfigError("length_penalty", "length_penalty must be > 0 with strategy length_penalized (0 is best_worst)");
+        }
+        if (threshold.isPresent() && !Double.isFinite(threshold.get())) {
+            throw new ConfigError("threshold", "threshold must be a finite number, got " + threshold.get());
+        }
+        if (strategy == UNPAIRED && threshold.isEmpty()) {
+            throw new ConfigError("threshold", "threshold must be set with strategy unpaired (desirable iff score >= threshold)");
+        }
+        Check.atLeast("history", history, 1);
+    }
+
+    /** The defaults: best_worst, this round's pairs only. */
+    public static PairsConfig defaults() { return new PairsConfig(BEST_WORST, 0.0, 0.0, Optional.empty(), 1); }
+
+    @Override public String unread(String key) {
+        return switch (key) {
+            case "min_margin" -> strategy == ALL_PAIRS ? null : onlyBy("all_pairs");
+            case "length_penalty" -> strategy == LENGTH_PENALIZED ? null : onlyBy("length_penalized");
+            case "threshold" -> strategy == UNPAIRED || strategy == BEST ? null : onlyBy("unpaired and best");
+            default -> null;
+        };
+    }
+
+    private String onlyBy(String strategies) {
+        return "only strategy " + strategies + " read" + (strategies.contains(" and ") ? "" : "s") + " it (strategy is "
+                + strategy.name().toLowerCase() + ")";
+    }
+}

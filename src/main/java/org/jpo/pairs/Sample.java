@@ -1,0 +1,28 @@
+package org.jpo.pairs;
+
+/**
+ * One scored completion of a prompt.
+ *
+ * @param index   the completion's sample index within its prompt (unique per prompt, also across the initial
+ *                policy's samples), what pairs point back at
+ * @param score   the combined score; null = missing (left out of pairing and counted), never NaN
+ * @param tokens  completion length in tokens (for {@code length_penalized})
+ * @param initial a sample of the initial policy, read only by {@code anchored}; every other strategy ignores it
+ */
+public record Sample(int index, Double score, int tokens, boolean initial) {
+    public Sample {
+        if (index < 0) throw new IllegalArgumentException("sample index must be >= 0, got " + index);
+        if (tokens < 0) throw new IllegalArgumentException("sample " + index + ": tokens must be >= 0, got " + tokens);
+        if (score != null && !Double.isFinite(score)) {
+            throw new IllegalArgumentException("sample " + index + ": score must be finite or null (missing), got " + score);
+        }
+    }
+
+    /** A sample of the current policy. */
+    public static Sample of(int index, Double score, int tokens) { return new Sample(index, score, tokens, false); }
+
+    /** A sample of the initial policy, for {@code anchored}. */
+    public static Sample ofInitial(int index, Double score, int tokens) { return new Sample(index, score, tokens, true); }
+
+    boolean scored() { return score != null; }
+}

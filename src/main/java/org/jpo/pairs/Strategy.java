@@ -1,0 +1,61 @@
+package org.jpo.pairs;
+
+/**
+ * How a prompt's scored samples become training rows; {@link PairBuilder#build} is the one switch over it. In
+ * every strategy a missing score leaves its sample out, ties between "best" or "worst" samples go to the lowest
+ * sample index, a pair whose two scores are equal is dropped, and a prompt whose scored samples all tie yields
+ * nothing (each counted in {@link Counts}).
+ */
+public enum Strategy {
+    /**
+     * chosen = the highest score, rejected = the lowest (Self-Rewarding LMs arXiv:2401.10020; RLHFlow's online
+     * iterative DPO arXiv:2405.07863).
+     */
+    BEST_WORST,
+    /**
+     * chosen = the highest score, rejected uniform among the samples with a strictly lower score, drawn from the
+     * stream {@code Seeds.stream(seed, "pairs/best_random", round, Seeds.fingerprint(promptId))}, so a prompt's
+     * pair depends only on (seed, round, prompt id). A baseline for rejected-sample selection (no single source).
+     */
+    BEST_RANDOM,
+    /**
+     * chosen = the highest score, rejected = a sample with the second-highest distinct score (the hardest
+     * negative; a baseline, no single source).
+     */
+    BEST_SECOND,
+    /**
+     * chosen = the highest score, rejected = the sample (of those scoring strictly lower) whose score is nearest
+     * μ − 2σ, with μ the mean and σ the population standard deviation (divide by n) of the prompt's scores;
+     * equidistant samples go to the lower index ("Finding the Sweet Spot", arXiv:2502.16825).
+     */
+    SWEET_SPOT,
+    /**
+     * Every pair (i, j) with s_i − s_j &gt; {@code min_margin} (strictly: min_margin 0 keeps every strict preference,
+     * and a gap equal to min_margin is dropped and counted as below the margin), chosen = i.
+     */
+    ALL_PAIRS,
+    /**
+     * Scores s − λ·tokens ({@code length_penalty} λ), then best vs worst of those; ties, all-tied and margins are
+     * of the penalized scores (RLHFlow Online-RLHF's {@code max_min_p}, arXiv:2405.07863).
+     */
+    LENGTH_PENALIZED,
+    /**
+     * Best vs worst, with each sample's win probability w_i = mean over the other samples j of σ(s_i − s_j)
+     * (P(i ≻ j) as Bradley–Terry on the scores; SPPO's {@code compute_prob}, arXiv:2405.00675) set on the pair
+     * for the {@code sppo} losses.
+     */
+    SPPO,
+    /**
+     * chosen = the best of the current policy's samples, rejected = the worst of the initial policy's samples for
+     * the same prompt (arXiv:2508.06026); a pair whose chosen scores below its rejected is dropped and counted as
+     * reversed. Only this strategy reads {@link Sample#initial()} samples.
+     */
+    ANCHORED,
+    /** KTO rows (arXiv:2402.01306): every scored sample, desirable iff score &gt;= {@code threshold}. */
+    UNPAIRED,
+    /**
+     * SFT on the best sample of each prompt, kept only if its score &gt;= {@code threshold} when one is set
+     * (rejection-sampling fine-tuning arXiv:2308.01825, RAFT arXiv:2304.06767, ReST-EM arXiv:2312.06585).
+     */
+    BEST
+}

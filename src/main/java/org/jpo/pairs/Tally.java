@@ -1,0 +1,76 @@
+package org.jpo.pairs;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/** One prompt's rows and counts while {@link PairBuilder} makes them. */
+final class Tally {
+    private final String promptId;
+    private final Strategy strategy;
+    private final List<Pair> pairs = new ArrayList<>();
+    private final List<Labeled> labeled = new ArrayList<>();
+    private final List<SftTarget> sft = new ArrayList<>();
+    private int samples, missing, ties, belowMargin, belowThreshold, reversed, allTied, tooFew;
+
+    Tally(String promptId, Strategy strategy) {
+        this.promptId = promptId;
+        this.strategy = strategy;
+    }
+
+    /** Counts {@code s} as read; its scored samples. */
+    List<Sample> read(List<Sample> s) {
+        List<Sample> scored = s.stream().filter(Sample::scored).toList();
+        samples += s.size();
+        missing += s.size() - scored.size();
+        return scored;
+    }
+
+    /** Whether {@code s} has at least {@code min} samples and, if two or more, not all of one score (else counted). */
+    boolean contested(List<Sample> s, int min) {
+        if (s.size() < min) {
+            tooFew++;
+            return false;
+        }
+        if (s.size() >= 2 && s.stream().allMatch(x -> x.score() == s.get(0).score().doubleValue())) {
+            allTied++;
+            return false;
+        }
+        return true;
+    }
+
+    Tally pair(Sample chosen, Sample rejected) { return pair(chosen, rejected, Optional.empty(), Optional.empty()); }
+
+    /** A pair, or a counted tie (equal scores) or reversal (chosen below rejected). */
+    Tally pair(Sample chosen, Sample rejected, Optional<Double> chosenWinProb, Optional<Double> rejectedWinProb) {
+        double margin = chosen.score() - rejected.score();
+        if (margin == 0) ties++;
+        else if (margin < 0) reversed++;
+        else pairs.add(new Pair(promptId, chosen.index(), rejected.index(), margin, chosenWinProb, rejectedWinProb, strategy));
+        return this;
+    }
+
+    Tally label(Sample s, boolean desirable) {
+        labeled.add(new Labeled(promptId, s.index(), desirable));
+        return this;
+    }
+
+    Tally sft(Sample s) {
+        sft.add(new SftTarget(promptId, s.index()));
+        return this;
+    }
+
+    Tally tie() { ties++; return this; }
+
+    Tally belowMargin() { belowMargin++; return this; }
+
+    Tally belowThreshold() { belowThreshold++; return this; }
+
+    Tally tooFew() { tooFew++; return this; }
+
+    Outcome outcome() {
+        Counts c = new Counts(1, samples, missing, pairs.size(), labeled.size(), sft.size(), ties, belowMargin, belowThreshold,
+                reversed, allTied, tooFew);
+        return new Outcome(pairs, labeled, sft, c);
+    }
+}
