@@ -75,13 +75,16 @@ public final class PairBuilder {
 
     /** The sample below the best nearest μ − 2σ (population σ); equidistant ones go to the lower index. */
     private static Sample sweetSpot(List<Sample> s) {
-        double target = mean(s) - 2 * std(s);
+        double target = sweetSpotTarget(s);
         Sample nearest = null;
         for (Sample x : below(s, best(s))) {
             if (nearest == null || Math.abs(x.score() - target) < Math.abs(nearest.score() - target)) nearest = x;
         }
         return nearest;
     }
+
+    /** μ − 2σ of the scores. */
+    static double sweetSpotTarget(List<Sample> s) { return mean(s) - 2 * std(s); }
 
     static double mean(List<Sample> s) { return s.stream().mapToDouble(Sample::score).average().orElseThrow(); }
 
