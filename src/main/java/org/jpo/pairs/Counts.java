@@ -13,7 +13,8 @@ package org.jpo.pairs;
  * @param belowMargin    {@code all_pairs}: pairs with 0 &lt; gap &lt;= min_margin, dropped
  * @param belowThreshold {@code best}: prompts whose best score is below the threshold
  * @param reversed       {@code anchored}: pairs dropped because the chosen scored below the rejected
- * @param allTied        prompts with two or more scored samples, all of one score (yield nothing)
+ * @param allTied        prompts with two or more scored samples, all of one score (pairwise strategies
+ *                       yield nothing for them; unpaired and best still label them)
  * @param tooFew         prompts with too few scored samples for the strategy (yield nothing)
  */
 public record Counts(int prompts, int samples, int missing, int pairs, int labeled, int sftTargets, int tiesDropped,

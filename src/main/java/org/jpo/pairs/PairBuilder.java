@@ -50,8 +50,8 @@ public final class PairBuilder {
             }
             case SPPO -> t.contested(cur, 2) ? sppo(t, cur) : t;
             case ANCHORED -> anchored(t, cur, t.read(p.initial()));
-            case UNPAIRED -> t.contested(cur, 1) ? unpaired(t, cur) : t;
-            case BEST -> t.contested(cur, 1) ? bestOnly(t, cur) : t;
+            case UNPAIRED -> t.enough(cur, 1) ? unpaired(t, cur) : t;
+            case BEST -> t.enough(cur, 1) ? bestOnly(t, cur) : t;
         };
         return done.outcome();
     }

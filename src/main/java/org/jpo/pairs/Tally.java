@@ -39,6 +39,20 @@ final class Tally {
         return true;
     }
 
+    /**
+     * Whether {@code s} has at least {@code min} samples (else counted). An all-tied prompt is counted but still
+     * yields rows: KTO labels and SFT targets need no contrast (with a 0/1 verifier, all-correct prompts are exactly
+     * what rejection-sampling fine-tuning trains on).
+     */
+    boolean enough(List<Sample> s, int min) {
+        if (s.size() < min) {
+            tooFew++;
+            return false;
+        }
+        if (s.size() >= 2 && s.stream().allMatch(x -> x.score() == s.get(0).score().doubleValue())) allTied++;
+        return true;
+    }
+
     Tally pair(Sample chosen, Sample rejected) { return pair(chosen, rejected, Optional.empty(), Optional.empty()); }
 
     /** A pair, or a counted tie (equal scores) or reversal (chosen below rejected). */

@@ -51,13 +51,14 @@ class PairBuilderTest {
         assertEquals(new Pair("p", 1, 3, o.pairs().get(0).margin(), Optional.empty(), Optional.empty(), BEST_WORST), o.pairs().get(0));
     }
 
-    @Test void allTiedPromptsYieldNothingAndAreCountedByEveryStrategy() {
+    /** Pairwise strategies get nothing from an all-tied prompt; KTO labels and SFT targets need no contrast. */
+    @Test void allTiedPromptsAreCountedByEveryStrategyAndOnlyUnpairedAndBestUseThem() {
         for (Strategy s : Strategy.values()) {
             Sample[] tied = {Sample.of(0, 1.0, 10), Sample.of(1, null, 10), Sample.of(2, 1.0, 10), Sample.ofInitial(3, 1.0, 10)};
             Outcome o = run(s, tied);
             assertEquals(List.of(), o.pairs(), s.name());
-            assertEquals(List.of(), o.labeled(), s.name());
-            assertEquals(List.of(), o.sftTargets(), s.name());
+            assertEquals(s == UNPAIRED ? List.of(new Labeled("p", 0, true), new Labeled("p", 2, true)) : List.of(), o.labeled(), s.name());
+            assertEquals(s == BEST ? List.of(new SftTarget("p", 0)) : List.of(), o.sftTargets(), s.name());
             assertEquals(1, o.counts().allTied(), s.name());
             assertEquals(1, o.counts().missing(), s.name());
             assertEquals(0, o.counts().tiesDropped(), s.name());
