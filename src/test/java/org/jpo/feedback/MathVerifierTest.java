@@ -54,7 +54,8 @@ class MathVerifierTest {
         same("72", "#### 72\nI hope 10 out of 10 agree");                 // #### wins over the last number
         same("72", "\\boxed{99} but #### 72");                          // #### wins over a box
         same("7", "5-3 is 2, and 3+4 = 7");                             // "-3" here is not minus three
-        same("2", "5-3=2");
+        same("3", "read pages 1-3");                                    // a hyphen after a digit is no sign
+        same("-2", "(-2)");
         same("4", "#### \nno number after the hashes, last is 4");      // #### without a number falls through
     }
 
