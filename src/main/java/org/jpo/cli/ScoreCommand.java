@@ -2,41 +2,162 @@ package org.jpo.cli;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.jpo.UserError;
+import org.jpo.config.ConfigError;
+import org.jpo.feedback.AvoidsVerifier;
+import org.jpo.feedback.ContainsVerifier;
+import org.jpo.feedback.JsonVerifier;
+import org.jpo.feedback.LengthVerifier;
+import org.jpo.feedback.MathVerifier;
+import org.jpo.feedback.RegexVerifier;
 import org.jpo.feedback.RewardModelScorer;
+import org.jpo.feedback.Score;
+import org.jpo.feedback.ScoreInput;
+import org.jpo.feedback.Verifier;
 import org.jpo.io.Jsonl;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 
-/** {@code jpo score}: rewards of completions under a trained reward model. */
+/** {@code jpo score}: completions scored by a verifier or by a trained reward model. */
 @Command(name = "score", mixinStandardHelpOptions = true,
-        description = "Score completions with a reward model: each input line is {\"prompt\", \"completion\"} (text; the "
-                + "completion is what follows the prompt, EOS is appended as in training). Output lines, in input order: "
-                + "the input object with \"score\" added.")
+        description = "Score completions with a verifier or a reward model: each input line is {\"prompt\", \"completion\"} "
+                + "(text; the completion is what follows the prompt), other fields are kept. Output lines, in input order: the "
+                + "input object with \"score\" added (with --verifier also \"details\"; a score a verifier cannot give is null "
+                + "and details says why, e.g. --verifier math on a row without \"answer\").")
 final class ScoreCommand implements Callable<Integer> {
-    @Option(names = "--reward-model", required = true, paramLabel = "DIR",
-            description = "Reward model directory (jpo train with method: reward, or an HF *ForSequenceClassification with one label)")
+    /** The verifiers by their names on the command line and in a feedback list. */
+    enum VerifierName { MATH, REGEX, CONTAINS, AVOIDS, LENGTH, JSON }
+
+    @Option(names = "--verifier", paramLabel = "NAME",
+            description = "math (final number vs the row's \"answer\"), regex (--pattern, --mode), contains / avoids (--words), "
+                    + "length (--min, --max, --unit), json (--required-keys)")
+    String verifier;
+
+    @Option(names = "--reward-model", paramLabel = "DIR",
+            description = "Reward model directory (jpo train with method: reward, or an HF *ForSequenceClassification with one label); "
+                    + "EOS is appended to each completion as in training")
     Path rewardModel;
 
     @Option(names = "--tokenizer", paramLabel = "T",
-            description = "Tokenizer file: tokenizer.json or a llama2.c tokenizer .bin (default: the one in the reward model directory)")
+            description = "With --reward-model: tokenizer.json or a llama2.c tokenizer .bin (default: the one in the reward model directory)")
     Path tokenizer;
+
+    @Option(names = "--batch-size", paramLabel = "N", description = "With --reward-model: sequences per forward (default 16).") Integer batchSize;
+
+    @Option(names = "--words", split = ",", paramLabel = "W", description = "contains / avoids: comma-separated words, whole words, any case") List<String> words;
+    @Option(names = "--pattern", paramLabel = "REGEX", description = "regex: a Java regular expression searched for in the completion") String pattern;
+    @Option(names = "--mode", paramLabel = "MODE", description = "regex: match (1 if found, the default) or forbid (1 if not found)") String mode;
+    @Option(names = "--min", paramLabel = "N", description = "length: shortest allowed (inclusive)") Integer min;
+    @Option(names = "--max", paramLabel = "N", description = "length: longest allowed (inclusive)") Integer max;
+    @Option(names = "--unit", paramLabel = "UNIT", description = "length: words (whitespace-separated, the default) or chars (code points)") String unit;
+    @Option(names = "--required-keys", split = ",", paramLabel = "K", description = "json: comma-separated top-level keys the object must have") List<String> requiredKeys;
 
     @Option(names = "--input", required = true, paramLabel = "FILE.jsonl",
             description = "One {\"prompt\", \"completion\"} object per line; other fields are passed through.") Path input;
     @Option(names = "--out", paramLabel = "FILE", description = "Write JSONL here instead of standard output.") Path out;
-    @Option(names = "--batch-size", defaultValue = "16", description = "Sequences per forward (default ${DEFAULT-VALUE}).") int batchSize;
 
     @Override public Integer call() {
-        if (batchSize < 1) throw new UserError("--batch-size must be >= 1, got " + batchSize);
+        if ((verifier == null) == (rewardModel == null)) throw new UserError("give exactly one of --verifier NAME or --reward-model DIR");
+        if (verifier != null) {
+            Verifier v;
+            try {
+                v = verifier();   // flag mistakes before reading the input
+            } catch (ConfigError e) {
+                throw new UserError("--" + e.key().replace('_', '-') + ": " + e.getMessage());
+            }
+            return verify(v);
+        }
+        Map<String, Object> flags = flags();
+        flags.remove("--tokenizer");
+        flags.remove("--batch-size");
+        rejectUnread("--reward-model", flags);
+        return rewardModel();
+    }
+
+    /** Every flag that only some scorers read, with its value (null when not given). */
+    private Map<String, Object> flags() {
+        Map<String, Object> flags = new LinkedHashMap<>();
+        flags.put("--tokenizer", tokenizer);
+        flags.put("--batch-size", batchSize);
+        flags.put("--words", words);
+        flags.put("--pattern", pattern);
+        flags.put("--mode", mode);
+        flags.put("--min", min);
+        flags.put("--max", max);
+        flags.put("--unit", unit);
+        flags.put("--required-keys", requiredKeys);
+        return flags;
+    }
+
+    /** The verifier the flags describe; a flag the verifier does not read is an error, not ignored. */
+    Verifier verifier() {
+        Map<String, Object> flags = flags();
+        VerifierName verifier = choice(VerifierName.class, this.verifier, "--verifier");
+        String name = verifier.name().toLowerCase();
+        Verifier v = switch (verifier) {
+            case MATH -> new MathVerifier();
+            case REGEX -> new RegexVerifier(required(pattern, "--pattern", name), mode == null ? null : choice(RegexVerifier.Mode.class, mode, "--mode"));
+            case CONTAINS -> new ContainsVerifier(required(words, "--words", name));
+            case AVOIDS -> new AvoidsVerifier(required(words, "--words", name));
+            case LENGTH -> new LengthVerifier(min, max, unit == null ? null : choice(LengthVerifier.Unit.class, unit, "--unit"));
+            case JSON -> new JsonVerifier(requiredKeys);
+        };
+        switch (verifier) {
+            case MATH -> { }
+            case REGEX -> { flags.remove("--pattern"); flags.remove("--mode"); }
+            case CONTAINS, AVOIDS -> flags.remove("--words");
+            case LENGTH -> { flags.remove("--min"); flags.remove("--max"); flags.remove("--unit"); }
+            case JSON -> flags.remove("--required-keys");
+        }
+        rejectUnread("--verifier " + name, flags);
+        return v;
+    }
+
+    private Integer verify(Verifier v) {
         List<Jsonl.Line> lines = Jsonl.read(input);
         if (lines.isEmpty()) throw new UserError(input + ": no rows");
-        try (RewardModelScorer scorer = RewardModelScorer.open(rewardModel, Optional.ofNullable(tokenizer), batchSize)) {
+        List<ObjectNode> results = new ArrayList<>();
+        int missing = 0;
+        double sum = 0;
+        for (Jsonl.Line line : lines) {
+            rejectTaken(line, "score");
+            rejectTaken(line, "details");
+            String prompt = line.text("prompt"), completion = line.text("completion");
+            Score s = v.verify("0", new ScoreInput(prompt, line.json()), completion);
+            ObjectNode o = line.json().deepCopy();
+            if (s.isMissing()) {
+                o.putNull("score");
+                missing++;
+            } else {
+                o.put("score", s.value());
+                sum += s.value();
+            }
+            if (s.details() == null) o.putNull("details");
+            else o.put("details", s.details());
+            results.add(o);
+        }
+        Output.write(out, results);
+        int scored = lines.size() - missing;
+        System.err.printf(Locale.ROOT, "%s: %d rows, %d scored (mean %s), %d missing%n", v.name(), lines.size(), scored,
+                scored == 0 ? "-" : String.format(Locale.ROOT, "%.4f", sum / scored), missing);
+        return 0;
+    }
+
+    private Integer rewardModel() {
+        int batch = batchSize == null ? 16 : batchSize;
+        if (batch < 1) throw new UserError("--batch-size must be >= 1, got " + batch);
+        List<Jsonl.Line> lines = Jsonl.read(input);
+        if (lines.isEmpty()) throw new UserError(input + ": no rows");
+        try (RewardModelScorer scorer = RewardModelScorer.open(rewardModel, Optional.ofNullable(tokenizer), batch)) {
             List<RewardModelScorer.Tokens> rows = new ArrayList<>();
             for (Jsonl.Line line : lines) rows.add(tokens(scorer, line));
             double[] rewards = scorer.rewards(rows);
@@ -54,12 +175,36 @@ final class ScoreCommand implements Callable<Integer> {
     }
 
     private static RewardModelScorer.Tokens tokens(RewardModelScorer scorer, Jsonl.Line line) {
-        if (line.has("score")) throw line.error("already has a field 'score', which the output would overwrite");
+        rejectTaken(line, "score");
         String prompt = line.text("prompt"), completion = line.text("completion");
         try {
             return scorer.tokens(prompt, completion);
         } catch (UserError e) {
             throw line.error(e.getMessage());
         }
+    }
+
+    private static void rejectTaken(Jsonl.Line line, String field) {
+        if (line.has(field)) throw line.error("already has a field '" + field + "', which the output would overwrite");
+    }
+
+    private static void rejectUnread(String chosen, Map<String, Object> flags) {
+        flags.forEach((flag, value) -> {
+            if (value != null) throw new UserError(flag + " is set, but " + chosen + " does not read it");
+        });
+    }
+
+    private static <T> T required(T value, String flag, String verifier) {
+        if (value == null) throw new UserError("--verifier " + verifier + " needs " + flag);
+        return value;
+    }
+
+    private static <E extends Enum<E>> E choice(Class<E> type, String value, String flag) {
+        for (E e : type.getEnumConstants()) if (e.name().equalsIgnoreCase(value)) return e;
+        throw new UserError(flag + ": expected one of " + names(type) + ", got '" + value + "'");
+    }
+
+    private static String names(Class<? extends Enum<?>> type) {
+        return String.join(", ", Arrays.stream(type.getEnumConstants()).map(e -> e.name().toLowerCase()).toList());
     }
 }

@@ -116,7 +116,8 @@ public final class RewardModelScorer implements Scorer, AutoCloseable {
     }
 
     /** Too-long completions and non-finite rewards come back as missing scores with the reason. */
-    @Override public List<Score> score(String prompt, List<String> completions) {
+    @Override public List<Score> score(ScoreInput input, List<String> completions) {
+        String prompt = input.prompt();
         List<Tokens> fit = new ArrayList<>();
         List<Integer> fitIndex = new ArrayList<>();
         Score[] out = new Score[completions.size()];

@@ -12,7 +12,8 @@ public interface Scorer {
 
     /**
      * One score per completion, in order. A scorer does not know completions' ids: {@code completionRef} is
-     * the completion's position in {@code completions} ("0", "1", ...), for the caller to map back.
+     * the completion's position in {@code completions} ("0", "1", ...), for the caller to map back. A completion
+     * the scorer cannot judge gets {@link Score#missing} with the reason, never a made-up value.
      */
-    List<Score> score(String prompt, List<String> completions);
+    List<Score> score(ScoreInput input, List<String> completions);
 }

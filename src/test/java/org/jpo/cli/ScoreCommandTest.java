@@ -151,6 +151,69 @@ class ScoreCommandTest {
         assertEquals(expected, Jsonl.read(out).get(0).json().get("score").doubleValue(), 1e-5);
     }
 
+    // --verifier: no model involved; rows gain "score" (number or null) and "details" (text or null)
+
+    private List<JsonNode> verify(String jsonl, String... flags) throws Exception {
+        Path in = tmp.resolve("v.jsonl"), out = tmp.resolve("v-out.jsonl");
+        Files.writeString(in, jsonl);
+        List<String> args = new java.util.ArrayList<>(List.of("score", "--input", in.toString(), "--out", out.toString()));
+        args.addAll(List.of(flags));
+        Cli.Result r = Cli.run(args.toArray(String[]::new));
+        assertEquals(0, r.exit(), r.toString());
+        return Jsonl.read(out).stream().map(l -> (JsonNode) l.json()).toList();
+    }
+
+    @Test void mathVerifierScoresEachRowAndAMissingAnswerIsNullWithItsReason() throws Exception {
+        List<JsonNode> rows = verify("""
+                {"id": 1, "prompt": "2+2?", "completion": "It is 4.", "answer": "#### 4"}
+                {"prompt": "2+2?", "completion": "\\\\boxed{5}", "answer": "4"}
+                {"prompt": "2+2?", "completion": "4"}
+                """, "--verifier", "math");
+        assertEquals(List.of("id", "prompt", "completion", "answer", "score", "details"), fieldNames(rows.get(0)));
+        assertEquals(1.0, rows.get(0).get("score").doubleValue());
+        assertEquals("answer 4 (last_number) = 4", rows.get(0).get("details").textValue());
+        assertEquals(0.0, rows.get(1).get("score").doubleValue());
+        assertEquals("answer 5 (boxed) != 4", rows.get(1).get("details").textValue());
+        assertTrue(rows.get(2).get("score").isNull(), rows.get(2).toString());
+        assertEquals("the row has no 'answer' field", rows.get(2).get("details").textValue());
+    }
+
+    @Test void verifierOptionsAreFlags() throws Exception {
+        String story = "{\"prompt\": \"\", \"completion\": \"Tom went to the park. 7 trees.\"}\n";
+        assertEquals(0.5, verify(story, "--verifier", "contains", "--words", "park,tree").get(0).get("score").doubleValue());
+        assertEquals(0.0, verify(story, "--verifier", "avoids", "--words", "Park").get(0).get("score").doubleValue());
+        assertEquals(0.0, verify(story, "--verifier", "regex", "--pattern", "\\d", "--mode", "forbid").get(0).get("score").doubleValue());
+        assertEquals(1.0, verify(story, "--verifier", "REGEX", "--pattern", "park\\.").get(0).get("score").doubleValue());
+        JsonNode len = verify(story, "--verifier", "length", "--min", "1", "--max", "5").get(0);
+        assertEquals(0.0, len.get("score").doubleValue());
+        assertEquals("7 words", len.get("details").textValue());
+        assertEquals(1.0, verify(story, "--verifier", "length", "--max", "30", "--unit", "chars").get(0).get("score").doubleValue());
+        String json = "{\"prompt\": \"\", \"completion\": \"```json\\n{\\\"a\\\": 1}\\n```\"}\n";
+        assertEquals(1.0, verify(json, "--verifier", "json").get(0).get("score").doubleValue());
+        assertEquals("missing keys: b", verify(json, "--verifier", "json", "--required-keys", "a,b").get(0).get("details").textValue());
+    }
+
+    @Test void verifierMistakesAreOneLineErrors() throws Exception {
+        Path in = tmp.resolve("v.jsonl");
+        Files.writeString(in, "{\"prompt\": \"p\", \"completion\": \"c\"}\n{\"prompt\": \"p\", \"answer\": \"4\"}\n");
+        String file = in.toString();
+        assertUserError(Cli.run("score", "--verifier", "math", "--input", file), file + ":2: field 'completion' must be a string (missing)");
+        assertUserError(Cli.run("score", "--input", file), "give exactly one of --verifier NAME or --reward-model DIR");
+        assertUserError(Cli.run("score", "--verifier", "math", "--reward-model", rm.toString(), "--input", file), "exactly one of");
+        assertUserError(Cli.run("score", "--verifier", "maths", "--input", file),
+                "--verifier: expected one of math, regex, contains, avoids, length, json, got 'maths'");
+        assertUserError(Cli.run("score", "--verifier", "math", "--words", "a", "--input", file), "--words is set, but --verifier math does not read it");
+        assertUserError(Cli.run("score", "--reward-model", rm.toString(), "--pattern", "a", "--input", file),
+                "--pattern is set, but --reward-model does not read it");
+        assertUserError(Cli.run("score", "--verifier", "contains", "--input", file), "--verifier contains needs --words");
+        assertUserError(Cli.run("score", "--verifier", "regex", "--pattern", "(", "--input", file), "--pattern: pattern is not a valid Java regular expression");
+        assertUserError(Cli.run("score", "--verifier", "length", "--min", "3", "--max", "2", "--input", file), "--max: max must be >= min (3), got 2");
+        assertUserError(Cli.run("score", "--verifier", "regex", "--pattern", "a", "--mode", "maybe", "--input", file),
+                "--mode: expected one of match, forbid, got 'maybe'");
+        Files.writeString(in, "{\"prompt\": \"p\", \"completion\": \"c\", \"details\": \"old\"}\n");
+        assertUserError(Cli.run("score", "--verifier", "json", "--input", file), file + ":1: already has a field 'details'");
+    }
+
     private static List<String> fieldNames(JsonNode n) {
         List<String> names = new java.util.ArrayList<>();
         n.fieldNames().forEachRemaining(names::add);

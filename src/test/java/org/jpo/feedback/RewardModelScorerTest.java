@@ -82,7 +82,7 @@ class RewardModelScorerTest {
 
     @Test void scoresAreTheModelsRewardsOnTheHandWorkedIdsInOrder() {
         List<String> completions = List.of("b", " c", "c", " c c");
-        List<Score> scores = scorer.score("ab", completions);
+        List<Score> scores = scorer.score(ScoreInput.of("ab"), completions);
         // the prompt "ab" is <s> ▁ab; "abb" is <s> ▁ab b, "ab c" <s> ▁ab ▁c, "abc" <s> ▁ab c, "ab c c" <s> ▁ab ▁c ▁c
         int[][] prompts = {{1, 11}, {1, 11}, {1, 11}, {1, 11}};
         int[][] expectedCompletions = {{7, 2}, {12, 2}, {8, 2}, {12, 12, 2}};
@@ -99,7 +99,7 @@ class RewardModelScorerTest {
     }
 
     @Test void aTooLongCompletionGetsAMissingScoreWithTheReasonAndTheOthersStillScore() {
-        List<Score> scores = scorer.score("ab", List.of("b", " c c c c c c c", "c"));
+        List<Score> scores = scorer.score(ScoreInput.of("ab"), List.of("b", " c c c c c c c", "c"));
         assertFalse(scores.get(0).isMissing());
         assertTrue(scores.get(1).isMissing());
         assertNull(scores.get(1).value());

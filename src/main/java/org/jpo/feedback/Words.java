@@ -1,0 +1,28 @@
+package org.jpo.feedback;
+
+import org.jpo.config.ConfigError;
+
+import java.util.List;
+import java.util.regex.Pattern;
+
+/** Case-insensitive whole-word search shared by {@link ContainsVerifier} and {@link AvoidsVerifier}. */
+final class Words {
+    private Words() {}
+
+    /**
+     * {@code word} occurs in {@code text}, ignoring case (Unicode), and is neither preceded nor followed by a letter,
+     * digit or underscore: "park" is found in "the Park." but not in "parking". A word may contain spaces ("ice cream").
+     */
+    static boolean present(String word, String text) {
+        return Pattern.compile("(?<![\\p{L}\\p{N}_])" + Pattern.quote(word) + "(?![\\p{L}\\p{N}_])",
+                Pattern.CASE_INSENSITIVE | Pattern.UNICODE_CASE).matcher(text).find();
+    }
+
+    static void check(List<String> words) {
+        if (words == null || words.isEmpty()) throw new ConfigError("words", "words must list at least one word");
+        for (String w : words) {
+            if (w == null || w.isBlank()) throw new ConfigError("words", "words must not contain an empty word, got " + words);
+            if (!w.equals(w.strip())) throw new ConfigError("words", "words: '" + w + "' has surrounding spaces");
+        }
+    }
+}
