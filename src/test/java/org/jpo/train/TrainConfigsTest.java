@@ -58,7 +58,7 @@ class TrainConfigsTest {
             save_steps: 20
             eval_steps: 4
             save_total_limit: 3
-            loss_type: [sigmoid, cdpo, ipo, exo_pair, bco_pair, discopop, dpop, rdpo, simpo, cpo, orpo]
+            loss_type: [bco_pair, sigmoid, cdpo, ipo, exo_pair, discopop, dpop, rdpo, simpo, cpo, orpo]   # bco_pair first: running_mean
             loss_weights: [1.0, 0.9, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3, 0.2, 0.1, 0.05]
             beta: 0.25
             label_smoothing: 0.2
@@ -101,7 +101,7 @@ class TrainConfigsTest {
         assertEquals(0.5, c.refModelMixupAlpha());
         assertEquals(64, c.refModelSyncSteps());
         LossConfig l = c.loss();
-        assertEquals(List.of(SIGMOID, CDPO, IPO, EXO_PAIR, BCO_PAIR, DISCOPOP, DPOP, RDPO, SIMPO, CPO, ORPO), l.lossType());
+        assertEquals(List.of(BCO_PAIR, SIGMOID, CDPO, IPO, EXO_PAIR, DISCOPOP, DPOP, RDPO, SIMPO, CPO, ORPO), l.lossType());
         assertEquals(List.of(1.0, 0.9, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3, 0.2, 0.1, 0.05), l.lossWeights());
         assertEquals(0.25, l.beta());
         assertEquals(0.2, l.labelSmoothing());
