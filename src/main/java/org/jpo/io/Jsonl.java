@@ -148,4 +148,13 @@ public final class Jsonl {
             throw new UncheckedIOException("cannot write " + file + ": " + e.getMessage(), e);
         }
     }
+
+    /** Writes one JSON document, indented, to {@code file} (the manifests, stats and states people read). */
+    public static void writePretty(Path file, JsonNode o) {
+        try {
+            Files.writeString(file, JSON.writerWithDefaultPrettyPrinter().writeValueAsString(o) + "\n");
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + file + ": " + e.getMessage(), e);
+        }
+    }
 }

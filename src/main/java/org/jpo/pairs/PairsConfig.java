@@ -22,8 +22,7 @@ public record PairsConfig(
         double lengthPenalty,
         @Key(doc = "unpaired: desirable iff score >= threshold (required); best: keep the best sample only if its score "
                 + ">= threshold (null = always).")
-        Optional<Double> threshold,
-        @Key(value = "1", doc = "Train on the pairs of the last k >= 1 rounds (1 = this round's only).") int history)
+        Optional<Double> threshold)
         implements Reads {
 
     public PairsConfig {
@@ -38,11 +37,7 @@ public record PairsConfig(
         if (strategy == UNPAIRED && threshold.isEmpty()) {
             throw new ConfigError("threshold", "threshold must be set with strategy unpaired (desirable iff score >= threshold)");
         }
-        Check.atLeast("history", history, 1);
     }
-
-    /** The defaults: best_worst, this round's pairs only. */
-    public static PairsConfig defaults() { return new PairsConfig(BEST_WORST, 0.0, 0.0, Optional.empty(), 1); }
 
     @Override public String unread(String key) {
         return switch (key) {

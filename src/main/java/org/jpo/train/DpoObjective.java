@@ -78,8 +78,9 @@ final class DpoObjective implements Objective<PairExample> {
             throw new IllegalArgumentException("loss " + loss.name() + (reference instanceof None ? " needs a reference" : " takes no reference"));
         }
         if (mods.bcoRunningMean() && !(first(loss) instanceof BcoPair)) {
-            throw new UserError("bco_pair.running_mean shifts bco_pair by the mean of its rewards: bco_pair must be the loss "
-                    + "or the first of the losses, got " + loss.name());
+            // the config refuses this (LossConfig); here it would be a programming error
+            throw new IllegalArgumentException("bco_pair.running_mean shifts bco_pair by the mean of its rewards: bco_pair "
+                    + "must be the loss or the first of the losses, got " + loss.name());
         }
         this.policy = policy;
         this.loss = loss;

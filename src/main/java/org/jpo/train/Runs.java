@@ -155,7 +155,7 @@ public final class Runs {
         } else {
             split = new Split<>(train.examples(), List.of());
         }
-        writeJson(c.outputDir().resolve(DATA_STATS), stats);
+        Jsonl.writePretty(c.outputDir().resolve(DATA_STATS), stats);
         return split;
     }
 
@@ -171,14 +171,6 @@ public final class Runs {
         evalIds.addAll(evalSet);
         List<E> trainSet = examples.stream().filter(e -> !evalIds.contains(e)).toList();
         return new Split<>(trainSet, List.copyOf(evalSet));
-    }
-
-    private static void writeJson(Path file, ObjectNode o) {
-        try {
-            Files.writeString(file, Jsonl.JSON.writerWithDefaultPrettyPrinter().writeValueAsString(o) + "\n");
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot write " + file, e);
-        }
     }
 
     /** Where on_bad_row: skip writes a split's bad rows. */

@@ -31,11 +31,7 @@ record TrainerState(long step, long seed, Window window, Map<String, Double> obj
         window.sums.forEach(sums::put);
         ObjectNode obj = o.putObject("objective_state");
         objective.forEach(obj::put);   // doubles print as the shortest string that reads back to the same bits
-        try {
-            Files.writeString(dir.resolve(FILE), Jsonl.JSON.writerWithDefaultPrettyPrinter().writeValueAsString(o) + "\n");
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        Jsonl.writePretty(dir.resolve(FILE), o);
     }
 
     static TrainerState read(Path dir) {

@@ -25,9 +25,9 @@ class PairsConfigTest {
     static String error(String yaml) { return assertThrows(UserError.class, () -> parse(yaml)).getMessage(); }
 
     @Test void bindsValuesAndDefaults() {
-        assertEquals(new PairsConfig(Strategy.ALL_PAIRS, 0.5, 0.0, Optional.empty(), 3), parse("strategy: all_pairs\nmin_margin: 0.5\nhistory: 3\n"));
-        assertEquals(PairsConfig.defaults(), parse("history: 1\n"));
-        assertEquals(new PairsConfig(Strategy.LENGTH_PENALIZED, 0.0, 0.001, Optional.empty(), 1),
+        assertEquals(new PairsConfig(Strategy.ALL_PAIRS, 0.5, 0.0, Optional.empty()), parse("strategy: all_pairs\nmin_margin: 0.5\n"));
+        assertEquals(new PairsConfig(Strategy.BEST_WORST, 0.0, 0.0, Optional.empty()), parse(""));
+        assertEquals(new PairsConfig(Strategy.LENGTH_PENALIZED, 0.0, 0.001, Optional.empty()),
                 parse("strategy: length_penalized\nlength_penalty: 1e-3\n"));
         assertEquals(Optional.of(1.0), parse("strategy: unpaired\nthreshold: 1.0\n").threshold());
         assertEquals(Optional.of(0.5), parse("strategy: best\nthreshold: 0.5\n").threshold());
@@ -48,11 +48,11 @@ class PairsConfigTest {
     }
 
     @Test void anUnreadKnobMayHoldItsDefault() {
-        assertEquals(PairsConfig.defaults(), parse("min_margin: 0.0\nlength_penalty: 0.0\nthreshold: null\n"));
+        assertEquals(parse(""), parse("min_margin: 0.0\nlength_penalty: 0.0\nthreshold: null\n"));
     }
 
     @Test void badValuesNameTheKey() {
-        assertEquals("t.yaml:1: history must be >= 1, got 0", error("history: 0\n"));
+        assertEquals("t.yaml:1: unknown key 'history' in 'pairs'; jpo --print-defaults lists the keys", error("history: 2\n"));
         assertEquals("t.yaml:2: min_margin must be a finite number >= 0, got -0.1", error("strategy: all_pairs\nmin_margin: -0.1\n"));
         assertEquals("t.yaml: length_penalty must be > 0 with strategy length_penalized (0 is best_worst)", error("strategy: length_penalized\n"));
         assertEquals("t.yaml: threshold must be set with strategy unpaired (desirable iff score >= threshold)", error("strategy: unpaired\n"));
@@ -60,7 +60,7 @@ class PairsConfigTest {
     }
 
     @Test void resolvedYamlReadsBackEqual() {
-        PairsConfig c = parse("strategy: best\nthreshold: 0.75\nhistory: 2\n");
+        PairsConfig c = parse("strategy: best\nthreshold: 0.75\n");
         assertEquals(c, BINDER.parse("again.yaml", BINDER.toYaml(c, "resolved"), Path.of("/"), List.of()));
         assertTrue(BINDER.defaultsYaml("defaults").contains("\nstrategy: best_worst\n"));
     }
