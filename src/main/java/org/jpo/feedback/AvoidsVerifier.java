@@ -12,8 +12,7 @@ public record AvoidsVerifier(
         @Key(required = true, doc = "Words (or phrases) the completion must not contain, matched whole and ignoring case.") List<String> words)
         implements Verifier {
     public AvoidsVerifier {
-        Words.check(words);
-        words = List.copyOf(words);
+        words = Words.checked(words);
     }
 
     @Override public String name() { return "avoids:" + String.join(",", words); }

@@ -14,8 +14,7 @@ public record ContainsVerifier(
         @Key(required = true, doc = "Words (or phrases) the completion should contain, matched whole and ignoring case.") List<String> words)
         implements Verifier {
     public ContainsVerifier {
-        Words.check(words);
-        words = List.copyOf(words);
+        words = Words.checked(words);
     }
 
     @Override public String name() { return "contains:" + String.join(",", words); }

@@ -18,11 +18,13 @@ final class Words {
                 Pattern.CASE_INSENSITIVE | Pattern.UNICODE_CASE).matcher(text).find();
     }
 
-    static void check(List<String> words) {
+    /** {@code words} as an immutable list, if each is a non-empty word without surrounding spaces. */
+    static List<String> checked(List<String> words) {
         if (words == null || words.isEmpty()) throw new ConfigError("words", "words must list at least one word");
         for (String w : words) {
             if (w == null || w.isBlank()) throw new ConfigError("words", "words must not contain an empty word, got " + words);
             if (!w.equals(w.strip())) throw new ConfigError("words", "words: '" + w + "' has surrounding spaces");
         }
+        return List.copyOf(words);
     }
 }
