@@ -3,10 +3,15 @@ package org.jpo.feedback;
 import org.jpo.config.ConfigError;
 
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Pattern;
 
 /** Case-insensitive whole-word search shared by {@link ContainsVerifier} and {@link AvoidsVerifier}. */
 final class Words {
+    /** Compiled once per configured word, not once per completion scored. */
+    private static final Map<String, Pattern> PATTERNS = new ConcurrentHashMap<>();
+
     private Words() {}
 
     /**
@@ -14,8 +19,8 @@ final class Words {
      * digit or underscore: "park" is found in "the Park." but not in "parking". A word may contain spaces ("ice cream").
      */
     static boolean present(String word, String text) {
-        return Pattern.compile("(?<![\\p{L}\\p{N}_])" + Pattern.quote(word) + "(?![\\p{L}\\p{N}_])",
-                Pattern.CASE_INSENSITIVE | Pattern.UNICODE_CASE).matcher(text).find();
+        return PATTERNS.computeIfAbsent(word, w -> Pattern.compile("(?<![\\p{L}\\p{N}_])" + Pattern.quote(w) + "(?![\\p{L}\\p{N}_])",
+                Pattern.CASE_INSENSITIVE | Pattern.UNICODE_CASE)).matcher(text).find();
     }
 
     /** {@code words} as an immutable list, if each is a non-empty word without surrounding spaces. */
