@@ -26,10 +26,14 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.regex.Pattern;
 
 /**
  * YAML → an immutable config record, for any command. Each record component is a key ({@link Key}: snake_case
- * name, default, meaning), an {@link Inline} group of keys, or a nested block (a record-typed component).
+ * name, default, meaning), an {@link Inline} group of keys, or a nested block (a record-typed component). An inline
+ * group whose type is a sealed interface is tagged: the map's {@code type} key names the permitted record
+ * ({@link Tag}) whose keys sit beside the parent's ({@link Tags}); an item of a list of records is named
+ * {@code feedback item 2} in messages.
  * Checks run in the order a user fixes things: unknown keys (with the closest valid one), missing required keys,
  * value types (strict: a quoted "8" is not a number), the records' own validation, then keys the run would not
  * read ({@link Reads}) holding anything but their default. Every message starts with {@code file:line} or the
@@ -63,15 +67,26 @@ public record Binder<R extends Record>(Class<R> type, String name, String help) 
     /** {@code config} as commented YAML that {@link #load} reads back, from any directory, to an equal record. */
     public String toYaml(R config, String header) { return Yaml.render(header, type, config); }
 
-    /** The keys of a config record as written in a file, dotted inside blocks, in order. */
-    public static List<String> keys(Class<?> type) {
+    /** The keys of a config record as written in a file, dotted inside blocks, in order; a tagged group gives every type's. */
+    public static List<String> keys(Class<?> type) { return keys(type, null, ""); }
+
+    /** With {@code map}, a tagged group ({@link Tags}) gives {@code type} and the keys of the type it names there. */
+    private static List<String> keys(Class<?> type, Node map, String path) {
         List<String> out = new ArrayList<>();
         for (RecordComponent c : type.getRecordComponents()) {
-            if (c.isAnnotationPresent(Inline.class)) out.addAll(keys(c.getType()));
+            if (Tags.isTagged(c)) out.addAll(tagKeys(c.getType(), map, path));
+            else if (c.isAnnotationPresent(Inline.class)) out.addAll(keys(c.getType(), map, path));
             else if (isBlock(c.getType())) keys(c.getType()).forEach(k -> out.add(snake(c.getName()) + "." + k));
             else out.add(snake(c.getName()));
         }
         return out;
+    }
+
+    private static List<String> tagKeys(Class<?> sealed, Node map, String path) {
+        Set<String> out = new LinkedHashSet<>(List.of(Tags.TYPE));
+        if (map != null) out.addAll(keys(Tags.chosen(sealed, map, path), map, path));
+        else Tags.variants(sealed).values().forEach(v -> out.addAll(keys(v)));
+        return List.copyOf(out);
     }
 
     /** A record-typed component is a nested block, unless its type reads itself from one string ({@code parse(String, Path)}). */
@@ -85,11 +100,12 @@ public record Binder<R extends Record>(Class<R> type, String name, String help) 
 
     /** A block: its unknown and missing keys first, then its values. */
     private Object block(Class<?> c, Node map, String path) {
-        Set<String> level = new LinkedHashSet<>(keys(c).stream().map(k -> k.split("\\.")[0]).toList());
+        List<String> valid = keys(c, map, path);   // a tagged group's type is checked first: it says which keys are valid
+        Set<String> level = new LinkedHashSet<>(valid.stream().map(k -> k.split("\\.")[0]).toList());
         for (Map.Entry<String, Node> e : map.fields().entrySet()) {
-            if (!level.contains(e.getKey())) throw unknown(c, e.getKey(), e.getValue(), path);
+            if (!level.contains(e.getKey())) throw unknown(c, e.getKey(), e.getValue(), path, valid);
         }
-        List<String> missing = required(c).stream().filter(k -> !map.fields().containsKey(k) || map.fields().get(k).isNull()).toList();
+        List<String> missing = required(c, map, path).stream().filter(k -> !map.fields().containsKey(k) || map.fields().get(k).isNull()).toList();
         if (!missing.isEmpty()) {
             throw new UserError(map.where() + ": missing required key" + (missing.size() > 1 ? "s " : " ")
                     + String.join(", ", missing.stream().map(k -> qualify(path, k)).toList()) + " (" + help + " shows every key)");
@@ -115,6 +131,7 @@ public record Binder<R extends Record>(Class<R> type, String name, String help) 
     }
 
     private Object component(RecordComponent rc, Node map, String path) {
+        if (Tags.isTagged(rc)) return construct(Tags.chosen(rc.getType(), map, path), map, path);
         if (rc.isAnnotationPresent(Inline.class)) return construct(rc.getType(), map, path);
         String key = qualify(path, snake(rc.getName()));
         Node n = map.fields().get(snake(rc.getName()));
@@ -160,14 +177,17 @@ public record Binder<R extends Record>(Class<R> type, String name, String help) 
             for (int i = 0; i < items.size(); i++) {
                 try {
                     if (items.get(i).isNull()) throw new Bad("expected " + what(raw(arg(t))) + ", got null");
-                    out.add(value(items.get(i), arg(t), key));
+                    out.add(value(items.get(i), arg(t), key + " item " + (i + 1)));   // the name of a record item in messages
                 } catch (Bad b) {
                     throw n.items() == null ? b : new Bad(b.getMessage() + " (item " + (i + 1) + " of " + n.json() + ")");
                 }
             }
             return List.copyOf(out);
         }
-        if (isBlock(c) && n.isMap()) return block(c, n, key);
+        if (isBlock(c)) {   // a record in a list or an Optional
+            if (n.isMap()) return block(c, n, key);
+            throw expected(what(c) + " (a mapping of its keys)", n);
+        }
         JsonNode j = n.scalar();
         if (j == null) throw expected(what(c), n);
         if (c == double.class || c == Double.class) {
@@ -229,8 +249,7 @@ public record Binder<R extends Record>(Class<R> type, String name, String help) 
 
     // ---- messages ----
 
-    private UserError unknown(Class<?> c, String key, Node n, String path) {
-        List<String> valid = keys(c);
+    private UserError unknown(Class<?> c, String key, Node n, String path, List<String> valid) {
         String advice = hint(c, key, valid);
         return new UserError(n.where() + ": unknown key '" + key + "' in '" + (path.isEmpty() ? name : path) + "'"
                 + (advice.isEmpty() ? "; " + help + " lists the keys" : advice));
@@ -250,10 +269,11 @@ public record Binder<R extends Record>(Class<R> type, String name, String help) 
         return Suggest.didYouMean(given, candidates);
     }
 
-    private static List<String> required(Class<?> c) {
+    private static List<String> required(Class<?> c, Node map, String path) {
         List<String> out = new ArrayList<>();
         for (RecordComponent rc : c.getRecordComponents()) {
-            if (rc.isAnnotationPresent(Inline.class)) out.addAll(required(rc.getType()));
+            if (Tags.isTagged(rc)) out.addAll(required(Tags.chosen(rc.getType(), map, path), map, path));
+            else if (rc.isAnnotationPresent(Inline.class)) out.addAll(required(rc.getType(), map, path));
             else if (rc.isAnnotationPresent(Key.class) && rc.getAnnotation(Key.class).required()) out.add(snake(rc.getName()));
         }
         return out;
@@ -268,11 +288,16 @@ public record Binder<R extends Record>(Class<R> type, String name, String help) 
             at = next;
         }
         String message = path.isEmpty() ? e.getMessage()
-                : e.getMessage().startsWith(e.key()) ? path + "." + e.getMessage() : "in '" + path + "': " + e.getMessage();
+                : e.getMessage().startsWith(e.key()) ? qualify(path, e.getMessage()) : "in '" + path + "': " + e.getMessage();
         return new ConfigError(qualify(path, e.key()), at.where() + ": " + message);
     }
 
-    private static String qualify(String path, String key) { return path.isEmpty() ? key : path + "." + key; }
+    /** {@code simpo.gamma} in a block; {@code feedback item 2: words} in an item of a list of records. */
+    static String qualify(String path, String key) {
+        return path.isEmpty() ? key : path + (ITEM.matcher(path).matches() ? ": " : ".") + key;
+    }
+
+    private static final Pattern ITEM = Pattern.compile(".* item \\d+");
 
     // ---- keys the run would not read ----
 
@@ -290,8 +315,8 @@ public record Binder<R extends Record>(Class<R> type, String name, String help) 
             Object value = get(rc, built);
             String key = snake(rc.getName());
             Node n = map.fields().get(key);
-            if (rc.isAnnotationPresent(Inline.class)) {
-                rejectUnread(rc.getType(), value, map, path, chain, root, whole);
+            if (rc.isAnnotationPresent(Inline.class)) {   // the value's class: for a tagged group, the record chosen
+                rejectUnread(value.getClass(), value, map, path, chain, root, whole);
             } else if (isBlock(rc.getType())) {
                 if (n != null && n.isMap()) rejectUnread(rc.getType(), value, n, qualify(path, key), chain, root, whole);
             } else if (n != null && !n.isNull()) {

@@ -34,6 +34,34 @@ class BinderTest {
         }
     }
 
+    /** A tagged group at the top level, one variant nested one sealed level down, one with keys it may not read. */
+    sealed interface Pet permits Cat, Bird {}
+    @Tag("cat") record Cat(@Key(value = "9", doc = "Lives.") int lives) implements Pet {}
+    sealed interface Bird extends Pet permits Parrot {}
+    @Tag("parrot") record Parrot(@Key(value = "false", doc = "Talks.") boolean talks,
+                                 @Key(doc = "Read when talks.") List<String> words) implements Bird, Reads {
+        @Override public String unread(String key) { return key.equals("words") && !talks ? "talks is false" : null; }
+    }
+    record Owner(@Key(required = true, doc = "Name.") String name, @Inline("Pet") Pet pet) {}
+
+    static final Binder<Owner> OWNER = new Binder<>(Owner.class, "owner", "owner --keys");
+
+    @Test void aTaggedGroupBindsTheTypeItNamesFromTheParentsKeys() {
+        assertEquals(new Owner("a", new Parrot(true, List.of("hi"))),
+                OWNER.parse("o.yaml", "name: a\ntype: parrot\ntalks: true\nwords: [hi]\n", dir, List.of()));
+        assertEquals(new Owner("a", new Cat(7)), OWNER.parse("o.yaml", "name: a\ntype: cat\n", dir, List.of("lives=7")));
+        String e = assertThrows(UserError.class, () -> OWNER.parse("o.yaml", "name: a\ntype: cat\ntalks: true\n", dir, List.of())).getMessage();
+        assertEquals("o.yaml:3: unknown key 'talks' in 'owner'; owner --keys lists the keys", e);
+        e = assertThrows(UserError.class, () -> OWNER.parse("o.yaml", "name: a\ntype: parrot\nwords: [hi]\n", dir, List.of())).getMessage();
+        assertEquals("o.yaml:3: words is set, but talks is false", e);
+        e = assertThrows(UserError.class, () -> OWNER.parse("o.yaml", "name: a\n", dir, List.of())).getMessage();
+        assertEquals("o.yaml: missing key 'type'; one of cat, parrot", e);
+        assertEquals(List.of("name", "type", "lives", "talks", "words"), Binder.keys(Owner.class));
+        Owner o = new Owner("b", new Parrot(false, null));
+        assertEquals(o, OWNER.parse("x.yaml", OWNER.toYaml(o, "resolved"), dir, List.of()));
+        assertTrue(OWNER.defaultsYaml("d").contains("# type: the pet, one of cat, parrot:\n# - {type: cat, lives: 9}\n"), OWNER.defaultsYaml("d"));
+    }
+
     static final Binder<Toy> BINDER = new Binder<>(Toy.class, "toy", "toy --keys");
     @TempDir Path dir;
 
