@@ -1,6 +1,7 @@
 package org.jpo.feedback;
 
 import org.jpo.config.Key;
+import org.jpo.config.Tag;
 
 import java.util.List;
 
@@ -8,6 +9,7 @@ import java.util.List;
  * {@code avoids}: 1.0 when none of {@code words} occurs in the completion as a whole word, ignoring case
  * ({@link Words#present}); 0.0 when any does, with the words found in the details. Never missing.
  */
+@Tag(value = "avoids", doc = "1.0 when the completion contains none of the words, else 0.")
 public record AvoidsVerifier(
         @Key(required = true, doc = "Words (or phrases) the completion must not contain, matched whole and ignoring case.") List<String> words)
         implements Verifier {

@@ -1,6 +1,7 @@
 package org.jpo.feedback;
 
 import org.jpo.config.Key;
+import org.jpo.config.Tag;
 
 import java.util.List;
 
@@ -10,6 +11,7 @@ import java.util.List;
  * all-or-nothing so that completions closer to the goal rank higher; with one word it is 1 or 0. Details list the
  * words not found. Never missing.
  */
+@Tag(value = "contains", doc = "The fraction of the words the completion contains, whole and ignoring case.")
 public record ContainsVerifier(
         @Key(required = true, doc = "Words (or phrases) the completion should contain, matched whole and ignoring case.") List<String> words)
         implements Verifier {

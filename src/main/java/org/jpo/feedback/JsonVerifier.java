@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectReader;
 import org.jpo.config.ConfigError;
 import org.jpo.config.Key;
+import org.jpo.config.Tag;
 import org.jpo.io.Jsonl;
 
 import java.util.List;
@@ -19,6 +20,7 @@ import java.util.regex.Pattern;
  * text before or after the object, a second value, or a non-object value (array, string, number) scores 0.
  * Never missing.
  */
+@Tag(value = "json", doc = "1.0 when the completion is one JSON object with the required keys, else 0.")
 public record JsonVerifier(
         @Key(value = "[]", doc = "Top-level keys the object must have.") List<String> requiredKeys) implements Verifier {
 

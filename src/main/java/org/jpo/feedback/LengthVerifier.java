@@ -2,6 +2,7 @@ package org.jpo.feedback;
 
 import org.jpo.config.ConfigError;
 import org.jpo.config.Key;
+import org.jpo.config.Tag;
 
 /**
  * {@code length}: 1.0 when the completion's length is within [{@code min}, {@code max}] (inclusive; a null bound is
@@ -9,6 +10,7 @@ import org.jpo.config.Key;
  * non-whitespace characters, or {@code chars}, Unicode code points. Not tokens: a verifier has no tokenizer, and
  * words and characters mean the same thing for every model. Never missing.
  */
+@Tag(value = "length", doc = "1.0 when the completion's length in words or characters is within [min, max], else 0.")
 public record LengthVerifier(
         @Key(doc = "Shortest allowed length (inclusive); null = no lower bound.") Integer min,
         @Key(doc = "Longest allowed length (inclusive); null = no upper bound.") Integer max,

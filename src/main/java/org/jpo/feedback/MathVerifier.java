@@ -3,8 +3,10 @@ package org.jpo.feedback;
 import com.fasterxml.jackson.databind.JsonNode;
 import org.jpo.config.ConfigError;
 import org.jpo.config.Key;
+import org.jpo.config.Tag;
 
 import java.math.BigDecimal;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -21,6 +23,7 @@ import java.util.Optional;
  * prompt cannot be checked. A completion with no number at all scores 0.0, not missing: the reference exists and
  * the completion failed to give an answer, which is a wrong answer. Details say what was compared.
  */
+@Tag(value = "math", doc = "1.0 when the final number equals the row's reference answer, else 0; missing without a reference.")
 public record MathVerifier(
         @Key(value = "answer", doc = "The prompt row's field holding the reference answer (a number, or text ending in #### N).")
         String answerField) implements Verifier {
@@ -31,6 +34,8 @@ public record MathVerifier(
 
     /** Reads the reference from {@code answer}. */
     public MathVerifier() { this("answer"); }
+
+    @Override public List<String> rowFields() { return List.of(answerField); }
 
     @Override public String name() { return answerField.equals("answer") ? "math" : "math:" + answerField; }
 

@@ -2,6 +2,7 @@ package org.jpo.feedback;
 
 import org.jpo.config.ConfigError;
 import org.jpo.config.Key;
+import org.jpo.config.Tag;
 
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -13,6 +14,7 @@ import java.util.regex.PatternSyntaxException;
  * 1.0 when found and 0.0 when not; {@code mode: forbid} the reverse. Details quote the first match when there is
  * one. Never missing.
  */
+@Tag(value = "regex", doc = "1.0 when a Java regular expression is found (mode: match) or not found (mode: forbid).")
 public record RegexVerifier(
         @Key(required = true, doc = "A Java regular expression, searched for anywhere in the completion.") String pattern,
         @Key(value = "match", doc = "match: 1 if the pattern is found; forbid: 1 if it is not.") Mode mode) implements Verifier {

@@ -7,13 +7,16 @@ import java.util.List;
  * A rule that checks one completion on its own: 1.0 when it holds, 0.0 when it does not (or a fraction in between
  * where the verifier says so), missing when the rule cannot be applied to this prompt (e.g. no reference answer).
  * Each verifier is a record whose components are its config keys, so a {@code feedback:} list in a config file binds
- * them with {@link org.jpo.config.Binder}.
+ * them with {@link org.jpo.config.Binder} ({@link FeedbackItem}).
  */
-public sealed interface Verifier extends Scorer
+public sealed interface Verifier extends Scorer, ScorerConfig
         permits MathVerifier, RegexVerifier, ContainsVerifier, AvoidsVerifier, LengthVerifier, JsonVerifier {
 
     /** The verdict on one completion; {@code ref} goes into {@link Score#completionRef}. */
     Score verify(String ref, ScoreInput input, String completion);
+
+    /** A verifier holds no resources: it is its own scorer. */
+    @Override default Scorer open() { return this; }
 
     @Override default List<Score> score(ScoreInput input, List<String> completions) {
         List<Score> out = new ArrayList<>(completions.size());

@@ -1,0 +1,117 @@
+package org.jpo.feedback;
+
+import org.jpo.UserError;
+
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * The scorers of a {@code feedback:} list, opened, and their combined score: the weighted sum Σ weight_i · score_i.
+ * A completion any scorer cannot score has no combined score (missing, with that scorer's reason), never a sum
+ * that silently treats the gap as 0. Owns the reward models it opened: {@link #close()} frees them.
+ */
+public final class Feedback implements AutoCloseable {
+    private final List<FeedbackItem> items;
+    private final List<Scorer> scorers;   // scorers.get(i) is items.get(i)'s, opened
+    private boolean closed;               // a second close must not free a reward model twice
+
+    /**
+     * One completion's combined score and the parts it was summed from, one per scorer in the list's order.
+     *
+     * @param value Σ weight_i · parts_i.value; null (missing) when any part is missing
+     */
+    public record Scored(Double value, List<Score> parts) {
+        public Scored {
+            parts = List.copyOf(parts);
+            if ((value == null) != parts.stream().anyMatch(Score::isMissing)) {
+                throw new IllegalArgumentException("a combined score is missing exactly when a part is: " + value + " from " + parts);
+            }
+        }
+
+        public boolean isMissing() { return value == null; }
+
+        /** The first missing part's scorer and reason, e.g. {@code math: the row has no 'answer' field}; null if not missing. */
+        public String missingReason() {
+            return parts.stream().filter(Score::isMissing).findFirst().map(s -> s.scorer() + ": " + s.details()).orElse(null);
+        }
+    }
+
+    private Feedback(List<FeedbackItem> items, List<Scorer> scorers) {
+        this.items = items;
+        this.scorers = scorers;
+    }
+
+    /** Opens every item's scorer (loading reward models); if one fails, those already opened are closed. */
+    public static Feedback open(List<FeedbackItem> items) {
+        if (items == null || items.isEmpty()) throw new UserError("feedback: list at least one scorer");
+        List<Scorer> scorers = new ArrayList<>();
+        try {
+            for (FeedbackItem item : items) scorers.add(item.scorer().open());
+        } catch (RuntimeException e) {
+            closeAll(scorers, e);
+            throw e;
+        }
+        return new Feedback(List.copyOf(items), List.copyOf(scorers));
+    }
+
+    /** Each scorer's name, in the list's order, e.g. {@code contains:park}. */
+    public List<String> scorerNames() { return scorers.stream().map(Scorer::name).toList(); }
+
+    /** The prompt-row fields the scorers read (e.g. {@code answer} for math), each once, in the list's order. */
+    public List<String> requiredFields() {
+        Set<String> out = new LinkedHashSet<>();
+        for (FeedbackItem item : items) out.addAll(item.scorer().rowFields());
+        return List.copyOf(out);
+    }
+
+    /** One combined score per completion, in order; every scorer sees all of a prompt's completions at once (batching). */
+    public List<Scored> score(ScoreInput input, List<String> completions) {
+        List<List<Score>> byScorer = new ArrayList<>();
+        for (Scorer s : scorers) {
+            List<Score> got = s.score(input, completions);
+            if (got.size() != completions.size()) {
+                throw new IllegalStateException(s.name() + " gave " + got.size() + " scores for " + completions.size() + " completions");
+            }
+            byScorer.add(got);
+        }
+        List<Scored> out = new ArrayList<>(completions.size());
+        for (int i = 0; i < completions.size(); i++) {
+            List<Score> parts = new ArrayList<>();
+            for (List<Score> scores : byScorer) parts.add(scores.get(i));
+            out.add(combine(parts));
+        }
+        return out;
+    }
+
+    private Scored combine(List<Score> parts) {
+        double sum = 0;
+        for (int j = 0; j < parts.size(); j++) {
+            if (parts.get(j).isMissing()) return new Scored(null, parts);
+            sum += items.get(j).weight() * parts.get(j).value();
+        }
+        return new Scored(sum, parts);
+    }
+
+    @Override public void close() {
+        if (closed) return;
+        closed = true;
+        closeAll(scorers, null);
+    }
+
+    /** Closes the scorers that hold resources, last opened first; failures go to {@code primary} or are thrown together. */
+    private static void closeAll(List<Scorer> scorers, RuntimeException primary) {
+        RuntimeException failure = primary;
+        for (int i = scorers.size() - 1; i >= 0; i--) {
+            if (!(scorers.get(i) instanceof AutoCloseable c)) continue;
+            try {
+                c.close();
+            } catch (Exception e) {
+                if (failure == null) failure = new IllegalStateException("cannot close " + scorers.get(i).name(), e);
+                else failure.addSuppressed(e);
+            }
+        }
+        if (failure != null && failure != primary) throw failure;
+    }
+}

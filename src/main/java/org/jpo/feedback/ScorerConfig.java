@@ -1,0 +1,15 @@
+package org.jpo.feedback;
+
+import java.util.List;
+
+/**
+ * A scorer as a config file names it: one {@code type:}-tagged entry of a {@code feedback:} list ({@link FeedbackItem}).
+ * A verifier is its own config; a reward model's config says where the model is, and {@link #open} loads it.
+ */
+public sealed interface ScorerConfig permits Verifier, RewardModelConfig {
+    /** The scorer, ready to score; the caller closes it if it is {@link AutoCloseable} (a reward model holds native memory). */
+    Scorer open();
+
+    /** The prompt-row fields the scorer reads, so a run can check its prompts before sampling; none by default. */
+    default List<String> rowFields() { return List.of(); }
+}

@@ -1,0 +1,136 @@
+package org.jpo.feedback;
+
+import org.jpo.UserError;
+import org.jpo.config.Binder;
+import org.jpo.config.Key;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/**
+ * A {@code feedback:} list bound by the generic binder: each item's {@code type} picks the scorer record, its other
+ * keys bind that record and {@code weight}. {@code @N:} in an expected message stands for "t.yaml:N:".
+ */
+class FeedbackConfigTest {
+    record Loop(@Key(required = true, doc = "The scorers, combined by their weighted sum.") List<FeedbackItem> feedback) {}
+
+    static final Binder<Loop> BINDER = new Binder<>(Loop.class, "loop", "loop --keys");
+    static final String TYPES = "math, regex, contains, avoids, length, json, reward_model";
+
+    @TempDir Path dir;
+    Path rm;
+
+    @BeforeEach void rewardModelDirectory() throws Exception { rm = Files.createDirectory(dir.resolve("rm-dir")); }
+
+    Loop parse(String yaml) { return BINDER.parse("t.yaml", yaml, dir, List.of()); }
+
+    @Test void eachItemBindsTheRecordItsTypeNames() {
+        Loop loop = parse("""
+                feedback:
+                  - {type: contains, words: [park], weight: 1.0}
+                  - type: math
+                    weight: 2.0
+                  - {type: length, max: 40}
+                  - {type: reward_model, path: rm-dir}
+                """);
+        assertEquals(List.of(new FeedbackItem(1.0, new ContainsVerifier(List.of("park"))),
+                new FeedbackItem(2.0, new MathVerifier("answer")),
+                new FeedbackItem(1.0, new LengthVerifier(null, 40, LengthVerifier.Unit.WORDS)),
+                new FeedbackItem(1.0, new RewardModelConfig(rm, Optional.empty(), 16))), loop.feedback());
+    }
+
+    @Test void everyTypeBindsItsKeys() throws Exception {
+        Path tok = Files.writeString(dir.resolve("tok.json"), "{}");
+        Loop loop = parse("""
+                feedback:
+                  - {type: regex, pattern: '^a+$', mode: forbid, weight: 0.5}
+                  - {type: avoids, words: [x, y z]}
+                  - {type: json, required_keys: [k]}
+                  - {type: math, answer_field: solution}
+                  - {type: length, min: 2, unit: chars}
+                  - {type: reward_model, path: rm-dir, tokenizer: tok.json, batch_size: 4}
+                """);
+        assertEquals(List.of(new FeedbackItem(0.5, new RegexVerifier("^a+$", RegexVerifier.Mode.FORBID)),
+                new FeedbackItem(1.0, new AvoidsVerifier(List.of("x", "y z"))),
+                new FeedbackItem(1.0, new JsonVerifier(List.of("k"))),
+                new FeedbackItem(1.0, new MathVerifier("solution")),
+                new FeedbackItem(1.0, new LengthVerifier(2, null, LengthVerifier.Unit.CHARS)),
+                new FeedbackItem(1.0, new RewardModelConfig(rm, Optional.of(tok), 4))), loop.feedback());
+    }
+
+    static Arguments c(String items, String expected) { return Arguments.of(items, expected); }
+
+    /** Items start at line 2. */
+    static Stream<Arguments> errors() {
+        return Stream.of(
+                c("  - {type: math}\n  - {words: [a]}\n", "@3: feedback item 2: missing key 'type'; one of " + TYPES),
+                c("  - {type: contain, words: [a]}\n", "@2: feedback item 1: type: expected one of " + TYPES
+                        + "; got \"contain\"; did you mean 'contains'?"),
+                c("  - {type: 3}\n", "@2: feedback item 1: type: expected one of " + TYPES + "; got 3"),
+                c("  - {type: contains, word: [a]}\n", "@2: unknown key 'word' in 'feedback item 1'; did you mean 'words'?"),
+                c("  - {type: math}\n  - type: math\n    wieght: 2\n", "@4: unknown key 'wieght' in 'feedback item 2'; did you mean 'weight'?"),
+                c("  - {type: math, words: [a]}\n", "@2: unknown key 'words' in 'feedback item 1'; loop --keys lists the keys"),
+                c("  - {type: contains}\n", "@2: missing required key feedback item 1: words (loop --keys shows every key)"),
+                c("  - {type: length, max: ten}\n", "@2: feedback item 1: max: expected an integer, got \"ten\""),
+                c("  - {type: contains, words: park, weight: high}\n", "@2: feedback item 1: weight: expected a number, got \"high\""),
+                c("  - type: length\n    min: 5\n    max: 2\n", "@4: feedback item 1: max must be >= min (5), got 2"),
+                c("  - {type: length}\n", "@2: in 'feedback item 1': length needs min, max or both"),
+                c("  - {type: math}\n  - type: math\n    weight: 0\n", "@4: feedback item 2: weight must be a finite number > 0, got 0.0"),
+                c("  - {type: regex, pattern: '('}\n", "@2: feedback item 1: pattern is not a valid Java regular expression: "
+                        + "Unclosed group near index 1 of ("),
+                c("  - math\n", "@1: feedback: expected a feedback item (a mapping of its keys), got \"math\" (item 1 of [\"math\"])"),
+                c("  {type: math}\n", "@1: feedback: expected a list, got {\"type\":\"math\"}"));
+    }
+
+    @ParameterizedTest @MethodSource("errors")
+    void mistakesNameTheLineTheItemAndTheFix(String items, String expected) {
+        String message = assertThrows(UserError.class, () -> parse("feedback:\n" + items)).getMessage();
+        assertEquals(expected.replaceFirst("^@(\\d+):", "t.yaml:$1:"), message);
+    }
+
+    @Test void aMissingRewardModelDirectoryIsReportedWhenTheConfigIsRead() {
+        String message = assertThrows(UserError.class, () -> parse("feedback:\n  - {type: reward_model, path: nowhere}\n")).getMessage();
+        assertEquals("t.yaml:2: feedback item 1: path: no such file or directory: " + dir.resolve("nowhere"), message);
+    }
+
+    @Test void resolvedYamlReadsBackEqual() throws Exception {
+        Files.writeString(dir.resolve("tok.json"), "{}");
+        Loop loop = parse("""
+                feedback:
+                  - {type: contains, words: [park, "ice cream"], weight: 1.5}
+                  - {type: regex, pattern: "a: \\"b\\"", mode: forbid}
+                  - {type: avoids, words: [x]}
+                  - {type: math, answer_field: solution, weight: 2.0}
+                  - {type: length, max: 40, unit: chars}
+                  - {type: json}
+                  - {type: reward_model, path: rm-dir, tokenizer: tok.json, batch_size: 3, weight: 1e-3}
+                  - {type: reward_model, path: rm-dir}
+                """);
+        String yaml = BINDER.toYaml(loop, "resolved");
+        assertEquals(loop, BINDER.parse("elsewhere.yaml", yaml, Path.of("/"), List.of()), yaml);
+        assertTrue(yaml.contains("\n  - {type: contains, words: [\"park\", \"ice cream\"], weight: 1.5}\n"), yaml);
+    }
+
+    @Test void defaultsShowAnExampleOfEveryType() {
+        String defaults = BINDER.defaultsYaml("defaults");
+        for (String s : List.of("\nfeedback: null\n", "weight (default 1.0): How much", "type: the scorer, one of " + TYPES + ":",
+                "\n#   - {type: math, answer_field: answer}\n", "answer_field (default answer): The prompt row's field",
+                "#   - {type: contains, words: null}\n", "words (required): Words", "#   - {type: reward_model, path: null, tokenizer: null, batch_size: 16}\n",
+                "\n#       The reward r(prompt, completion)"))
+            assertTrue(defaults.contains(s), s + " in\n" + defaults);
+        assertEquals(List.of("feedback"), Binder.keys(Loop.class));
+        assertEquals(List.of("weight", "type", "answer_field", "pattern", "mode", "words", "min", "max", "unit", "required_keys",
+                "path", "tokenizer", "batch_size"), Binder.keys(FeedbackItem.class));
+    }
+}
