@@ -34,7 +34,7 @@ import java.util.concurrent.Callable;
                 + "input object with \"score\" added (with --verifier also \"details\"; a score a verifier cannot give is null "
                 + "and details says why, e.g. --verifier math on a row without \"answer\").")
 final class ScoreCommand implements Callable<Integer> {
-    /** The verifiers by their names on the command line and in a feedback list. */
+    /** The verifiers by their names on the command line, the {@code @Tag}s a feedback list names them by (a test keeps them equal). */
     enum VerifierName { MATH, REGEX, CONTAINS, AVOIDS, LENGTH, JSON }
 
     @Option(names = "--verifier", paramLabel = "NAME",

@@ -193,6 +193,14 @@ class ScoreCommandTest {
         assertEquals("missing keys: b", verify(json, "--verifier", "json", "--required-keys", "a,b").get(0).get("details").textValue());
     }
 
+    /** --verifier NAME and a feedback: list's type: NAME name the same verifiers. */
+    @Test void verifierNamesAreTheFeedbackListTags() {
+        List<String> flags = java.util.Arrays.stream(ScoreCommand.VerifierName.values()).map(v -> v.name().toLowerCase()).toList();
+        List<String> tags = java.util.Arrays.stream(org.jpo.feedback.Verifier.class.getPermittedSubclasses())
+                .map(c -> c.getAnnotation(org.jpo.config.Tag.class).value()).toList();
+        assertEquals(tags, flags);
+    }
+
     @Test void verifierMistakesAreOneLineErrors() throws Exception {
         Path in = tmp.resolve("v.jsonl");
         Files.writeString(in, "{\"prompt\": \"p\", \"completion\": \"c\"}\n{\"prompt\": \"p\", \"answer\": \"4\"}\n");
