@@ -10,7 +10,7 @@ import picocli.CommandLine.ScopeType;
 import java.io.PrintWriter;
 
 /** The {@code jpo} command line. Each subcommand lives in its own class of this package. */
-@Command(name = "jpo", mixinStandardHelpOptions = true, version = "jpo 0.1.0",
+@Command(name = "jpo", mixinStandardHelpOptions = true, version = "jpo " + org.jpo.Versions.JPO,
         description = "Iterative preference optimization of language models on the JVM.",
         subcommands = {
                 CommandLine.HelpCommand.class,
@@ -21,6 +21,7 @@ import java.io.PrintWriter;
                 BenchCommand.class,
                 LossesCommand.class,
                 TrainCommand.class,
+                RunCommand.class,
                 ScoreCommand.class,
                 BanditCommand.class,
         })

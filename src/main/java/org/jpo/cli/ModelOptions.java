@@ -3,13 +3,12 @@ package org.jpo.cli;
 import org.jpo.UserError;
 import org.jpo.model.Checkpoints;
 import org.jpo.model.Transformer;
-import org.jpo.tokenizer.Llama2cTokenizer;
+import org.jpo.sampling.LocalSampler;
 import org.jpo.tokenizer.Tokenizer;
 import org.jpo.tokenizer.Tokenizers;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
-import java.util.HashSet;
 import java.util.Optional;
 import java.util.Set;
 
@@ -35,14 +34,7 @@ final class ModelOptions {
         return t;
     }
 
-    /** EOS of the tokenizer and of the config; llama2.c models also end a story at BOS (run.c does the same). */
-    static Set<Integer> stopIds(Transformer m, Tokenizer t) {
-        Set<Integer> ids = new HashSet<>();
-        t.eosId().ifPresent(ids::add);
-        m.config().eosId().ifPresent(ids::add);
-        if (t instanceof Llama2cTokenizer) t.bosId().ifPresent(ids::add);
-        return ids;
-    }
+    static Set<Integer> stopIds(Transformer m, Tokenizer t) { return LocalSampler.stopIds(m, t); }
 
     /** Prompt text → ids with the model's special-token convention; "" means start from BOS. */
     static int[] promptIds(Tokenizer t, Transformer m, String text) {

@@ -28,10 +28,12 @@ public final class Transformer implements AutoCloseable {
     private final ModelConfig config;
     private final LinkedHashMap<String, Tensor> params;
     private final Tensor invFreq;   // [hd/2] rotary inverse frequencies (Llama), empty for GPT-2
+    private final boolean owner;    // false for a borrowed() handle, whose close() frees nothing
 
     /** Takes ownership of {@code weights} (HF names) after checking every expected tensor and shape. */
     public Transformer(ModelConfig config, Map<String, Tensor> weights, String source) {
         this.config = config;
+        this.owner = true;
         this.params = new LinkedHashMap<>();
         Map<String, long[]> expected = WeightNames.expected(config);
         for (var e : expected.entrySet()) {
@@ -76,6 +78,19 @@ public final class Transformer implements AutoCloseable {
             return new Transformer(config, w, "random init");
         }
     }
+
+    private Transformer(Transformer lender) {
+        this.config = lender.config;
+        this.params = lender.params;
+        this.invFreq = lender.invFreq;
+        this.owner = false;
+    }
+
+    /**
+     * The same live weights under a handle whose {@link #close()} frees nothing: the iterative loop lends its
+     * policy to the trainer (which closes what it trains) and samples from the trained weights afterwards.
+     */
+    public Transformer borrowed() { return new Transformer(this); }
 
     public ModelConfig config() { return config; }
 
@@ -226,8 +241,9 @@ public final class Transformer implements AutoCloseable {
         return t;
     }
 
-    /** Frees the weights. */
+    /** Frees the weights (a {@link #borrowed} handle frees nothing). */
     @Override public void close() {
+        if (!owner) return;
         params.values().forEach(Tensor::close);
         params.clear();
         invFreq.close();

@@ -22,12 +22,20 @@ public record PairsConfig(
         double lengthPenalty,
         @Key(doc = "unpaired: desirable iff score >= threshold (required); best: keep the best sample only if its score "
                 + ">= threshold (null = always).")
-        Optional<Double> threshold)
+        Optional<Double> threshold,
+        @Key(value = "1", doc = "Train each round on the rows of the last k rounds (this one included), >= 1.") int history,
+        @Key(value = "finished_only", doc = "finished_only: a completion keeps its EOS only if it ended with one (one cut at "
+                + "max_new_tokens did not end) | always: EOS is appended to every completion, as jpo train does for text rows.")
+        Eos eos)
         implements Reads {
+
+    /** Whether a training completion ends with EOS. */
+    public enum Eos { FINISHED_ONLY, ALWAYS }
 
     public PairsConfig {
         Check.nonNegative("min_margin", minMargin);
         Check.nonNegative("length_penalty", lengthPenalty);
+        Check.atLeast("history", history, 1);
         if (strategy == LENGTH_PENALIZED && lengthPenalty == 0) {
             throw new ConfigError("length_penalty", "length_penalty must be > 0 with strategy length_penalized (0 is best_worst)");
         }
@@ -38,6 +46,9 @@ public record PairsConfig(
             throw new ConfigError("threshold", "threshold must be set with strategy unpaired (desirable iff score >= threshold)");
         }
     }
+
+    /** Whether the strategy makes pairs of a prompt's samples, and so needs two of them (n >= 2). */
+    public boolean pairwise() { return strategy != UNPAIRED && strategy != BEST && strategy != ANCHORED; }
 
     @Override public String unread(String key) {
         return switch (key) {

@@ -9,6 +9,8 @@ import org.bytedeco.pytorch.global.torch;
 import org.jpo.UserError;
 import org.jpo.model.KvCache;
 import org.jpo.model.Transformer;
+import org.jpo.tokenizer.Llama2cTokenizer;
+import org.jpo.tokenizer.Tokenizer;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -36,6 +38,15 @@ public final class LocalSampler implements Sampler {
         this.model = model;
         this.stopIds = Set.copyOf(stopIds);
         this.maxRows = maxRows;
+    }
+
+    /** EOS of the tokenizer and of the config; llama2.c models also end a story at BOS (run.c does the same). */
+    public static Set<Integer> stopIds(Transformer m, Tokenizer t) {
+        Set<Integer> ids = new java.util.HashSet<>();
+        t.eosId().ifPresent(ids::add);
+        m.config().eosId().ifPresent(ids::add);
+        if (t instanceof Llama2cTokenizer) t.bosId().ifPresent(ids::add);
+        return ids;
     }
 
     @Override public List<Completion> sample(List<Prompt> prompts, SamplingParams params) {

@@ -67,15 +67,39 @@ public final class Runs {
         return new DpoObjective.Modifiers(c.loss().ldAlpha(), c.loss().useWeighting(), c.loss().bcoPair().runningMean());
     }
 
+    /**
+     * One round of the iterative loop: {@code examples} built from sampled token ids (all of the method's kind),
+     * trained on {@code policy}, which the caller keeps (training updates its weights in place; see
+     * {@link Transformer#borrowed}). No eval split; {@code resumeFrom} is a checkpoint of this round's training
+     * whose weights the caller already loaded into {@code policy}. Reference log-probs are cached under {@code cacheDir}.
+     */
+    @SuppressWarnings("unchecked")
+    public static Run<?> prepareRound(TrainConfig c, List<? extends Example> examples, Transformer policy, Optional<Path> resumeFrom,
+            Path cacheDir) {
+        createOutputDir(c);
+        Trainer.cleanTemporaries(c.outputDir());
+        if (examples.isEmpty()) throw new UserError("no training rows this round");
+        Transformer lent = policy.borrowed();
+        return switch (c.method()) {
+            case DPO -> dpo(c, new Split<>((List<PairExample>) examples, List.of()), lent, resumeFrom, cacheDir);
+            case KTO -> kto(c, new Split<>((List<UnpairedExample>) examples, List.of()), lent, cacheDir);
+            case SFT -> run(c, new Split<>((List<SftExample>) examples, List.of()), new SftObjective(lent), false);
+            case REWARD -> throw new IllegalArgumentException("the loop does not train reward models");
+        };
+    }
+
     private static Run<PairExample> dpo(TrainConfig c, Tokenizer tok, Optional<ChatTemplate> t, Optional<Path> resumeFrom, Path cacheDir) {
         Split<PairExample> data = load(c, (file, split) -> Datasets.paired(file, tok, t, c.data(), rejects(c, split)));
-        PreferenceLoss loss = c.loss().create();
-        if (loss instanceof UnpairedLoss) {
+        if (c.loss().create() instanceof UnpairedLoss) {
             throw new UserError("loss_type " + c.loss().lossType() + " is unpaired: use method: kto");
         }
+        return dpo(c, data, Trainer.policy(c.model(), resumeFrom), resumeFrom, cacheDir);
+    }
+
+    private static Run<PairExample> dpo(TrainConfig c, Split<PairExample> data, Transformer policy, Optional<Path> resumeFrom, Path cacheDir) {
+        PreferenceLoss loss = c.loss().create();
         if (c.loss().lossType().contains(LossType.SPPO)) requireWinProbs(data.train());
         DpoObjective.Modifiers mods = modifiers(c);
-        Transformer policy = Trainer.policy(c.model(), resumeFrom);
         if (!(loss instanceof ReferencedLoss)) {
             return run(c, data, new DpoObjective(policy, loss, new DpoObjective.None(), mods), false);
         }
@@ -103,7 +127,11 @@ public final class Runs {
             throw new UserError("method: kto needs an unpaired loss_type (kto or apo_zero_unpaired), got " + c.loss().lossType());
         }
         if (c.reference().none()) throw new UserError("reference: none, but " + loss.name() + " needs a reference");
-        Transformer policy = Trainer.policy(c.model(), resumeFrom);
+        return kto(c, data, Trainer.policy(c.model(), resumeFrom), cacheDir);
+    }
+
+    private static Run<UnpairedExample> kto(TrainConfig c, Split<UnpairedExample> data, Transformer policy, Path cacheDir) {
+        UnpairedLoss loss = (UnpairedLoss) c.loss().create();
         try (Transformer ref = Checkpoints.load(c.reference().model().orElse(c.model()))) {
             String sum = ref.checksum();
             var train = ReferenceLogps.unpaired(cacheDir, ref, sum, data.train(), c.opt().perDeviceEvalBatchSize());

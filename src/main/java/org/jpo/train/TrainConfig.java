@@ -126,7 +126,7 @@ public record TrainConfig(
     }
 
     /** Whether training reads reference log-probs: dpo and kto unless every loss is reference-free. */
-    static boolean readsReference(Method method, List<LossType> losses) {
+    public static boolean readsReference(Method method, List<LossType> losses) {
         return (method == Method.DPO || method == Method.KTO) && losses.stream().anyMatch(t -> t.kind != LossType.Kind.REFERENCE_FREE);
     }
 

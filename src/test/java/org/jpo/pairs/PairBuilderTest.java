@@ -19,7 +19,7 @@ class PairBuilderTest {
     static final double EPS = 1e-12;
 
     static PairsConfig config(Strategy s) {
-        return new PairsConfig(s, 0.0, s == LENGTH_PENALIZED ? 0.01 : 0.0, s == UNPAIRED ? Optional.of(0.5) : Optional.empty());
+        return new PairsConfig(s, 0.0, s == LENGTH_PENALIZED ? 0.01 : 0.0, s == UNPAIRED ? Optional.of(0.5) : Optional.empty(), 1, PairsConfig.Eos.FINISHED_ONLY);
     }
 
     static Outcome run(PairsConfig c, Sample... s) { return new PairBuilder(c, 7).build(1, new PromptSamples("p", List.of(s))); }
@@ -134,7 +134,7 @@ class PairBuilderTest {
 
     @Test void allPairsKeepsGapsStrictlyAboveTheMarginAndCountsTiesAndCloseOnes() {
         Sample[] s = scores(3.0, 1.0, 1.0, 2.5, null);
-        PairsConfig c = new PairsConfig(ALL_PAIRS, 0.5, 0.0, Optional.empty());
+        PairsConfig c = new PairsConfig(ALL_PAIRS, 0.5, 0.0, Optional.empty(), 1, PairsConfig.Eos.FINISHED_ONLY);
         Outcome o = run(c, s);
         assertEquals(List.of(List.of(0, 1), List.of(0, 2), List.of(3, 1), List.of(3, 2)),
                 o.pairs().stream().map(p -> List.of(p.chosenIndex(), p.rejectedIndex())).toList());
@@ -194,7 +194,7 @@ class PairBuilderTest {
     }
 
     @Test void bestKeepsTheBestSampleAtOrAboveTheThreshold() {
-        PairsConfig at = new PairsConfig(BEST, 0.0, 0.0, Optional.of(0.5));
+        PairsConfig at = new PairsConfig(BEST, 0.0, 0.0, Optional.of(0.5), 1, PairsConfig.Eos.FINISHED_ONLY);
         assertEquals(List.of(new SftTarget("p", 2)), run(at, scores(0.25, null, 0.5, 0.5)).sftTargets());
         Outcome below = run(at, scores(0.25, 0.375));
         assertEquals(List.of(), below.sftTargets());

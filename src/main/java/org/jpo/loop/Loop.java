@@ -1,0 +1,449 @@
+package org.jpo.loop;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.bytedeco.javacpp.PointerScope;
+import org.bytedeco.pytorch.NoGradGuard;
+import org.jpo.Seeds;
+import org.jpo.UserError;
+import org.jpo.Versions;
+import org.jpo.data.Example;
+import org.jpo.data.IdExamples;
+import org.jpo.eval.EvalMetrics;
+import org.jpo.eval.EvalSample;
+import org.jpo.feedback.Feedback;
+import org.jpo.io.Jsonl;
+import org.jpo.model.Checkpoints;
+import org.jpo.model.LogProbs;
+import org.jpo.model.SequenceBatch;
+import org.jpo.model.Transformer;
+import org.jpo.pairs.Strategy;
+import org.jpo.sampling.LocalSampler;
+import org.jpo.sampling.SamplingParams;
+import org.jpo.tokenizer.ChatTemplate;
+import org.jpo.tokenizer.Tokenizer;
+import org.jpo.tokenizer.Tokenizers;
+import org.jpo.train.Run;
+import org.jpo.train.Runs;
+import org.jpo.train.TrainConfig;
+import org.jpo.train.Trainer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+import static org.jpo.loop.RunDir.*;
+import static org.jpo.tensor.Tensors.toDoubles;
+
+/**
+ * The iterative loop, a recipe read top to bottom: evaluate the starting policy, then each round sample → score →
+ * pair → train → evaluate → save. Every phase leaves a complete file (or directory) in the round's folder, so a
+ * killed run continues, with {@code --resume}, from the last completed phase and ends with the same weights as an
+ * uninterrupted one: a phase's inputs are all on disk or recomputed from seeds.
+ *
+ * <p>Owns two models: {@code initial} (the starting policy: KL to it, anchored samples) and {@code policy} (trained in
+ * place each round, sampled from without a save and reload).
+ */
+public final class Loop implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(Loop.class);
+
+    private final LoopConfig c;
+    private final RunDir dir;
+    private final Tokenizer tok;
+    private final Feedback feedback;
+    private final Prompts.Split prompts;
+    private final Map<String, Prompts.Row> trainById = new LinkedHashMap<>(), evalById = new LinkedHashMap<>();
+    private final Set<Integer> stopIds;
+    private final List<Path> tokenizerFiles;
+    private final ObjectNode inputs;
+    private final Transformer initial;
+    private Transformer policy;
+
+    /** Checks everything that can be checked (config, run directory, prompts, the fields scorers read) before any work. */
+    public static Loop open(LoopConfig c, boolean resume) {
+        RunDir dir = new RunDir(c.outputDir());
+        checkResume(c, dir, resume);
+        return new Loop(c, dir);
+    }
+
+    private Loop(LoopConfig c, RunDir dir) {
+        this.c = c;
+        this.dir = dir;
+        this.tok = Tokenizers.require(c.policy(), c.tokenizer());
+        Optional<ChatTemplate> template = ChatTemplate.load(c.tokenizer().orElse(c.policy()));
+        this.initial = Checkpoints.load(c.policy());
+        try {
+            int window = initial.config().maxSeqLen();
+            this.feedback = Feedback.open(c.feedback());
+            var p = c.prompts();
+            List<Prompts.Row> all = Prompts.read(p.file(), tok, template, feedback.requiredFields(), window);
+            Optional<List<Prompts.Row>> eval = p.evalFile().map(f -> Prompts.read(f, tok, template, feedback.requiredFields(), window));
+            this.prompts = Prompts.split(all, eval, p.evalFraction(), p.evalLimit(), c.seed(), p.file());
+            if (c.prompts().perRound() > prompts.train().size()) {
+                throw new UserError(p.file() + ": prompts.per_round is " + p.perRound() + " but only " + prompts.train().size()
+                        + " prompts are left for training");
+            }
+            prompts.train().forEach(r -> trainById.put(r.id(), r));
+            prompts.eval().forEach(r -> evalById.put(r.id(), r));
+            this.stopIds = LocalSampler.stopIds(initial, tok);
+            this.tokenizerFiles = tokenizerFiles(c);
+            this.inputs = inputHashes(c);
+            Files.createDirectories(dir.root());
+            RunDir.writeText(dir.root().resolve(CONFIG), c.toYaml());
+        } catch (IOException e) {
+            close();
+            throw new UncheckedIOException("cannot create output_dir " + c.outputDir() + ": " + e.getMessage(), e);
+        } catch (RuntimeException e) {
+            close();
+            throw e;
+        }
+    }
+
+    /** Runs (or continues) every round; returns the rounds.jsonl lines. */
+    public List<ObjectNode> run() {
+        List<ObjectNode> done = dir.finished();
+        int last = done.isEmpty() ? -1 : done.get(done.size() - 1).get("round").intValue();
+        if (last >= 0) log.info("resuming {} after round {}", dir.root(), last);
+        if (last < 0) {
+            ObjectNode m = Jsonl.JSON.createObjectNode();
+            evaluate(0, initial, m);
+            finish(0, m);
+        }
+        policy = Checkpoints.load(last >= 1 ? dir.file(last, CHECKPOINT) : c.policy());
+        for (int r = Math.max(1, last + 1); r <= c.rounds() && !stopEarly(); r++) round(r);
+        dir.pointBest(best(dir.finished()), c.policy());
+        return dir.finished();
+    }
+
+    // ---- one round ----
+
+    private void round(int r) {
+        Path d = dir.round(r);
+        createDirectories(d);
+        ObjectNode m = dir.has(r, MANIFEST) ? RunDir.readJson(dir.file(r, MANIFEST)) : newManifest(r);
+        verifyOutputs(r, m);
+        if (!m.has("model")) m.putObject("model").put("before", policy.checksum());
+        List<Prompts.Row> ps = Prompts.forRound(prompts.train(), c.prompts().perRound(), c.seed(), r);
+        if (!dir.has(r, SAMPLES) && !dir.has(r, COMPLETIONS)) timed(m, "sample", () -> sample(r, ps));
+        if (!dir.has(r, SAMPLES)) timed(m, "score", () -> score(r));
+        save(r, m, SAMPLES);
+        if (!dir.has(r, PAIRS)) pair(r, m);
+        save(r, m, PAIRS);
+        if (dir.has(r, CHECKPOINT)) {
+            replacePolicy(dir.file(r, CHECKPOINT));   // trained before a restart
+        } else {
+            train(r, m);
+        }
+        m.with("model").put("after", policy.checksum());
+        save(r, m, CHECKPOINT);
+        if (!dir.has(r, EVAL)) evaluate(r, policy, m);
+        save(r, m, EVAL);
+        finish(r, m);
+    }
+
+    /** n completions per prompt from the policy (and, for anchored, from the initial policy), written unscored. */
+    private void sample(int r, List<Prompts.Row> ps) {
+        var s = c.sampling();
+        SamplingParams params = new SamplingParams(s.n(), s.maxNewTokens(), s.temperature(), s.topK(), s.topP(), false, Seeds.of(c.seed(), r, 0x5A3L));
+        List<ObjectNode> rows = new ArrayList<>(Samples.draw(sampler(policy), ps, params, tok, "current", 0, false));
+        if (c.pairs().strategy() == Strategy.ANCHORED) {
+            SamplingParams initialParams = new SamplingParams(s.n(), s.maxNewTokens(), s.temperature(), s.topK(), s.topP(), false,
+                    Seeds.of(c.seed(), r, 0x1A17L));
+            rows.addAll(Samples.draw(sampler(initial), ps, initialParams, tok, "initial", s.n(), false));
+        }
+        Jsonl.write(dir.file(r, COMPLETIONS), rows);
+    }
+
+    private void score(int r) {
+        List<ObjectNode> rows = read(dir.file(r, COMPLETIONS));
+        Samples.score(rows, trainById, feedback);
+        Jsonl.write(dir.file(r, SAMPLES), rows);
+        RunDir.delete(dir.file(r, COMPLETIONS));
+    }
+
+    private void pair(int r, ObjectNode m) {
+        List<ObjectNode> samples = read(dir.file(r, SAMPLES));
+        Pairing.Rows p = Pairing.build(samples, c.pairs(), c.seed(), r, tok.eosId());
+        Jsonl.write(dir.file(r, PAIRS), p.rows());
+        ObjectNode counts = Jsonl.JSON.valueToTree(p.outcome().counts());
+        ObjectNode out = m.putObject("counts");
+        out.put("prompts", samples.stream().map(x -> x.get("prompt_id").asText()).distinct().count());
+        out.put("samples", samples.size());
+        out.put("scored", samples.stream().filter(x -> Samples.score(x) != null).count());
+        out.put("missing", samples.stream().filter(x -> Samples.score(x) == null).count());
+        counts.fields().forEachRemaining(e -> { if (!out.has(snake(e.getKey()))) out.set(snake(e.getKey()), e.getValue()); });
+    }
+
+    /** Trains the policy on this round's rows (and the last history − 1 rounds'), then applies momentum and the EMA. */
+    private void train(int r, ObjectNode m) {
+        Path start = r == 1 ? c.policy() : dir.file(r - 1, CHECKPOINT);
+        Path ref = switch (c.reference()) {
+            case INITIAL -> c.policy();
+            case PREVIOUS_ROUND -> start;
+            case EMA -> r == 1 ? c.policy() : dir.file(r - 1, REFERENCE);
+        };
+        Path out = dir.file(r, TRAIN);
+        TrainConfig tc = c.trainConfig(r, start, out, ref, dir.file(r, PAIRS));
+        List<Example> examples = trainingRows(r, tc);
+        m.with("counts").put("training_rows", examples.size());
+        if (examples.isEmpty()) {
+            log.warn("round {}: no training rows (every prompt's samples tied, or were missing); the policy is unchanged", r);
+        } else {
+            Optional<Path> from = Files.isDirectory(out) ? Trainer.latestCheckpoint(out) : Optional.empty();
+            from.ifPresent(this::replacePolicy);   // killed mid-training: continue from its last checkpoint
+            long t0 = System.nanoTime();
+            Run<?> run = Runs.prepareRound(tc, examples, policy, from, dir.root().resolve("cache"));
+            m.with("timings").put("reference_logps", seconds(t0));
+            long t1 = System.nanoTime();
+            Trainer.Result res = Trainer.train(run, from);
+            m.with("timings").put("train", seconds(t1));
+            m.set("train", Jsonl.JSON.valueToTree(res.lastLog()));
+            m.put("train_resumed_from_step", res.startStep());
+        }
+        if (c.momentum() > 0) {
+            try (Transformer old = Checkpoints.load(start)) { Updates.momentum(policy, old, c.momentum()); }
+        }
+        if (c.reference() == LoopConfig.ReferenceMode.EMA) {
+            try (Transformer reference = Checkpoints.load(ref)) {
+                Updates.ema(reference, policy, c.emaRate());
+                Checkpoints.save(reference, dir.file(r, REFERENCE), tokenizerFiles);
+            }
+        }
+        Checkpoints.save(policy, dir.file(r, CHECKPOINT), tokenizerFiles);
+        deleteTrainingCheckpoints(out);
+    }
+
+    /** The rows of this round and of the history − 1 rounds before it, as examples of the round's method. */
+    private List<Example> trainingRows(int r, TrainConfig tc) {
+        IdExamples ids = new IdExamples(tc.data(), tok.bosId());
+        List<Example> out = new ArrayList<>();
+        for (int k = Math.max(1, r - c.pairs().history() + 1); k <= r; k++) {
+            Path f = dir.file(k, PAIRS);
+            out.addAll(Pairing.examples(dir.root().relativize(f), read(f), trainById, ids));
+        }
+        return out;
+    }
+
+    // ---- evaluation ----
+
+    /** Greedy and sampled completions of the held-out prompts, scored, with their log-probs under the model and π₀. */
+    private void evaluate(int r, Transformer model, ObjectNode m) {
+        long t0 = System.nanoTime();
+        var s = c.sampling();
+        List<Prompts.Row> ps = prompts.eval();
+        List<ObjectNode> rows = new ArrayList<>(Samples.draw(sampler(model), ps, SamplingParams.greedy(s.maxNewTokens()), tok, "current", 0, true));
+        // the same seeds every round: each round's samples are compared with the starting policy's on common random numbers
+        SamplingParams params = new SamplingParams(c.eval().samples(), s.maxNewTokens(), s.temperature(), s.topK(), s.topP(), false,
+                Seeds.of(c.seed(), 0xE7A1L, 1));
+        rows.addAll(Samples.draw(sampler(model), ps, params, tok, "current", 0, false));
+        Samples.score(rows, evalById, feedback);
+        putLogps(rows, model, "logp_policy");
+        putLogps(rows, initial, "logp_initial");
+        List<EvalSample> now = evalSamples(rows);
+        List<EvalSample> base = r == 0 ? now : evalSamples(read(dir.file(0, EVAL_SAMPLES)));
+        Map<String, Double> metrics = EvalMetrics.of(now, base, c.eval().passThreshold());
+        createDirectories(dir.round(r));
+        Jsonl.write(dir.file(r, EVAL_SAMPLES), rows);
+        ObjectNode e = Jsonl.JSON.createObjectNode();
+        metrics.forEach((k, v) -> { if (Double.isFinite(v)) e.put(k, v); else e.putNull(k); });
+        RunDir.writeJson(dir.file(r, EVAL), e);
+        m.with("timings").put("eval", seconds(t0));
+    }
+
+    /** log π(y|x) of each row's completion under {@code model}, by a full forward (16 rows at a time). */
+    private void putLogps(List<ObjectNode> rows, Transformer model, String field) {
+        Map<String, Prompts.Row> byId = evalById;
+        for (int from = 0; from < rows.size(); from += 16) {
+            List<ObjectNode> batch = rows.subList(from, Math.min(rows.size(), from + 16));
+            List<int[]> p = batch.stream().map(x -> byId.get(x.get("prompt_id").asText()).ids()).toList();
+            List<int[]> y = batch.stream().map(x -> Samples.ids(x, "completion_ids")).toList();
+            try (PointerScope scope = new PointerScope(); NoGradGuard g = new NoGradGuard()) {
+                double[] lp = toDoubles(LogProbs.of(model, SequenceBatch.of(p, y, tok.padId())).sum());
+                for (int i = 0; i < batch.size(); i++) batch.get(i).put(field, lp[i]);
+            }
+        }
+    }
+
+    private static List<EvalSample> evalSamples(List<ObjectNode> rows) {
+        return rows.stream().map(x -> new EvalSample(x.get("prompt_id").asText(), x.get("greedy").booleanValue(), x.get("sample_index").intValue(),
+                Samples.score(x), x.get("tokens").intValue(), x.get("logp_policy").doubleValue(), x.get("logp_initial").doubleValue())).toList();
+    }
+
+    // ---- bookkeeping ----
+
+    /** The round's line: its eval keys, counts, timings and last training log, appended to rounds.jsonl; then the report. */
+    private void finish(int r, ObjectNode m) {
+        ObjectNode line = Jsonl.JSON.createObjectNode().put("round", r);
+        line.setAll(RunDir.readJson(dir.file(r, EVAL)));
+        for (String k : List.of("counts", "timings", "train")) if (m.has(k)) line.set(k, m.get(k));
+        if (r > 0) {
+            m.put("finished", true);
+            RunDir.writeJson(dir.file(r, MANIFEST), m);
+        }
+        List<ObjectNode> lines = new ArrayList<>(dir.finished());
+        lines.add(line);
+        Jsonl.write(dir.root().resolve(ROUNDS), lines);
+        Summary.print(lines, System.out);
+        org.jpo.eval.Report.write(dir.root());
+    }
+
+    /** Records the output's hash and writes the manifest, so a later resume can tell a finished phase from a tampered one. */
+    private void save(int r, ObjectNode m, String output) {
+        if (dir.has(r, output) && !m.with("outputs").has(output)) m.with("outputs").put(output, RunDir.sha256(dir.file(r, output)));
+        RunDir.writeJson(dir.file(r, MANIFEST), m);
+    }
+
+    /** A finished phase's output must be what the manifest recorded; an edited one is an error, not silently reused. */
+    private void verifyOutputs(int r, ObjectNode m) {
+        m.with("outputs").fields().forEachRemaining(e -> {
+            Path f = dir.file(r, e.getKey());
+            if (Files.exists(f) && !RunDir.sha256(f).equals(e.getValue().asText())) {
+                throw new UserError(f + " changed after the run wrote it (sha256 differs from " + dir.file(r, MANIFEST)
+                        + "); restore it, or delete it and the files after it to redo those phases");
+            }
+        });
+    }
+
+    private ObjectNode newManifest(int r) {
+        ObjectNode m = Jsonl.JSON.createObjectNode().put("round", r);
+        m.put("config", c.toYaml().lines().filter(l -> !l.strip().startsWith("#") && !l.isBlank()).collect(java.util.stream.Collectors.joining("\n")));
+        m.putObject("seeds").put("run", c.seed()).put("sampling", Seeds.of(c.seed(), r, 0x5A3L))
+                .put("initial_sampling", Seeds.of(c.seed(), r, 0x1A17L)).put("eval_sampling", Seeds.of(c.seed(), 0xE7A1L, 1))
+                .put("train", c.trainConfig(r, c.policy(), dir.file(r, TRAIN), c.policy(), c.prompts().file()).seed());
+        m.set("inputs", inputs);
+        m.putObject("versions").put("jpo", Versions.JPO).put("libtorch", Versions.libtorch()).put("java", System.getProperty("java.version"));
+        m.putObject("timings");
+        return m;
+    }
+
+    private void timed(ObjectNode m, String phase, Runnable body) {
+        long t0 = System.nanoTime();
+        body.run();
+        m.with("timings").put(phase, seconds(t0));
+    }
+
+    /** Whether early_stop's patience has run out: the metric's best round is that many rounds back or more. */
+    private boolean stopEarly() {
+        int patience = c.earlyStop().patience();
+        List<ObjectNode> done = dir.finished();
+        if (patience == 0 || done.isEmpty()) return false;
+        int last = done.get(done.size() - 1).get("round").intValue();
+        int best = best(done).orElse(0);
+        boolean stop = last - best >= patience;
+        if (stop && last < c.rounds()) {
+            log.info("early stop after round {}: {} has not improved for {} rounds (best: round {})", last, c.earlyStop().metric(), patience, best);
+        }
+        return stop;
+    }
+
+    /** The round with the highest early_stop metric (the first of equals), if a trained round has one. */
+    private Optional<Integer> best(List<ObjectNode> done) {
+        String key = c.earlyStop().metric();
+        Optional<Integer> best = Optional.empty();
+        double top = Double.NEGATIVE_INFINITY;
+        for (ObjectNode l : done) {
+            if (l.path(key).isNumber() && l.get(key).doubleValue() > top) {
+                top = l.get(key).doubleValue();
+                best = Optional.of(l.get("round").intValue());
+            }
+        }
+        return best.filter(r -> r > 0);
+    }
+
+    private LocalSampler sampler(Transformer model) { return new LocalSampler(model, stopIds, c.sampling().batchSize()); }
+
+    private void replacePolicy(Path checkpoint) {
+        policy.close();
+        policy = Checkpoints.load(checkpoint);
+    }
+
+    private static void deleteTrainingCheckpoints(Path out) {
+        if (!Files.isDirectory(out)) return;
+        try (var s = Files.list(out)) {
+            for (Path p : s.filter(x -> x.getFileName().toString().matches("checkpoint-\\d+|final")).toList()) RunDir.delete(p);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static List<ObjectNode> read(Path f) { return Jsonl.read(f).stream().map(Jsonl.Line::json).toList(); }
+
+    private static double seconds(long t0) { return Math.round((System.nanoTime() - t0) / 1e7) / 100.0; }
+
+    private static String snake(String camel) { return camel.replaceAll("([a-z])([A-Z])", "$1_$2").toLowerCase(); }
+
+    private static void createDirectories(Path d) {
+        try {
+            Files.createDirectories(d);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create " + d + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** The tokenizer files every checkpoint carries: the policy directory's, or the configured tokenizer. */
+    private static List<Path> tokenizerFiles(LoopConfig c) {
+        List<Path> files = new ArrayList<>(Checkpoints.tokenizerFilesIn(c.policy()));
+        c.tokenizer().ifPresent(t -> {
+            files.removeIf(f -> f.getFileName().toString().startsWith("tokenizer."));
+            files.addAll(Files.isDirectory(t) ? Checkpoints.tokenizerFilesIn(t) : List.of(t));
+        });
+        return files;
+    }
+
+    /** sha256 of every input: prompt files, the starting policy, the tokenizer. */
+    private static ObjectNode inputHashes(LoopConfig c) {
+        ObjectNode o = Jsonl.JSON.createObjectNode();
+        o.put(c.prompts().file().toString(), RunDir.sha256(c.prompts().file()));
+        c.prompts().evalFile().ifPresent(f -> o.put(f.toString(), RunDir.sha256(f)));
+        o.put(c.policy().toString(), RunDir.sha256(c.policy()));
+        c.tokenizer().ifPresent(t -> o.put(t.toString(), RunDir.sha256(t)));
+        return o;
+    }
+
+    /** A started run continues only with --resume and the same config (more rounds allowed). */
+    private static void checkResume(LoopConfig c, RunDir dir, boolean resume) {
+        Path saved = dir.root().resolve(CONFIG);
+        if (!Files.exists(saved)) {
+            if (resume) log.info("--resume: {} holds no run yet; starting from the beginning", dir.root());
+            return;
+        }
+        if (!resume) {
+            throw new UserError(dir.root() + " holds a run already (" + CONFIG + "); add --resume to continue it, or choose another output_dir");
+        }
+        List<String> was = changed(readString(saved)), now = changed(c.toYaml());
+        for (int i = 0; i < Math.min(was.size(), now.size()); i++) {
+            if (!was.get(i).equals(now.get(i))) {
+                throw new UserError("--resume: the config differs from the run's in " + saved + ": '" + was.get(i).strip() + "' is now '"
+                        + now.get(i).strip() + "' (only rounds may change when resuming)");
+            }
+        }
+    }
+
+    /** The config's key lines, without comments and the rounds line. */
+    private static List<String> changed(String yaml) {
+        return yaml.lines().filter(l -> !l.isBlank() && !l.strip().startsWith("#") && !l.startsWith("rounds:")).toList();
+    }
+
+    private static String readString(Path p) {
+        try {
+            return Files.readString(p);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    @Override public void close() {
+        if (policy != null) policy.close();
+        initial.close();
+        if (feedback != null) feedback.close();
+        tok.close();
+    }
+}

@@ -1,0 +1,222 @@
+package org.jpo.loop;
+
+import org.jpo.config.Binder;
+import org.jpo.config.Check;
+import org.jpo.config.ConfigError;
+import org.jpo.config.Hints;
+import org.jpo.config.Key;
+import org.jpo.config.Reads;
+import org.jpo.feedback.FeedbackItem;
+import org.jpo.loss.LossType;
+import org.jpo.pairs.PairsConfig;
+import org.jpo.pairs.Strategy;
+import org.jpo.train.TrainConfig;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * A {@code jpo run} config: one multi-round experiment. The top-level keys and the run directory are a contract
+ * (external checks read them); inside a section the names are TRL's where TRL has one ({@code jpo run
+ * --print-defaults} prints every key).
+ */
+@Hints({"model: write policy: PATH (the starting model)", "rounds_per_epoch: write rounds: N",
+        "ref_model: write reference: initial | previous_round | ema"})
+public record LoopConfig(
+        @Key(required = true, section = "The run", doc = "The run directory: config, rounds.jsonl, report.html, round-NNN/. Required.")
+        Path outputDir,
+        @Key(value = "0", doc = "The run seed; every sample's, pair's and batch order's seed derives from it and the round.") long seed,
+        @Key(value = "3", doc = "Rounds of sample → score → pair → train → evaluate, >= 1.") int rounds,
+        @Key(required = true, doc = "The starting model: an HF directory or a llama2.c .bin. Required.") Path policy,
+        @Key(doc = "Tokenizer file or directory; null = the one next to the policy.") Optional<Path> tokenizer,
+        @Key(value = "initial", section = "Reference and update", doc = "The reference policy of each round's loss: initial (the "
+                + "starting model) | previous_round (the policy the round starts from) | ema (an exponential moving average of the "
+                + "policies, rate ema_rate).") ReferenceMode reference,
+        @Key(value = "0.5", doc = "ema: after each round, reference ← (1 − ema_rate)·reference + ema_rate·policy, in (0, 1].")
+        double emaRate,
+        @Key(value = "0.0", doc = "APO (arXiv:2410.05951): θ ← θ_new + α·(θ_new − θ_old) after each round's training, α >= 0.")
+        double momentum,
+        @Key(section = "Prompts", doc = "Where the prompts come from (file, required) and how many each round draws.") PromptsConfig prompts,
+        @Key(section = "Sampling", doc = "How each round samples its completions (the local engine, on the weights in memory).") SamplingConfig sampling,
+        @Key(required = true, section = "Feedback", doc = "Scorers, each {type: ..., weight: w, its keys}; the score of a "
+                + "completion is Σ weight·score, missing if any scorer cannot score it. Required.") List<FeedbackItem> feedback,
+        @Key(section = "Pairing", doc = "How scored samples become training rows.") PairsConfig pairs,
+        @Key(section = "Training", doc = "Each round's training: any jpo train key but method, model, train_file, reference, output_dir, seed.") TrainSection train,
+        @Key(section = "Evaluation", doc = "The held-out evaluation after every round and once before the first.") EvalConfig eval,
+        @Key(doc = "Stop when the eval metric has not improved for patience rounds.") EarlyStop earlyStop) implements Reads {
+
+    public static final Binder<LoopConfig> BINDER = new Binder<>(LoopConfig.class, "run", "jpo run --print-defaults");
+    private static final List<String> LOSS_KEYS = Binder.keys(org.jpo.loss.LossConfig.class);
+
+    public LoopConfig {
+        Check.atLeast("rounds", rounds, 1);
+        Check.within("ema_rate", emaRate, 0, 1, false);
+        if (emaRate == 0) throw new ConfigError("ema_rate", "ema_rate must be > 0 (0 would never move the reference; use reference: initial)");
+        Check.nonNegative("momentum", momentum);
+        if (feedback.isEmpty()) throw new ConfigError("feedback", "feedback must list at least one scorer, e.g. [{type: contains, words: [park]}]");
+        if (pairs.pairwise() && sampling.n() < 2) {
+            throw new ConfigError("sampling.n", "sampling.n is " + sampling.n() + ", but strategy " + name(pairs.strategy())
+                    + " pairs samples of one prompt: n must be >= 2");
+        }
+        if (train.loss().lossType() != null && train.loss().lossType().contains(LossType.SPPO)
+                && pairs.strategy() != Strategy.SPPO) {
+            throw new ConfigError("train.loss_type", "loss_type sppo reads win probabilities, which only strategy sppo writes (strategy is "
+                    + name(pairs.strategy()) + ")");
+        }
+        checkLossKind(pairs, train);
+        Check.exists("policy", policy, false);
+        tokenizer.ifPresent(t -> Check.exists("tokenizer", t, false));
+        // every train key is checked now, by building round 1's train config, rather than after round 1 has sampled
+        roundTrain(train, method(pairs), policy, tokenizer, prompts.file(), outputDir.resolve("round-001/train"), seed, policy);
+    }
+
+    /** The strategy decides what rows exist: KTO rows need an unpaired loss, pairs a paired one. */
+    private static void checkLossKind(PairsConfig pairs, TrainSection train) {
+        TrainConfig.Method m = method(pairs);
+        if (m == TrainConfig.Method.SFT || train.loss().lossType() == null) return;
+        boolean unpairedRows = m == TrainConfig.Method.KTO;
+        for (LossType t : train.loss().lossType()) {
+            if ((t.kind == LossType.Kind.UNPAIRED) != unpairedRows) {
+                throw new ConfigError("train.loss_type", unpairedRows
+                        ? "train.loss_type " + t.key + " is a paired loss, but strategy unpaired makes KTO rows (use kto or apo_zero_unpaired)"
+                        : "train.loss_type " + t.key + " is an unpaired loss, but strategy " + name(pairs.strategy())
+                                + " makes pairs (strategy unpaired makes KTO rows)");
+            }
+        }
+    }
+
+    /** Reads a config file plus {@code key=value} overrides; every error names file:line or the override. */
+    public static LoopConfig load(Path yaml, List<String> overrides) { return BINDER.load(yaml, overrides); }
+
+    public static String defaultsYaml() {
+        return BINDER.defaultsYaml("jpo run config: every key with its default. The top-level keys and the run directory are a\n"
+                + "contract; keys inside a section are TRL's names where TRL has one. Relative paths resolve against this file's\n"
+                + "directory. Override any key on the command line: jpo run CONFIG key=value (sampling.n=4 inside a section).");
+    }
+
+    public String toYaml() { return BINDER.toYaml(this, "jpo run config, resolved: every key with the value the run used."); }
+
+    /** What the loop trains with: KTO rows for unpaired, SFT for best, pairs otherwise. */
+    public static TrainConfig.Method method(PairsConfig pairs) {
+        return switch (pairs.strategy()) {
+            case UNPAIRED -> TrainConfig.Method.KTO;
+            case BEST -> TrainConfig.Method.SFT;
+            default -> TrainConfig.Method.DPO;
+        };
+    }
+
+    /** Whether the round's loss reads a reference policy. */
+    public boolean readsReference() {
+        return !trainConfig(1, policy, outputDir.resolve("round-001/train"), policy, prompts.file()).reference().none();
+    }
+
+    /**
+     * Round {@code round}'s {@code jpo train} config: the section's keys, the method the strategy implies, the model it
+     * starts from, its reference (empty when nothing reads one) and a seed derived from the run seed and the round.
+     */
+    public TrainConfig trainConfig(int round, Path model, Path outputDir, Path reference, Path trainFile) {
+        return roundTrain(train, method(pairs), model, tokenizer, trainFile, outputDir, org.jpo.Seeds.of(seed, round, 0x7A1L), reference);
+    }
+
+    private static TrainConfig roundTrain(TrainSection t, TrainConfig.Method method, Path model, Optional<Path> tokenizer, Path trainFile,
+            Path outputDir, long seed, Path reference) {
+        try {
+            List<LossType> losses = t.loss().resolve(method == TrainConfig.Method.KTO ? LossType.KTO : LossType.SIGMOID).lossType();
+            var ref = TrainConfig.readsReference(method, losses) ? new TrainConfig.Reference(false, Optional.of(reference))
+                    : TrainConfig.Reference.NONE;
+            return new TrainConfig(method, model, tokenizer, trainFile, Optional.empty(), 0.0, outputDir, seed, t.data(), t.opt(),
+                    t.logging(), t.loss(), ref, t.syncRefModel(), t.refModelMixupAlpha(), t.refModelSyncSteps(), 0.0);
+        } catch (ConfigError e) {
+            throw new ConfigError("train." + e.key(), e.getMessage().startsWith(e.key()) ? "train." + e.getMessage() : e.getMessage());
+        }
+    }
+
+    @Override public String unread(String key) {
+        if (key.startsWith("train.") && method(pairs) == TrainConfig.Method.SFT && LOSS_KEYS.contains(key.substring(6))) {
+            return "strategy best trains with SFT, which reads no loss keys";
+        }
+        return switch (key) {
+            case "ema_rate" -> reference == ReferenceMode.EMA ? null : "reference is " + name(reference) + ", not ema";
+            case "reference" -> readsReference() ? null : "the round's loss (" + name(pairs.strategy()) + " → "
+                    + method(pairs) + ") reads no reference";
+            default -> null;
+        };
+    }
+
+    static String name(Enum<?> e) { return e.name().toLowerCase(); }
+
+    /** The reference policy of a round's loss. */
+    public enum ReferenceMode { INITIAL, PREVIOUS_ROUND, EMA }
+
+    /** {@code prompts:} where the prompts come from and how many each round draws. */
+    public record PromptsConfig(
+            @Key(required = true, doc = "Prompt rows, JSONL: {\"prompt\": ...} or conversational {\"prompt\": [messages]}, plus any "
+                    + "fields the scorers read (answer, ...). Required.") Path file,
+            @Key(value = "64", doc = "Prompts per round, drawn without replacement across rounds (a new permutation when the file "
+                    + "is used up).") int perRound,
+            @Key(doc = "Held-out prompts for the per-round eval; null = hold out eval_fraction of file.") Optional<Path> evalFile,
+            @Key(value = "0.0", doc = "Share of file held out for eval when there is no eval_file, in (0, 1).") double evalFraction,
+            @Key(value = "0", doc = "Evaluate on at most this many held-out prompts (the first ones); 0 = all.") int evalLimit)
+            implements Reads {
+        public PromptsConfig {
+            Check.exists("file", file, true);
+            evalFile.ifPresent(e -> Check.exists("eval_file", e, true));
+            Check.atLeast("per_round", perRound, 1);
+            Check.within("eval_fraction", evalFraction, 0, 1, true);
+            Check.atLeast("eval_limit", evalLimit, 0);
+            if (evalFile.isPresent() == (evalFraction > 0)) {
+                throw new ConfigError(evalFile.isPresent() ? "eval_fraction" : "eval_file", evalFile.isPresent()
+                        ? "eval_fraction is " + evalFraction + " but eval_file is set; use one of them"
+                        : "set eval_file or eval_fraction: every round is evaluated on held-out prompts");
+            }
+        }
+
+        @Override public String unread(String key) { return null; }
+    }
+
+    /** {@code sampling:} the local engine's settings (vLLM's SamplingParams names). */
+    public record SamplingConfig(
+            @Key(value = "8", doc = "Completions per prompt, >= 1 (>= 2 for the pairwise strategies).") int n,
+            @Key(value = "1.0", doc = "Softmax temperature, > 0.") double temperature,
+            @Key(value = "1.0", doc = "Nucleus sampling: keep the smallest set of tokens with this much mass, in (0, 1].") double topP,
+            @Key(value = "0", doc = "Keep the k most likely tokens; 0 = off.") int topK,
+            @Key(value = "64", doc = "Most tokens generated per completion.") int maxNewTokens,
+            @Key(value = "64", doc = "Most sequences decoded together (vLLM's max_num_seqs).") int batchSize) {
+        public SamplingConfig {
+            Check.atLeast("n", n, 1);
+            Check.positive("temperature", temperature);
+            Check.within("top_p", topP, 0, 1, false);
+            if (topP == 0) throw new ConfigError("top_p", "top_p must be in (0, 1], got 0");
+            Check.atLeast("top_k", topK, 0);
+            Check.atLeast("max_new_tokens", maxNewTokens, 1);
+            Check.atLeast("batch_size", batchSize, 1);
+        }
+    }
+
+    /** {@code eval:} the held-out evaluation after every round and once before the first. */
+    public record EvalConfig(
+            @Key(value = "4", doc = "Sampled completions per held-out prompt (besides the greedy one), >= 1.") int samples,
+            @Key(value = "1.0", doc = "A completion passes when its score >= pass_threshold (pass_rate, greedy_pass_rate).")
+            double passThreshold) {
+        public EvalConfig {
+            Check.atLeast("samples", samples, 1);
+            if (!Double.isFinite(passThreshold)) throw new ConfigError("pass_threshold", "pass_threshold must be a finite number");
+        }
+    }
+
+    /** {@code early_stop:} stop when the eval metric has not improved for {@code patience} rounds. */
+    public record EarlyStop(
+            @Key(value = "0", doc = "Rounds without improvement of metric before stopping; 0 = never stop early.") int patience,
+            @Key(value = "eval/mean_score", doc = "The eval.json key to maximise (best/ names the round with its highest value).")
+            String metric) {
+        static final Set<String> METRICS = Set.of("eval/mean_score", "eval/pass_rate", "eval/greedy_mean_score", "eval/greedy_pass_rate",
+                "eval/win_rate_vs_initial");
+
+        public EarlyStop {
+            Check.atLeast("patience", patience, 0);
+            if (!METRICS.contains(metric)) throw new ConfigError("metric", "metric must be one of " + new java.util.TreeSet<>(METRICS) + ", got " + metric);
+        }
+    }
+}

@@ -1,0 +1,124 @@
+package org.jpo.loop;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.jpo.UserError;
+import org.jpo.io.Jsonl;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Optional;
+import java.util.stream.Stream;
+
+/**
+ * The run directory (a contract): {@code config.resolved.yaml}, {@code rounds.jsonl}, {@code report.html} and one
+ * {@code round-NNN/} per round. The loop's state lives here, so a killed run resumes from it: every file is written
+ * under a temporary name and renamed when complete, so a file that exists is whole.
+ */
+record RunDir(Path root) {
+    static final String CONFIG = "config.resolved.yaml", ROUNDS = "rounds.jsonl";
+    /** Files of a round, in the order its phases write them. */
+    static final String COMPLETIONS = "completions.jsonl", SAMPLES = "samples.jsonl", PAIRS = "pairs.jsonl", TRAIN = "train",
+            CHECKPOINT = "checkpoint", REFERENCE = "reference", EVAL_SAMPLES = "eval_samples.jsonl", EVAL = "eval.json",
+            MANIFEST = "manifest.json";
+
+    Path round(int r) { return root.resolve(String.format("round-%03d", r)); }
+
+    Path file(int r, String name) { return round(r).resolve(name); }
+
+    boolean has(int r, String name) { return Files.exists(file(r, name)); }
+
+    /** The rounds whose line is in rounds.jsonl: finished, in order (0 is the starting policy's eval). */
+    List<ObjectNode> finished() {
+        Path f = root.resolve(ROUNDS);
+        return Files.exists(f) ? Jsonl.read(f).stream().map(Jsonl.Line::json).toList() : List.of();
+    }
+
+    /** A JSON document written whole or not at all. */
+    static void writeJson(Path file, JsonNode node) {
+        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+        Jsonl.writePretty(tmp, node);
+        move(tmp, file);
+    }
+
+    static void writeText(Path file, String text) {
+        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+        try {
+            Files.writeString(tmp, text);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + file + ": " + e.getMessage(), e);
+        }
+        move(tmp, file);
+    }
+
+    static ObjectNode readJson(Path file) {
+        try {
+            return (ObjectNode) Jsonl.JSON.readTree(file.toFile());
+        } catch (IOException | ClassCastException e) {
+            throw new UserError(file + ": not a JSON object (" + e.getMessage() + "); delete it to redo its phase");
+        }
+    }
+
+    private static void move(Path tmp, Path file) {
+        try {
+            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** SHA-256 of a file, or of a directory's files (their relative names and contents, in name order). */
+    static String sha256(Path p) {
+        try {
+            MessageDigest sha = MessageDigest.getInstance("SHA-256");
+            if (Files.isDirectory(p)) {
+                try (Stream<Path> s = Files.walk(p)) {
+                    for (Path f : s.filter(Files::isRegularFile).sorted().toList()) {
+                        sha.update(p.relativize(f).toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                        sha.update(HexFormat.of().parseHex(sha256(f)));
+                    }
+                }
+            } else {
+                try (InputStream in = Files.newInputStream(p)) {
+                    byte[] buf = new byte[1 << 16];
+                    for (int k; (k = in.read(buf)) > 0; ) sha.update(buf, 0, k);
+                }
+            }
+            return HexFormat.of().formatHex(sha.digest());
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + p + ": " + e.getMessage(), e);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Deletes a file or directory tree if it exists. */
+    static void delete(Path p) {
+        if (!Files.exists(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) return;
+        try (Stream<Path> s = Files.walk(p)) {
+            for (Path f : s.sorted(java.util.Comparator.reverseOrder()).toList()) Files.delete(f);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot delete " + p + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** {@code best} → the best round's checkpoint (a relative symlink), or to the starting policy when no round beat it. */
+    void pointBest(Optional<Integer> round, Path initialPolicy) {
+        Path link = root.resolve("best");
+        try {
+            Files.deleteIfExists(link);
+            Path target = round.map(r -> root.relativize(file(r, CHECKPOINT))).orElse(initialPolicy.toAbsolutePath());
+            Files.createSymbolicLink(link, target);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot link " + link + ": " + e.getMessage(), e);
+        }
+    }
+}

@@ -1,0 +1,100 @@
+package org.jpo.loop;
+
+import org.jpo.testing.Cli;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/**
+ * A bad loop config fails before any work starts — nothing sampled, nothing written to output_dir — with a message
+ * that names the file and line (or the prompt row) and what was expected.
+ */
+class LoopConfigErrorsTest {
+    @TempDir Path tmp;
+
+    /** Each case replaces sections of a good config (see {@link #base}); the expected text is part of the message. */
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {
+            "unknown key        | sampling: {n: 4, tempreature: 0.7}                     | loop.yaml:18: unknown key 'tempreature' in 'sampling'; did you mean 'temperature'?",
+            "unknown top key    | rounds_per_epoch: 3                                    | loop.yaml:19: unknown key 'rounds_per_epoch' in 'run'; write rounds: N",
+            "missing prompts    | prompts: {file: nowhere.jsonl, eval_fraction: 0.2}     | nowhere.jsonl",
+            "n < 2 pairwise     | sampling: {n: 1}                                       | loop.yaml:18: sampling.n is 1, but strategy best_worst pairs samples of one prompt: n must be >= 2",
+            "n = 1 for best     | sampling: {n: 1}\\npairs: {strategy: best_worst}       | sampling.n is 1",
+            "unknown type       | feedback: [{type: contain, words: [park]}]             | did you mean 'contains'?",
+            "kto loss for pairs | train: {loss_type: kto}                                | train.loss_type kto is an unpaired loss, but strategy best_worst makes pairs (strategy unpaired makes KTO rows)",
+            "sppo without probs | train: {loss_type: sppo}                               | loss_type sppo reads win probabilities, which only strategy sppo writes",
+            "no eval set        | prompts: {file: prompts.jsonl}                         | set eval_file or eval_fraction",
+            "unread ema_rate    | ema_rate: 0.3                                          | ema_rate is set, but reference is initial, not ema",
+            "reference for sft  | pairs: {strategy: best}\\nreference: previous_round    | reference is set, but the round's loss (best → sft) reads no reference",
+            "per_round too big  | prompts: {file: prompts.jsonl, per_round: 100, eval_fraction: 0.2} | prompts.per_round is 100 but only 32 prompts are left for training",
+    })
+    void failsBeforeAnyWork(String name, String lines, String expected) throws Exception {
+        Path config = base(lines.replace("\\n", "\n"));
+        Cli.Result r = Cli.run("run", config.toString());
+        assertEquals(2, r.exit(), r.toString());
+        assertTrue(r.err().contains(expected), "expected '" + expected + "' in:\n" + r.err());
+        assertFalse(Files.exists(tmp.resolve("out/round-000")), "work started before the error");
+    }
+
+    @Test void aScoredFieldThePromptRowsLackIsNamedWithItsLine() throws Exception {
+        Path config = base("feedback: [{type: math}]");
+        Cli.Result r = Cli.run("run", config.toString());
+        assertEquals(2, r.exit(), r.toString());
+        assertTrue(r.err().contains("prompts.jsonl:1: the row has no 'answer' field, which the feedback reads"), r.err());
+        assertFalse(Files.exists(tmp.resolve("out")), "output_dir was created before the error");
+    }
+
+    @Test void anEmptyPromptFileIsAnError() throws Exception {
+        Path config = base("");
+        Files.writeString(tmp.resolve("prompts.jsonl"), "");
+        Cli.Result r = Cli.run("run", config.toString());
+        assertEquals(2, r.exit(), r.toString());
+        assertTrue(r.err().contains("prompts.jsonl: no prompts (the file is empty)"), r.err());
+    }
+
+    @Test void aBadPromptRowNamesItsLine() throws Exception {
+        Path config = base("");
+        Files.writeString(tmp.resolve("prompts.jsonl"), "{\"prompt\": \"a\"}\n{\"question\": \"b\"}\n");
+        Cli.Result r = Cli.run("run", config.toString());
+        assertEquals(2, r.exit(), r.toString());
+        assertTrue(r.err().contains("prompts.jsonl:2: missing field 'prompt' (fields: question)"), r.err());
+    }
+
+    @Test void aStartedRunNeedsResumeAndTheSameConfig() throws Exception {
+        Path config = base("");
+        Path out = tmp.resolve("out");
+        Files.createDirectories(out);
+        Files.writeString(out.resolve("config.resolved.yaml"), LoopConfig.load(config, java.util.List.of()).toYaml());
+        Cli.Result r = Cli.run("run", config.toString());
+        assertEquals(2, r.exit(), r.toString());
+        assertTrue(r.err().contains("holds a run already (config.resolved.yaml); add --resume to continue it"), r.err());
+        r = Cli.run("run", config.toString(), "--resume", "sampling.temperature=0.5");
+        assertEquals(2, r.exit(), r.toString());
+        assertTrue(r.err().contains("--resume: the config differs from the run's in " + out.resolve("config.resolved.yaml")
+                + ": 'temperature: 1.0' is now 'temperature: 0.5'"), r.err());
+        assertFalse(Files.exists(out.resolve("round-000")));
+    }
+
+    /** A good config (stories260K, "park"), then {@code extra}: a case's lines replace the section they name. */
+    private Path base(String extra) throws Exception {
+        LoopFixtures.prompts(tmp, "");
+        String good = LoopFixtures.storiesConfig(tmp).toString();
+        StringBuilder yaml = new StringBuilder();
+        java.util.Set<String> replaced = new java.util.HashSet<>();
+        for (String l : extra.split("\n")) if (l.contains(":")) replaced.add(l.substring(0, l.indexOf(':')).strip());
+        boolean skipping = false;
+        for (String l : Files.readAllLines(Path.of(good))) {
+            boolean top = !l.startsWith(" ");
+            if (top) skipping = replaced.contains(l.substring(0, Math.max(0, l.indexOf(':'))));
+            if (!skipping) yaml.append(l).append('\n');
+        }
+        yaml.append(extra).append('\n');
+        return Files.writeString(tmp.resolve("loop.yaml"), yaml.toString());
+    }
+}

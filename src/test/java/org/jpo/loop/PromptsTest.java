@@ -1,0 +1,64 @@
+package org.jpo.loop;
+
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/** Drawing prompts per round: without replacement across rounds, distinct within one, a function of (seed, round) only. */
+class PromptsTest {
+    static List<Prompts.Row> rows(int n) {
+        List<Prompts.Row> out = new ArrayList<>();
+        for (int i = 0; i < n; i++) out.add(new Prompts.Row("p" + i, i, "x", new int[] {1}, JsonNodeFactory.instance.objectNode()));
+        return out;
+    }
+
+    static Set<String> ids(List<Prompts.Row> rows) {
+        Set<String> s = new HashSet<>();
+        rows.forEach(r -> s.add(r.id()));
+        return s;
+    }
+
+    @Test void everyPromptOnceBeforeAnyRepeats() {
+        List<Prompts.Row> all = rows(10);
+        Set<String> seen = new HashSet<>();
+        for (int r = 1; r <= 5; r++) seen.addAll(ids(Prompts.forRound(all, 2, 7, r)));
+        assertEquals(10, seen.size(), "5 rounds of 2 from 10 prompts use each once");
+    }
+
+    @Test void aRoundThatCrossesIntoANewPermutationStillHasDistinctPrompts() {
+        List<Prompts.Row> all = rows(10);
+        for (long seed = 0; seed < 20; seed++) {
+            for (int r = 1; r <= 12; r++) assertEquals(7, ids(Prompts.forRound(all, 7, seed, r)).size(), "seed " + seed + " round " + r);
+        }
+        // rounds 1 and 2 of 7 from 10: the 3 left of the first permutation, then 4 of the second, none of them repeated
+        Set<String> first = ids(Prompts.forRound(all, 7, 3, 1)), second = ids(Prompts.forRound(all, 7, 3, 2));
+        Set<String> leftOver = new HashSet<>(ids(all));
+        leftOver.removeAll(first);
+        assertTrue(second.containsAll(leftOver), "round 2 starts with the prompts round 1 did not use");
+    }
+
+    @Test void theDrawDependsOnTheSeedAndRoundOnly() {
+        List<Prompts.Row> all = rows(30);
+        assertEquals(Prompts.forRound(all, 8, 1, 3), Prompts.forRound(all, 8, 1, 3));
+        assertNotEquals(ids(Prompts.forRound(all, 8, 1, 3)), ids(Prompts.forRound(all, 8, 2, 3)));
+        assertNotEquals(ids(Prompts.forRound(all, 8, 1, 1)), ids(Prompts.forRound(all, 8, 1, 2)));
+    }
+
+    @Test void evalFractionHoldsOutASeededShareInFileOrder() {
+        List<Prompts.Row> all = rows(20);
+        Prompts.Split s = Prompts.split(all, java.util.Optional.empty(), 0.25, 0, 5, java.nio.file.Path.of("p.jsonl"));
+        assertEquals(5, s.eval().size());
+        assertEquals(15, s.train().size());
+        Set<String> both = ids(s.train());
+        both.retainAll(ids(s.eval()));
+        assertTrue(both.isEmpty(), "train and eval overlap: " + both);
+        assertEquals(s.eval().stream().sorted(java.util.Comparator.comparingInt(Prompts.Row::index)).toList(), s.eval());
+        assertEquals(3, Prompts.split(all, java.util.Optional.empty(), 0.25, 3, 5, java.nio.file.Path.of("p.jsonl")).eval().size());
+    }
+}
