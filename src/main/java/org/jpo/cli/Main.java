@@ -23,6 +23,7 @@ import java.io.PrintWriter;
                 TrainCommand.class,
                 ScoreCommand.class,
                 BanditCommand.class,
+                ReportCommand.class,
         })
 public final class Main implements Runnable {
     @Option(names = "--threads", scope = ScopeType.INHERIT, paramLabel = "N",
