@@ -52,6 +52,7 @@ public final class FakeRun {
             o.putObject("train").put("loss", 0.6 - 0.05 * r).put("rewards/accuracies", 0.8).put("rewards/margins", 0.9);
         }
         t.put("eval", 3.1 + 0.1 * r);
+        if (r == 3) o.put("note", NASTY); // rows are copied into the data block as they are
         return o;
     }
 

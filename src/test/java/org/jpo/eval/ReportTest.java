@@ -47,6 +47,8 @@ class ReportTest {
         assertEquals(3, count(html, "</script>"), "the data block, uPlot and the glue, nothing else");
         assertTrue(html.contains("<th>round 0 (start)</th><th>round 1</th><th>round 3</th>"), "example columns");
         assertTrue(html.contains("score missing") || html.contains("score 1"), "scores shown");
+        assertFalse(dataText(html).contains("<"), "'<' in the data block could open <!--<script> and never end it");
+        assertEquals(FakeRun.NASTY, data(html).get("rounds").get(3).get("note").asText());
     }
 
     @Test void isSelfContainedWithUPlotAndTheDataInlined() throws Exception {
@@ -85,6 +87,7 @@ class ReportTest {
         assertTrue(html.contains("Round 0 (the starting policy) evaluated; no round finished yet."));
         assertTrue(html.contains("No train/metrics.jsonl yet.") && html.contains("No training round yet."));
         assertTrue(html.contains("No config.resolved.yaml."));
+        assertFalse(html.contains("class=\"note\""), "a missing optional file is not a problem to note");
         assertTrue(html.contains("<th>round 0 (start)</th></tr>"));
         assertEquals(expectedCharts(0), data(html).get("charts").size());
     }
@@ -99,6 +102,7 @@ class ReportTest {
         String html = Files.readString(dir.resolve("report.html"));
         assertTrue(html.contains("rounds.jsonl:4: skipped (invalid JSON"), "the bad line is noted");
         assertTrue(html.contains("2 rounds finished"));
+        assertEquals(1, count(html, "class=\"note\""), "only the bad line is noted, not the missing files");
         JsonNode loss = data(html).get("charts").get(5);
         assertEquals("loss", loss.get("title").asText());
         assertEquals("round 2", loss.get("series").get(0).get("label").asText(), "round 1 has no metrics");
@@ -128,10 +132,12 @@ class ReportTest {
     /** 5 eval charts; per training round loss, eval_loss, rewards/margins, rewards/accuracies; margins; timings. */
     private static int expectedCharts(int rounds) { return rounds == 0 ? 5 + 1 : 5 + 4 + 1 + 1; }
 
-    private static JsonNode data(String html) throws Exception {
+    private static JsonNode data(String html) throws Exception { return Jsonl.JSON.readTree(dataText(html)); }
+
+    private static String dataText(String html) {
         Matcher m = Pattern.compile("<script type=\"application/json\" id=\"data\">(.*?)</script>", Pattern.DOTALL).matcher(html);
         assertTrue(m.find(), "data block");
-        return Jsonl.JSON.readTree(m.group(1));
+        return m.group(1);
     }
 
     private static int count(String s, String part) {
