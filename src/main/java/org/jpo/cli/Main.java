@@ -24,6 +24,7 @@ import java.io.PrintWriter;
                 RunCommand.class,
                 ScoreCommand.class,
                 BanditCommand.class,
+                ReportCommand.class,
         })
 public final class Main implements Runnable {
     @Option(names = "--threads", scope = ScopeType.INHERIT, paramLabel = "N",

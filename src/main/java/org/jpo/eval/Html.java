@@ -1,0 +1,49 @@
+package org.jpo.eval;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+import java.math.BigDecimal;
+import java.math.MathContext;
+import java.util.List;
+
+/** Escaping and number formatting for the report; every piece of run text goes through {@link #esc}. */
+final class Html {
+    private Html() {}
+
+    /** Text safe in element content and in quoted attributes (completions hold {@code < & "} and worse). */
+    static String esc(String s) {
+        StringBuilder b = new StringBuilder(s.length() + 16);
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            switch (c) {
+                case '<' -> b.append("&lt;");
+                case '>' -> b.append("&gt;");
+                case '&' -> b.append("&amp;");
+                case '"' -> b.append("&quot;");
+                case '\'' -> b.append("&#39;");
+                default -> b.append(c);
+            }
+        }
+        return b.toString();
+    }
+
+    /** A JSON value for a table cell: integers as is, other numbers to 4 significant digits, absent as a dash. */
+    static String fmt(JsonNode v) {
+        if (v == null || v.isNull() || v.isMissingNode()) return "—";
+        if (v.isIntegralNumber()) return v.asText();
+        if (v.isNumber()) return fmt(v.doubleValue());
+        return esc(v.asText());
+    }
+
+    static String fmt(double v) {
+        if (!Double.isFinite(v)) return String.valueOf(v);
+        return new BigDecimal(v).round(new MathContext(4)).stripTrailingZeros().toPlainString();
+    }
+
+    /** A table row; cells are HTML already (escaped by the caller). */
+    static String row(String tag, List<String> cells) {
+        StringBuilder b = new StringBuilder("<tr>");
+        for (String c : cells) b.append(c.startsWith("<" + tag) ? c : "<" + tag + ">" + c + "</" + tag + ">");
+        return b.append("</tr>\n").toString();
+    }
+}

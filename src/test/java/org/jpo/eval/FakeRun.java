@@ -1,0 +1,95 @@
+package org.jpo.eval;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.jpo.io.Jsonl;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Writes a realistic {@code jpo run} directory in the format the loop writes: rounds.jsonl, config.resolved.yaml and,
+ * per round, eval_samples.jsonl, pairs.jsonl and train/metrics.jsonl. Values are simple functions of the round, so
+ * tests can name the numbers they expect (round r: eval/mean_score = 0.31 + 0.1 r, all_tied = 24 - 4 r, ...).
+ */
+public final class FakeRun {
+    /** A completion that would end the script block and open a tag if anything were left unescaped. */
+    public static final String NASTY = "19</script><b>x & \"q\" <!--<script>";
+
+    private FakeRun() {}
+
+    /** Round 0 plus {@code rounds} training rounds, each with every file. */
+    public static Path write(Path dir, int rounds) throws IOException {
+        Files.writeString(dir.resolve("config.resolved.yaml"), "rounds: " + rounds + "\npolicy: models/stories260K\n"
+                + "feedback:\n  verifier: arithmetic   # <b>not bold</b>\npairs:\n  strategy: best_worst\n");
+        List<ObjectNode> rows = new ArrayList<>();
+        for (int r = 0; r <= rounds; r++) {
+            rows.add(round(r));
+            Path d = Files.createDirectories(dir.resolve("round-%03d".formatted(r)));
+            Jsonl.write(d.resolve("eval_samples.jsonl"), evalSamples(r));
+            if (r == 0) continue;
+            Jsonl.write(d.resolve("pairs.jsonl"), pairs(r));
+            Jsonl.write(d.resolve("train/metrics.jsonl"), metrics(r));
+        }
+        Jsonl.write(dir.resolve("rounds.jsonl"), rows);
+        return dir;
+    }
+
+    static ObjectNode round(int r) {
+        ObjectNode o = Jsonl.JSON.createObjectNode().put("round", r)
+                .put("eval/mean_score", 0.31 + 0.1 * r).put("eval/pass_rate", 0.25 + 0.1 * r)
+                .put("eval/greedy_mean_score", 0.3 + 0.125 * r).put("eval/greedy_pass_rate", 0.3 + 0.1 * r)
+                .put("eval/mean_length", 5.2 + r / 3.0).put("eval/kl_to_initial", 0.04321 * r)
+                .put("eval/win_rate_vs_initial", 0.5 + 0.05 * r);
+        ObjectNode t = o.putObject("timings");
+        if (r > 0) {
+            o.putObject("counts").put("prompts", 64).put("samples", 512).put("scored", 500).put("missing", 12)
+                    .put("pairs", 40 + 4 * r).put("labeled", 0).put("sft_targets", 0).put("ties_dropped", 0)
+                    .put("all_tied", 24 - 4 * r).put("too_few", 0).put("below_margin", 0).put("below_threshold", 0).put("reversed", 0);
+            t.put("sample", 12.3 + r).put("score", 0.4).put("reference_logps", 1.2).put("train", 30.5 + r);
+            o.putObject("train").put("loss", 0.6 - 0.05 * r).put("rewards/accuracies", 0.8).put("rewards/margins", 0.9);
+        }
+        t.put("eval", 3.1 + 0.1 * r);
+        if (r == 3) o.put("note", NASTY); // rows are copied into the data block as they are
+        return o;
+    }
+
+    static List<ObjectNode> evalSamples(int r) {
+        List<ObjectNode> rows = new ArrayList<>();
+        for (int p = 0; p < 10; p++) {
+            String completion = p == 0 && r == 3 ? NASTY : (12 + p + r) + " apples";
+            rows.add(Jsonl.JSON.createObjectNode().put("prompt_id", "" + p).put("prompt", "12+" + p + "=").put("greedy", true)
+                    .put("sample_index", 0).put("completion", completion).put("score", p % 2 == 0 ? 1.0 : 0.0).put("tokens", 3));
+            ObjectNode sampled = Jsonl.JSON.createObjectNode().put("prompt_id", "" + p).put("prompt", "12+" + p + "=").put("greedy", false)
+                    .put("sample_index", 0).put("completion", "sampled " + p).put("tokens", 2);
+            sampled.putNull("score").put("missing_reason", "no number");
+            rows.add(sampled);
+        }
+        return rows;
+    }
+
+    static List<ObjectNode> pairs(int r) {
+        List<ObjectNode> rows = new ArrayList<>();
+        for (int i = 0; i < 40 + 4 * r; i++) {
+            double chosen = 1.0, rejected = i % 3 == 0 ? 0.5 : 0.0;
+            rows.add(Jsonl.JSON.createObjectNode().put("prompt_id", "" + i).put("prompt", "q" + i).put("chosen", "a").put("rejected", "b")
+                    .put("chosen_index", 3).put("rejected_index", 5).put("chosen_score", chosen).put("rejected_score", rejected)
+                    .put("margin", chosen - rejected));
+        }
+        return rows;
+    }
+
+    /** 20 training lines and an eval_loss line every 10 steps; a later round trains for more steps. */
+    static List<ObjectNode> metrics(int r) {
+        List<ObjectNode> rows = new ArrayList<>();
+        for (int step = 1; step <= 20 + 5 * r; step++) {
+            rows.add(Jsonl.JSON.createObjectNode().put("step", step).put("epoch", step / 20.0).put("loss", 0.69 / (1 + 0.05 * step * r))
+                    .put("rewards/accuracies", Math.min(1, 0.5 + 0.02 * step)).put("rewards/margins", 0.05 * step * r)
+                    .put("grad_norm", 1.5).put("learning_rate", 5e-6));
+            if (step % 10 == 0) rows.add(Jsonl.JSON.createObjectNode().put("step", step).put("eval_loss", 0.7 / (1 + 0.04 * step * r)));
+        }
+        return rows;
+    }
+}
