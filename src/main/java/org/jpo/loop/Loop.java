@@ -119,7 +119,7 @@ public final class Loop implements AutoCloseable {
         }
         policy = Checkpoints.load(last >= 1 ? dir.file(last, CHECKPOINT) : c.policy());
         for (int r = Math.max(1, last + 1); r <= c.rounds() && !stopEarly(); r++) round(r);
-        dir.pointBest(best(dir.finished()), c.policy());
+        dir.pointBest(best(dir.finished(), c.earlyStop().metric()), c.policy());
         return dir.finished();
     }
 
@@ -330,28 +330,28 @@ public final class Loop implements AutoCloseable {
         m.with("timings").put(phase, seconds(t0));
     }
 
-    /** Whether early_stop's patience has run out: the metric's best round is that many rounds back or more. */
     private boolean stopEarly() {
-        int patience = c.earlyStop().patience();
         List<ObjectNode> done = dir.finished();
-        if (patience == 0 || done.isEmpty()) return false;
-        int last = done.get(done.size() - 1).get("round").intValue();
-        int best = best(done).orElse(0);
-        boolean stop = last - best >= patience;
-        if (stop && last < c.rounds()) {
-            log.info("early stop after round {}: {} has not improved for {} rounds (best: round {})", last, c.earlyStop().metric(), patience, best);
-        }
+        boolean stop = patienceRanOut(done, c.earlyStop().patience(), c.earlyStop().metric());
+        if (stop) log.info("early stop: {} has not improved for {} rounds (best: round {})", c.earlyStop().metric(), c.earlyStop().patience(),
+                best(done, c.earlyStop().metric()).orElse(0));
         return stop;
     }
 
-    /** The round with the highest early_stop metric (the first of equals), if a trained round has one. */
-    private Optional<Integer> best(List<ObjectNode> done) {
-        String key = c.earlyStop().metric();
+    /** Whether the metric's best round (round 0 included) is {@code patience} or more rounds back; never with patience 0. */
+    static boolean patienceRanOut(List<ObjectNode> done, int patience, String metric) {
+        if (patience == 0 || done.isEmpty()) return false;
+        int last = done.get(done.size() - 1).get("round").intValue();
+        return last - best(done, metric).orElse(0) >= patience;
+    }
+
+    /** The trained round with the highest metric, if one beats the starting policy (the first of equals). */
+    static Optional<Integer> best(List<ObjectNode> done, String metric) {
         Optional<Integer> best = Optional.empty();
         double top = Double.NEGATIVE_INFINITY;
         for (ObjectNode l : done) {
-            if (l.path(key).isNumber() && l.get(key).doubleValue() > top) {
-                top = l.get(key).doubleValue();
+            if (l.path(metric).isNumber() && l.get(metric).doubleValue() > top) {
+                top = l.get(metric).doubleValue();
                 best = Optional.of(l.get("round").intValue());
             }
         }

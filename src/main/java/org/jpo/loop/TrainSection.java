@@ -26,6 +26,7 @@ public record TrainSection(
     @Override public String unread(String key) {
         return switch (key) {
             case "eval_steps" -> "a round's training has no eval data (the loop evaluates after each round; see eval:)";
+            case "on_bad_row" -> "the loop's rows are its own samples, as token ids: none can be malformed";
             case "ref_model_mixup_alpha", "ref_model_sync_steps" -> syncRefModel ? null : "sync_ref_model is false";
             default -> null;
         };

@@ -52,7 +52,8 @@ class PairsConfigTest {
     }
 
     @Test void badValuesNameTheKey() {
-        assertEquals("t.yaml:1: unknown key 'history' in 'pairs'; jpo --print-defaults lists the keys", error("history: 2\n"));
+        assertEquals("t.yaml:1: unknown key 'histroy' in 'pairs'; did you mean 'history'?", error("histroy: 2\n"));
+        assertEquals("t.yaml:1: history must be >= 1, got 0", error("history: 0\n"));
         assertEquals("t.yaml:2: min_margin must be a finite number >= 0, got -0.1", error("strategy: all_pairs\nmin_margin: -0.1\n"));
         assertEquals("t.yaml: length_penalty must be > 0 with strategy length_penalized (0 is best_worst)", error("strategy: length_penalized\n"));
         assertEquals("t.yaml: threshold must be set with strategy unpaired (desirable iff score >= threshold)", error("strategy: unpaired\n"));

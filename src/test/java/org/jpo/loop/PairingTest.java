@@ -1,0 +1,57 @@
+package org.jpo.loop;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.jpo.io.Jsonl;
+import org.jpo.pairs.PairsConfig;
+import org.jpo.pairs.Strategy;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalInt;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/** Samples rows → pairs.jsonl rows: the ids trained on, and EOS only where a completion really ended. */
+class PairingTest {
+    static final int EOS = 2;
+
+    static ObjectNode sample(String prompt, int index, Double score, String finish, int... ids) {
+        ObjectNode o = Jsonl.JSON.createObjectNode().put("prompt_id", prompt).put("prompt_index", 0).put("policy", "current")
+                .put("sample_index", index).put("prompt", "p").put("completion", "c" + index).put("finish_reason", finish).put("tokens", ids.length);
+        if (score == null) o.putNull("score");
+        else o.put("score", score);
+        var a = o.putArray("completion_ids");
+        for (int id : ids) a.add(id);
+        return o;
+    }
+
+    static PairsConfig config(PairsConfig.Eos eos) { return new PairsConfig(Strategy.BEST_WORST, 0, 0, Optional.empty(), 1, eos); }
+
+    @Test void finishedOnlyKeepsTheStopTokenAndAddsNoneToACutCompletion() {
+        List<ObjectNode> s = List.of(sample("a", 0, 1.0, "length", 5, 6, 7), sample("a", 1, 0.0, "stop", 5, EOS), sample("a", 2, null, "stop", 9, EOS));
+        ObjectNode row = Pairing.build(s, config(PairsConfig.Eos.FINISHED_ONLY), 0, 1, OptionalInt.of(EOS)).rows().get(0);
+        assertEquals("[5,6,7]", row.get("chosen_ids").toString(), "cut at max_new_tokens: no EOS");
+        assertEquals("[5,2]", row.get("rejected_ids").toString(), "ended with EOS: kept once");
+        assertEquals(0, row.get("chosen_index").intValue());
+        assertEquals(1, row.get("rejected_index").intValue());
+        assertEquals(1.0, row.get("margin").doubleValue());
+    }
+
+    @Test void alwaysAppendsEosToACutCompletionButNeverTwice() {
+        List<ObjectNode> s = List.of(sample("a", 0, 1.0, "length", 5, 6, 7), sample("a", 1, 0.0, "stop", 5, EOS));
+        ObjectNode row = Pairing.build(s, config(PairsConfig.Eos.ALWAYS), 0, 1, OptionalInt.of(EOS)).rows().get(0);
+        assertEquals("[5,6,7,2]", row.get("chosen_ids").toString());
+        assertEquals("[5,2]", row.get("rejected_ids").toString());
+    }
+
+    @Test void missingScoresAreCountedAndTiedPromptsGiveNoRow() {
+        List<ObjectNode> s = List.of(sample("a", 0, 1.0, "stop", 3, EOS), sample("a", 1, null, "stop", 4, EOS), sample("a", 2, 0.0, "stop", 5, EOS),
+                sample("b", 0, 1.0, "stop", 3, EOS), sample("b", 1, 1.0, "stop", 4, EOS));
+        Pairing.Rows r = Pairing.build(s, config(PairsConfig.Eos.FINISHED_ONLY), 0, 1, OptionalInt.of(EOS));
+        assertEquals(1, r.rows().size());
+        assertEquals(1, r.outcome().counts().missing());
+        assertEquals(1, r.outcome().counts().allTied());
+        assertEquals(2, r.rows().get(0).get("rejected_index").intValue(), "the missing sample is never the worst");
+    }
+}
