@@ -22,6 +22,7 @@ import java.io.PrintWriter;
                 LossesCommand.class,
                 TrainCommand.class,
                 RunCommand.class,
+                DemoCommand.class,
                 ScoreCommand.class,
                 BanditCommand.class,
                 ReportCommand.class,
@@ -29,7 +30,15 @@ import java.io.PrintWriter;
 public final class Main implements Runnable {
     @Option(names = "--threads", scope = ScopeType.INHERIT, paramLabel = "N",
             description = "Threads for libtorch and OpenBLAS (default: all cores; 1 on a busy machine).")
-    void threads(int n) { Natives.threads(n); }
+    void threads(int n) {
+        Natives.threads(n);
+        threadsSet = true;
+    }
+
+    private static boolean threadsSet;
+
+    /** A command's own thread default, unless --threads was given. */
+    static void defaultThreads(int n) { if (!threadsSet) Natives.threads(n); }
 
     @Option(names = "--verbose", scope = ScopeType.INHERIT, description = "Print stack traces of internal errors.")
     static boolean verbose;

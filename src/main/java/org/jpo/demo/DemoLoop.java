@@ -9,8 +9,8 @@ import java.nio.file.Path;
  * The {@code jpo run} config of the demo's preference rounds, with the settings measured to lift held-out greedy
  * accuracy by 15+ points in three rounds at seeds 0–4 on a 2-core machine (see {@link #write}).
  */
-public final class LoopConfig {
-    private LoopConfig() {}
+public final class DemoLoop {
+    private DemoLoop() {}
 
     /**
      * Writes the loop config for the policy {@link StartingPolicy#prepare} made.
@@ -19,20 +19,19 @@ public final class LoopConfig {
      * wrong sample) a round; 64 prompts gave 6–40 pairs, too few to move the policy. RPO's NLL weight is 1.0, not
      * 0.2: with sigmoid alone the loss pushed every answer down (logps/chosen fell from −1.6 to −2.1 in one round)
      * and greedy accuracy fell by 20 points (measured on an annealed SFT policy, before the SFT stage kept its
-     * learning rate constant). The learning rate is constant, like the SFT stage's, and a sixth of it;
-     * {@code on_bad_row: skip} drops pairs whose rejected sample is empty (an immediate EOS), which the trainer
-     * refuses.
+     * learning rate constant). The learning rate is constant, like the SFT stage's, and a sixth of it.
      *
      * @param file   where to write the YAML
      * @param output the loop's output_dir
      * @param seed   the loop's seed (sampling and batch order)
+     * @param rounds preference rounds (3 measured)
      */
-    public static Path write(Path file, Path output, StartingPolicy.Prepared p, long seed) {
+    public static Path write(Path file, Path output, StartingPolicy.Prepared p, long seed, int rounds) {
         StartingPolicy.Settings s = StartingPolicy.Settings.DEMO;
         String yaml = String.join("\n",
                 "output_dir: " + output,
                 "seed: " + seed,
-                "rounds: 3",
+                "rounds: " + rounds,
                 "policy: " + p.policy(),
                 "reference: initial",
                 "prompts: {file: " + p.data().prompts() + ", per_round: 512, eval_file: " + p.data().eval() + "}",
@@ -41,7 +40,7 @@ public final class LoopConfig {
                 "pairs: {strategy: best_worst}",
                 "train: {loss_type: [sigmoid, sft], loss_weights: [1.0, 1.0], beta: 0.1, learning_rate: 5.0e-4,"
                         + " lr_scheduler_type: constant, num_train_epochs: 2, per_device_train_batch_size: 16,"
-                        + " max_length: " + s.maxSeqLen() + ", max_prompt_length: " + s.maxPromptLength() + ", on_bad_row: skip}",
+                        + " max_length: " + s.maxSeqLen() + ", max_prompt_length: " + s.maxPromptLength() + "}",
                 "eval: {samples: 4, pass_threshold: 1.0}",
                 "");
         try {
