@@ -132,7 +132,10 @@ public final class Loop implements AutoCloseable {
         verifyOutputs(r, m);
         if (!m.has("model")) m.putObject("model").put("before", policy.checksum());
         List<Prompts.Row> ps = Prompts.forRound(prompts.train(), c.prompts().perRound(), c.seed(), r);
-        if (!dir.has(r, SAMPLES) && !dir.has(r, COMPLETIONS)) timed(m, "sample", () -> sample(r, ps));
+        if (!dir.has(r, SAMPLES) && !dir.has(r, COMPLETIONS)) {
+            timed(m, "sample", () -> sample(r, ps));
+            save(r, m, COMPLETIONS);
+        }
         if (!dir.has(r, SAMPLES)) timed(m, "score", () -> score(r));
         save(r, m, SAMPLES);
         if (!dir.has(r, PAIRS)) pair(r, m);
