@@ -25,13 +25,13 @@ import java.util.concurrent.Callable;
         description = "Offline demo: a synthetic addition task, an SFT policy trained from scratch, then rounds of iterative RPO "
                 + "(DPO + NLL) scored by the math verifier, through jpo run. Prints the per-round table and the report path.")
 final class DemoCommand implements Callable<Integer> {
-    @Option(names = "--out", paramLabel = "DIR", description = "Where everything goes (default: runs/demo-seed<S>); must not exist.") Path out;
+    @Option(names = "--out", paramLabel = "DIR", description = "Where everything goes; must not exist (default: runs/demo-seed<S>, or -2, -3, ... if taken).") Path out;
     @Option(names = "--seed", paramLabel = "S", description = "Seed of the data, the initial weights, SFT and the loop (default 0).") long seed;
     @Option(names = "--rounds", paramLabel = "N", description = "Preference rounds (default 3).") int rounds = 3;
 
     @Override public Integer call() {
         Main.defaultThreads(1);   // a 150K-parameter model gains nothing from a second thread
-        Path dir = fresh(out != null ? out : Path.of("runs", "demo-seed" + seed));
+        Path dir = out != null ? fresh(out) : unused(Path.of("runs", "demo-seed" + seed));
         long t0 = System.nanoTime();
         System.out.println("jpo demo: addition task, SFT from scratch (stops at 30% greedy accuracy on training prompts)...");
         StartingPolicy.Prepared p = StartingPolicy.prepare(dir, seed);
@@ -51,6 +51,13 @@ final class DemoCommand implements Callable<Integer> {
         return 0;
     }
 
+    /** {@code dir}, or the first of dir-2, dir-3, ... that does not exist, so a second demo never meets the first's files. */
+    static Path unused(Path dir) {
+        Path d = dir;
+        for (int k = 2; Files.exists(d); k++) d = dir.resolveSibling(dir.getFileName() + "-" + k);
+        return d.toAbsolutePath();
+    }
+
     static Path fresh(Path dir) {
         if (Files.exists(dir)) throw new UserError(dir + " exists; remove it or pass --out DIR");
         return dir.toAbsolutePath();
@@ -62,13 +69,13 @@ final class DemoCommand implements Callable<Integer> {
     static final class Stories implements Callable<Integer> {
         @Option(names = "--model", required = true, paramLabel = "M", description = "stories260K.bin (llama2.c) or an HF directory") Path model;
         @Option(names = "--tokenizer", paramLabel = "T", description = "tok512.bin, or the model directory's tokenizer") Path tokenizer;
-        @Option(names = "--out", paramLabel = "DIR", description = "Where everything goes (default: runs/demo-stories-seed<S>); must not exist.") Path out;
+        @Option(names = "--out", paramLabel = "DIR", description = "Where everything goes; must not exist (default: runs/demo-stories-seed<S>, or -2, -3, ... if taken).") Path out;
         @Option(names = "--seed", paramLabel = "S", description = "Seed of the loop (default 0).") long seed;
         @Option(names = "--rounds", paramLabel = "N", description = "Rounds (default 3).") int rounds = 3;
 
         @Override public Integer call() {
             Main.defaultThreads(1);
-            Path dir = fresh(out != null ? out : Path.of("runs", "demo-stories-seed" + seed));
+            Path dir = out != null ? fresh(out) : unused(Path.of("runs", "demo-stories-seed" + seed));
             long t0 = System.nanoTime();
             LoopConfig c = LoopConfig.load(StoriesDemo.write(dir, model, tokenizer, seed, rounds), List.of());
             List<ObjectNode> lines;
