@@ -59,7 +59,7 @@ final class DemoCommand implements Callable<Integer> {
     }
 
     static Path fresh(Path dir) {
-        if (Files.exists(dir)) throw new UserError(dir + " exists; remove it or pass --out DIR");
+        if (Files.exists(dir)) throw new UserError(dir + " exists; the demo writes a fresh directory: remove it or choose another --out");
         return dir.toAbsolutePath();
     }
 

@@ -22,6 +22,6 @@ class DemoCommandTest {
         assertEquals(tmp.resolve("demo-seed0-3"), DemoCommand.unused(d));
         Cli.Result r = Cli.run("demo", "--out", d.toString());
         assertEquals(2, r.exit(), r.toString());
-        assertTrue(r.err().contains(d + " exists; remove it or pass --out DIR"), r.err());
+        assertTrue(r.err().contains(d + " exists; the demo writes a fresh directory: remove it or choose another --out"), r.err());
     }
 }
