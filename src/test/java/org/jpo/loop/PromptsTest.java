@@ -50,6 +50,28 @@ class PromptsTest {
         assertNotEquals(ids(Prompts.forRound(all, 8, 1, 1)), ids(Prompts.forRound(all, 8, 1, 2)));
     }
 
+    @Test void conversationalPromptsAreRenderedAndRowsChecked(@org.junit.jupiter.api.io.TempDir java.nio.file.Path tmp) throws Exception {
+        try (org.jpo.tokenizer.Tokenizer tok = org.jpo.tokenizer.Tokenizers.open(org.jpo.testing.Shared.tok512())) {
+            java.nio.file.Path f = java.nio.file.Files.writeString(tmp.resolve("p.jsonl"),
+                    "{\"prompt\": [{\"role\": \"user\", \"content\": \"Tell a story\"}], \"answer\": 1, \"id\": \"q1\"}\n"
+                            + "{\"prompt\": \"Once upon a time\", \"answer\": 2}\n");
+            List<Prompts.Row> rows = Prompts.read(f, tok, java.util.Optional.empty(), List.of("answer"), 512);
+            assertEquals(List.of("q1", "2"), rows.stream().map(Prompts.Row::id).toList(), "the row's id, else its line number");
+            String rendered = org.jpo.tokenizer.ChatTemplate.plain().render(List.of(new org.jpo.tokenizer.ChatTemplate.Message("user", "Tell a story")), true);
+            assertEquals(rendered, rows.get(0).text());
+            assertArrayEquals(tok.encode("Once upon a time", true), rows.get(1).ids());
+            assertEquals(2, rows.get(1).row().get("answer").intValue());
+
+            java.nio.file.Files.writeString(f, "{\"prompt\": \"a\", \"id\": 7}\n{\"prompt\": \"b\", \"id\": 7}\n");
+            var e = assertThrows(org.jpo.UserError.class, () -> Prompts.read(f, tok, java.util.Optional.empty(), List.of(), 512));
+            assertEquals(f + ":2: prompt id '7' appears twice in " + f, e.getMessage());
+            java.nio.file.Files.writeString(f, "{\"prompt\": \"" + "Once upon a time ".repeat(40) + "\"}\n");
+            e = assertThrows(org.jpo.UserError.class, () -> Prompts.read(f, tok, java.util.Optional.empty(), List.of(), 64));
+            assertTrue(e.getMessage().startsWith(f + ":1: the prompt has "), e.getMessage());
+            assertTrue(e.getMessage().endsWith("tokens; the model's context window is 64 (no room to generate)"), e.getMessage());
+        }
+    }
+
     @Test void evalFractionHoldsOutASeededShareInFileOrder() {
         List<Prompts.Row> all = rows(20);
         Prompts.Split s = Prompts.split(all, java.util.Optional.empty(), 0.25, 0, 5, java.nio.file.Path.of("p.jsonl"));
