@@ -1,20 +1,14 @@
 package org.jpo.loop;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import org.bytedeco.javacpp.PointerScope;
-import org.bytedeco.pytorch.NoGradGuard;
 import org.jpo.Seeds;
 import org.jpo.UserError;
 import org.jpo.Versions;
 import org.jpo.data.Example;
 import org.jpo.data.IdExamples;
-import org.jpo.eval.EvalMetrics;
-import org.jpo.eval.EvalSample;
 import org.jpo.feedback.Feedback;
 import org.jpo.io.Jsonl;
 import org.jpo.model.Checkpoints;
-import org.jpo.model.LogProbs;
-import org.jpo.model.SequenceBatch;
 import org.jpo.model.Transformer;
 import org.jpo.pairs.Strategy;
 import org.jpo.sampling.LocalSampler;
@@ -41,7 +35,6 @@ import java.util.Optional;
 import java.util.Set;
 
 import static org.jpo.loop.RunDir.*;
-import static org.jpo.tensor.Tensors.toDoubles;
 
 /**
  * The iterative loop, a recipe read top to bottom: evaluate the starting policy, then each round sample → score →
@@ -60,17 +53,18 @@ public final class Loop implements AutoCloseable {
     private final Tokenizer tok;
     private final Feedback feedback;
     private final Prompts.Split prompts;
-    private final Map<String, Prompts.Row> trainById = new LinkedHashMap<>(), evalById = new LinkedHashMap<>();
+    private final Map<String, Prompts.Row> trainById = new LinkedHashMap<>();
     private final Set<Integer> stopIds;
     private final List<Path> tokenizerFiles;
     private final ObjectNode inputs;
+    private final Evaluation evaluation;
     private final Transformer initial;
     private Transformer policy;
 
     /** Checks everything that can be checked (config, run directory, prompts, the fields scorers read) before any work. */
     public static Loop open(LoopConfig c, boolean resume) {
         RunDir dir = new RunDir(c.outputDir());
-        checkResume(c, dir, resume);
+        dir.checkResume(c, resume);
         return new Loop(c, dir);
     }
 
@@ -92,10 +86,10 @@ public final class Loop implements AutoCloseable {
                         + " prompts are left for training");
             }
             prompts.train().forEach(r -> trainById.put(r.id(), r));
-            prompts.eval().forEach(r -> evalById.put(r.id(), r));
             this.stopIds = LocalSampler.stopIds(initial, tok);
             this.tokenizerFiles = tokenizerFiles(c);
-            this.inputs = inputHashes(c);
+            this.inputs = RunDir.inputHashes(c);
+            this.evaluation = new Evaluation(c, tok, feedback, prompts.eval());
             Files.createDirectories(dir.root());
             RunDir.writeText(dir.root().resolve(CONFIG), c.toYaml());
         } catch (IOException e) {
@@ -119,7 +113,7 @@ public final class Loop implements AutoCloseable {
         }
         policy = Checkpoints.load(last >= 1 ? dir.file(last, CHECKPOINT) : c.policy());
         for (int r = Math.max(1, last + 1); r <= c.rounds() && !stopEarly(); r++) round(r);
-        dir.pointBest(best(dir.finished(), c.earlyStop().metric()), c.policy());
+        dir.pointBest(Rounds.best(dir.finished(), c.earlyStop().metric()), c.policy());
         return dir.finished();
     }
 
@@ -235,49 +229,17 @@ public final class Loop implements AutoCloseable {
         return out;
     }
 
-    // ---- evaluation ----
-
-    /** Greedy and sampled completions of the held-out prompts, scored, with their log-probs under the model and π₀. */
+    /** Evaluates {@code model} on the held-out prompts and writes eval_samples.jsonl and eval.json. */
     private void evaluate(int r, Transformer model, ObjectNode m) {
         long t0 = System.nanoTime();
-        var s = c.sampling();
-        List<Prompts.Row> ps = prompts.eval();
-        List<ObjectNode> rows = new ArrayList<>(Samples.draw(sampler(model), ps, SamplingParams.greedy(s.maxNewTokens()), tok, "current", 0, true));
-        // the same seeds every round: each round's samples are compared with the starting policy's on common random numbers
-        SamplingParams params = new SamplingParams(c.eval().samples(), s.maxNewTokens(), s.temperature(), s.topK(), s.topP(), false,
-                Seeds.of(c.seed(), 0xE7A1L, 1));
-        rows.addAll(Samples.draw(sampler(model), ps, params, tok, "current", 0, false));
-        Samples.score(rows, evalById, feedback);
-        putLogps(rows, model, "logp_policy");
-        putLogps(rows, initial, "logp_initial");
-        List<EvalSample> now = evalSamples(rows);
-        List<EvalSample> base = r == 0 ? now : evalSamples(read(dir.file(0, EVAL_SAMPLES)));
-        Map<String, Double> metrics = EvalMetrics.of(now, base, c.eval().passThreshold());
+        List<ObjectNode> base = r == 0 ? null : read(dir.file(0, EVAL_SAMPLES));
+        Evaluation.Result e = evaluation.run(sampler(model), model, initial, base);
         createDirectories(dir.round(r));
-        Jsonl.write(dir.file(r, EVAL_SAMPLES), rows);
-        ObjectNode e = Jsonl.JSON.createObjectNode();
-        metrics.forEach((k, v) -> { if (Double.isFinite(v)) e.put(k, v); else e.putNull(k); });
-        RunDir.writeJson(dir.file(r, EVAL), e);
+        Jsonl.write(dir.file(r, EVAL_SAMPLES), e.rows());
+        ObjectNode json = Jsonl.JSON.createObjectNode();
+        e.metrics().forEach((k, v) -> { if (Double.isFinite(v)) json.put(k, v); else json.putNull(k); });
+        RunDir.writeJson(dir.file(r, EVAL), json);
         m.with("timings").put("eval", seconds(t0));
-    }
-
-    /** log π(y|x) of each row's completion under {@code model}, by a full forward (16 rows at a time). */
-    private void putLogps(List<ObjectNode> rows, Transformer model, String field) {
-        Map<String, Prompts.Row> byId = evalById;
-        for (int from = 0; from < rows.size(); from += 16) {
-            List<ObjectNode> batch = rows.subList(from, Math.min(rows.size(), from + 16));
-            List<int[]> p = batch.stream().map(x -> byId.get(x.get("prompt_id").asText()).ids()).toList();
-            List<int[]> y = batch.stream().map(x -> Samples.ids(x, "completion_ids")).toList();
-            try (PointerScope scope = new PointerScope(); NoGradGuard g = new NoGradGuard()) {
-                double[] lp = toDoubles(LogProbs.of(model, SequenceBatch.of(p, y, tok.padId())).sum());
-                for (int i = 0; i < batch.size(); i++) batch.get(i).put(field, lp[i]);
-            }
-        }
-    }
-
-    private static List<EvalSample> evalSamples(List<ObjectNode> rows) {
-        return rows.stream().map(x -> new EvalSample(x.get("prompt_id").asText(), x.get("greedy").booleanValue(), x.get("sample_index").intValue(),
-                Samples.score(x), x.get("tokens").intValue(), x.get("logp_policy").doubleValue(), x.get("logp_initial").doubleValue())).toList();
     }
 
     // ---- bookkeeping ----
@@ -294,7 +256,7 @@ public final class Loop implements AutoCloseable {
         List<ObjectNode> lines = new ArrayList<>(dir.finished());
         lines.add(line);
         Jsonl.write(dir.root().resolve(ROUNDS), lines);
-        Summary.print(lines, System.out);
+        Rounds.print(lines, System.out);
         org.jpo.eval.Report.write(dir.root());
     }
 
@@ -335,30 +297,10 @@ public final class Loop implements AutoCloseable {
 
     private boolean stopEarly() {
         List<ObjectNode> done = dir.finished();
-        boolean stop = patienceRanOut(done, c.earlyStop().patience(), c.earlyStop().metric());
+        boolean stop = Rounds.patienceRanOut(done, c.earlyStop().patience(), c.earlyStop().metric());
         if (stop) log.info("early stop: {} has not improved for {} rounds (best: round {})", c.earlyStop().metric(), c.earlyStop().patience(),
-                best(done, c.earlyStop().metric()).orElse(0));
+                Rounds.best(done, c.earlyStop().metric()).orElse(0));
         return stop;
-    }
-
-    /** Whether the metric's best round (round 0 included) is {@code patience} or more rounds back; never with patience 0. */
-    static boolean patienceRanOut(List<ObjectNode> done, int patience, String metric) {
-        if (patience == 0 || done.isEmpty()) return false;
-        int last = done.get(done.size() - 1).get("round").intValue();
-        return last - best(done, metric).orElse(0) >= patience;
-    }
-
-    /** The trained round with the highest metric, if one beats the starting policy (the first of equals). */
-    static Optional<Integer> best(List<ObjectNode> done, String metric) {
-        Optional<Integer> best = Optional.empty();
-        double top = Double.NEGATIVE_INFINITY;
-        for (ObjectNode l : done) {
-            if (l.path(metric).isNumber() && l.get(metric).doubleValue() > top) {
-                top = l.get(metric).doubleValue();
-                best = Optional.of(l.get("round").intValue());
-            }
-        }
-        return best.filter(r -> r > 0);
     }
 
     private LocalSampler sampler(Transformer model) { return new LocalSampler(model, stopIds, c.sampling().batchSize()); }
@@ -399,48 +341,6 @@ public final class Loop implements AutoCloseable {
             files.addAll(Files.isDirectory(t) ? Checkpoints.tokenizerFilesIn(t) : List.of(t));
         });
         return files;
-    }
-
-    /** sha256 of every input: prompt files, the starting policy, the tokenizer. */
-    private static ObjectNode inputHashes(LoopConfig c) {
-        ObjectNode o = Jsonl.JSON.createObjectNode();
-        o.put(c.prompts().file().toString(), RunDir.sha256(c.prompts().file()));
-        c.prompts().evalFile().ifPresent(f -> o.put(f.toString(), RunDir.sha256(f)));
-        o.put(c.policy().toString(), RunDir.sha256(c.policy()));
-        c.tokenizer().ifPresent(t -> o.put(t.toString(), RunDir.sha256(t)));
-        return o;
-    }
-
-    /** A started run continues only with --resume and the same config (more rounds allowed). */
-    private static void checkResume(LoopConfig c, RunDir dir, boolean resume) {
-        Path saved = dir.root().resolve(CONFIG);
-        if (!Files.exists(saved)) {
-            if (resume) log.info("--resume: {} holds no run yet; starting from the beginning", dir.root());
-            return;
-        }
-        if (!resume) {
-            throw new UserError(dir.root() + " holds a run already (" + CONFIG + "); add --resume to continue it, or choose another output_dir");
-        }
-        List<String> was = changed(readString(saved)), now = changed(c.toYaml());
-        for (int i = 0; i < Math.min(was.size(), now.size()); i++) {
-            if (!was.get(i).equals(now.get(i))) {
-                throw new UserError("--resume: the config differs from the run's in " + saved + ": '" + was.get(i).strip() + "' is now '"
-                        + now.get(i).strip() + "' (only rounds may change when resuming)");
-            }
-        }
-    }
-
-    /** The config's key lines, without comments and the rounds line. */
-    private static List<String> changed(String yaml) {
-        return yaml.lines().filter(l -> !l.isBlank() && !l.strip().startsWith("#") && !l.startsWith("rounds:")).toList();
-    }
-
-    private static String readString(Path p) {
-        try {
-            return Files.readString(p);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
     }
 
     @Override public void close() {

@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.jpo.UserError;
 import org.jpo.io.Jsonl;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -24,6 +26,7 @@ import java.util.stream.Stream;
  * under a temporary name and renamed when complete, so a file that exists is whole.
  */
 record RunDir(Path root) {
+    private static final Logger log = LoggerFactory.getLogger(RunDir.class);
     static final String CONFIG = "config.resolved.yaml", ROUNDS = "rounds.jsonl";
     /** Files of a round, in the order its phases write them. */
     static final String COMPLETIONS = "completions.jsonl", SAMPLES = "samples.jsonl", PAIRS = "pairs.jsonl", TRAIN = "train",
@@ -119,6 +122,48 @@ record RunDir(Path root) {
             Files.createSymbolicLink(link, target);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot link " + link + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** sha256 of every input: prompt files, the starting policy, the tokenizer. */
+    static ObjectNode inputHashes(LoopConfig c) {
+        ObjectNode o = Jsonl.JSON.createObjectNode();
+        o.put(c.prompts().file().toString(), sha256(c.prompts().file()));
+        c.prompts().evalFile().ifPresent(f -> o.put(f.toString(), sha256(f)));
+        o.put(c.policy().toString(), sha256(c.policy()));
+        c.tokenizer().ifPresent(t -> o.put(t.toString(), sha256(t)));
+        return o;
+    }
+
+    /** A started run continues only with --resume and the same config (more rounds allowed). */
+    void checkResume(LoopConfig c, boolean resume) {
+        Path saved = root.resolve(CONFIG);
+        if (!Files.exists(saved)) {
+            if (resume) log.info("--resume: {} holds no run yet; starting from the beginning", root);
+            return;
+        }
+        if (!resume) {
+            throw new UserError(root + " holds a run already (" + CONFIG + "); add --resume to continue it, or choose another output_dir");
+        }
+        List<String> was = changed(readString(saved)), now = changed(c.toYaml());
+        for (int i = 0; i < Math.min(was.size(), now.size()); i++) {
+            if (!was.get(i).equals(now.get(i))) {
+                throw new UserError("--resume: the config differs from the run's in " + saved + ": '" + was.get(i).strip() + "' is now '"
+                        + now.get(i).strip() + "' (only rounds may change when resuming)");
+            }
+        }
+    }
+
+    /** The config's key lines, without comments and the rounds line. */
+    private static List<String> changed(String yaml) {
+        return yaml.lines().filter(l -> !l.isBlank() && !l.strip().startsWith("#") && !l.startsWith("rounds:")).toList();
+    }
+
+    private static String readString(Path p) {
+        try {
+            return Files.readString(p);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + p + ": " + e.getMessage(), e);
         }
     }
 }

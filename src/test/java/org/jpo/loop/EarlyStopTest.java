@@ -21,18 +21,18 @@ class EarlyStopTest {
     }
 
     @Test void stopsOncePatienceRoundsPassWithoutImprovement() {
-        assertFalse(Loop.patienceRanOut(rounds(0.1, 0.3, 0.2), 2, M), "one round since the best");
-        assertTrue(Loop.patienceRanOut(rounds(0.1, 0.3, 0.2, 0.3), 2, M), "equal is not better: two rounds since round 1");
-        assertFalse(Loop.patienceRanOut(rounds(0.1, 0.3, 0.2, 0.4), 2, M));
-        assertTrue(Loop.patienceRanOut(rounds(0.5, 0.3), 1, M), "round 0 counts as the best so far");
-        assertFalse(Loop.patienceRanOut(rounds(0.5, 0.3, 0.2, 0.1), 0, M), "patience 0 never stops");
+        assertFalse(Rounds.patienceRanOut(rounds(0.1, 0.3, 0.2), 2, M), "one round since the best");
+        assertTrue(Rounds.patienceRanOut(rounds(0.1, 0.3, 0.2, 0.3), 2, M), "equal is not better: two rounds since round 1");
+        assertFalse(Rounds.patienceRanOut(rounds(0.1, 0.3, 0.2, 0.4), 2, M));
+        assertTrue(Rounds.patienceRanOut(rounds(0.5, 0.3), 1, M), "round 0 counts as the best so far");
+        assertFalse(Rounds.patienceRanOut(rounds(0.5, 0.3, 0.2, 0.1), 0, M), "patience 0 never stops");
     }
 
     @Test void bestIsTheFirstTrainedRoundWithTheTopScoreOrNone() {
-        assertEquals(Optional.of(1), Loop.best(rounds(0.1, 0.3, 0.2, 0.3), M));
-        assertEquals(Optional.empty(), Loop.best(rounds(0.5, 0.3, 0.5), M), "no round beat the starting policy");
+        assertEquals(Optional.of(1), Rounds.best(rounds(0.1, 0.3, 0.2, 0.3), M));
+        assertEquals(Optional.empty(), Rounds.best(rounds(0.5, 0.3, 0.5), M), "no round beat the starting policy");
         List<ObjectNode> missing = rounds(0.1, 0.2);
         missing.get(1).putNull(M);
-        assertEquals(Optional.empty(), Loop.best(missing, M), "a null metric is not a score");
+        assertEquals(Optional.empty(), Rounds.best(missing, M), "a null metric is not a score");
     }
 }
