@@ -113,5 +113,23 @@ class LoopVariantsTest {
         assertTrue(Files.isSymbolicLink(out.resolve("best")));
     }
 
+    /** A reward model's scores reach samples.jsonl and pairing exactly as the scorer gives them on its own. */
+    @Test void aRewardModelScoresTheRound() throws Exception {
+        Path rm = tmp.resolve("rm");
+        try (Transformer base = Checkpoints.load(Shared.stories260K()); org.jpo.model.RewardModel m = org.jpo.model.RewardModel.fromPolicy(base, 5)) {
+            m.save(rm, List.of(Shared.tok512()));
+        }
+        Path out = run("rm", "rounds=1", "feedback=[{type: reward_model, path: " + rm + "}]");
+        List<ObjectNode> samples = rows(out.resolve("round-001/samples.jsonl"));
+        try (org.jpo.feedback.RewardModelScorer alone = org.jpo.feedback.RewardModelScorer.open(rm, java.util.Optional.empty(), 16)) {
+            for (ObjectNode s : samples.subList(0, 8)) {
+                double expected = alone.score(org.jpo.feedback.ScoreInput.of(s.get("prompt").asText()), List.of(s.get("completion").asText())).get(0).value();
+                assertEquals(expected, s.get("score").doubleValue(), 1e-5, s.toString());
+            }
+        }
+        assertEquals(0, manifest(out, 1).get("counts").get("all_tied").intValue(), "real-valued rewards do not tie");
+        assertEquals(12, rows(out.resolve("round-001/pairs.jsonl")).size());
+    }
+
     static Transformer load(Path out) { return Checkpoints.load(out.resolve("round-001/checkpoint")); }
 }
