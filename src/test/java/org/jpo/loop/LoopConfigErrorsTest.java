@@ -81,6 +81,17 @@ class LoopConfigErrorsTest {
         assertFalse(Files.exists(out.resolve("round-000")));
     }
 
+    @Test void printDefaultsListsTheContractKeys() {
+        Cli.Result r = Cli.run("run", "--print-defaults");
+        assertEquals(0, r.exit(), r.toString());
+        for (String key : java.util.List.of("output_dir:", "seed: 0", "rounds: 3", "policy:", "tokenizer: null", "reference: initial",
+                "momentum: 0.0", "prompts:", "  per_round: 64", "sampling:", "  n: 8", "  top_k: 0", "  max_new_tokens: 64", "feedback:",
+                "pairs:", "  strategy: best_worst", "  history: 1", "  eos: finished_only", "train:", "  learning_rate: null", "eval:",
+                "  samples: 4", "  pass_threshold: 1.0", "early_stop:", "  patience: 0")) {
+            assertTrue(r.out().lines().anyMatch(l -> l.startsWith(key)), "no line '" + key + "' in\n" + r.out());
+        }
+    }
+
     /** A good config (stories260K, "park"), then {@code extra}: a case's lines replace the section they name. */
     private Path base(String extra) throws Exception {
         LoopFixtures.prompts(tmp, "");
