@@ -23,7 +23,7 @@ class LoopResumeTest {
     @TempDir Path tmp;
 
     @Test void killedMidSamplingAndMidTrainingThenResumedEndsWithTheSameWeights() throws Exception {
-        Path config = LoopFixtures.storiesConfig(tmp, "save_steps: 2");
+        Path config = LoopFixtures.storiesConfig(tmp, "save_steps: 1");
         Path whole = tmp.resolve("whole"), killed = tmp.resolve("killed");
 
         assertEquals(0, jpo(config, whole, false).waitFor(), "uninterrupted run failed; see " + tmp.resolve("whole.log"));
@@ -37,7 +37,7 @@ class LoopResumeTest {
 
         // round 2 training: an in-round checkpoint exists, the round's checkpoint does not
         p = jpo(config, killed, true);
-        killWhen(p, () -> Files.isDirectory(killed.resolve("round-002/train/checkpoint-2")));
+        killWhen(p, () -> Files.isDirectory(killed.resolve("round-002/train/checkpoint-1")));
         assertFalse(Files.exists(killed.resolve("round-002/checkpoint")), "the kill came after training finished");
         FileTime round2Samples = Files.getLastModifiedTime(killed.resolve("round-002/samples.jsonl"));
 
