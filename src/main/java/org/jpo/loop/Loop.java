@@ -72,9 +72,9 @@ public final class Loop implements AutoCloseable {
         this.c = c;
         this.dir = dir;
         this.tok = Tokenizers.require(c.policy(), c.tokenizer());
-        Optional<ChatTemplate> template = ChatTemplate.load(c.tokenizer().orElse(c.policy()));
-        this.initial = Checkpoints.load(c.policy());
         try {
+            Optional<ChatTemplate> template = ChatTemplate.load(c.tokenizer().orElse(c.policy()));
+            this.initial = Checkpoints.load(c.policy());
             int window = initial.config().maxSeqLen();
             this.feedback = Feedback.open(c.feedback());
             var p = c.prompts();
@@ -345,7 +345,7 @@ public final class Loop implements AutoCloseable {
 
     @Override public void close() {
         if (policy != null) policy.close();
-        initial.close();
+        if (initial != null) initial.close();
         if (feedback != null) feedback.close();
         tok.close();
     }
