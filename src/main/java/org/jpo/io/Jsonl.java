@@ -149,10 +149,16 @@ public final class Jsonl {
         }
     }
 
-    /** Writes one JSON document, indented, to {@code file} (the manifests, stats and states people read). */
+    /**
+     * Writes one JSON document, indented, to {@code file} (the manifests, stats and states people read), via a
+     * temporary file and an atomic rename, so a reader (or a resumed run) never sees half of it.
+     */
     public static void writePretty(Path file, JsonNode o) {
+        Path abs = file.toAbsolutePath();
+        Path tmp = abs.resolveSibling(abs.getFileName() + ".tmp");
         try {
-            Files.writeString(file, JSON.writerWithDefaultPrettyPrinter().writeValueAsString(o) + "\n");
+            Files.writeString(tmp, JSON.writerWithDefaultPrettyPrinter().writeValueAsString(o) + "\n");
+            Files.move(tmp, abs, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write " + file + ": " + e.getMessage(), e);
         }

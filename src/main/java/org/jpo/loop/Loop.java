@@ -8,6 +8,7 @@ import org.jpo.data.Example;
 import org.jpo.data.IdExamples;
 import org.jpo.feedback.Feedback;
 import org.jpo.io.Jsonl;
+import org.jpo.io.Trees;
 import org.jpo.model.Checkpoints;
 import org.jpo.model.Transformer;
 import org.jpo.pairs.Strategy;
@@ -47,6 +48,9 @@ import static org.jpo.loop.RunDir.*;
  */
 public final class Loop implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Loop.class);
+    /** The counts' record components under the names of the manifest (all_tied, ties_dropped, ...). */
+    private static final com.fasterxml.jackson.databind.ObjectMapper SNAKE_CASE =
+            Jsonl.JSON.copy().setPropertyNamingStrategy(com.fasterxml.jackson.databind.PropertyNamingStrategies.SNAKE_CASE);
 
     private final LoopConfig c;
     private final RunDir dir;
@@ -87,7 +91,7 @@ public final class Loop implements AutoCloseable {
             }
             prompts.train().forEach(r -> trainById.put(r.id(), r));
             this.stopIds = LocalSampler.stopIds(initial, tok);
-            this.tokenizerFiles = tokenizerFiles(c);
+            this.tokenizerFiles = Checkpoints.tokenizerFiles(c.policy(), c.tokenizer());
             this.inputs = RunDir.inputHashes(c);
             this.evaluation = new Evaluation(c, tok, feedback, prompts.eval());
             Files.createDirectories(dir.root());
@@ -163,20 +167,19 @@ public final class Loop implements AutoCloseable {
         List<ObjectNode> rows = read(dir.file(r, COMPLETIONS));
         Samples.score(rows, trainById, feedback);
         Jsonl.write(dir.file(r, SAMPLES), rows);
-        RunDir.delete(dir.file(r, COMPLETIONS));
+        Trees.delete(dir.file(r, COMPLETIONS));
     }
 
     private void pair(int r, ObjectNode m) {
         List<ObjectNode> samples = read(dir.file(r, SAMPLES));
         Pairing.Rows p = Pairing.build(samples, c.pairs(), c.seed(), r, tok.eosId());
         Jsonl.write(dir.file(r, PAIRS), p.rows());
-        ObjectNode counts = Jsonl.JSON.valueToTree(p.outcome().counts());
         ObjectNode out = m.putObject("counts");
         out.put("prompts", samples.stream().map(x -> x.get("prompt_id").asText()).distinct().count());
         out.put("samples", samples.size());
         out.put("scored", samples.stream().filter(x -> Samples.score(x) != null).count());
         out.put("missing", samples.stream().filter(x -> Samples.score(x) == null).count());
-        counts.fields().forEachRemaining(e -> { if (!out.has(snake(e.getKey()))) out.set(snake(e.getKey()), e.getValue()); });
+        out.setAll((ObjectNode) SNAKE_CASE.valueToTree(p.outcome().counts()));
     }
 
     /** Trains the policy on this round's rows (and the last history − 1 rounds'), then applies momentum and the EMA. */
@@ -238,7 +241,7 @@ public final class Loop implements AutoCloseable {
         Jsonl.write(dir.file(r, EVAL_SAMPLES), e.rows());
         ObjectNode json = Jsonl.JSON.createObjectNode();
         e.metrics().forEach((k, v) -> { if (Double.isFinite(v)) json.put(k, v); else json.putNull(k); });
-        RunDir.writeJson(dir.file(r, EVAL), json);
+        Jsonl.writePretty(dir.file(r, EVAL), json);
         m.with("timings").put("eval", seconds(t0));
     }
 
@@ -251,7 +254,7 @@ public final class Loop implements AutoCloseable {
         for (String k : List.of("counts", "timings", "train")) if (m.has(k)) line.set(k, m.get(k));
         if (r > 0) {
             m.put("finished", true);
-            RunDir.writeJson(dir.file(r, MANIFEST), m);
+            Jsonl.writePretty(dir.file(r, MANIFEST), m);
         }
         List<ObjectNode> lines = new ArrayList<>(dir.finished());
         lines.add(line);
@@ -263,7 +266,7 @@ public final class Loop implements AutoCloseable {
     /** Records the output's hash and writes the manifest, so a later resume can tell a finished phase from a tampered one. */
     private void save(int r, ObjectNode m, String output) {
         if (dir.has(r, output) && !m.with("outputs").has(output)) m.with("outputs").put(output, RunDir.sha256(dir.file(r, output)));
-        RunDir.writeJson(dir.file(r, MANIFEST), m);
+        Jsonl.writePretty(dir.file(r, MANIFEST), m);
     }
 
     /** A finished phase's output must be what the manifest recorded; an edited one is an error, not silently reused. */
@@ -313,7 +316,7 @@ public final class Loop implements AutoCloseable {
     private static void deleteTrainingCheckpoints(Path out) {
         if (!Files.isDirectory(out)) return;
         try (var s = Files.list(out)) {
-            for (Path p : s.filter(x -> x.getFileName().toString().matches("checkpoint-\\d+|final")).toList()) RunDir.delete(p);
+            for (Path p : s.filter(x -> x.getFileName().toString().matches("checkpoint-\\d+|final")).toList()) Trees.delete(p);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -323,24 +326,12 @@ public final class Loop implements AutoCloseable {
 
     private static double seconds(long t0) { return Math.round((System.nanoTime() - t0) / 1e7) / 100.0; }
 
-    private static String snake(String camel) { return camel.replaceAll("([a-z])([A-Z])", "$1_$2").toLowerCase(); }
-
     private static void createDirectories(Path d) {
         try {
             Files.createDirectories(d);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create " + d + ": " + e.getMessage(), e);
         }
-    }
-
-    /** The tokenizer files every checkpoint carries: the policy directory's, or the configured tokenizer. */
-    private static List<Path> tokenizerFiles(LoopConfig c) {
-        List<Path> files = new ArrayList<>(Checkpoints.tokenizerFilesIn(c.policy()));
-        c.tokenizer().ifPresent(t -> {
-            files.removeIf(f -> f.getFileName().toString().startsWith("tokenizer."));
-            files.addAll(Files.isDirectory(t) ? Checkpoints.tokenizerFilesIn(t) : List.of(t));
-        });
-        return files;
     }
 
     @Override public void close() {

@@ -1,6 +1,5 @@
 package org.jpo.loop;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.jpo.UserError;
 import org.jpo.io.Jsonl;
@@ -43,13 +42,6 @@ record RunDir(Path root) {
     List<ObjectNode> finished() {
         Path f = root.resolve(ROUNDS);
         return Files.exists(f) ? Jsonl.read(f).stream().map(Jsonl.Line::json).toList() : List.of();
-    }
-
-    /** A JSON document written whole or not at all. */
-    static void writeJson(Path file, JsonNode node) {
-        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-        Jsonl.writePretty(tmp, node);
-        move(tmp, file);
     }
 
     static void writeText(Path file, String text) {
@@ -100,16 +92,6 @@ record RunDir(Path root) {
             throw new UncheckedIOException("cannot read " + p + ": " + e.getMessage(), e);
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
-        }
-    }
-
-    /** Deletes a file or directory tree if it exists. */
-    static void delete(Path p) {
-        if (!Files.exists(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) return;
-        try (Stream<Path> s = Files.walk(p)) {
-            for (Path f : s.sorted(java.util.Comparator.reverseOrder()).toList()) Files.delete(f);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot delete " + p + ": " + e.getMessage(), e);
         }
     }
 

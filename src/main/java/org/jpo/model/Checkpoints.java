@@ -4,16 +4,17 @@ import org.bytedeco.javacpp.PointerScope;
 import org.jpo.UserError;
 import org.jpo.io.Llama2cWeights;
 import org.jpo.io.SafeTensors;
+import org.jpo.io.Trees;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.util.Comparator;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.Map;
-import java.util.stream.Stream;
 
 /**
  * Models on disk: a HuggingFace directory ({@code config.json} + {@code model.safetensors} or a sharded
@@ -77,7 +78,7 @@ public final class Checkpoints {
         Path abs = dir.toAbsolutePath();
         Path tmp = abs.resolveSibling(abs.getFileName() + ".tmp-" + ProcessHandle.current().pid());
         try {
-            deleteTree(tmp);
+            Trees.delete(tmp);
             Files.createDirectories(tmp);
             body.write(tmp);
             for (Path f : tokenizerFiles) {
@@ -88,10 +89,23 @@ public final class Checkpoints {
             Path old = abs.resolveSibling(abs.getFileName() + ".old-" + ProcessHandle.current().pid());
             if (Files.exists(abs)) Files.move(abs, old);
             Files.move(tmp, abs);
-            deleteTree(old);
+            Trees.delete(old);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write model to " + dir + ": " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * The tokenizer files a checkpoint of {@code model} should carry: the model directory's, with its tokenizer
+     * files replaced by {@code tokenizer} (a file, or a directory's tokenizer files) when one is given.
+     */
+    public static List<Path> tokenizerFiles(Path model, Optional<Path> tokenizer) {
+        List<Path> files = new ArrayList<>(tokenizerFilesIn(model));
+        tokenizer.ifPresent(t -> {
+            files.removeIf(f -> f.getFileName().toString().startsWith("tokenizer."));
+            files.addAll(Files.isDirectory(t) ? tokenizerFilesIn(t) : List.of(t));
+        });
+        return files;
     }
 
     /** The tokenizer files an HF model directory carries, to pass on to {@link #save}. */
@@ -100,10 +114,4 @@ public final class Checkpoints {
         return TOKENIZER_FILES.stream().map(modelDir::resolve).filter(Files::isRegularFile).toList();
     }
 
-    static void deleteTree(Path p) throws IOException {
-        if (!Files.exists(p)) return;
-        try (Stream<Path> walk = Files.walk(p)) {
-            for (Path q : walk.sorted(Comparator.reverseOrder()).toList()) Files.delete(q);
-        }
-    }
 }

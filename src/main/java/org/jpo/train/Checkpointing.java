@@ -4,6 +4,7 @@ import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Tensor;
 import org.jpo.io.SafeTensors;
+import org.jpo.io.Trees;
 import org.jpo.model.Checkpoints;
 import org.jpo.model.Transformer;
 
@@ -31,12 +32,12 @@ final class Checkpointing {
                      List<Path> tokenizerFiles, int keep) {
         Path dir = outputDir.resolve("checkpoint-" + state.step()), tmp = outputDir.resolve("checkpoint-" + state.step() + ".tmp");
         try {
-            deleteTree(tmp);
+            Trees.delete(tmp);
             objective.save(tmp, tokenizerFiles);
             SafeTensors.write(tmp.resolve(OPTIMIZER), opt.state(), Map.of("step", Long.toString(opt.steps())));
             reference.ifPresent(r -> Checkpoints.save(r, tmp.resolve("reference"), List.of()));
             state.write(tmp);
-            deleteTree(dir);
+            Trees.delete(dir);
             Files.move(tmp, dir);
             prune(outputDir, keep);
             return dir;
@@ -78,13 +79,7 @@ final class Checkpointing {
         try (Stream<Path> s = Files.list(outputDir)) {
             all = s.filter(p -> p.getFileName().toString().matches("checkpoint-\\d+")).sorted(Comparator.comparingLong(Checkpointing::stepOf)).toList();
         }
-        for (int i = 0; i < all.size() - keep; i++) deleteTree(all.get(i));
+        for (int i = 0; i < all.size() - keep; i++) Trees.delete(all.get(i));
     }
 
-    static void deleteTree(Path p) throws IOException {
-        if (!Files.exists(p)) return;
-        try (Stream<Path> walk = Files.walk(p)) {
-            for (Path q : walk.sorted(Comparator.reverseOrder()).toList()) Files.delete(q);
-        }
-    }
 }

@@ -148,12 +148,7 @@ public final class Runs {
     }
 
     static <E extends Example> Run<E> run(TrainConfig c, Split<E> data, Objective<E> objective, boolean hit) {
-        List<Path> tokenizerFiles = new ArrayList<>(Checkpoints.tokenizerFilesIn(c.model()));
-        c.tokenizer().ifPresent(p -> {
-            tokenizerFiles.removeIf(f -> f.getFileName().toString().startsWith("tokenizer."));
-            tokenizerFiles.add(p);
-        });
-        return new Run<>(c, data.train(), data.eval(), objective, tokenizerFiles, hit);
+        return new Run<>(c, data.train(), data.eval(), objective, Checkpoints.tokenizerFiles(c.model(), c.tokenizer()), hit);
     }
 
     /** Train and eval examples: eval_file, else a seeded eval_fraction of train_file, else none. */

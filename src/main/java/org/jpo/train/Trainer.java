@@ -166,7 +166,7 @@ public final class Trainer {
     /** Removes stale temporary checkpoints a killed run may have left. */
     static void cleanTemporaries(Path outputDir) {
         try (var s = Files.list(outputDir)) {
-            for (Path p : s.filter(x -> x.getFileName().toString().endsWith(".tmp")).toList()) Checkpointing.deleteTree(p);
+            for (Path p : s.filter(x -> x.getFileName().toString().endsWith(".tmp")).toList()) org.jpo.io.Trees.delete(p);
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException(e);
         }
