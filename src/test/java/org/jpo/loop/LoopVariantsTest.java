@@ -124,7 +124,7 @@ class LoopVariantsTest {
         try (org.jpo.feedback.RewardModelScorer alone = org.jpo.feedback.RewardModelScorer.open(rm, java.util.Optional.empty(), 16)) {
             for (ObjectNode s : samples.subList(0, 8)) {
                 double expected = alone.score(org.jpo.feedback.ScoreInput.of(s.get("prompt").asText()), List.of(s.get("completion").asText())).get(0).value();
-                assertEquals(expected, s.get("score").doubleValue(), 1e-5, s.toString());
+                assertEquals(expected, s.get("score").doubleValue(), 2e-6, s.toString());   // batched vs alone: 7e-7 seen
             }
         }
         assertEquals(0, manifest(out, 1).get("counts").get("all_tied").intValue(), "real-valued rewards do not tie");
