@@ -122,9 +122,9 @@ class LoopVariantsTest {
         Path out = run("rm", "rounds=1", "feedback=[{type: reward_model, path: " + rm + "}]");
         List<ObjectNode> samples = rows(out.resolve("round-001/samples.jsonl"));
         try (org.jpo.feedback.RewardModelScorer alone = org.jpo.feedback.RewardModelScorer.open(rm, java.util.Optional.empty(), 16)) {
-            for (ObjectNode s : samples.subList(0, 8)) {
+            for (ObjectNode s : samples) {
                 double expected = alone.score(org.jpo.feedback.ScoreInput.of(s.get("prompt").asText()), List.of(s.get("completion").asText())).get(0).value();
-                assertEquals(expected, s.get("score").doubleValue(), 2e-6, s.toString());   // batched vs alone: 7e-7 seen
+                assertEquals(expected, s.get("score").doubleValue(), 5e-6, s.toString());   // batched vs alone: 2.9e-6 at most over the 48
             }
         }
         assertEquals(0, manifest(out, 1).get("counts").get("all_tied").intValue(), "real-valued rewards do not tie");
