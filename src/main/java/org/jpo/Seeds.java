@@ -16,9 +16,11 @@ public final class Seeds {
     /** A well-mixed 64-bit seed from the given coordinates (SplitMix64 finalizer applied per coordinate). */
     public static long of(long seed, long... coordinates) {
         long h = mix(seed ^ 0x6A09E667F3BCC909L);
-        for (long c : coordinates) h = mix(h ^ mix(c + 0x9E3779B97F4A7C15L));
+        for (long c : coordinates) h = step(h, c);
         return h;
     }
+
+    private static long step(long h, long coordinate) { return mix(h ^ mix(coordinate + 0x9E3779B97F4A7C15L)); }
 
     /**
      * The seed of one sampled completion: (run seed, round, prompt id, sample index). Round 0 is the stream
@@ -26,9 +28,20 @@ public final class Seeds {
      * before rounds existed do not change; round r &gt; 0 first derives a run seed for the round.
      */
     public static long sample(long seed, long round, long promptId, long sampleIndex) {
-        long s = round == 0 ? seed : of(seed, ROUND, round);
-        return of(s, promptId, sampleIndex);
+        return sampleOf(promptSeed(seed, round, promptId), sampleIndex);
     }
+
+    /**
+     * The state {@link #sample} reaches after (seed, round, prompt): one prompt's samples derive from it alone, so a
+     * request carrying it as its {@code seed} (the remote sampler's, to {@code jpo serve}) gets the local samples.
+     */
+    public static long promptSeed(long seed, long round, long promptId) {
+        long s = round == 0 ? seed : of(seed, ROUND, round);
+        return step(mix(s ^ 0x6A09E667F3BCC909L), promptId);
+    }
+
+    /** Sample {@code sampleIndex}'s seed from its prompt's {@link #promptSeed} (or an API request's seed). */
+    public static long sampleOf(long promptSeed, long sampleIndex) { return step(promptSeed, sampleIndex); }
 
     /** The stream for one (seed, named stream, round, index); distinct tuples give independent streams. */
     public static SplittableRandom stream(long seed, String name, long round, long index) {

@@ -22,6 +22,14 @@ class SeedsTest {
         assertNotEquals(Seeds.sample(42, 1, 5, 3), base);
     }
 
+    /** A prompt's seed carries its samples' streams: a request seeded with it regenerates the local samples. */
+    @Test void aPromptSeedContinuesToTheSampleSeeds() {
+        for (long round : new long[] {0, 1, 7}) {
+            for (int j = 0; j < 4; j++) assertEquals(Seeds.sample(42, round, 3, j), Seeds.sampleOf(Seeds.promptSeed(42, round, 3), j));
+        }
+        assertEquals(Seeds.of(42, 3, 5), Seeds.sampleOf(Seeds.promptSeed(42, 0, 3), 5));
+    }
+
     @Test void fingerprintsAreFnv1a() {
         assertEquals(0xCBF29CE484222325L, Seeds.fingerprint(""));
         assertEquals(0xAF63DC4C8601EC8CL, Seeds.fingerprint("a"));   // FNV-1a 64 test vector
