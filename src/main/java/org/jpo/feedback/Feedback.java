@@ -44,11 +44,14 @@ public final class Feedback implements AutoCloseable {
     }
 
     /** Opens every item's scorer (loading reward models); if one fails, those already opened are closed. */
-    public static Feedback open(List<FeedbackItem> items) {
+    public static Feedback open(List<FeedbackItem> items) { return open(items, ScorerContext.NONE); }
+
+    /** The same, giving the scorers what the run provides (a request cache for judges). */
+    public static Feedback open(List<FeedbackItem> items, ScorerContext context) {
         if (items == null || items.isEmpty()) throw new UserError("feedback: list at least one scorer");
         List<Scorer> scorers = new ArrayList<>();
         try {
-            for (FeedbackItem item : items) scorers.add(item.scorer().open());
+            for (FeedbackItem item : items) scorers.add(item.scorer().open(context));
         } catch (RuntimeException e) {
             closeAll(scorers, e);
             throw e;

@@ -24,5 +24,5 @@ public record RewardModelConfig(
     }
 
     /** Loads the model: the returned scorer owns its native memory until closed. */
-    @Override public RewardModelScorer open() { return RewardModelScorer.open(path, tokenizer, batchSize); }
+    @Override public RewardModelScorer open(ScorerContext context) { return RewardModelScorer.open(path, tokenizer, batchSize); }
 }

@@ -1,5 +1,8 @@
 package org.jpo.feedback;
 
+import java.util.Map;
+import java.util.TreeMap;
+
 /**
  * One scorer's verdict on one completion. A missing score is explicit: {@code value} null and
  * {@code details} saying why, never 0.
@@ -8,8 +11,12 @@ package org.jpo.feedback;
  * @param scorer        which scorer gave it, e.g. {@code reward_model:runs/rm}
  * @param value         the score, finite; null when missing
  * @param details       free text: the reason when missing, else optional (null)
+ * @param std           the spread of the estimate, when the value is a mean of several (an ensemble's members, a
+ *                      judge's k judgments): their population standard deviation; null = a single value
+ * @param stats         counts behind the value, for the round's scorer metrics, e.g. a judge's {@code judgments},
+ *                      {@code unparsed}, {@code flips}; empty for most scorers
  */
-public record Score(String completionRef, String scorer, Double value, String details) {
+public record Score(String completionRef, String scorer, Double value, String details, Double std, Map<String, Double> stats) {
     public Score {
         if (scorer == null || scorer.isBlank()) throw new IllegalArgumentException("score of " + completionRef + ": scorer is missing");
         if (value == null && (details == null || details.isBlank())) {
@@ -18,6 +25,17 @@ public record Score(String completionRef, String scorer, Double value, String de
         if (value != null && !Double.isFinite(value)) {
             throw new IllegalArgumentException("score of " + completionRef + " by " + scorer + " is " + value + "; report it missing instead");
         }
+        if (std != null && !(std >= 0 && Double.isFinite(std))) {
+            throw new IllegalArgumentException("score of " + completionRef + " by " + scorer + ": std must be finite and >= 0, got " + std);
+        }
+        stats = stats == null ? Map.of() : java.util.Collections.unmodifiableMap(new TreeMap<>(stats));
+        stats.forEach((k, v) -> {
+            if (v == null || !Double.isFinite(v)) throw new IllegalArgumentException("score of " + completionRef + " by " + scorer + ": stat " + k + " is " + v);
+        });
+    }
+
+    public Score(String completionRef, String scorer, Double value, String details) {
+        this(completionRef, scorer, value, details, null, Map.of());
     }
 
     public static Score of(String completionRef, String scorer, double value) {

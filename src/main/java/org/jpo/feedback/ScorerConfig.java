@@ -8,7 +8,7 @@ import java.util.List;
  */
 public sealed interface ScorerConfig permits Verifier, RewardModelConfig {
     /** The scorer, ready to score; the caller closes it if it is {@link AutoCloseable} (a reward model holds native memory). */
-    Scorer open();
+    Scorer open(ScorerContext context);
 
     /** The prompt-row fields the scorer reads, so a run can check its prompts before sampling; none by default. */
     default List<String> rowFields() { return List.of(); }

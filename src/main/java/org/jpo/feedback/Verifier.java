@@ -16,7 +16,7 @@ public sealed interface Verifier extends Scorer, ScorerConfig
     Score verify(String ref, ScoreInput input, String completion);
 
     /** A verifier holds no resources: it is its own scorer. */
-    @Override default Scorer open() { return this; }
+    @Override default Scorer open(ScorerContext context) { return this; }
 
     @Override default List<Score> score(ScoreInput input, List<String> completions) {
         List<Score> out = new ArrayList<>(completions.size());

@@ -9,6 +9,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
 
@@ -18,15 +19,23 @@ import java.util.Optional;
  */
 public final class OpenAiClient {
     /**
-     * @param baseUrl e.g. {@code http://127.0.0.1:8000/v1}
-     * @param apiKey  sent as {@code Authorization: Bearer KEY} when present
-     * @param timeout per request, from sending to the whole response
+     * @param baseUrl        e.g. {@code http://127.0.0.1:8000/v1}
+     * @param apiKey         sent as {@code Authorization: Bearer KEY} when present
+     * @param timeout        per request, from sending to the whole response
+     * @param maxConcurrency most requests in flight at once
+     * @param maxRetries     retries of one request after 429, 5xx or a connection error (0 = none)
+     * @param cache          a directory of answers keyed by the full request; empty = no cache
      */
-    public record Options(URI baseUrl, Optional<String> apiKey, Duration timeout) {
+    public record Options(URI baseUrl, Optional<String> apiKey, Duration timeout, int maxConcurrency, int maxRetries, Optional<Path> cache) {
         public Options {
             String s = baseUrl.toString();
             if (s.endsWith("/")) baseUrl = URI.create(s.substring(0, s.length() - 1));
+            if (maxConcurrency < 1) throw new IllegalArgumentException("max_concurrency must be >= 1, got " + maxConcurrency);
+            if (maxRetries < 0) throw new IllegalArgumentException("max_retries must be >= 0, got " + maxRetries);
         }
+
+        /** 60 s timeout, 16 in flight, 5 retries, no cache, no key. */
+        public static Options of(URI baseUrl) { return new Options(baseUrl, Optional.empty(), Duration.ofSeconds(60), 16, 5, Optional.empty()); }
     }
 
     /** A response with a non-2xx status, with the server's error message (OpenAI's {@code error.message} when present). */
