@@ -21,14 +21,18 @@ public final class Feedback implements AutoCloseable {
      * One completion's combined score and the parts it was summed from, one per scorer in the list's order.
      *
      * @param value Σ weight_i · parts_i.value; null (missing) when any part is missing
+     * @param std   sqrt(Σ weight_i² · std_i²), the spread of the sum when the parts' errors are independent, over the
+     *              parts that have a spread; null when none has (every part a single value)
      */
-    public record Scored(Double value, List<Score> parts) {
+    public record Scored(Double value, Double std, List<Score> parts) {
         public Scored {
             parts = List.copyOf(parts);
             if ((value == null) != parts.stream().anyMatch(Score::isMissing)) {
                 throw new IllegalArgumentException("a combined score is missing exactly when a part is: " + value + " from " + parts);
             }
         }
+
+        public Scored(Double value, List<Score> parts) { this(value, null, parts); }
 
         public boolean isMissing() { return value == null; }
 
@@ -62,6 +66,9 @@ public final class Feedback implements AutoCloseable {
     /** Each scorer's name, in the list's order, e.g. {@code contains:park}. */
     public List<String> scorerNames() { return scorers.stream().map(Scorer::name).toList(); }
 
+    /** Each scorer's weight, in the list's order. */
+    List<Double> weights() { return items.stream().map(FeedbackItem::weight).toList(); }
+
     /** The prompt-row fields the scorers read (e.g. {@code answer} for math), each once, in the list's order. */
     public List<String> requiredFields() {
         Set<String> out = new LinkedHashSet<>();
@@ -89,12 +96,19 @@ public final class Feedback implements AutoCloseable {
     }
 
     private Scored combine(List<Score> parts) {
-        double sum = 0;
+        double sum = 0, variance = 0;
+        boolean spread = false;
         for (int j = 0; j < parts.size(); j++) {
-            if (parts.get(j).isMissing()) return new Scored(null, parts);
-            sum += items.get(j).weight() * parts.get(j).value();
+            Score p = parts.get(j);
+            if (p.isMissing()) return new Scored(null, parts);
+            double w = items.get(j).weight();
+            sum += w * p.value();
+            if (p.std() != null) {
+                spread = true;
+                variance += w * w * p.std() * p.std();
+            }
         }
-        return new Scored(sum, parts);
+        return new Scored(sum, spread ? Math.sqrt(variance) : null, parts);
     }
 
     @Override public void close() {

@@ -46,7 +46,7 @@ final class Pairing {
             for (ObjectNode s : e.getValue()) {
                 int i = s.get("sample_index").intValue();
                 byIndex.put(i, s);
-                ss.add(new Sample(i, Samples.score(s), s.get("tokens").intValue(), s.get("policy").asText().equals("initial")));
+                ss.add(new Sample(i, Samples.score(s), s.get("tokens").intValue(), s.get("policy").asText().equals("initial"), Samples.std(s)));
             }
             Outcome o = builder.build(round, new PromptSamples(e.getKey(), ss));
             all = all.plus(o);

@@ -80,13 +80,22 @@ final class Samples {
         if (s.isMissing()) row.putNull("score");
         else row.put("score", s.value());
         if (s.isMissing()) row.put("missing_reason", s.missingReason());
+        if (s.std() != null) row.put("score_std", s.std());
         ObjectNode scores = row.putObject("scores"), details = row.putObject("details");
         for (Score part : s.parts()) {
             if (part.isMissing()) scores.putNull(part.scorer());
             else scores.put(part.scorer(), part.value());
             if (part.details() != null) details.put(part.scorer(), part.details());
+            if (part.std() != null) row.with("stds").put(part.scorer(), part.std());
+            if (!part.stats().isEmpty()) {
+                ObjectNode st = row.with("stats").putObject(part.scorer());
+                part.stats().forEach(st::put);
+            }
         }
     }
+
+    /** A row's score spread ({@code score_std}), 0 when its score is a single value. */
+    static double std(ObjectNode row) { return row.path("score_std").isNumber() ? row.get("score_std").doubleValue() : 0; }
 
     /** A row's combined score, null when missing. */
     static Double score(ObjectNode row) { return row.path("score").isNumber() ? row.get("score").doubleValue() : null; }

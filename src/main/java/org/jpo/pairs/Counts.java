@@ -16,14 +16,16 @@ package org.jpo.pairs;
  * @param allTied        prompts with two or more scored samples, all of one score (pairwise strategies
  *                       yield nothing for them; unpaired and best still label them)
  * @param tooFew         prompts with too few scored samples for the strategy (yield nothing)
+ * @param uncertain      pairs dropped because their score gap is within {@code uncertainty_k} standard deviations
  */
 public record Counts(int prompts, int samples, int missing, int pairs, int labeled, int sftTargets, int tiesDropped,
-                     int belowMargin, int belowThreshold, int reversed, int allTied, int tooFew) {
-    public static final Counts ZERO = new Counts(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+                     int belowMargin, int belowThreshold, int reversed, int allTied, int tooFew, int uncertain) {
+    public static final Counts ZERO = new Counts(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
 
     public Counts plus(Counts o) {
         return new Counts(prompts + o.prompts, samples + o.samples, missing + o.missing, pairs + o.pairs, labeled + o.labeled,
                 sftTargets + o.sftTargets, tiesDropped + o.tiesDropped, belowMargin + o.belowMargin,
-                belowThreshold + o.belowThreshold, reversed + o.reversed, allTied + o.allTied, tooFew + o.tooFew);
+                belowThreshold + o.belowThreshold, reversed + o.reversed, allTied + o.allTied, tooFew + o.tooFew,
+                uncertain + o.uncertain);
     }
 }

@@ -36,7 +36,7 @@ public final class PairBuilder {
 
     /** One prompt's rows and counts. */
     public Outcome build(long round, PromptSamples p) {
-        Tally t = new Tally(p.promptId(), config.strategy());
+        Tally t = new Tally(p.promptId(), config.strategy(), config.uncertaintyK());
         List<Sample> cur = t.read(p.current());
         Tally done = switch (config.strategy()) {
             case BEST_WORST -> t.contested(cur, 2) ? t.pair(best(cur), worst(cur)) : t;
@@ -108,7 +108,7 @@ public final class PairBuilder {
 
     /** The samples with score − λ·tokens in place of their score. */
     private List<Sample> penalized(List<Sample> s) {
-        return s.stream().map(x -> new Sample(x.index(), x.score() - config.lengthPenalty() * x.tokens(), x.tokens(), x.initial())).toList();
+        return s.stream().map(x -> new Sample(x.index(), x.score() - config.lengthPenalty() * x.tokens(), x.tokens(), x.initial(), x.std())).toList();
     }
 
     /** w_i = mean over j ≠ i of σ(s_i − s_j). */

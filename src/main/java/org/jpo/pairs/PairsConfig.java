@@ -26,7 +26,10 @@ public record PairsConfig(
         @Key(value = "1", doc = "Train each round on the rows of the last k rounds (this one included), >= 1.") int history,
         @Key(value = "finished_only", doc = "finished_only: a completion keeps its EOS only if it ended with one (one cut at "
                 + "max_new_tokens did not end) | always: EOS is appended to every completion, as jpo train does for text rows.")
-        Eos eos)
+        Eos eos,
+        @Key(value = "0.0", doc = "UPO (arXiv:2409.11212): drop a pair whose score gap is <= k·sqrt(σ_chosen² + σ_rejected²), the "
+                + "scores' standard deviations from an ensemble or a judge's k judgments (counted as uncertain); 0 = keep all, >= 0.")
+        double uncertaintyK)
         implements Reads {
 
     /** Whether a training completion ends with EOS. */
@@ -36,6 +39,7 @@ public record PairsConfig(
         Check.nonNegative("min_margin", minMargin);
         Check.nonNegative("length_penalty", lengthPenalty);
         Check.atLeast("history", history, 1);
+        Check.nonNegative("uncertainty_k", uncertaintyK);
         if (strategy == LENGTH_PENALIZED && lengthPenalty == 0) {
             throw new ConfigError("length_penalty", "length_penalty must be > 0 with strategy length_penalized (0 is best_worst)");
         }
@@ -55,6 +59,7 @@ public record PairsConfig(
             case "min_margin" -> strategy == ALL_PAIRS ? null : onlyBy("all_pairs");
             case "length_penalty" -> strategy == LENGTH_PENALIZED ? null : onlyBy("length_penalized");
             case "threshold" -> strategy == UNPAIRED || strategy == BEST ? null : onlyBy("unpaired and best");
+            case "uncertainty_k" -> pairwise() || strategy == ANCHORED ? null : "strategy " + strategy.name().toLowerCase() + " makes no pairs";
             default -> null;
         };
     }

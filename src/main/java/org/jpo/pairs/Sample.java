@@ -8,15 +8,20 @@ package org.jpo.pairs;
  * @param score   the combined score; null = missing (left out of pairing and counted), never NaN
  * @param tokens  completion length in tokens (for {@code length_penalized})
  * @param initial a sample of the initial policy, read only by {@code anchored}; every other strategy ignores it
+ * @param std     the score's standard deviation (an ensemble's or a judge's spread), 0 when it is a single value;
+ *                read by {@code uncertainty_k}
  */
-public record Sample(int index, Double score, int tokens, boolean initial) {
+public record Sample(int index, Double score, int tokens, boolean initial, double std) {
     public Sample {
         if (index < 0) throw new IllegalArgumentException("sample index must be >= 0, got " + index);
         if (tokens < 0) throw new IllegalArgumentException("sample " + index + ": tokens must be >= 0, got " + tokens);
         if (score != null && !Double.isFinite(score)) {
             throw new IllegalArgumentException("sample " + index + ": score must be finite or null (missing), got " + score);
         }
+        if (!(std >= 0 && Double.isFinite(std))) throw new IllegalArgumentException("sample " + index + ": std must be finite and >= 0, got " + std);
     }
+
+    public Sample(int index, Double score, int tokens, boolean initial) { this(index, score, tokens, initial, 0); }
 
     /** A sample of the current policy. */
     public static Sample of(int index, Double score, int tokens) { return new Sample(index, score, tokens, false); }

@@ -11,11 +11,14 @@ final class Tally {
     private final List<Pair> pairs = new ArrayList<>();
     private final List<Labeled> labeled = new ArrayList<>();
     private final List<SftTarget> sft = new ArrayList<>();
-    private int samples, missing, ties, belowMargin, belowThreshold, reversed, allTied, tooFew;
+    private final double uncertaintyK;
+    private int samples, missing, ties, belowMargin, belowThreshold, reversed, allTied, tooFew, uncertain;
 
-    Tally(String promptId, Strategy strategy) {
+    /** @param uncertaintyK drop a pair whose gap is within this many standard deviations of it; 0 = keep all */
+    Tally(String promptId, Strategy strategy, double uncertaintyK) {
         this.promptId = promptId;
         this.strategy = strategy;
+        this.uncertaintyK = uncertaintyK;
     }
 
     /** Counts {@code s} as read; its scored samples. */
@@ -55,11 +58,16 @@ final class Tally {
 
     Tally pair(Sample chosen, Sample rejected) { return pair(chosen, rejected, Optional.empty(), Optional.empty()); }
 
-    /** A pair, or a counted tie (equal scores) or reversal (chosen below rejected). */
+    /**
+     * A pair, or a counted tie (equal scores), reversal (chosen below rejected) or uncertain pair: one whose gap is
+     * within k standard deviations of the gap, k·sqrt(σ_c² + σ_r²) (UPO, arXiv:2409.11212: a preference the
+     * scorers' own spread cannot tell from noise is left out).
+     */
     Tally pair(Sample chosen, Sample rejected, Optional<Double> chosenWinProb, Optional<Double> rejectedWinProb) {
         double margin = chosen.score() - rejected.score();
         if (margin == 0) ties++;
         else if (margin < 0) reversed++;
+        else if (margin <= uncertaintyK * Math.hypot(chosen.std(), rejected.std())) uncertain++;
         else pairs.add(new Pair(promptId, chosen.index(), rejected.index(), margin, chosenWinProb, rejectedWinProb, strategy));
         return this;
     }
@@ -84,7 +92,7 @@ final class Tally {
 
     Outcome outcome() {
         Counts c = new Counts(1, samples, missing, pairs.size(), labeled.size(), sft.size(), ties, belowMargin, belowThreshold,
-                reversed, allTied, tooFew);
+                reversed, allTied, tooFew, uncertain);
         return new Outcome(pairs, labeled, sft, c);
     }
 }

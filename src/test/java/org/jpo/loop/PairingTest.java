@@ -26,7 +26,7 @@ class PairingTest {
         return o;
     }
 
-    static PairsConfig config(PairsConfig.Eos eos) { return new PairsConfig(Strategy.BEST_WORST, 0, 0, Optional.empty(), 1, eos); }
+    static PairsConfig config(PairsConfig.Eos eos) { return new PairsConfig(Strategy.BEST_WORST, 0, 0, Optional.empty(), 1, eos, 0.0); }
 
     @Test void finishedOnlyKeepsTheStopTokenAndAddsNoneToACutCompletion() {
         List<ObjectNode> s = List.of(sample("a", 0, 1.0, "length", 5, 6, 7), sample("a", 1, 0.0, "stop", 5, EOS), sample("a", 2, null, "stop", 9, EOS));

@@ -19,7 +19,7 @@ class PairBuilderTest {
     static final double EPS = 1e-12;
 
     static PairsConfig config(Strategy s) {
-        return new PairsConfig(s, 0.0, s == LENGTH_PENALIZED ? 0.01 : 0.0, s == UNPAIRED ? Optional.of(0.5) : Optional.empty(), 1, PairsConfig.Eos.FINISHED_ONLY);
+        return new PairsConfig(s, 0.0, s == LENGTH_PENALIZED ? 0.01 : 0.0, s == UNPAIRED ? Optional.of(0.5) : Optional.empty(), 1, PairsConfig.Eos.FINISHED_ONLY, 0.0);
     }
 
     static Outcome run(PairsConfig c, Sample... s) { return new PairBuilder(c, 7).build(1, new PromptSamples("p", List.of(s))); }
@@ -47,7 +47,7 @@ class PairBuilderTest {
     @Test void bestWorstPairsTheMaxWithTheMinAndCountsMissingScores() {
         Outcome o = run(BEST_WORST, scores(0.5, 0.9, null, 0.1, 0.9));
         assertPair(o, 1, 3, 0.8);          // 0.9 at indices 1 and 4: the lower index
-        assertEquals(new Counts(1, 5, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0), o.counts());
+        assertEquals(new Counts(1, 5, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0), o.counts());
         assertEquals(new Pair("p", 1, 3, o.pairs().get(0).margin(), Optional.empty(), Optional.empty(), BEST_WORST), o.pairs().get(0));
     }
 
@@ -68,7 +68,7 @@ class PairBuilderTest {
     @Test void tooFewScoredSamplesAreCounted() {
         Outcome o = run(BEST_WORST, scores(null, 0.7, null));
         assertEquals(List.of(), o.pairs());
-        assertEquals(new Counts(1, 3, 2, 0, 0, 0, 0, 0, 0, 0, 0, 1), o.counts());
+        assertEquals(new Counts(1, 3, 2, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0), o.counts());
         assertEquals(List.of(new Labeled("p", 1, true)), run(UNPAIRED, scores(null, 0.7)).labeled());   // one is enough to label
         assertEquals(1, run(UNPAIRED, scores(null, null)).counts().tooFew());
     }
@@ -134,12 +134,12 @@ class PairBuilderTest {
 
     @Test void allPairsKeepsGapsStrictlyAboveTheMarginAndCountsTiesAndCloseOnes() {
         Sample[] s = scores(3.0, 1.0, 1.0, 2.5, null);
-        PairsConfig c = new PairsConfig(ALL_PAIRS, 0.5, 0.0, Optional.empty(), 1, PairsConfig.Eos.FINISHED_ONLY);
+        PairsConfig c = new PairsConfig(ALL_PAIRS, 0.5, 0.0, Optional.empty(), 1, PairsConfig.Eos.FINISHED_ONLY, 0.0);
         Outcome o = run(c, s);
         assertEquals(List.of(List.of(0, 1), List.of(0, 2), List.of(3, 1), List.of(3, 2)),
                 o.pairs().stream().map(p -> List.of(p.chosenIndex(), p.rejectedIndex())).toList());
         assertEquals(List.of(2.0, 2.0, 1.5, 1.5), o.pairs().stream().map(Pair::margin).toList());
-        assertEquals(new Counts(1, 5, 1, 4, 0, 0, 1, 1, 0, 0, 0, 0), o.counts());   // tie (1, 2); (0, 3) gap = 0.5 is not > 0.5
+        assertEquals(new Counts(1, 5, 1, 4, 0, 0, 1, 1, 0, 0, 0, 0, 0), o.counts());   // tie (1, 2); (0, 3) gap = 0.5 is not > 0.5
         Outcome zero = run(ALL_PAIRS, s);
         assertEquals(5, zero.pairs().size());
         assertEquals(1, zero.counts().tiesDropped());
@@ -170,12 +170,28 @@ class PairBuilderTest {
         assertEquals(Optional.empty(), only(run(BEST_WORST, scores(2.0, 0.0))).chosenWinProb());
     }
 
+    @Test void uncertaintyDropsPairsWithinKStandardDeviationsOfTheirGap() {
+        // best 0.9 ± 0.3, worst 0.1 ± 0.4: gap 0.8, σ of the gap = hypot(0.3, 0.4) = 0.5
+        Sample[] s = {new Sample(0, 0.9, 1, false, 0.3), new Sample(1, 0.5, 1, false, 0.0), new Sample(2, 0.1, 1, false, 0.4)};
+        PairsConfig k15 = new PairsConfig(BEST_WORST, 0.0, 0.0, Optional.empty(), 1, PairsConfig.Eos.FINISHED_ONLY, 1.5);
+        assertPair(run(k15, s), 0, 2, 0.8);                 // 0.8 > 1.5 · 0.5 = 0.75: kept
+        PairsConfig k16 = new PairsConfig(BEST_WORST, 0.0, 0.0, Optional.empty(), 1, PairsConfig.Eos.FINISHED_ONLY, 1.6);
+        Outcome dropped = run(k16, s);                      // 0.8 <= 1.6 · 0.5 = 0.8: dropped and counted
+        assertEquals(List.of(), dropped.pairs());
+        assertEquals(new Counts(1, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1), dropped.counts());
+        PairsConfig all = new PairsConfig(ALL_PAIRS, 0.0, 0.0, Optional.empty(), 1, PairsConfig.Eos.FINISHED_ONLY, 1.3);
+        Outcome a = run(all, s);                            // 1.3: (0,2) 0.8 > 0.65 kept; (0,1) 0.4 > 0.39 kept; (1,2) 0.4 <= 0.52 dropped
+        assertEquals(List.of(List.of(0, 1), List.of(0, 2)), a.pairs().stream().map(p -> List.of(p.chosenIndex(), p.rejectedIndex())).toList());
+        assertEquals(1, a.counts().uncertain());
+        assertEquals(0, run(BEST_WORST, s).counts().uncertain());   // k = 0: every pair kept
+    }
+
     @Test void anchoredPairsTheCurrentBestWithTheWorstInitialSample() {
         Sample[] s = {Sample.of(0, 0.6, 1), Sample.of(1, 0.8, 1), Sample.ofInitial(10, 0.3, 1), Sample.ofInitial(11, 0.1, 1),
                 Sample.ofInitial(12, null, 1)};
         Outcome o = run(ANCHORED, s);
         assertPair(o, 1, 11, 0.7);
-        assertEquals(new Counts(1, 5, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0), o.counts());
+        assertEquals(new Counts(1, 5, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0), o.counts());
         // other strategies read only the current samples
         Outcome bw = run(BEST_WORST, s);
         assertPair(bw, 1, 0, 0.2);
@@ -190,11 +206,11 @@ class PairBuilderTest {
         Outcome o = run(UNPAIRED, scores(0.5, 0.49999999, 0.7, null, 0.0));
         assertEquals(List.of(new Labeled("p", 0, true), new Labeled("p", 1, false), new Labeled("p", 2, true), new Labeled("p", 4, false)),
                 o.labeled());
-        assertEquals(new Counts(1, 5, 1, 0, 4, 0, 0, 0, 0, 0, 0, 0), o.counts());
+        assertEquals(new Counts(1, 5, 1, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0), o.counts());
     }
 
     @Test void bestKeepsTheBestSampleAtOrAboveTheThreshold() {
-        PairsConfig at = new PairsConfig(BEST, 0.0, 0.0, Optional.of(0.5), 1, PairsConfig.Eos.FINISHED_ONLY);
+        PairsConfig at = new PairsConfig(BEST, 0.0, 0.0, Optional.of(0.5), 1, PairsConfig.Eos.FINISHED_ONLY, 0.0);
         assertEquals(List.of(new SftTarget("p", 2)), run(at, scores(0.25, null, 0.5, 0.5)).sftTargets());
         Outcome below = run(at, scores(0.25, 0.375));
         assertEquals(List.of(), below.sftTargets());
@@ -216,7 +232,7 @@ class PairBuilderTest {
                 new PromptSamples("c", List.of(scores(null, 0.5, 0.25))));
         Outcome o = new PairBuilder(config(BEST_WORST), 1).build(2, round);
         assertEquals(List.of("a", "c"), o.pairs().stream().map(Pair::promptId).toList());
-        assertEquals(new Counts(3, 7, 1, 2, 0, 0, 0, 0, 0, 0, 1, 0), o.counts());
+        assertEquals(new Counts(3, 7, 1, 2, 0, 0, 0, 0, 0, 0, 1, 0, 0), o.counts());
     }
 
     @Test void badSamplesAreRejected() {

@@ -25,9 +25,9 @@ class PairsConfigTest {
     static String error(String yaml) { return assertThrows(UserError.class, () -> parse(yaml)).getMessage(); }
 
     @Test void bindsValuesAndDefaults() {
-        assertEquals(new PairsConfig(Strategy.ALL_PAIRS, 0.5, 0.0, Optional.empty(), 1, PairsConfig.Eos.FINISHED_ONLY), parse("strategy: all_pairs\nmin_margin: 0.5\n"));
-        assertEquals(new PairsConfig(Strategy.BEST_WORST, 0.0, 0.0, Optional.empty(), 1, PairsConfig.Eos.FINISHED_ONLY), parse(""));
-        assertEquals(new PairsConfig(Strategy.LENGTH_PENALIZED, 0.0, 0.001, Optional.empty(), 1, PairsConfig.Eos.FINISHED_ONLY),
+        assertEquals(new PairsConfig(Strategy.ALL_PAIRS, 0.5, 0.0, Optional.empty(), 1, PairsConfig.Eos.FINISHED_ONLY, 0.0), parse("strategy: all_pairs\nmin_margin: 0.5\n"));
+        assertEquals(new PairsConfig(Strategy.BEST_WORST, 0.0, 0.0, Optional.empty(), 1, PairsConfig.Eos.FINISHED_ONLY, 0.0), parse(""));
+        assertEquals(new PairsConfig(Strategy.LENGTH_PENALIZED, 0.0, 0.001, Optional.empty(), 1, PairsConfig.Eos.FINISHED_ONLY, 0.0),
                 parse("strategy: length_penalized\nlength_penalty: 1e-3\n"));
         assertEquals(Optional.of(1.0), parse("strategy: unpaired\nthreshold: 1.0\n").threshold());
         assertEquals(Optional.of(0.5), parse("strategy: best\nthreshold: 0.5\n").threshold());
