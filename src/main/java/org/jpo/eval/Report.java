@@ -53,6 +53,8 @@ public final class Report {
                 + section("train", "Training curves", train.isEmpty() ? none("No train/metrics.jsonl yet.") : divs(train))
                 + section("pairs", "Pairs", run.lastRound() < 1 ? none("No training round yet.")
                         : Tables.tiedCallout(run) + Tables.counts(run) + (margins == null ? none("No pair margins (no pairs.jsonl, or unpaired rows).") : divs(List.of(margins))))
+                + section("scorers", "Scorers", run.rounds.tailMap(1).values().stream().noneMatch(r -> r.has("scorers"))
+                        ? none("No scored round yet.") : Tables.scorers(run))
                 + section("time", "Time per phase (seconds)", timings == null ? none("No timings yet.") : Tables.timings(run) + divs(List.of(timings)))
                 + section("examples", "Example completions (greedy, held-out prompts)", Tables.examples(run))
                 + "<script type=\"application/json\" id=\"data\">" + data(run, charts) + "</script>\n"

@@ -18,7 +18,10 @@ import static org.jpo.eval.Html.row;
 final class Tables {
     /** The pairing counts in the order pairing produces them; columns no round has are left out. */
     static final List<String> COUNTS = List.of("prompts", "samples", "scored", "missing", "pairs", "labeled", "sft_targets",
-            "ties_dropped", "all_tied", "too_few", "below_margin", "below_threshold", "reversed");
+            "ties_dropped", "all_tied", "too_few", "below_margin", "below_threshold", "reversed", "uncertain");
+
+    /** A scorer's columns: how it scored, and a judge's unparsed answers and position bias. */
+    static final List<String> SCORER = List.of("scored", "missing", "mean", "std", "mean_spread", "unparsed", "position_bias_rate");
 
     static final int EXAMPLES = 8;
 
@@ -66,6 +69,30 @@ final class Tables {
             for (JsonNode v : t) sum += v.asDouble();
             return "<td><b>" + fmt(sum) + "</b></td>";
         });
+    }
+
+    /** One row per (round, scorer) from the rounds' {@code scorers}; then how often each two scorers agree. */
+    static String scorers(RunDir run) {
+        StringBuilder b = new StringBuilder("<div class=\"scroll\"><table class=\"num\">\n");
+        List<String> head = new ArrayList<>(List.of("round", "scorer"));
+        SCORER.forEach(k -> head.add(header(k)));
+        b.append(row("th", head));
+        run.rounds.tailMap(1).forEach((n, r) -> r.path("scorers").fields().forEachRemaining(e -> {
+            List<String> cells = new ArrayList<>(List.of(String.valueOf(n), "<td class=\"name\">" + esc(e.getKey()) + "</td>"));
+            for (String k : SCORER) cells.add(fmt(k.equals("unparsed") ? e.getValue().path("stats").get(k) : e.getValue().get(k)));
+            b.append(row("td", cells));
+        }));
+        b.append("</table></div>\n");
+        List<String> agree = new ArrayList<>();
+        run.rounds.tailMap(1).forEach((n, r) -> r.path("scorer_agreement").forEach(a -> agree.add(row("td", List.of(String.valueOf(n),
+                esc(a.path("scorers").path(0).asText()) + " vs " + esc(a.path("scorers").path(1).asText()), fmt(a.get("pairs")), fmt(a.get("agreement")))))));
+        if (!agree.isEmpty()) {
+            b.append("<p>Agreement: the share of pairs of one prompt's completions that both scorers order, ordered the same way.</p>\n")
+                    .append("<div class=\"scroll\"><table class=\"num\">\n<tr><th>round</th><th>scorers</th><th>pairs</th><th>agreement</th></tr>\n");
+            agree.forEach(b::append);
+            b.append("</table></div>\n");
+        }
+        return b.toString();
     }
 
     private interface Cell { String of(ObjectNode round, String key); }

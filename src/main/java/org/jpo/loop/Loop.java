@@ -249,9 +249,14 @@ public final class Loop implements AutoCloseable {
 
     /** The round's line: its eval keys, counts, timings and last training log, appended to rounds.jsonl; then the report. */
     private void finish(int r, ObjectNode m) {
+        if (r > 0 && !m.has("scorers")) {
+            List<ObjectNode> samples = read(dir.file(r, SAMPLES));
+            m.set("scorers", org.jpo.eval.ScorerMetrics.of(samples));
+            m.set("scorer_agreement", org.jpo.eval.ScorerMetrics.agreement(samples));
+        }
         ObjectNode line = Jsonl.JSON.createObjectNode().put("round", r);
         line.setAll(RunDir.readJson(dir.file(r, EVAL)));
-        for (String k : List.of("counts", "timings", "train")) if (m.has(k)) line.set(k, m.get(k));
+        for (String k : List.of("counts", "timings", "train", "scorers", "scorer_agreement")) if (m.has(k)) line.set(k, m.get(k));
         if (r > 0) {
             m.put("finished", true);
             Jsonl.writePretty(dir.file(r, MANIFEST), m);

@@ -50,6 +50,12 @@ public final class FakeRun {
                     .put("all_tied", 24 - 4 * r).put("too_few", 0).put("below_margin", 0).put("below_threshold", 0).put("reversed", 0);
             t.put("sample", 12.3 + r).put("score", 0.4).put("reference_logps", 1.2).put("train", 30.5 + r);
             o.putObject("train").put("loss", 0.6 - 0.05 * r).put("rewards/accuracies", 0.8).put("rewards/margins", 0.9);
+            ObjectNode sc = o.putObject("scorers");
+            sc.putObject("math").put("scored", 500).put("missing", 12).put("mean", 0.25 + 0.125 * r).put("std", 0.5);
+            sc.putObject("pairwise_judge:policy").put("scored", 480).put("missing", 32).put("mean", 0.5).put("std", 0.2)
+                    .put("position_bias_rate", 0.375).putObject("stats").put("unparsed", 7.0 * r);
+            o.putArray("scorer_agreement").addObject().put("pairs", 900).put("agreement", 0.625 + 0.0625 * r)
+                    .putArray("scorers").add("math").add("pairwise_judge:policy");
         }
         t.put("eval", 3.1 + 0.1 * r);
         if (r == 3) o.put("note", NASTY); // rows are copied into the data block as they are

@@ -39,6 +39,15 @@ class ReportTest {
         assertTrue(html.contains("&lt;b&gt;not bold&lt;/b&gt;"), "config escaped");
     }
 
+    @Test void showsEachScorersNumbersAndAgreementPerRound() throws Exception {
+        String html = report();
+        String scorers = html.substring(html.indexOf("<section id=\"scorers\">"), html.indexOf("<section id=\"time\">"));
+        // round 2: math mean 0.25 + 0.25; the judge's unparsed 14 and position-bias rate; agreement 0.625 + 0.125
+        assertTrue(scorers.contains("<tr><td>2</td><td class=\"name\">math</td><td>500</td><td>12</td><td>0.5</td><td>0.5</td><td>—</td><td>—</td><td>—</td></tr>"), scorers);
+        assertTrue(scorers.contains("<td class=\"name\">pairwise_judge:policy</td><td>480</td><td>32</td><td>0.5</td><td>0.2</td><td>—</td><td>14</td><td>0.375</td>"), scorers);
+        assertTrue(scorers.contains("<tr><td>2</td><td>math vs pairwise_judge:policy</td><td>900</td><td>0.75</td></tr>"), scorers);
+    }
+
     @Test void escapesCompletionsSoTheyCannotBreakThePage() throws Exception {
         String html = report();
         assertTrue(html.contains("<pre>19&lt;/script&gt;&lt;b&gt;x &amp; &quot;q&quot; &lt;!--&lt;script&gt;</pre>"), "escaped completion");
