@@ -176,14 +176,31 @@ public record LoopConfig(
         @Override public String unread(String key) { return null; }
     }
 
-    /** {@code sampling:} the local engine's settings (vLLM's SamplingParams names). */
+    /** {@code sampling:} how completions are drawn (vLLM's SamplingParams names), locally or from an OpenAI-compatible server. */
     public record SamplingConfig(
             @Key(value = "8", doc = "Completions per prompt, >= 1 (>= 2 for the pairwise strategies).") int n,
             @Key(value = "1.0", doc = "Softmax temperature, > 0.") double temperature,
             @Key(value = "1.0", doc = "Nucleus sampling: keep the smallest set of tokens with this much mass, in (0, 1].") double topP,
             @Key(value = "0", doc = "Keep the k most likely tokens; 0 = off.") int topK,
             @Key(value = "64", doc = "Most tokens generated per completion.") int maxNewTokens,
-            @Key(value = "64", doc = "Most sequences decoded together (vLLM's max_num_seqs).") int batchSize) {
+            @Key(value = "64", doc = "local: most sequences decoded together (vLLM's max_num_seqs).") int batchSize,
+            @Key(value = "local", doc = "local (the weights in memory, KV cache) | remote (an OpenAI-compatible server: jpo serve, vLLM, "
+                    + "llama.cpp; the new policy reaches it through sync before each round).") Engine engine,
+            @Key(doc = "remote: the server's base URL, e.g. http://127.0.0.1:8000/v1. Required with engine remote.") Optional<String> url,
+            @Key(doc = "remote: the served model name requests ask for. Required with engine remote.") Optional<String> model,
+            @Key(value = "JPO_API_KEY", doc = "remote: the environment variable holding the server's API key (unset = no key); the key "
+                    + "itself is never written to a file.") String apiKeyEnv,
+            @Key(value = "load", doc = "remote: how a new checkpoint reaches the server: load (POST /v1/load, jpo serve's) | command "
+                    + "(run sync_command, e.g. restart vLLM with it, then wait for /health).") Sync sync,
+            @Key(doc = "sync command: the command and its arguments; {checkpoint} in an argument becomes the checkpoint's path.")
+            List<String> syncCommand,
+            @Key(value = "600", doc = "remote: seconds a sync may take before the round fails.") double syncTimeoutSeconds,
+            @Key(value = "600", doc = "remote: seconds one request may take (then it is retried).") double requestTimeoutSeconds,
+            @Key(value = "16", doc = "remote: most requests in flight.") int maxConcurrency,
+            @Key(value = "5", doc = "remote: retries of a request after 429, 5xx or a connection error, with exponential backoff.")
+            int maxRetries,
+            @Key(value = "0.0", doc = "remote: vLLM's min_p (drop tokens below min_p times the top probability), in [0, 1); 0 = off.")
+            double minP) implements Reads {
         public SamplingConfig {
             Check.atLeast("n", n, 1);
             Check.positive("temperature", temperature);
@@ -192,8 +209,45 @@ public record LoopConfig(
             Check.atLeast("top_k", topK, 0);
             Check.atLeast("max_new_tokens", maxNewTokens, 1);
             Check.atLeast("batch_size", batchSize, 1);
+            if (syncCommand == null) syncCommand = List.of();
+            syncCommand = List.copyOf(syncCommand);
+            Check.positive("sync_timeout_seconds", syncTimeoutSeconds);
+            Check.positive("request_timeout_seconds", requestTimeoutSeconds);
+            Check.atLeast("max_concurrency", maxConcurrency, 1);
+            Check.atLeast("max_retries", maxRetries, 0);
+            Check.within("min_p", minP, 0, 1, true);
+            if (engine == Engine.REMOTE) {
+                if (url.isEmpty()) throw new ConfigError("url", "engine remote needs url, the server's base URL (e.g. http://127.0.0.1:8000/v1)");
+                if (model.isEmpty()) throw new ConfigError("model", "engine remote needs model, the served model name");
+                try {
+                    java.net.URI u = new java.net.URI(url.get());
+                    if (!"http".equals(u.getScheme()) && !"https".equals(u.getScheme()) || u.getHost() == null) throw new java.net.URISyntaxException(url.get(), "not http(s)://host");
+                } catch (java.net.URISyntaxException e) {
+                    throw new ConfigError("url", "url must be an http(s) URL like http://127.0.0.1:8000/v1, got " + url.get());
+                }
+                if (sync == Sync.COMMAND && syncCommand.isEmpty()) {
+                    throw new ConfigError("sync_command", "sync is command but sync_command is empty; e.g. [./restart-vllm.sh, '{checkpoint}']");
+                }
+            }
         }
+
+        @Override public String unread(String key) {
+            boolean remoteOnly = List.of("url", "model", "api_key_env", "sync", "sync_command", "sync_timeout_seconds",
+                    "request_timeout_seconds", "max_concurrency", "max_retries", "min_p").contains(key);
+            if (remoteOnly && engine == Engine.LOCAL) return "only engine remote reads it (engine is local)";
+            if (key.equals("sync_command") && sync != Sync.COMMAND) return "only sync command reads it (sync is " + name(sync) + ")";
+            return null;
+        }
+
+        /** The server's API key from the environment variable named by api_key_env; empty when unset. */
+        public Optional<String> apiKey() { return Optional.ofNullable(System.getenv(apiKeyEnv)).filter(k -> !k.isBlank()); }
     }
+
+    /** Where completions come from. */
+    public enum Engine { LOCAL, REMOTE }
+
+    /** How the remote server gets each round's checkpoint. */
+    public enum Sync { LOAD, COMMAND }
 
     /** {@code eval:} the held-out evaluation after every round and once before the first. */
     public record EvalConfig(

@@ -33,6 +33,13 @@ class LoopConfigErrorsTest {
             "unread ema_rate    | ema_rate: 0.3                                          | ema_rate is set, but reference is initial, not ema",
             "reference for sft  | pairs: {strategy: best}\\nreference: previous_round    | reference is set, but the round's loss (best → sft) reads no reference",
             "per_round too big  | prompts: {file: prompts.jsonl, per_round: 100, eval_fraction: 0.2} | prompts.per_round is 100 but only 32 prompts are left for training",
+            "remote without url | sampling: {n: 4, engine: remote, model: m}            | engine remote needs url",
+            "remote bad url     | sampling: {n: 4, engine: remote, model: m, url: 'localhost:8000'} | url must be an http(s) URL like http://127.0.0.1:8000/v1, got localhost:8000",
+            "remote no model    | sampling: {n: 4, engine: remote, url: 'http://h:1/v1'} | engine remote needs model",
+            "sync command empty | sampling: {n: 4, engine: remote, model: m, url: 'http://h:1/v1', sync: command} | sync is command but sync_command is empty",
+            "url with local     | sampling: {n: 4, url: 'http://h:1/v1'}                 | sampling.url is set, but only engine remote reads it (engine is local)",
+            "command for load   | sampling: {n: 4, engine: remote, model: m, url: 'http://h:1/v1', sync_command: [x]} | sampling.sync_command is set, but only sync command reads it (sync is load)",
+            "uncertainty, best  | pairs: {strategy: best, uncertainty_k: 1.0}           | pairs.uncertainty_k is set, but strategy best makes no pairs",
     })
     void failsBeforeAnyWork(String name, String lines, String expected) throws Exception {
         Path config = base(lines.replace("\\n", "\n"));
