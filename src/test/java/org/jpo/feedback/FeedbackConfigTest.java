@@ -26,7 +26,7 @@ class FeedbackConfigTest {
     record Loop(@Key(required = true, doc = "The scorers, combined by their weighted sum.") List<FeedbackItem> feedback) {}
 
     static final Binder<Loop> BINDER = new Binder<>(Loop.class, "loop", "loop --keys");
-    static final String TYPES = "math, regex, contains, avoids, length, json, reward_model";
+    static final String TYPES = "math, regex, contains, avoids, length, json, reward_model, ensemble, implicit_reward, judge, pairwise_judge";
 
     @TempDir Path dir;
     Path rm;
@@ -131,6 +131,7 @@ class FeedbackConfigTest {
             assertTrue(defaults.contains(s), s + " in\n" + defaults);
         assertEquals(List.of("feedback"), Binder.keys(Loop.class));
         assertEquals(List.of("weight", "type", "answer_field", "pattern", "mode", "words", "min", "max", "unit", "required_keys",
-                "path", "tokenizer", "batch_size"), Binder.keys(FeedbackItem.class));
+                "path", "tokenizer", "batch_size", "url", "model", "api_key", "api", "k", "retries", "temperature", "max_tokens", "template",
+                "timeout_seconds", "max_concurrency", "max_pairs"), Binder.keys(FeedbackItem.class));
     }
 }
