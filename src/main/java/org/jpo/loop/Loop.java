@@ -172,7 +172,7 @@ public final class Loop implements AutoCloseable {
 
     private void pair(int r, ObjectNode m) {
         List<ObjectNode> samples = read(dir.file(r, SAMPLES));
-        Pairing.Rows p = Pairing.build(samples, c.pairs(), c.seed(), r, tok.eosId());
+        Pairing.Rows p = Pairing.build(samples, c.pairs(), c.seed(), r, tok.eosId(), c.winProbScores());
         Jsonl.write(dir.file(r, PAIRS), p.rows());
         ObjectNode out = m.putObject("counts");
         out.put("prompts", samples.stream().map(x -> x.get("prompt_id").asText()).distinct().count());

@@ -107,6 +107,14 @@ public record LoopConfig(
         };
     }
 
+    /**
+     * Whether a sample's score is its win probability against the prompt's other samples: the feedback is one pairwise
+     * judge at weight 1. Then {@code sppo} uses the judge's probabilities, not Bradley–Terry on score differences.
+     */
+    public boolean winProbScores() {
+        return feedback.size() == 1 && feedback.get(0).weight() == 1.0 && feedback.get(0).scorer() instanceof org.jpo.feedback.PairwiseJudgeConfig;
+    }
+
     /** Whether the round's loss reads a reference policy. */
     public boolean readsReference() {
         return !trainConfig(1, policy, outputDir.resolve("round-001/train"), policy, prompts.file()).reference().none();

@@ -35,9 +35,14 @@ final class Pairing {
     record Rows(List<ObjectNode> rows, Outcome outcome) {}
 
     static Rows build(List<ObjectNode> samples, PairsConfig config, long seed, int round, OptionalInt eos) {
+        return build(samples, config, seed, round, eos, false);
+    }
+
+    /** @param winProbScores the scores are win probabilities (a pairwise judge's), which {@code sppo} takes as they are */
+    static Rows build(List<ObjectNode> samples, PairsConfig config, long seed, int round, OptionalInt eos, boolean winProbScores) {
         Map<String, List<ObjectNode>> byPrompt = new LinkedHashMap<>();
         for (ObjectNode s : samples) byPrompt.computeIfAbsent(s.get("prompt_id").asText(), k -> new ArrayList<>()).add(s);
-        PairBuilder builder = new PairBuilder(config, seed);
+        PairBuilder builder = new PairBuilder(config, seed, winProbScores);
         Outcome all = Outcome.EMPTY;
         List<ObjectNode> rows = new ArrayList<>();
         for (var e : byPrompt.entrySet()) {

@@ -20,11 +20,19 @@ public final class PairBuilder {
 
     private final PairsConfig config;
     private final long seed;
+    private final boolean winProbScores;
 
     /** @param seed the run seed ({@code best_random} derives its stream from it) */
-    public PairBuilder(PairsConfig config, long seed) {
+    public PairBuilder(PairsConfig config, long seed) { this(config, seed, false); }
+
+    /**
+     * @param winProbScores the scores are already each sample's win probability against the others (a pairwise judge's),
+     *                      so {@code sppo} takes them as they are instead of Bradley–Terry on score differences
+     */
+    public PairBuilder(PairsConfig config, long seed, boolean winProbScores) {
         this.config = config;
         this.seed = seed;
+        this.winProbScores = winProbScores;
     }
 
     /** Every prompt of a round, rows in prompt order, counts summed. */
@@ -48,7 +56,7 @@ public final class PairBuilder {
                 List<Sample> pen = penalized(cur);
                 yield t.contested(pen, 2) ? t.pair(best(pen), worst(pen)) : t;
             }
-            case SPPO -> t.contested(cur, 2) ? sppo(t, cur) : t;
+            case SPPO -> t.contested(cur, 2) ? sppo(t, cur, winProbScores) : t;
             case ANCHORED -> anchored(t, cur, t.read(p.initial()));
             case UNPAIRED -> t.enough(cur, 1) ? unpaired(t, cur) : t;
             case BEST -> t.enough(cur, 1) ? bestOnly(t, cur) : t;
@@ -118,8 +126,9 @@ public final class PairBuilder {
         return sum / (s.size() - 1);
     }
 
-    private static Tally sppo(Tally t, List<Sample> s) {
+    private static Tally sppo(Tally t, List<Sample> s, boolean winProbScores) {
         Sample c = best(s), r = worst(s);
+        if (winProbScores) return t.pair(c, r, Optional.of(c.score()), Optional.of(r.score()));
         return t.pair(c, r, Optional.of(winProb(c, s)), Optional.of(winProb(r, s)));
     }
 

@@ -168,6 +168,10 @@ class PairBuilderTest {
         assertEquals(0.1940721716960564, p.rejectedWinProb().orElseThrow(), EPS);
         assertEquals(0.5, PairBuilder.winProb(Sample.of(2, 1.0, 1), List.of(scores(2.0, 0.0, 1.0))), EPS);  // (σ(−1) + σ(1)) / 2
         assertEquals(Optional.empty(), only(run(BEST_WORST, scores(2.0, 0.0))).chosenWinProb());
+        // a pairwise judge's scores are win probabilities already: taken as they are
+        Pair judged = only(new PairBuilder(config(SPPO), 1, true).build(1, new PromptSamples("p", List.of(scores(0.75, 0.125, 0.5)))));
+        assertEquals(List.of(0, 1, 0.75, 0.125), List.of(judged.chosenIndex(), judged.rejectedIndex(), judged.chosenWinProb().orElseThrow(),
+                judged.rejectedWinProb().orElseThrow()));
     }
 
     @Test void uncertaintyDropsPairsWithinKStandardDeviationsOfTheirGap() {
