@@ -66,6 +66,11 @@ public record LoopConfig(
                     + name(pairs.strategy()) + ")");
         }
         checkLossKind(pairs, train);
+        if (pairs.uncertaintyK() > 0 && feedback.stream().noneMatch(f -> f.scorer() instanceof org.jpo.feedback.EnsembleConfig
+                || f.scorer() instanceof org.jpo.feedback.JudgeConfig j && j.k() > 1)) {
+            throw new ConfigError("pairs.uncertainty_k", "pairs.uncertainty_k reads the scores' spread, which only an ensemble or a judge "
+                    + "with k > 1 gives; no scorer in feedback has one");
+        }
         Check.exists("policy", policy, false);
         tokenizer.ifPresent(t -> Check.exists("tokenizer", t, false));
         // every train key is checked now, by building round 1's train config, rather than after round 1 has sampled
