@@ -161,8 +161,8 @@ public final class OpenAiClient {
 
     /**
      * Every body POSTed to {@code path} concurrently (at most maxConcurrency at once); the answers in the bodies'
-     * order. On a failure the requests not yet answered are cancelled, and the first failure is rethrown once the
-     * others have finished or stopped (answers already received stay cached, so a rerun resumes).
+     * order. On a failure the requests not yet sent are cancelled, those in flight are let finish (so their answers
+     * are cached and a rerun resumes without paying for them again), and then the first failure is rethrown.
      */
     public List<ObjectNode> postAll(String path, List<ObjectNode> bodies) {
         if (bodies.isEmpty()) return List.of();
@@ -172,8 +172,10 @@ public final class OpenAiClient {
             List<Future<ObjectNode>> futures = new ArrayList<>();
             for (ObjectNode b : bodies) futures.add(done.submit(() -> post(path, b)));
             RuntimeException first = awaitAll(done, futures);
-            pool.shutdownNow();
-            pool.awaitTermination(options.timeout().toMillis(), TimeUnit.MILLISECONDS);
+            pool.shutdown();
+            while (!pool.awaitTermination(1, TimeUnit.MINUTES)) {
+                // requests in flight end within their timeouts and retries
+            }
             if (first != null) throw first;
             List<ObjectNode> answers = new ArrayList<>(futures.size());
             for (Future<ObjectNode> f : futures) answers.add(f.get());
@@ -188,7 +190,10 @@ public final class OpenAiClient {
         }
     }
 
-    /** Takes every future as it completes; cancels the rest at the first failure, which it returns (null if none). */
+    /**
+     * Takes every future as it completes; at the first failure, which it returns (null if none), cancels the rest
+     * without interrupting: a running request goes on to its answer and its cache entry, a waiting one never starts.
+     */
     private static RuntimeException awaitAll(CompletionService<ObjectNode> done, List<Future<ObjectNode>> futures) throws InterruptedException {
         RuntimeException first = null;
         for (int i = 0; i < futures.size(); i++) {
@@ -199,7 +204,7 @@ public final class OpenAiClient {
             } catch (ExecutionException e) {
                 if (first == null) {
                     first = e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
-                    futures.forEach(g -> g.cancel(true));
+                    futures.forEach(g -> g.cancel(false));
                 }
             }
         }

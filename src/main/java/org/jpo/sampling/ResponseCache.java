@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.jpo.io.Jsonl;
 
+import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
@@ -52,7 +53,7 @@ final class ResponseCache {
         try {
             Files.createDirectories(file.getParent());
             tmp = Files.createTempFile(file.getParent(), file.getFileName() + ".", ".tmp");
-            try (OutputStream out = Files.newOutputStream(tmp)) {
+            try (OutputStream out = new FileOutputStream(tmp.toFile())) {   // not a FileChannel: an interrupt cannot abort it
                 Jsonl.JSON.writeValue(out, answer);
             }
             Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
