@@ -92,9 +92,11 @@ public final class ServerSync {
         List<ProcessHandle> tree = p.descendants().toList();
         tree.forEach(ProcessHandle::destroyForcibly);
         p.destroyForcibly();
-        for (ProcessHandle h : tree) h.onExit().orTimeout(5, TimeUnit.SECONDS).exceptionally(t -> h).join();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
         try {
             p.waitFor(5, TimeUnit.SECONDS);
+            // isAlive, not onExit: an orphan's onExit waits for a reaper that a container's init may never be
+            while (tree.stream().anyMatch(ProcessHandle::isAlive) && System.nanoTime() < deadline) Thread.sleep(20);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
