@@ -123,7 +123,7 @@ class FeedbackConfigTest {
     }
 
     @Test void defaultsShowAnExampleOfEveryType() {
-        String defaults = BINDER.defaultsYaml("defaults");
+        String defaults = BINDER.defaultsYaml("defaults").replace("\n#   implicit_reward", " implicit_reward");   // the type list wraps
         for (String s : List.of("\nfeedback: null\n", "weight (default 1.0): How much", "type: the scorer, one of " + TYPES + ":",
                 "\n#   - {type: math, answer_field: answer}\n", "answer_field (default answer): The prompt row's field",
                 "#   - {type: contains, words: null}\n", "words (required): Words", "#   - {type: reward_model, path: null, tokenizer: null, batch_size: 16}\n",
@@ -131,7 +131,7 @@ class FeedbackConfigTest {
             assertTrue(defaults.contains(s), s + " in\n" + defaults);
         assertEquals(List.of("feedback"), Binder.keys(Loop.class));
         assertEquals(List.of("weight", "type", "answer_field", "pattern", "mode", "words", "min", "max", "unit", "required_keys",
-                "path", "tokenizer", "batch_size", "url", "model", "api_key", "api", "k", "retries", "temperature", "max_tokens", "template",
-                "timeout_seconds", "max_concurrency", "max_pairs"), Binder.keys(FeedbackItem.class));
+                "path", "tokenizer", "batch_size", "members", "reference", "beta", "url", "model", "api_key", "api", "k", "retries", "temperature",
+                "max_tokens", "template", "timeout_seconds", "max_concurrency", "max_pairs"), Binder.keys(FeedbackItem.class));
     }
 }

@@ -139,16 +139,16 @@ class JudgeTest {
         assertTrue(first.stream().anyMatch(b -> b.endsWith("\"seed\":" + retry + "}")), "the last retry's seed " + retry);
     }
 
-    /** Needs OpenAiClient's on-disk request cache (another branch); skipped, saying so, until it has landed. */
+    /** A resumed run's judge (a new scorer on the same cache) asks the server nothing it asked before. */
     @Test void aSecondScorerWithTheSameCacheMakesNoRequests(@TempDir Path cache) throws Exception {
-        ScorerContext context = new ScorerContext(Optional.of(cache));
+        ScorerContext context = new ScorerContext(Optional.of(cache), Optional.empty());
         List<String> completions = List.of("GOOD", "MIXED", "GARBAGE");
         try (FakeJudge server = new FakeJudge(JudgeTest::recorded)) {
             JudgeConfig c = config(server.url(), JudgeApi.CHAT, Optional.empty());
             List<Score> before = c.open(context).score(ScoreInput.of(PROMPT), completions);
             int asked = server.count();
             try (Stream<Path> files = Files.walk(cache)) {
-                Assumptions.assumeTrue(files.anyMatch(Files::isRegularFile), "OpenAiClient has no on-disk cache yet in this branch");
+                assertEquals(asked, files.filter(Files::isRegularFile).count(), "one cache entry per request");
             }
             List<Score> after = c.open(context).score(ScoreInput.of(PROMPT), completions);
             assertEquals(asked, server.count(), "the cache answers every request of the second scorer");

@@ -40,7 +40,7 @@ class LoopConfigErrorsTest {
             "url with local     | sampling: {n: 4, url: 'http://h:1/v1'}                 | sampling.url is set, but only engine remote reads it (engine is local)",
             "command for load   | sampling: {n: 4, engine: remote, model: m, url: 'http://h:1/v1', sync_command: [x]} | sampling.sync_command is set, but only sync command reads it (sync is load)",
             "uncertainty, no σ  | pairs: {uncertainty_k: 1.0}                           | pairs.uncertainty_k reads the scores' spread, which only an ensemble or a judge with k > 1 gives",
-            "uncertainty, best  | pairs: {strategy: best, uncertainty_k: 1.0}           | pairs.uncertainty_k is set, but strategy best makes no pairs",
+            "uncertainty, best  | pairs: {strategy: best, uncertainty_k: 1.0}\\nfeedback: [{type: ensemble, members: [{type: contains, words: [park]}, {type: contains, words: [dog]}]}] | pairs.uncertainty_k is set, but strategy best makes no pairs",
     })
     void failsBeforeAnyWork(String name, String lines, String expected) throws Exception {
         Path config = base(lines.replace("\\n", "\n"));
