@@ -27,7 +27,7 @@ import java.util.concurrent.Future;
  * <p>Completions run in parallel, at most {@code parallel} at a time, each in its own sandbox and uid. The sandbox is
  * checked (tools installed, a trivial program passes) once per setting, when the verifier is opened or first used.
  */
-@Tag(value = "code", doc = "1.0 when prompt + completion passes the row's HumanEval test (check(entry_point)) in a sandbox, else 0.")
+@Tag(value = "code", doc = "1.0 when prompt + completion passes the row's HumanEval test, run in a sandbox, else 0.")
 public record CodeVerifier(
         @Key(value = "10", doc = "Wall-clock seconds a program may run before its process tree is killed.") double timeoutSeconds,
         @Key(value = "5", doc = "CPU seconds each of the program's processes may use.") int cpuSeconds,

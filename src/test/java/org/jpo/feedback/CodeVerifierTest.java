@@ -16,8 +16,11 @@ import static org.junit.jupiter.api.Assertions.*;
 
 /** HumanEval-style problems written here, with right, wrong and hostile completions. */
 class CodeVerifierTest {
-    /** Small limits so that the hostile cases end fast: 3 s wall clock, 1 s CPU, 256 MiB, 16 processes, 4 at once. */
-    static final CodeVerifier SMALL = new CodeVerifier(3, 1, 256, 16, 4, "/usr/bin/python3");
+    /**
+     * Small limits so that the hostile cases end fast: 1 s CPU, 256 MiB, 16 processes, 4 at once. The wall clock (20 s)
+     * is far, so that a case ended by another limit cannot be mistaken for a timeout.
+     */
+    static final CodeVerifier SMALL = new CodeVerifier(20, 1, 256, 16, 4, "/usr/bin/python3");
 
     static final ScoreInput ADD = problem("""
             def add(a: int, b: int) -> int:
@@ -78,7 +81,7 @@ class CodeVerifierTest {
             String expected = i % 2 == 0 ? "failed: BlockingIOError: [Errno 11] Resource temporarily unavailable" : "passed";
             assertEquals(expected, scores.get(i).details(), "completion " + i);
         }
-        assertTrue(seconds < 3, seconds + " s: a fork bomb should fail at its first refused fork, not at the timeout");
+        assertTrue(seconds < 5, seconds + " s: a fork bomb should fail at its first refused fork");   // 1.8 s seen at load 12
     }
 
     @Test void anEndlessLoopEndsAtTheCpuLimitAndASleepAtTheWallClock() {
@@ -90,7 +93,7 @@ class CodeVerifierTest {
         assertEquals(new Score("0", "code", 0.0, "timed out after 1 s (wall clock)"),
                 verify(quick, ADD, "    import time\n    time.sleep(100)\n"));
         double wall = (System.nanoTime() - start) / 1e9;
-        assertTrue(cpu >= 1 && cpu < 3, "CPU limit case took " + cpu + " s");
+        assertTrue(cpu >= 1 && cpu < 5, "CPU limit case took " + cpu + " s");   // 1.1 s alone, 3.2 s seen at load 12
         assertTrue(wall >= 1 && wall < 2.5, "wall clock case took " + wall + " s");
     }
 
@@ -147,7 +150,7 @@ class CodeVerifierTest {
         assertEquals("python", key(() -> new CodeVerifier(10, 5, 1024, 32, 0, "python3")));
         assertEquals(Runtime.getRuntime().availableProcessors(), new CodeVerifier().threads());
         assertEquals(4, SMALL.threads());
-        assertEquals(new Sandbox.Limits(3, 1, 256, 16), SMALL.limits());
+        assertEquals(new Sandbox.Limits(20, 1, 256, 16), SMALL.limits());
     }
 
     private static String key(org.junit.jupiter.api.function.Executable e) { return assertThrows(ConfigError.class, e).key(); }

@@ -111,11 +111,12 @@ class SandboxTest {
         assertFalse(Files.exists(work), cwd + " was left behind");
     }
 
+    /** 1 s of CPU takes 1.1 s of wall clock alone, 3.2 s measured with the 2 cores at a load of 12. */
     @Test void anEndlessLoopEndsAtTheCpuLimit() {
-        Sandbox.Limits limits = new Sandbox.Limits(10, 1, 256, 16);
+        Sandbox.Limits limits = new Sandbox.Limits(20, 1, 256, 16);
         Sandbox.Result r = run(limits, "while True:\n    pass\n");
         assertEquals("CPU time limit (1 s)", Sandbox.describe(r, limits));
-        assertTrue(r.seconds() >= 1 && r.seconds() < 3, r.seconds() + " s");
+        assertTrue(r.seconds() >= 1 && r.seconds() < 5, r.seconds() + " s");
     }
 
     /** Its child too: nothing it started outlives the timeout. */
