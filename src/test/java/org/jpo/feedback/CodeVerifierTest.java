@@ -6,6 +6,7 @@ import org.jpo.io.Jsonl;
 import org.jpo.testing.Bubblewrap;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 import java.util.ArrayList;
 import java.util.Collections;
@@ -84,7 +85,7 @@ class CodeVerifierTest {
         assertTrue(seconds < 5, seconds + " s: a fork bomb should fail at its first refused fork");   // 1.8 s seen at load 12
     }
 
-    @Test void anEndlessLoopEndsAtTheCpuLimitAndASleepAtTheWallClock() {
+    @Test @Timeout(30) void anEndlessLoopEndsAtTheCpuLimitAndASleepAtTheWallClock() {
         long start = System.nanoTime();
         assertEquals(new Score("0", "code", 0.0, "CPU time limit (1 s)"), verify(SMALL, ADD, "    while True:\n        pass\n"));
         double cpu = (System.nanoTime() - start) / 1e9;
