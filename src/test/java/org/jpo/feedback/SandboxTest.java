@@ -53,7 +53,7 @@ class SandboxTest {
         assertEquals("[(16, 16), (268435456, 268435456), (2, 3), (67108864, 67108864), (64, 64), (0, 0)]", m.group(2));
     }
 
-    /** No network namespace of its own would let it reach the host's loopback; the same program outside does. */
+    /** In its own network namespace even 127.0.0.1 is not the host's: the port is never reached (the same program outside reaches it). */
     @Test void theHostsLoopbackIsUnreachable() throws Exception {
         try (ServerSocket server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
             server.setSoTimeout(300);
@@ -77,23 +77,27 @@ class SandboxTest {
         Files.setPosixFilePermissions(shared, PosixFilePermissions.fromString("rwxrwxrwx"));   // anyone may write here, outside
         String name = "jpo-sandbox-probe-" + UUID.randomUUID();
         Path home = Path.of(System.getProperty("user.home"), name), tmp = Path.of("/tmp", name);
-        String got = run(SMALL, """
-                import errno, sys
-                def attempt(path):
-                    try:
-                        with open(path, "w") as f:
-                            f.write("x")
-                        return "ok"
-                    except OSError as e:
-                        return errno.errorcode[e.errno]
-                paths = [("cwd", "out.txt"), ("shared", "%s"), ("home", "%s"), ("tmp", "%s")]
-                sys.exit(" ".join(f"{n}:{attempt(p)}" for n, p in paths))
-                """.formatted(shared.resolve("x"), home, tmp)).stderr();
-        assertTrue(got.matches("cwd:ok shared:(EROFS|ENOENT) home:(EROFS|EACCES|ENOENT) tmp:ok"), got);
-        assertFalse(Files.exists(shared.resolve("x")));
-        assertFalse(Files.exists(home));
-        assertFalse(Files.exists(tmp), "the program's /tmp is its own");
-        Files.delete(shared);
+        try {
+            String got = run(SMALL, """
+                    import errno, sys
+                    def attempt(path):
+                        try:
+                            with open(path, "w") as f:
+                                f.write("x")
+                            return "ok"
+                        except OSError as e:
+                            return errno.errorcode[e.errno]
+                    paths = [("cwd", "out.txt"), ("shared", "%s"), ("home", "%s"), ("tmp", "%s")]
+                    sys.exit(" ".join(f"{n}:{attempt(p)}" for n, p in paths))
+                    """.formatted(shared.resolve("x"), home, tmp)).stderr();
+            assertTrue(got.matches("cwd:ok shared:(EROFS|ENOENT) home:(EROFS|EACCES|ENOENT) tmp:ok"), got);
+            assertFalse(Files.exists(shared.resolve("x")));
+            assertFalse(Files.exists(home));
+            assertFalse(Files.exists(tmp), "the program's /tmp is its own");
+        } finally {
+            Files.deleteIfExists(shared.resolve("x"));
+            Files.delete(shared);
+        }
     }
 
     @Test void theWorkingDirectoryIsDeletedAfterwardsEvenWhenLocked() {
