@@ -115,7 +115,7 @@ class SandboxTest {
         assertFalse(Files.exists(work), cwd + " was left behind");
     }
 
-    /** 1 s of CPU takes 1.1 s of wall clock alone, 3.2 s measured with the 2 cores at a load of 12. */
+    /** 1 s of CPU takes 1.0 s of wall clock on an idle machine, 3.2 s was measured with the 2 cores at a load of 12. */
     @Test void anEndlessLoopEndsAtTheCpuLimit() {
         Sandbox.Limits limits = new Sandbox.Limits(20, 1, 256, 16);
         Sandbox.Result r = run(limits, "while True:\n    pass\n");
