@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.jpo.UserError;
 import org.jpo.config.ConfigError;
 import org.jpo.feedback.AvoidsVerifier;
+import org.jpo.feedback.CodeVerifier;
 import org.jpo.feedback.ContainsVerifier;
 import org.jpo.feedback.JsonVerifier;
 import org.jpo.feedback.LengthVerifier;
@@ -35,11 +36,12 @@ import java.util.concurrent.Callable;
                 + "and details says why, e.g. --verifier math on a row without \"answer\").")
 final class ScoreCommand implements Callable<Integer> {
     /** The verifiers by their names on the command line, the {@code @Tag}s a feedback list names them by (a test keeps them equal). */
-    enum VerifierName { MATH, REGEX, CONTAINS, AVOIDS, LENGTH, JSON }
+    enum VerifierName { MATH, REGEX, CONTAINS, AVOIDS, LENGTH, JSON, CODE }
 
     @Option(names = "--verifier", paramLabel = "NAME",
             description = "math (final number vs the row's \"answer\"), regex (--pattern, --mode), contains / avoids (--words), "
-                    + "length (--min, --max, --unit), json (--required-keys)")
+                    + "length (--min, --max, --unit), json (--required-keys), code (the row's HumanEval \"test\" and \"entry_point\" "
+                    + "run in a bubblewrap sandbox; --timeout-seconds, --cpu-seconds, --memory-mb, --max-processes, --parallel, --python)")
     String verifier;
 
     @Option(names = "--reward-model", paramLabel = "DIR",
@@ -60,6 +62,12 @@ final class ScoreCommand implements Callable<Integer> {
     @Option(names = "--max", paramLabel = "N", description = "length: longest allowed (inclusive)") Integer max;
     @Option(names = "--unit", paramLabel = "UNIT", description = "length: words (whitespace-separated, the default) or chars (code points)") String unit;
     @Option(names = "--required-keys", split = ",", paramLabel = "K", description = "json: comma-separated top-level keys the object must have") List<String> requiredKeys;
+    @Option(names = "--timeout-seconds", paramLabel = "S", description = "code: wall-clock seconds per program (default 10)") Double timeoutSeconds;
+    @Option(names = "--cpu-seconds", paramLabel = "S", description = "code: CPU seconds per process (default 5)") Integer cpuSeconds;
+    @Option(names = "--memory-mb", paramLabel = "MB", description = "code: address space per process in MiB (default 1024)") Integer memoryMb;
+    @Option(names = "--max-processes", paramLabel = "N", description = "code: processes and threads per program (default 32)") Integer maxProcesses;
+    @Option(names = "--parallel", paramLabel = "N", description = "code: programs run at once (default 0 = one per processor)") Integer parallel;
+    @Option(names = "--python", paramLabel = "PATH", description = "code: the Python interpreter (default /usr/bin/python3)") String python;
 
     @Option(names = "--input", required = true, paramLabel = "FILE.jsonl",
             description = "One {\"prompt\", \"completion\"} object per line; other fields are passed through.") Path input;
@@ -95,6 +103,12 @@ final class ScoreCommand implements Callable<Integer> {
         flags.put("--max", max);
         flags.put("--unit", unit);
         flags.put("--required-keys", requiredKeys);
+        flags.put("--timeout-seconds", timeoutSeconds);
+        flags.put("--cpu-seconds", cpuSeconds);
+        flags.put("--memory-mb", memoryMb);
+        flags.put("--max-processes", maxProcesses);
+        flags.put("--parallel", parallel);
+        flags.put("--python", python);
         return flags;
     }
 
@@ -110,6 +124,7 @@ final class ScoreCommand implements Callable<Integer> {
             case AVOIDS -> new AvoidsVerifier(required(words, "--words", name));
             case LENGTH -> new LengthVerifier(min, max, unit == null ? null : choice(LengthVerifier.Unit.class, unit, "--unit"));
             case JSON -> new JsonVerifier(requiredKeys);
+            case CODE -> code();
         };
         switch (verifier) {
             case MATH -> { }
@@ -117,23 +132,40 @@ final class ScoreCommand implements Callable<Integer> {
             case CONTAINS, AVOIDS -> flags.remove("--words");
             case LENGTH -> { flags.remove("--min"); flags.remove("--max"); flags.remove("--unit"); }
             case JSON -> flags.remove("--required-keys");
+            case CODE -> List.of("--timeout-seconds", "--cpu-seconds", "--memory-mb", "--max-processes", "--parallel", "--python")
+                    .forEach(flags::remove);
         }
         rejectUnread("--verifier " + name, flags);
         return v;
     }
 
+    /** The code verifier: each flag not given takes the config key's default. */
+    private CodeVerifier code() {
+        CodeVerifier d = new CodeVerifier();
+        return new CodeVerifier(or(timeoutSeconds, d.timeoutSeconds()), or(cpuSeconds, d.cpuSeconds()), or(memoryMb, d.memoryMb()),
+                or(maxProcesses, d.maxProcesses()), or(parallel, d.parallel()), or(python, d.python()));
+    }
+
+    private static <T> T or(T flag, T fallback) { return flag != null ? flag : fallback; }
+
     private Integer verify(Verifier v) {
         List<Jsonl.Line> lines = Jsonl.read(input);
         if (lines.isEmpty()) throw new UserError(input + ": no rows");
-        List<ObjectNode> results = new ArrayList<>();
-        int missing = 0;
-        double sum = 0;
+        List<ScoreInput> inputs = new ArrayList<>();
+        List<String> completions = new ArrayList<>();
         for (Jsonl.Line line : lines) {
             rejectTaken(line, "score");
             rejectTaken(line, "details");
-            String prompt = line.text("prompt"), completion = line.text("completion");
-            Score s = v.verify("0", new ScoreInput(prompt, line.json()), completion);
-            ObjectNode o = line.json().deepCopy();
+            inputs.add(new ScoreInput(line.text("prompt"), line.json()));
+            completions.add(line.text("completion"));
+        }
+        List<Score> scores = v.verifyEach(inputs, completions);   // all rows at once: the code verifier runs them in parallel
+        List<ObjectNode> results = new ArrayList<>();
+        int missing = 0;
+        double sum = 0;
+        for (int i = 0; i < lines.size(); i++) {
+            Score s = scores.get(i);
+            ObjectNode o = lines.get(i).json().deepCopy();
             if (s.isMissing()) {
                 o.putNull("score");
                 missing++;

@@ -10,7 +10,7 @@ import java.util.List;
  * them with {@link org.jpo.config.Binder} ({@link FeedbackItem}).
  */
 public sealed interface Verifier extends Scorer, ScorerConfig
-        permits MathVerifier, RegexVerifier, ContainsVerifier, AvoidsVerifier, LengthVerifier, JsonVerifier {
+        permits MathVerifier, RegexVerifier, ContainsVerifier, AvoidsVerifier, LengthVerifier, JsonVerifier, CodeVerifier {
 
     /** The verdict on one completion; {@code ref} goes into {@link Score#completionRef}. */
     Score verify(String ref, ScoreInput input, String completion);
@@ -21,6 +21,19 @@ public sealed interface Verifier extends Scorer, ScorerConfig
     @Override default List<Score> score(ScoreInput input, List<String> completions) {
         List<Score> out = new ArrayList<>(completions.size());
         for (int i = 0; i < completions.size(); i++) out.add(verify(String.valueOf(i), input, completions.get(i)));
+        return out;
+    }
+
+    /**
+     * One verdict per (input, completion) pair, in order, {@code ref} i for the i-th: rows that each hold their own
+     * prompt ({@code jpo score}). One after another by default; {@link CodeVerifier} runs its programs in parallel.
+     */
+    default List<Score> verifyEach(List<ScoreInput> inputs, List<String> completions) {
+        if (inputs.size() != completions.size()) {
+            throw new IllegalArgumentException(inputs.size() + " inputs for " + completions.size() + " completions");
+        }
+        List<Score> out = new ArrayList<>(completions.size());
+        for (int i = 0; i < completions.size(); i++) out.add(verify(String.valueOf(i), inputs.get(i), completions.get(i)));
         return out;
     }
 }

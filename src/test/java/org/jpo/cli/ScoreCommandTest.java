@@ -209,7 +209,7 @@ class ScoreCommandTest {
         assertUserError(Cli.run("score", "--input", file), "give exactly one of --verifier NAME or --reward-model DIR");
         assertUserError(Cli.run("score", "--verifier", "math", "--reward-model", rm.toString(), "--input", file), "exactly one of");
         assertUserError(Cli.run("score", "--verifier", "maths", "--input", file),
-                "--verifier: expected one of math, regex, contains, avoids, length, json, got 'maths'");
+                "--verifier: expected one of math, regex, contains, avoids, length, json, code, got 'maths'");
         assertUserError(Cli.run("score", "--verifier", "math", "--words", "a", "--input", file), "--words is set, but --verifier math does not read it");
         assertUserError(Cli.run("score", "--reward-model", rm.toString(), "--pattern", "a", "--input", file),
                 "--pattern is set, but --reward-model does not read it");

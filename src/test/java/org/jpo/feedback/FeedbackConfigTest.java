@@ -26,7 +26,7 @@ class FeedbackConfigTest {
     record Loop(@Key(required = true, doc = "The scorers, combined by their weighted sum.") List<FeedbackItem> feedback) {}
 
     static final Binder<Loop> BINDER = new Binder<>(Loop.class, "loop", "loop --keys");
-    static final String TYPES = "math, regex, contains, avoids, length, json, reward_model, ensemble, implicit_reward, judge, pairwise_judge";
+    static final String TYPES = "math, regex, contains, avoids, length, json, code, reward_model, ensemble, implicit_reward, judge, pairwise_judge";
 
     @TempDir Path dir;
     Path rm;
@@ -69,6 +69,18 @@ class FeedbackConfigTest {
                 new FeedbackItem(1.0, new RewardModelConfig(rm, Optional.of(tok), 4))), loop.feedback());
     }
 
+    @Test void codeBindsItsLimitsWithDefaults() {
+        Loop loop = parse("""
+                feedback:
+                  - {type: code, timeout_seconds: 3}
+                  - {type: code, cpu_seconds: 2, memory_mb: 512, max_processes: 8, parallel: 4, python: /usr/local/bin/python3}
+                  - {type: code}
+                """);
+        assertEquals(List.of(new FeedbackItem(1.0, new CodeVerifier(3, 5, 1024, 32, 0, "/usr/bin/python3")),
+                new FeedbackItem(1.0, new CodeVerifier(10, 2, 512, 8, 4, "/usr/local/bin/python3")),
+                new FeedbackItem(1.0, new CodeVerifier())), loop.feedback());
+    }
+
     static Arguments c(String items, String expected) { return Arguments.of(items, expected); }
 
     /** Items start at line 2. */
@@ -87,6 +99,9 @@ class FeedbackConfigTest {
                 c("  - type: length\n    min: 5\n    max: 2\n", "@4: feedback item 1: max must be >= min (5), got 2"),
                 c("  - {type: length}\n", "@2: in 'feedback item 1': length needs min, max or both"),
                 c("  - {type: math}\n  - type: math\n    weight: 0\n", "@4: feedback item 2: weight must be a finite number > 0, got 0.0"),
+                c("  - {type: code, timeout_seconds: 0}\n", "@2: feedback item 1: timeout_seconds must be a finite number > 0, got 0.0"),
+                c("  - {type: code, max_processes: 1}\n", "@2: feedback item 1: max_processes must be >= 3, got 1"),
+                c("  - {type: code, python: python3}\n", "@2: feedback item 1: python must be an absolute path, got python3"),
                 c("  - {type: regex, pattern: '('}\n", "@2: feedback item 1: pattern is not a valid Java regular expression: "
                         + "Unclosed group near index 1 of ("),
                 c("  - math\n", "@1: feedback: expected a feedback item (a mapping of its keys), got \"math\" (item 1 of [\"math\"])"),
@@ -114,6 +129,7 @@ class FeedbackConfigTest {
                   - {type: math, answer_field: solution, weight: 2.0}
                   - {type: length, max: 40, unit: chars}
                   - {type: json}
+                  - {type: code, timeout_seconds: 2.5, parallel: 3}
                   - {type: reward_model, path: rm-dir, tokenizer: tok.json, batch_size: 3, weight: 1e-3}
                   - {type: reward_model, path: rm-dir}
                 """);
@@ -126,12 +142,15 @@ class FeedbackConfigTest {
         String defaults = BINDER.defaultsYaml("defaults").replace("\n#   implicit_reward", " implicit_reward");   // the type list wraps
         for (String s : List.of("\nfeedback: null\n", "weight (default 1.0): How much", "type: the scorer, one of " + TYPES + ":",
                 "\n#   - {type: math, answer_field: answer}\n", "answer_field (default answer): The prompt row's field",
-                "#   - {type: contains, words: null}\n", "words (required): Words", "#   - {type: reward_model, path: null, tokenizer: null, batch_size: 16}\n",
+                "#   - {type: contains, words: null}\n", "words (required): Words",
+                "#   - {type: code, timeout_seconds: 10, cpu_seconds: 5, memory_mb: 1024, max_processes: 32, parallel: 0,\n",
+                "timeout_seconds (default 10): Wall-clock seconds", "python (default /usr/bin/python3): The Python interpreter", "#   - {type: reward_model, path: null, tokenizer: null, batch_size: 16}\n",
                 "\n#       The reward r(prompt, completion)"))
             assertTrue(defaults.contains(s), s + " in\n" + defaults);
         assertEquals(List.of("feedback"), Binder.keys(Loop.class));
         assertEquals(List.of("weight", "type", "answer_field", "pattern", "mode", "words", "min", "max", "unit", "required_keys",
-                "path", "tokenizer", "batch_size", "members", "reference", "beta", "url", "model", "api_key", "api", "k", "retries", "temperature",
-                "max_tokens", "template", "timeout_seconds", "max_concurrency", "max_pairs"), Binder.keys(FeedbackItem.class));
+                "timeout_seconds", "cpu_seconds", "memory_mb", "max_processes", "parallel", "python", "path", "tokenizer", "batch_size",
+                "members", "reference", "beta", "url", "model", "api_key", "api", "k", "retries", "temperature", "max_tokens", "template",
+                "max_concurrency", "max_pairs"), Binder.keys(FeedbackItem.class));
     }
 }
