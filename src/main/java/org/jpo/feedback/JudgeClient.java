@@ -103,7 +103,7 @@ final class JudgeClient {
         // an env key stays in memory: the config record (saved with the run) only holds a key the user wrote
         Optional<String> key = settings.apiKey().or(() -> Optional.ofNullable(System.getenv("JPO_API_KEY")).filter(k -> !k.isBlank()));
         this.client = new OpenAiClient(new OpenAiClient.Options(URI.create(settings.url()), key, Duration.ofSeconds(settings.timeoutSeconds()),
-                settings.maxConcurrency(), TRANSPORT_RETRIES, context.requestCache()));
+                settings.maxConcurrency(), TRANSPORT_RETRIES, context.requestCache()), context.cacheScope());
     }
 
     /**

@@ -119,19 +119,24 @@ public final class OpenAiClient {
     private final Optional<ResponseCache> cache;
     private final AtomicLong requests = new AtomicLong(), cacheHits = new AtomicLong(), retries = new AtomicLong(), failures = new AtomicLong();
 
-    public OpenAiClient(Options options) {
-        this(options, d -> Thread.sleep(d.toMillis()), () -> ThreadLocalRandom.current().nextDouble());
+    public OpenAiClient(Options options) { this(options, () -> ""); }
+
+    /** @param cacheScope the cache's subdirectory for the server's present state ({@link ResponseCache}), read at each request */
+    public OpenAiClient(Options options, java.util.function.Supplier<String> cacheScope) {
+        this(options, d -> Thread.sleep(d.toMillis()), () -> ThreadLocalRandom.current().nextDouble(), cacheScope);
     }
 
     /** @param jitter uniform draws in [0, 1) scaling each backoff ceiling */
-    OpenAiClient(Options options, Sleeper sleeper, DoubleSupplier jitter) {
+    OpenAiClient(Options options, Sleeper sleeper, DoubleSupplier jitter) { this(options, sleeper, jitter, () -> ""); }
+
+    private OpenAiClient(Options options, Sleeper sleeper, DoubleSupplier jitter, java.util.function.Supplier<String> cacheScope) {
         this.options = options;
         this.http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)   // no h2c upgrade: uvicorn and llama.cpp speak 1.1
                 .connectTimeout(min(options.timeout(), CONNECT_TIMEOUT)).build();
         this.inFlight = new Semaphore(options.maxConcurrency(), true);
         this.sleeper = sleeper;
         this.jitter = jitter;
-        this.cache = options.cache().map(ResponseCache::new);
+        this.cache = options.cache().map(d -> new ResponseCache(d, cacheScope));
     }
 
     public Options options() { return options; }

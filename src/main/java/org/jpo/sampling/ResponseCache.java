@@ -32,8 +32,19 @@ import java.util.TreeMap;
  */
 final class ResponseCache {
     private final Path dir;
+    private final java.util.function.Supplier<String> scope;
 
-    ResponseCache(Path dir) { this.dir = dir; }
+    ResponseCache(Path dir) { this(dir, () -> ""); }
+
+    /**
+     * @param scope a subdirectory for the answers of the server as it is now, e.g. {@code round-002/eval}: a server whose
+     *              weights change between rounds (the policy's own) answers the same request differently, so each
+     *              state gets its own entries; "" = one scope
+     */
+    ResponseCache(Path dir, java.util.function.Supplier<String> scope) {
+        this.dir = dir;
+        this.scope = scope;
+    }
 
     /** The cached answer to (path, body), or empty when absent or unreadable. */
     Optional<ObjectNode> get(String path, ObjectNode body) {
@@ -64,7 +75,10 @@ final class ResponseCache {
         }
     }
 
-    Path file(String key) { return dir.resolve(key.substring(0, 2)).resolve(key + ".json"); }
+    Path file(String key) {
+        String s = scope.get();
+        return (s.isEmpty() ? dir : dir.resolve(s)).resolve(key.substring(0, 2)).resolve(key + ".json");
+    }
 
     /** SHA-256 (hex) of {@code path + "\n" + canonical(body)}: equal requests hash equal whatever their key order. */
     static String key(String path, ObjectNode body) {

@@ -300,6 +300,21 @@ class OpenAiClientTest {
         assertEquals(new OpenAiClient.Stats(0, 1, 0, 0), resumed.stats());
     }
 
+    /** The server's weights change between rounds (sync): each state's answers live in their own scope. */
+    @Test void eachCacheScopeHasItsOwnAnswers(@TempDir Path dir) throws Exception {
+        server.on("/v1/completions", (ex, req, n) -> reply(ex, 200, "{\"n\":" + n + "}"));
+        java.util.concurrent.atomic.AtomicReference<String> scope = new java.util.concurrent.atomic.AtomicReference<>("round-001/sample");
+        OpenAiClient c = new OpenAiClient(options(0, Optional.of(dir)), scope::get);
+        assertEquals(1, c.post("completions", json("{\"a\":1}")).path("n").asInt());
+        assertEquals(1, c.post("completions", json("{\"a\":1}")).path("n").asInt());   // same scope: cached
+        scope.set("round-001/eval");
+        assertEquals(2, c.post("completions", json("{\"a\":1}")).path("n").asInt());   // another state of the server: asked
+        scope.set("round-001/sample");
+        assertEquals(1, new OpenAiClient(options(0, Optional.of(dir)), scope::get).post("completions", json("{\"a\":1}")).path("n").asInt());
+        assertEquals(2, server.count("/v1/completions"));
+        assertTrue(Files.isDirectory(dir.resolve("round-001/sample")) && Files.isDirectory(dir.resolve("round-001/eval")));
+    }
+
     @Test void onlySuccessfulAnswersAreCached(@TempDir Path dir) throws Exception {
         server.on("/v1/completions", (ex, req, n) -> {
             if (n == 1) reply(ex, 400, "{\"error\":{\"message\":\"no\"}}");
