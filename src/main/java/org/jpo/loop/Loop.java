@@ -12,8 +12,13 @@ import org.jpo.io.Trees;
 import org.jpo.model.Checkpoints;
 import org.jpo.model.Transformer;
 import org.jpo.pairs.Strategy;
+import org.jpo.feedback.ScorerContext;
 import org.jpo.sampling.LocalSampler;
+import org.jpo.sampling.OpenAiClient;
+import org.jpo.sampling.RemoteSampler;
+import org.jpo.sampling.Sampler;
 import org.jpo.sampling.SamplingParams;
+import org.jpo.sampling.ServerSync;
 import org.jpo.tokenizer.ChatTemplate;
 import org.jpo.tokenizer.Tokenizer;
 import org.jpo.tokenizer.Tokenizers;
@@ -27,13 +32,16 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
+import java.net.URI;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicReference;
 
 import static org.jpo.loop.RunDir.*;
 
@@ -64,6 +72,10 @@ public final class Loop implements AutoCloseable {
     private final Evaluation evaluation;
     private final Transformer initial;
     private Transformer policy;
+    /** engine remote: the server's client; {@link #onServer} is the checkpoint it holds, {@link #scope} its cache scope. */
+    private final Optional<OpenAiClient> server;
+    private Path onServer;
+    private final AtomicReference<String> scope = new AtomicReference<>("");
 
     /** Checks everything that can be checked (config, run directory, prompts, the fields scorers read) before any work. */
     public static Loop open(LoopConfig c, boolean resume) {
@@ -80,7 +92,10 @@ public final class Loop implements AutoCloseable {
             Optional<ChatTemplate> template = ChatTemplate.load(c.tokenizer().orElse(c.policy()));
             this.initial = Checkpoints.load(c.policy());
             int window = initial.config().maxSeqLen();
-            this.feedback = Feedback.open(c.feedback());
+            Path cache = c.outputDir().resolve("cache/requests");
+            this.server = c.sampling().engine() == LoopConfig.Engine.REMOTE ? Optional.of(client(c.sampling(), cache)) : Optional.empty();
+            this.feedback = Feedback.open(c.feedback(), new ScorerContext(Optional.of(cache),
+                    Optional.of(new ScorerContext.Policy(() -> policy != null ? policy : initial, tok)), scope::get));
             var p = c.prompts();
             List<Prompts.Row> all = Prompts.read(p.file(), tok, template, feedback.requiredFields(), window);
             Optional<List<Prompts.Row>> eval = p.evalFile().map(f -> Prompts.read(f, tok, template, feedback.requiredFields(), window));
@@ -107,11 +122,21 @@ public final class Loop implements AutoCloseable {
 
     /** Runs (or continues) every round; returns the rounds.jsonl lines. */
     public List<ObjectNode> run() {
+        try {
+            return rounds();
+        } catch (OpenAiClient.HttpError | UncheckedIOException e) {
+            // a server that stayed down past the retries (or a full disk): what finished is on disk, the answers so far cached
+            throw new UserError(scope.get() + ": " + e.getMessage() + "; nothing finished is lost: run again with --resume", e);
+        }
+    }
+
+    private List<ObjectNode> rounds() {
         List<ObjectNode> done = dir.finished();
         int last = done.isEmpty() ? -1 : done.get(done.size() - 1).get("round").intValue();
         if (last >= 0) log.info("resuming {} after round {}", dir.root(), last);
         if (last < 0) {
             ObjectNode m = Jsonl.JSON.createObjectNode();
+            serve(0, "eval", c.policy(), m);
             evaluate(0, initial, m);
             finish(0, m);
         }
@@ -130,11 +155,16 @@ public final class Loop implements AutoCloseable {
         verifyOutputs(r, m);
         if (!m.has("model")) m.putObject("model").put("before", policy.checksum());
         List<Prompts.Row> ps = Prompts.forRound(prompts.train(), c.prompts().perRound(), c.seed(), r);
+        Path start = r == 1 ? c.policy() : dir.file(r - 1, CHECKPOINT);
         if (!dir.has(r, SAMPLES) && !dir.has(r, COMPLETIONS)) {
+            serve(r, "sample", start, m);
             timed(m, "sample", () -> sample(r, ps));
             save(r, m, COMPLETIONS);
         }
-        if (!dir.has(r, SAMPLES)) timed(m, "score", () -> score(r));
+        if (!dir.has(r, SAMPLES)) {
+            serve(r, "sample", start, m);   // judges of the policy's own server judge with the weights that sampled
+            timed(m, "score", () -> score(r));
+        }
         save(r, m, SAMPLES);
         if (!dir.has(r, PAIRS)) pair(r, m);
         save(r, m, PAIRS);
@@ -145,7 +175,10 @@ public final class Loop implements AutoCloseable {
         }
         m.with("model").put("after", policy.checksum());
         save(r, m, CHECKPOINT);
-        if (!dir.has(r, EVAL)) evaluate(r, policy, m);
+        if (!dir.has(r, EVAL)) {
+            serve(r, "eval", dir.file(r, CHECKPOINT), m);
+            evaluate(r, policy, m);
+        }
         save(r, m, EVAL);
         finish(r, m);
     }
@@ -158,7 +191,8 @@ public final class Loop implements AutoCloseable {
         if (c.pairs().strategy() == Strategy.ANCHORED) {
             SamplingParams initialParams = new SamplingParams(s.n(), s.maxNewTokens(), s.temperature(), s.topK(), s.topP(), false,
                     Seeds.of(c.seed(), r, 0x1A17L));
-            rows.addAll(Samples.draw(sampler(initial), ps, initialParams, tok, "initial", s.n(), false));
+            // the server holds the policy, not the starting model: its samples are drawn here
+            rows.addAll(Samples.draw(local(initial), ps, initialParams, tok, "initial", s.n(), false));
         }
         Jsonl.write(dir.file(r, COMPLETIONS), rows);
     }
@@ -311,7 +345,39 @@ public final class Loop implements AutoCloseable {
         return stop;
     }
 
-    private LocalSampler sampler(Transformer model) { return new LocalSampler(model, stopIds, c.sampling().batchSize()); }
+    /** The policy's sampler: the weights in memory, or the server that holds them (see {@link #serve}). */
+    private Sampler sampler(Transformer model) {
+        if (server.isEmpty()) return local(model);
+        ObjectNode extra = Jsonl.JSON.createObjectNode();
+        if (c.sampling().minP() > 0) extra.put("min_p", c.sampling().minP());
+        return new RemoteSampler(server.get(), c.sampling().model().orElseThrow(), tok, extra);
+    }
+
+    private LocalSampler local(Transformer model) { return new LocalSampler(model, stopIds, c.sampling().batchSize()); }
+
+    /**
+     * Engine remote: puts {@code checkpoint} on the server unless it holds it already, and scopes the request cache to
+     * (round, phase), the server's state, so a resumed run is answered from the cache and a later round never is.
+     */
+    private void serve(int r, String phase, Path checkpoint, ObjectNode m) {
+        scope.set("round-%03d/%s".formatted(r, phase));
+        if (server.isEmpty() || checkpoint.equals(onServer)) return;
+        var s = c.sampling();
+        long t0 = System.nanoTime();
+        Duration timeout = Duration.ofMillis((long) (s.syncTimeoutSeconds() * 1000));
+        log.info("sync: {} to {} ({})", checkpoint, s.url().orElseThrow(), LoopConfig.name(s.sync()));
+        switch (s.sync()) {
+            case LOAD -> ServerSync.load(server.get(), checkpoint, timeout);
+            case COMMAND -> ServerSync.command(s.syncCommand(), checkpoint, timeout, server.get());
+        }
+        onServer = checkpoint;
+        m.with("timings").put("sync", m.path("timings").path("sync").asDouble() + seconds(t0));
+    }
+
+    private static OpenAiClient client(LoopConfig.SamplingConfig s, Path cache) {
+        return new OpenAiClient(new OpenAiClient.Options(URI.create(s.url().orElseThrow()), s.apiKey(),
+                Duration.ofMillis((long) (s.requestTimeoutSeconds() * 1000)), s.maxConcurrency(), s.maxRetries(), Optional.of(cache)));
+    }
 
     private void replacePolicy(Path checkpoint) {
         policy.close();

@@ -50,7 +50,8 @@ final class Samples {
             for (int id : c.tokenIds()) ids.add(id);
             o.put("finish_reason", c.finish().wireName());
             o.put("tokens", c.tokenIds().length);
-            o.put("logp", c.logp());
+            if (c.hasLogps()) o.put("logp", c.logp());
+            else o.putNull("logp");   // a server that sent no log-probs
             o.put("seed", c.seed());
             rows.add(o);
         }
