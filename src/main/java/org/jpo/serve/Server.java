@@ -120,8 +120,13 @@ public final class Server implements AutoCloseable {
     /** Stops accepting, ends the decode thread, and frees the model. */
     @Override public void close() {
         http.stop(0);
+        handlers.shutdownNow();   // waiting handlers are interrupted; they must be gone before the tokenizer is freed
+        try {
+            handlers.awaitTermination(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         engine.close();
-        handlers.shutdownNow();
     }
 
     // ---- requests

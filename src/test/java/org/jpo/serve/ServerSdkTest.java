@@ -52,7 +52,7 @@ class ServerSdkTest {
     }
 
     @Test void completesAndStreamsTheSameText() {
-        Completion c = sdk.completions().create(completion());
+        Completion c = sdk.completions().create(completion()).validate();   // validate(): every required field and constant
         assertEquals(2, c.choices().size());
         String text = c.choices().get(0).text();
         assertFalse(text.isEmpty());
@@ -62,19 +62,21 @@ class ServerSdkTest {
         assertEquals(usage.promptTokens() + usage.completionTokens(), usage.totalTokens());
         StringBuilder streamed = new StringBuilder();
         try (StreamResponse<Completion> s = sdk.completions().createStreaming(completion())) {
+            // not validate()d: the SDK types completion chunks as Completion, whose finish_reason is required, yet
+            // OpenAI's own streams send null until the last chunk
             s.stream().forEach(chunk -> chunk.choices().stream().filter(ch -> ch.index() == 0).forEach(ch -> streamed.append(ch.text())));
         }
         assertEquals(text, streamed.toString());
     }
 
     @Test void chatsAndStreamsTheSameText() {
-        ChatCompletion c = sdk.chat().completions().create(chat());
+        ChatCompletion c = sdk.chat().completions().create(chat()).validate();
         String text = c.choices().get(0).message().content().orElseThrow();
         assertFalse(text.isEmpty());
         assertEquals(NAME, c.model());
         StringBuilder streamed = new StringBuilder();
         try (StreamResponse<ChatCompletionChunk> s = sdk.chat().completions().createStreaming(chat())) {
-            s.stream().forEach(chunk -> chunk.choices().forEach(ch -> ch.delta().content().ifPresent(streamed::append)));
+            s.stream().map(ChatCompletionChunk::validate).forEach(chunk -> chunk.choices().forEach(ch -> ch.delta().content().ifPresent(streamed::append)));
         }
         assertEquals(text, streamed.toString());
     }
