@@ -26,6 +26,7 @@ import java.io.PrintWriter;
                 ScoreCommand.class,
                 BanditCommand.class,
                 ReportCommand.class,
+                ServeCommand.class,
         })
 public final class Main implements Runnable {
     @Option(names = "--threads", scope = ScopeType.INHERIT, paramLabel = "N",

@@ -49,49 +49,98 @@ public final class LocalSampler implements Sampler {
         return ids;
     }
 
-    @Override public List<Completion> sample(List<Prompt> prompts, SamplingParams params) {
-        int window = model.config().maxSeqLen();
-        for (Prompt p : prompts) {
-            if (p.ids().length >= window) {
-                throw new UserError("prompt " + p.index() + " has " + p.ids().length
-                        + " tokens; the context window is " + window + " (no room to generate)");
-            }
+    /** Hears a row's tokens on the decoding thread, as each is chosen. */
+    @FunctionalInterface
+    public interface TokenListener {
+        /** Token {@code id} with log-prob {@code logp} was appended to the row; false ends the row now (finish STOP). */
+        boolean onToken(int id, double logp);
+
+        TokenListener NONE = (id, logp) -> true;
+    }
+
+    /**
+     * One row to decode: a prompt's sample with its own random stream.
+     *
+     * @param seed         the row's stream ({@link Seeds#sample} for {@link #sample}'s rows)
+     * @param maxNewTokens most tokens generated; fewer if the context window fills
+     * @param listener     told of each token; may end the row early (a stop string)
+     */
+    public record Row(Prompt prompt, int sampleIndex, long seed, int maxNewTokens, TokenListener listener) {
+        public Row {
+            if (maxNewTokens < 1) throw new IllegalArgumentException("max_new_tokens must be >= 1, got " + maxNewTokens);
         }
+    }
+
+    @Override public List<Completion> sample(List<Prompt> prompts, SamplingParams params) {
         List<Row> rows = new ArrayList<>();
         for (Prompt p : prompts) {
-            for (int j = 0; j < params.n(); j++) rows.add(new Row(p, j, Seeds.sample(params.seed(), 0, p.index(), j)));
+            for (int j = 0; j < params.n(); j++) {
+                rows.add(new Row(p, j, Seeds.sample(params.seed(), 0, p.index(), j), params.maxNewTokens(), TokenListener.NONE));
+            }
         }
+        checkWindow(rows);
         List<Completion> out = new ArrayList<>(rows.size());
         try (Progress progress = Progress.start("sample", "completions", rows.size(), 0)) {
             for (int start = 0; start < rows.size(); start += maxRows) {
-                List<Row> batch = rows.subList(start, Math.min(rows.size(), start + maxRows));
-                try (PointerScope scope = new PointerScope(); NoGradGuard noGrad = new NoGradGuard()) {
-                    decode(batch, params);
-                }
-                for (Row r : batch) out.add(r.completion());
+                out.addAll(batch(rows.subList(start, Math.min(rows.size(), start + maxRows)), params.choice()));
                 progress.update(out.size(), "");
             }
         }
         return out;
     }
 
+    /**
+     * Completions of {@code rows}, in their order, decoded in batches of at most {@code maxRows} (without a
+     * progress line: a server calls this for every batch). A row's tokens depend on its prompt, seed and
+     * {@code choice} only, never on the rows it shares a batch with.
+     */
+    public List<Completion> generate(List<Row> rows, Choice choice) {
+        checkWindow(rows);
+        List<Completion> out = new ArrayList<>(rows.size());
+        for (int start = 0; start < rows.size(); start += maxRows) {
+            out.addAll(batch(rows.subList(start, Math.min(rows.size(), start + maxRows)), choice));
+        }
+        return out;
+    }
+
+    private void checkWindow(List<Row> rows) {
+        int window = model.config().maxSeqLen();
+        for (Row r : rows) {
+            if (r.prompt().ids().length >= window) {
+                throw new UserError("prompt " + r.prompt().index() + " has " + r.prompt().ids().length
+                        + " tokens; the context window is " + window + " (no room to generate)");
+            }
+        }
+    }
+
+    /** One generation call, in its own PointerScope. */
+    private List<Completion> batch(List<Row> rows, Choice choice) {
+        List<Decoding> batch = rows.stream().map(Decoding::new).toList();
+        try (PointerScope scope = new PointerScope(); NoGradGuard noGrad = new NoGradGuard()) {
+            decode(batch, choice);
+        }
+        return batch.stream().map(Decoding::completion).toList();
+    }
+
     /** Prefills the left-padded prompts, then decodes one token per step for every row until all have finished. */
-    private void decode(List<Row> rows, SamplingParams params) {
+    private void decode(List<Decoding> rows, Choice choice) {
         int b = rows.size(), window = model.config().maxSeqLen();
         int longest = rows.stream().mapToInt(r -> r.prompt.ids().length).max().orElseThrow();
-        int capacity = longest + params.maxNewTokens();
+        int steps = rows.stream().mapToInt(r -> r.row.maxNewTokens()).max().orElseThrow();
+        int capacity = longest + steps;
         KvCache cache = model.newCache(b, capacity);
         Tensor keyValid = keyValidity(rows, longest, capacity);                                 // [B,S] bool
         Tensor logits = keep(prefill(rows, longest, keyValid, cache));                          // [B,V]
-        for (int step = 0; step < params.maxNewTokens(); step++) {
+        for (int step = 0; step < steps; step++) {
             long[] next;
             try (PointerScope stepScope = new PointerScope()) {
-                next = toLongs(chooseAndRecord(rows, logits, params, window));
+                next = toLongs(chooseAndRecord(rows, logits, choice, window));
                 logits.close();
-                if (rows.stream().allMatch(Row::finished) || step == params.maxNewTokens() - 1) return;
+                if (rows.stream().allMatch(Decoding::finished) || step == steps - 1) return;
                 Tensor ids = longs(next, b, 1);                                                 // [B,1]
                 long[] pos = new long[b];
-                for (int i = 0; i < b; i++) pos[i] = rows.get(i).prompt.ids().length + step;
+                // a row past the window has finished; clamping its position keeps learned position tables in range
+                for (int i = 0; i < b; i++) pos[i] = Math.min(rows.get(i).prompt.ids().length + step, window - 1);
                 int s = cache.length() + 1;
                 Tensor mask = keyValid.narrow(1, 0, s).view(b, 1, 1, s);                        // [B,1,1,S]
                 Tensor hidden = model.hidden(ids, longs(pos, b, 1), mask, cache);               // [B,1,D]
@@ -100,7 +149,7 @@ public final class LocalSampler implements Sampler {
         }
     }
 
-    private Tensor prefill(List<Row> rows, int longest, Tensor keyValid, KvCache cache) {
+    private Tensor prefill(List<Decoding> rows, int longest, Tensor keyValid, KvCache cache) {
         int b = rows.size();
         long[] ids = new long[b * longest], pos = new long[b * longest];
         for (int i = 0; i < b; i++) {
@@ -121,7 +170,7 @@ public final class LocalSampler implements Sampler {
     }
 
     /** true where a cache slot holds a real token: everything but each row's left padding. */
-    private static Tensor keyValidity(List<Row> rows, int longest, int capacity) {
+    private static Tensor keyValidity(List<Decoding> rows, int longest, int capacity) {
         long[] valid = new long[rows.size() * capacity];
         for (int i = 0; i < rows.size(); i++) {
             int pad = longest - rows.get(i).prompt.ids().length;
@@ -131,40 +180,39 @@ public final class LocalSampler implements Sampler {
     }
 
     /** Chooses each row's next token, records it on unfinished rows, and returns the ids to feed [B]. */
-    private Tensor chooseAndRecord(List<Row> rows, Tensor logits, SamplingParams params, int window) {
+    private Tensor chooseAndRecord(List<Decoding> rows, Tensor logits, Choice choice, int window) {
         double[] u = new double[rows.size()];
         for (int i = 0; i < u.length; i++) u[i] = rows.get(i).rng.nextDouble();
-        Tensor chosen = TokenChooser.choose(logits, doubles(u, u.length), params);              // [B]
+        Tensor chosen = TokenChooser.choose(logits, doubles(u, u.length), choice);              // [B]
         Tensor logp = logits.log_softmax(-1).gather(1, chosen.unsqueeze(1)).squeeze(1);         // [B]
         long[] ids = toLongs(chosen);
         double[] lps = toDoubles(logp);
         for (int i = 0; i < rows.size(); i++) {
-            Row r = rows.get(i);
+            Decoding r = rows.get(i);
             if (r.finished()) continue;
             r.add((int) ids[i], lps[i]);
-            if (stopIds.contains((int) ids[i])) r.finish = FinishReason.STOP;
-            else if (r.tokens.size() == params.maxNewTokens() || r.prompt.ids().length + r.tokens.size() >= window) {
+            boolean go = r.row.listener().onToken((int) ids[i], lps[i]);
+            if (!go || stopIds.contains((int) ids[i])) r.finish = FinishReason.STOP;
+            else if (r.tokens.size() == r.row.maxNewTokens() || r.prompt.ids().length + r.tokens.size() >= window) {
                 r.finish = FinishReason.LENGTH;
             }
         }
         return chosen;
     }
 
-    /** One prompt × sample being decoded. */
-    private static final class Row {
+    /** One row being decoded: its stream and what it has generated so far. */
+    private static final class Decoding {
+        final Row row;
         final Prompt prompt;
-        final int sampleIndex;
-        final long seed;
         final SplittableRandom rng;
         final List<Integer> tokens = new ArrayList<>();
         final List<Double> logps = new ArrayList<>();
         FinishReason finish;
 
-        Row(Prompt prompt, int sampleIndex, long seed) {
-            this.prompt = prompt;
-            this.sampleIndex = sampleIndex;
-            this.seed = seed;
-            this.rng = new SplittableRandom(seed);
+        Decoding(Row row) {
+            this.row = row;
+            this.prompt = row.prompt();
+            this.rng = new SplittableRandom(row.seed());
         }
 
         boolean finished() { return finish != null; }
@@ -172,9 +220,9 @@ public final class LocalSampler implements Sampler {
         void add(int id, double logp) { tokens.add(id); logps.add(logp); }
 
         Completion completion() {
-            return new Completion(prompt.index(), sampleIndex, tokens.stream().mapToInt(Integer::intValue).toArray(),
+            return new Completion(prompt.index(), row.sampleIndex(), tokens.stream().mapToInt(Integer::intValue).toArray(),
                     logps.stream().mapToDouble(Double::doubleValue).toArray(),
-                    finish == null ? FinishReason.LENGTH : finish, seed);
+                    finish == null ? FinishReason.LENGTH : finish, row.seed());
         }
     }
 }

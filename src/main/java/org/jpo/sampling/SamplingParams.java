@@ -24,5 +24,8 @@ public record SamplingParams(int n, int maxNewTokens, double temperature, int to
         if (!(topP > 0 && topP <= 1)) throw new IllegalArgumentException("top_p must be in (0, 1], got " + topP);
     }
 
+    /** How each token is picked; greedy params give {@link Choice#GREEDY}. */
+    public Choice choice() { return greedy ? Choice.GREEDY : new Choice(temperature, topK, topP, false); }
+
     public static SamplingParams greedy(int maxNewTokens) { return new SamplingParams(1, maxNewTokens, 1.0, 0, 1.0, true, 0); }
 }

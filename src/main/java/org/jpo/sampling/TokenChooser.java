@@ -14,7 +14,7 @@ final class TokenChooser {
     private TokenChooser() {}
 
     /** Chosen ids [B] for logits [B,V] and uniforms u [B] in [0,1). */
-    static Tensor choose(Tensor logits, Tensor u, SamplingParams p) {
+    static Tensor choose(Tensor logits, Tensor u, Choice p) {
         if (p.greedy()) return logits.argmax(new org.bytedeco.pytorch.LongOptional(-1), false);
         long vocab = logits.size(1);
         Tensor z = logits.div(s(p.temperature()));                                               // [B,V]
