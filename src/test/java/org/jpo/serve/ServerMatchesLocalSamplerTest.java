@@ -92,6 +92,26 @@ class ServerMatchesLocalSamplerTest {
         assertTrue(worst < 2e-5, "largest log-prob difference between the local sampler and the server: " + worst);
     }
 
+    /** jpo run's engine remote: the real client and RemoteSampler against jpo serve give the local sampler's completions. */
+    @Test void theRemoteSamplerOnJpoServeIsTheLocalSampler() {
+        List<Prompt> prompts = prompts();
+        var client = new org.jpo.sampling.OpenAiClient(org.jpo.sampling.OpenAiClient.Options.of(server.baseUrl()));
+        var remote = new org.jpo.sampling.RemoteSampler(client, Shared.stories260K().toString(), tok, Client.object());
+        for (SamplingParams params : List.of(new SamplingParams(4, 20, 1.0, 0, 1.0, false, 11), new SamplingParams(2, 16, 0.7, 40, 0.95, false, 3),
+                SamplingParams.greedy(12))) {
+            List<Completion> want = new LocalSampler(model, LocalSampler.stopIds(model, tok), 64).sample(prompts, params);
+            List<Completion> got = remote.sample(prompts, params);
+            assertEquals(want.size(), got.size());
+            for (int i = 0; i < want.size(); i++) {
+                Completion w = want.get(i), g = got.get(i);
+                String at = params + " completion " + i;
+                assertEquals(List.of(w.promptIndex(), w.sampleIndex(), w.finish(), w.seed()), List.of(g.promptIndex(), g.sampleIndex(), g.finish(), g.seed()), at);
+                assertArrayEquals(w.tokenIds(), g.tokenIds(), at);
+                assertArrayEquals(w.tokenLogps(), g.tokenLogps(), 2e-5, at);   // the batches differ: see the test above
+            }
+        }
+    }
+
     static int[] ids(JsonNode list) {
         int[] out = new int[list.size()];
         for (int i = 0; i < out.length; i++) out[i] = list.get(i).asInt();
