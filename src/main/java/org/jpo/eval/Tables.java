@@ -21,7 +21,7 @@ final class Tables {
             "ties_dropped", "all_tied", "too_few", "below_margin", "below_threshold", "reversed", "uncertain");
 
     /** A scorer's columns: how it scored, and a judge's unparsed answers and position bias. */
-    static final List<String> SCORER = List.of("scored", "missing", "mean", "std", "mean_spread", "unparsed", "position_bias_rate");
+    static final List<String> SCORER = List.of("scored", "missing", "mean", "std", "mean_spread", "unparsed", "position_bias_rate", "votes");
 
     static final int EXAMPLES = 8;
 
@@ -79,7 +79,10 @@ final class Tables {
         b.append(row("th", head));
         run.rounds.tailMap(1).forEach((n, r) -> r.path("scorers").fields().forEachRemaining(e -> {
             List<String> cells = new ArrayList<>(List.of(String.valueOf(n), "<td class=\"name\">" + esc(e.getKey()) + "</td>"));
-            for (String k : SCORER) cells.add(fmt(k.equals("unparsed") ? e.getValue().path("stats").get(k) : e.getValue().get(k)));
+            for (String k : SCORER) {
+                JsonNode v = e.getValue();
+                cells.add(k.equals("votes") ? votes(v.path("stats")) : fmt(k.equals("unparsed") ? v.path("stats").get(k) : v.get(k)));
+            }
             b.append(row("td", cells));
         }));
         b.append("</table></div>\n");
@@ -93,6 +96,13 @@ final class Tables {
             b.append("</table></div>\n");
         }
         return b.toString();
+    }
+
+    /** A pointwise judge's distribution of verdicts, e.g. {@code 0:3 1:0 2:5 …}; a dash for other scorers. */
+    private static String votes(JsonNode stats) {
+        List<String> out = new ArrayList<>();
+        stats.fields().forEachRemaining(e -> { if (e.getKey().startsWith("votes/")) out.add(esc(e.getKey().substring(6)) + ":" + fmt(e.getValue())); });
+        return out.isEmpty() ? "—" : String.join(" ", out);
     }
 
     private interface Cell { String of(ObjectNode round, String key); }

@@ -52,6 +52,8 @@ public final class FakeRun {
             o.putObject("train").put("loss", 0.6 - 0.05 * r).put("rewards/accuracies", 0.8).put("rewards/margins", 0.9);
             ObjectNode sc = o.putObject("scorers");
             sc.putObject("math").put("scored", 500).put("missing", 12).put("mean", 0.25 + 0.125 * r).put("std", 0.5);
+            sc.putObject("judge:policy").put("scored", 400).put("missing", 112).put("mean", 2.5).put("std", 1.0).put("mean_spread", 0.75)
+                    .putObject("stats").put("judgments", 1200.0).put("unparsed", 130.0).put("votes/0", 100.0).put("votes/3", 570.0).put("votes/5", 400.0);
             sc.putObject("pairwise_judge:policy").put("scored", 480).put("missing", 32).put("mean", 0.5).put("std", 0.2)
                     .put("position_bias_rate", 0.375).putObject("stats").put("unparsed", 7.0 * r);
             o.putArray("scorer_agreement").addObject().put("pairs", 900).put("agreement", 0.625 + 0.0625 * r)
