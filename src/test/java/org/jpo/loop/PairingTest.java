@@ -54,4 +54,21 @@ class PairingTest {
         assertEquals(1, r.outcome().counts().allTied());
         assertEquals(2, r.rows().get(0).get("rejected_index").intValue(), "the missing sample is never the worst");
     }
+
+    /** A pairwise judge's scores are win probabilities: sppo writes them as they are; score_std reaches uncertainty_k. */
+    @Test void winProbabilityScoresAndScoreSpreadsReachThePairs() {
+        List<ObjectNode> s = List.of(sample("a", 0, 0.75, "stop", 3, EOS), sample("a", 1, 0.25, "stop", 4, EOS), sample("a", 2, 0.5, "stop", 5, EOS));
+        PairsConfig sppo = new PairsConfig(Strategy.SPPO, 0, 0, Optional.empty(), 1, PairsConfig.Eos.FINISHED_ONLY, 0.0);
+        ObjectNode judged = Pairing.build(s, sppo, 0, 1, OptionalInt.of(EOS), true).rows().get(0);
+        assertEquals(List.of(0.75, 0.25), List.of(judged.get("chosen_win_prob").doubleValue(), judged.get("rejected_win_prob").doubleValue()));
+        ObjectNode bt = Pairing.build(s, sppo, 0, 1, OptionalInt.of(EOS), false).rows().get(0);
+        assertEquals((1 / (1 + Math.exp(-0.5)) + 1 / (1 + Math.exp(-0.25))) / 2, bt.get("chosen_win_prob").doubleValue(), 1e-15);
+        // gap 0.5 within 1 · hypot(0.3, 0.4) = 0.5: uncertain
+        s.get(0).put("score_std", 0.3);
+        s.get(1).put("score_std", 0.4);
+        PairsConfig upo = new PairsConfig(Strategy.BEST_WORST, 0, 0, Optional.empty(), 1, PairsConfig.Eos.FINISHED_ONLY, 1.0);
+        Pairing.Rows r = Pairing.build(s, upo, 0, 1, OptionalInt.of(EOS));
+        assertEquals(List.of(), r.rows());
+        assertEquals(1, r.outcome().counts().uncertain());
+    }
 }
