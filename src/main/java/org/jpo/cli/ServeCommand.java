@@ -2,6 +2,7 @@ package org.jpo.cli;
 
 import org.jpo.serve.Server;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
@@ -14,13 +15,7 @@ import java.util.concurrent.CountDownLatch;
         description = "Serve a model over OpenAI's API: POST /v1/completions, /v1/chat/completions, /v1/load; "
                 + "GET /v1/models, /health, /metrics. Prints the address it listens on, then runs until killed.")
 final class ServeCommand implements Callable<Integer> {
-    @Option(names = "--model", required = true, paramLabel = "M",
-            description = "HF model directory (config.json + *.safetensors) or llama2.c weights .bin")
-    Path model;
-
-    @Option(names = "--tokenizer", paramLabel = "T",
-            description = "Tokenizer file: tokenizer.json or a llama2.c tokenizer .bin (default: the one in the model directory)")
-    Path tokenizer;
+    @Mixin ModelOptions weights;
 
     @Option(names = "--host", defaultValue = "127.0.0.1", description = "Address to bind (default ${DEFAULT-VALUE}; 0.0.0.0 for all).")
     String host;
@@ -45,18 +40,18 @@ final class ServeCommand implements Callable<Integer> {
     int maxN;
 
     @Override public Integer call() throws InterruptedException {
-        Server server = Server.start(new Server.Options(model, Optional.ofNullable(tokenizer), host, port, Optional.ofNullable(apiKey),
-                servedModelName != null ? servedModelName : model.toString(), Optional.ofNullable(chatTemplate), maxBatch, maxN));
+        Server server = Server.start(new Server.Options(weights.model, Optional.ofNullable(weights.tokenizer), host, port, Optional.ofNullable(apiKey),
+                servedName(), Optional.ofNullable(chatTemplate), maxBatch, maxN));
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             server.close();
             System.out.println("jpo serve: stopped");
             System.out.flush();
         }, "jpo-serve-shutdown"));
-        System.out.println("jpo serve: listening on " + server.baseUrl() + " (model " + servedModelName(model) + ")");
+        System.out.println("jpo serve: listening on " + server.baseUrl() + " (model " + servedName() + ")");
         System.out.flush();
         new CountDownLatch(1).await();   // until SIGTERM / SIGINT runs the hook
         return 0;
     }
 
-    private String servedModelName(Path m) { return servedModelName != null ? servedModelName : m.toString(); }
+    private String servedName() { return servedModelName != null ? servedModelName : weights.model.toString(); }
 }

@@ -122,8 +122,7 @@ class RemoteLoopTest {
                 .matcher(log).find(), log);
         assertTrue(log.contains("nothing finished is lost: run again with --resume"), log);
         assertFalse(log.contains("\tat org.jpo"), "a stack trace: " + log);
-        server = Server.start(new Server.Options(Shared.stories260K(), Optional.of(Shared.tok512()), "127.0.0.1", port, Optional.empty(),
-                Shared.stories260K().toString(), Optional.empty(), 64, 64));
+        server = serverOn(port);
         assertEquals(0, LoopResumeTest.jpo(config, out, true).waitFor(), log("down"));
         assertTrue(Files.exists(out.resolve("round-001/manifest.json")));
     }
@@ -146,8 +145,7 @@ class RemoteLoopTest {
         awaitEntries(p, out.resolve("cache/requests/round-001/sample"), 20, "restart");
         server.close();                  // killed mid-judging
         Thread.sleep(1500);
-        server = Server.start(new Server.Options(Shared.stories260K(), Optional.of(Shared.tok512()), "127.0.0.1", port, Optional.empty(),
-                Shared.stories260K().toString(), Optional.empty(), 64, 64));
+        server = serverOn(port);
         assertTrue(p.waitFor(3, TimeUnit.MINUTES), "the run hung");
         assertEquals(0, p.exitValue(), log("restart"));
         assertTrue(Files.exists(out.resolve("round-001/manifest.json")));
@@ -163,6 +161,12 @@ class RemoteLoopTest {
         assertEquals(2, r.exit(), r.toString());
         assertTrue(r.err().contains("sleep") && r.err().contains("2"), r.err());
         assertTrue(seconds < 30, "the sync timeout was not honoured: " + seconds + " s");
+    }
+
+    /** jpo serve of stories260K again on the port the run was told. */
+    private static Server serverOn(int port) {
+        return Server.start(new Server.Options(Shared.stories260K(), Optional.of(Shared.tok512()), "127.0.0.1", port, Optional.empty(),
+                Shared.stories260K().toString(), Optional.empty(), 64, 64));
     }
 
     /** Waits until {@code dir} holds {@code n} cache entries while {@code p} runs. */
