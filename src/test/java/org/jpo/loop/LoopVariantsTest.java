@@ -131,5 +131,58 @@ class LoopVariantsTest {
         assertEquals(12, rows(out.resolve("round-001/pairs.jsonl")).size());
     }
 
+    /**
+     * An ensemble of the implicit reward (against a reference of all-zero weights, so log π_ref(y) = −|y|·log V) and
+     * "park"; its spread drops uncertain pairs (pairs.uncertainty_k).
+     */
+    @Test void anEnsembleWithTheImplicitRewardAndUncertaintyFiltering() throws Exception {
+        Path zeros = tmp.resolve("zeros");
+        try (Transformer base = Checkpoints.load(Shared.stories260K()); Transformer z = Transformer.random(base.config(), 1);
+             var g = new org.bytedeco.pytorch.NoGradGuard()) {
+            z.parameters().values().forEach(org.bytedeco.pytorch.Tensor::zero_);
+            Checkpoints.save(z, zeros, List.of());
+        }
+        double k = 0.25;
+        Path out = run("ensemble", "rounds=1", "pairs.uncertainty_k=" + k, "feedback=[{type: ensemble, members: [{type: implicit_reward, "
+                + "reference: " + zeros + ", beta: 0.01}, {type: contains, words: [park]}]}]");
+        String name = "ensemble(implicit_reward:" + zeros + ",contains:park)";
+        List<ObjectNode> samples = rows(out.resolve("round-001/samples.jsonl"));
+        int checked = 0;
+        double worst = 0;
+        try (org.jpo.tokenizer.Tokenizer tok = org.jpo.tokenizer.Tokenizers.open(Shared.tok512())) {
+            for (ObjectNode s : samples) {
+                // details: "implicit_reward:…=r, contains:park=c"; mean (r + c) / 2, population std |r − c| / 2
+                String[] parts = s.get("details").get(name).asText().split(", ");
+                double r = Double.parseDouble(parts[0].substring(parts[0].lastIndexOf('=') + 1)), c = Double.parseDouble(parts[1].substring(parts[1].lastIndexOf('=') + 1));
+                assertEquals((r + c) / 2, s.get("score").doubleValue(), 1e-12);
+                assertEquals(Math.abs(r - c) / 2, s.get("score_std").doubleValue(), 1e-12);
+                assertEquals(s.get("score_std").doubleValue(), s.get("stds").get(name).doubleValue());
+                int[] ids = Samples.ids(s, "completion_ids"), prompt = tok.encode(s.get("prompt").asText(), true);
+                if (java.util.Arrays.equals(ids, tok.encodeContinuation(s.get("prompt").asText(), prompt, s.get("completion").asText(), true))) {
+                    // the scorer's forward against the sampler's own log-probs
+                    double want = 0.01 * (s.get("logp").doubleValue() + ids.length * Math.log(512));
+                    worst = Math.max(worst, Math.abs(want - r));
+                    checked++;
+                }
+            }
+        }
+        assertTrue(checked >= samples.size() / 2, checked + " of " + samples.size() + " samples re-encode to their ids");
+        // float32 forwards: log π_ref = −|y|·log 512 summed in float over 24 tokens is the larger part; 2.2e-7 seen
+        assertTrue(worst < 3e-7, "implicit reward vs β·(log π + |y|·log V): " + worst + " apart");
+        ObjectNode m = manifest(out, 1);
+        int uncertain = m.get("counts").get("uncertain").intValue();
+        assertTrue(uncertain > 0, "no pair was uncertain at k = " + k + ": " + m.get("counts"));
+        assertEquals(12, m.get("counts").get("pairs").intValue() + uncertain + m.get("counts").get("ties_dropped").intValue()
+                + m.get("counts").get("all_tied").intValue() + m.get("counts").get("too_few").intValue(), m.get("counts").toString());
+        java.util.Map<String, ObjectNode> byKey = new java.util.HashMap<>();
+        for (ObjectNode s : samples) byKey.put(s.get("prompt_id").asText() + "/" + s.get("sample_index").asInt(), s);
+        for (ObjectNode p : rows(out.resolve("round-001/pairs.jsonl"))) {
+            double sc = byKey.get(p.get("prompt_id").asText() + "/" + p.get("chosen_index").asInt()).get("score_std").doubleValue();
+            double sr = byKey.get(p.get("prompt_id").asText() + "/" + p.get("rejected_index").asInt()).get("score_std").doubleValue();
+            assertTrue(p.get("margin").doubleValue() > k * Math.hypot(sc, sr), p.toString());
+        }
+        assertTrue(m.get("scorers").get(name).get("mean_spread").doubleValue() > 0);
+    }
+
     static Transformer load(Path out) { return Checkpoints.load(out.resolve("round-001/checkpoint")); }
 }
