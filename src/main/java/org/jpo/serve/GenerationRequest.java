@@ -12,7 +12,9 @@ import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * A {@code /v1/completions} or {@code /v1/chat/completions} body, checked field by field (each bad field is a
- * 400 naming it). Fields the server does not use (user, presence_penalty, ...) are ignored, as vLLM does.
+ * 400 naming it). Fields that do not change the samples (user, ...) are ignored, as vLLM does; a sampling setting the
+ * server does not implement (min_p, penalties, logit_bias, beam search) at a value that would change them is a 400,
+ * never silently dropped.
  *
  * @param prompts        token ids of each prompt (chat: one, the rendered messages)
  * @param n              samples per prompt
@@ -57,9 +59,26 @@ record GenerationRequest(boolean chat, List<int[]> prompts, int n, Choice choice
         JsonNode options = field(body, "stream_options");
         boolean usage = options != null && options.isObject() && options.path("include_usage").asBoolean(false);
         if (bool(body, "echo", false)) throw ApiError.invalid("echo", "echo is not supported");
+        unsupported(body);
         return new GenerationRequest(chat, prompts, n, choice, maxTokens,
                 seed == null ? ThreadLocalRandom.current().nextLong() : seed.longValue(), logprobs(body, chat),
                 stop(body), bool(body, "return_token_ids", false), stream, usage);
+    }
+
+    /** Sampling settings jpo serve does not implement, each with the value that leaves sampling unchanged. */
+    private static final java.util.Map<String, Double> NEUTRAL = java.util.Map.of("min_p", 0.0, "presence_penalty", 0.0,
+            "frequency_penalty", 0.0, "repetition_penalty", 1.0);
+
+    private static void unsupported(JsonNode body) {
+        NEUTRAL.forEach((k, neutral) -> {
+            JsonNode v = field(body, k);
+            if (v != null && !(v.isNumber() && v.doubleValue() == neutral)) {
+                throw ApiError.invalid(k, k + " is not supported by jpo serve (only " + neutral + ", which changes nothing); got " + v);
+            }
+        });
+        JsonNode bias = field(body, "logit_bias");
+        if (bias != null && !(bias.isObject() && bias.isEmpty())) throw ApiError.invalid("logit_bias", "logit_bias is not supported by jpo serve");
+        if (bool(body, "use_beam_search", false)) throw ApiError.invalid("use_beam_search", "beam search is not supported by jpo serve");
     }
 
     /** {@code prompt}: a string, a list of token ids, or a list of either (one prompt each). */

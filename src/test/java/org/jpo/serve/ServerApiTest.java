@@ -57,6 +57,9 @@ class ServerApiTest {
         assertError(400, client.post("/v1/completions", valid().put("temperature", -0.5)), "temperature must be >= 0");
         assertError(400, client.post("/v1/completions", valid().put("top_p", 0)), "top_p must be in (0, 1]");
         assertError(400, client.post("/v1/completions", valid().put("top_p", 1.5)), "top_p must be in (0, 1]");
+        assertError(400, client.post("/v1/completions", valid().put("min_p", 0.05)), "min_p is not supported by jpo serve");
+        assertError(400, client.post("/v1/completions", valid().put("repetition_penalty", 1.2)), "repetition_penalty is not supported");
+        assertEquals(200, client.post("/v1/completions", valid().put("min_p", 0).put("presence_penalty", 0.0)).status(), "neutral values");
         var badIds = valid();
         badIds.putArray("prompt").add(1).add(100_000);
         assertError(400, client.post("/v1/completions", badIds), "token ids are integers in [0, 512)");
