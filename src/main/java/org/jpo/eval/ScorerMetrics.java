@@ -86,7 +86,12 @@ public final class ScorerMetrics {
             stats.forEach(st::put);
         }
         // a pairwise judge's comparisons and flips: the share of pairs whose verdict followed the position, not the answer
-        if (stats.getOrDefault("comparisons", 0.0) > 0) put(o, "position_bias_rate", stats.getOrDefault("flips", 0.0) / stats.get("comparisons"));
+        // (an ensemble's member keeps its counts as "<member>/comparisons": its rate is "<member>/position_bias_rate")
+        stats.forEach((k, n) -> {
+            if (!k.endsWith("comparisons") || n <= 0) return;
+            String member = k.substring(0, k.length() - "comparisons".length());
+            put(o, member + "position_bias_rate", stats.getOrDefault(member + "flips", 0.0) / n);
+        });
         return o;
     }
 

@@ -7,7 +7,8 @@ import java.util.stream.Collectors;
 
 /**
  * An ensemble's score: the weighted mean μ = Σ w_i s_i / Σ w_i of its members' scores and their weighted population
- * standard deviation sqrt(Σ w_i (s_i − μ)² / Σ w_i). Owns its members (closes them).
+ * standard deviation sqrt(Σ w_i (s_i − μ)² / Σ w_i). The members' own counts (a judge's unparsed answers, flips)
+ * are kept under {@code <member>/<stat>}, so the round's scorer metrics still show them. Owns its members (closes them).
  */
 public final class EnsembleScorer implements Scorer, AutoCloseable {
     private final Feedback members;
@@ -29,7 +30,12 @@ public final class EnsembleScorer implements Scorer, AutoCloseable {
 
     private Score of(String ref, List<Score> parts) {
         String values = parts.stream().map(p -> p.scorer() + "=" + (p.isMissing() ? "missing" : p.value())).collect(Collectors.joining(", "));
-        for (Score p : parts) if (p.isMissing()) return Score.missing(ref, name(), "member " + p.scorer() + ": " + p.details());
+        Map<String, Double> stats = new java.util.TreeMap<>();
+        stats.put("members", (double) parts.size());
+        for (Score p : parts) p.stats().forEach((k, v) -> stats.put(p.scorer() + "/" + k, v));
+        for (Score p : parts) {
+            if (p.isMissing()) return new Score(ref, name(), null, "member " + p.scorer() + ": " + p.details(), null, stats);
+        }
         double w = 0, sum = 0;
         for (int j = 0; j < parts.size(); j++) {
             w += weights.get(j);
@@ -37,7 +43,7 @@ public final class EnsembleScorer implements Scorer, AutoCloseable {
         }
         double mean = sum / w, sq = 0;
         for (int j = 0; j < parts.size(); j++) sq += weights.get(j) * Math.pow(parts.get(j).value() - mean, 2);
-        return new Score(ref, name(), mean, values, Math.sqrt(sq / w), Map.of("members", (double) parts.size()));
+        return new Score(ref, name(), mean, values, Math.sqrt(sq / w), stats);
     }
 
     @Override public void close() { members.close(); }

@@ -53,6 +53,14 @@ class ScorerMetricsTest {
         assertEquals(2.0 / 6, j.get("position_bias_rate").doubleValue(), 1e-15);
     }
 
+    @Test void anEnsemblesMemberKeepsItsPositionBiasRate() throws Exception {
+        ObjectNode r = row("p", 1.0, 0.5, null);
+        r.putObject("stats").set("judge", Jsonl.JSON.readTree("{\"members\": 2, \"pairwise_judge:m/comparisons\": 4, \"pairwise_judge:m/flips\": 1}"));
+        ObjectNode j = (ObjectNode) ScorerMetrics.of(List.of(r)).get("judge");
+        assertEquals(0.25, j.get("pairwise_judge:m/position_bias_rate").doubleValue());
+        assertFalse(j.has("position_bias_rate"));
+    }
+
     @Test void agreementCountsPairsBothScorersOrder() {
         ArrayNode ag = ScorerMetrics.agreement(ROWS);
         assertEquals(1, ag.size());

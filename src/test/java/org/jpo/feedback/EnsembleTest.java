@@ -55,6 +55,23 @@ class EnsembleTest {
             Feedback.Scored s = f.score(ScoreInput.of("q"), List.of("5 in the park")).get(0);
             assertTrue(s.isMissing());
             assertEquals("ensemble(contains:park,math): member math: the row has no 'answer' field", s.missingReason());
+            assertEquals(java.util.Map.of("members", 2.0), s.parts().get(0).stats());
+        }
+    }
+
+    /** A judge inside an ensemble: its counts stay on the ensemble's score under its name, missing or not. */
+    @Test void aMembersStatsAreKeptUnderItsName() {
+        try (FakeJudge server = new FakeJudge(JudgeTest::recorded)) {
+            JudgeConfig judge = JudgeTest.config(server.url(), JudgeApi.CHAT, java.util.Optional.empty());
+            try (Feedback f = Feedback.open(List.of(new FeedbackItem(1.0, new EnsembleConfig(List.of(PARK, new FeedbackItem(1.0, judge))))))) {
+                List<Feedback.Scored> s = f.score(ScoreInput.of("q"), List.of("GOOD park", "GARBAGE"));
+                String member = "judge:" + judge.model() + "/";
+                java.util.Map<String, Double> good = s.get(0).parts().get(0).stats(), garbage = s.get(1).parts().get(0).stats();
+                assertEquals(3.0, good.get(member + "judgments"));
+                assertEquals(3.0, good.get(member + "votes/5"));
+                assertTrue(s.get(1).isMissing());
+                assertEquals(3.0, garbage.get(member + "unparsed"), garbage.toString());
+            }
         }
     }
 
