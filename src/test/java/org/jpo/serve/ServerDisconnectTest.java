@@ -41,4 +41,33 @@ class ServerDisconnectTest {
             assertEquals(0, client.metric("jpo_pending_rows"));
         }
     }
+
+    /**
+     * A client killed while its (non-streaming) answer is generated, as a killed jpo run's are: writing the answer
+     * fails, which is the client's doing, not a server error.
+     */
+    @Test void aClientKilledBeforeItsAnswerIsNotAServerError() throws Exception {
+        try (Server server = Server.start(Server.Options.of(Shared.stories260K(), Optional.of(Shared.tok512())))) {
+            Client client = new Client(server);
+            var big = Client.object().put("model", Shared.stories260K().toString()).put("prompt", "Once upon a time").put("max_tokens", 300)
+                    .put("n", 32).put("temperature", 1.0).put("seed", 1).put("logprobs", 1).put("return_token_ids", true);
+            String body = big.toString();
+            try (Socket s = new Socket("127.0.0.1", server.port())) {
+                s.setSoLinger(true, 0);   // close with a reset, as a killed process's socket does
+                OutputStream out = s.getOutputStream();
+                out.write(("POST /v1/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: "
+                        + body.getBytes(StandardCharsets.UTF_8).length + "\r\n\r\n" + body).getBytes(StandardCharsets.UTF_8));
+                out.flush();
+                Thread.sleep(200);        // the request is in: the server is generating
+            }
+            long deadline = System.nanoTime() + 60_000_000_000L;
+            while (client.metric("jpo_rows_total") < 32 || client.metric("jpo_pending_rows") > 0) {
+                assertTrue(System.nanoTime() < deadline, "the rows never ran");
+                Thread.sleep(20);
+            }
+            Thread.sleep(500);            // the handler writes its answer into the reset connection
+            assertEquals(0, client.metric("jpo_errors_total{status=\"500\"}"), client.get("/metrics").body());
+            assertEquals(200, client.post("/v1/completions", big.put("n", 1).put("max_tokens", 4)).status());
+        }
+    }
 }
