@@ -159,9 +159,9 @@ final class JudgeClient {
     }
 
     /**
-     * The replies to {@code bodies}, in order, sent on a pool of max_concurrency threads.
-     * TODO(merge): OpenAiClient.postAll (another branch) sends concurrently too, but a judge needs each request's own
-     * 4xx (one over-long completion must not fail its prompt), so this loops over post() until postAll can say that.
+     * The replies to {@code bodies}, in order, sent on a pool of max_concurrency threads. Not OpenAiClient.postAll,
+     * which fails all on the first error: a judge needs each request's own 4xx, so one over-long completion is missing
+     * without failing its prompt.
      */
     private List<Reply> send(List<ObjectNode> bodies) {
         ExecutorService pool = Executors.newFixedThreadPool(Math.min(settings.maxConcurrency(), bodies.size()), r -> {
