@@ -15,10 +15,8 @@ import org.jpo.pairs.Strategy;
 import org.jpo.feedback.ScorerContext;
 import org.jpo.sampling.LocalSampler;
 import org.jpo.sampling.OpenAiClient;
-import org.jpo.sampling.RemoteSampler;
 import org.jpo.sampling.Sampler;
 import org.jpo.sampling.SamplingParams;
-import org.jpo.sampling.ServerSync;
 import org.jpo.tokenizer.ChatTemplate;
 import org.jpo.tokenizer.Tokenizer;
 import org.jpo.tokenizer.Tokenizers;
@@ -32,9 +30,7 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
-import java.net.URI;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -72,9 +68,9 @@ public final class Loop implements AutoCloseable {
     private final Evaluation evaluation;
     private final Transformer initial;
     private Transformer policy;
-    /** engine remote: the server's client; {@link #onServer} is the checkpoint it holds, {@link #scope} its cache scope. */
-    private final Optional<OpenAiClient> server;
-    private Path onServer;
+    /** engine remote: the server that holds the policy. */
+    private final Optional<PolicyServer> server;
+    /** The request cache's directory for the servers' present state: round-NNN/{sample,eval}. */
     private final AtomicReference<String> scope = new AtomicReference<>("");
 
     /** Checks everything that can be checked (config, run directory, prompts, the fields scorers read) before any work. */
@@ -93,7 +89,8 @@ public final class Loop implements AutoCloseable {
             this.initial = Checkpoints.load(c.policy());
             int window = initial.config().maxSeqLen();
             Path cache = c.outputDir().resolve("cache/requests");
-            this.server = c.sampling().engine() == LoopConfig.Engine.REMOTE ? Optional.of(client(c.sampling(), cache)) : Optional.empty();
+            this.server = c.sampling().engine() == LoopConfig.Engine.REMOTE
+                    ? Optional.of(new PolicyServer(c.sampling(), cache, scope::get)) : Optional.empty();
             this.feedback = Feedback.open(c.feedback(), new ScorerContext(Optional.of(cache),
                     Optional.of(new ScorerContext.Policy(() -> policy != null ? policy : initial, tok)), scope::get));
             var p = c.prompts();
@@ -346,37 +343,17 @@ public final class Loop implements AutoCloseable {
     }
 
     /** The policy's sampler: the weights in memory, or the server that holds them (see {@link #serve}). */
-    private Sampler sampler(Transformer model) {
-        if (server.isEmpty()) return local(model);
-        ObjectNode extra = Jsonl.JSON.createObjectNode();
-        if (c.sampling().minP() > 0) extra.put("min_p", c.sampling().minP());
-        return new RemoteSampler(server.get(), c.sampling().model().orElseThrow(), tok, extra);
-    }
+    private Sampler sampler(Transformer model) { return server.isPresent() ? server.get().sampler(tok) : local(model); }
 
     private LocalSampler local(Transformer model) { return new LocalSampler(model, stopIds, c.sampling().batchSize()); }
 
     /**
-     * Engine remote: puts {@code checkpoint} on the server unless it holds it already, and scopes the request cache to
-     * (round, phase), the server's state, so a resumed run is answered from the cache and a later round never is.
+     * Scopes the request cache to (round, phase), the servers' state, so a resumed run is answered from the cache and a
+     * later round never is; engine remote: puts {@code checkpoint} on the server first.
      */
     private void serve(int r, String phase, Path checkpoint, ObjectNode m) {
         scope.set("round-%03d/%s".formatted(r, phase));
-        if (server.isEmpty() || checkpoint.equals(onServer)) return;
-        var s = c.sampling();
-        long t0 = System.nanoTime();
-        Duration timeout = Duration.ofMillis((long) (s.syncTimeoutSeconds() * 1000));
-        log.info("sync: {} to {} ({})", checkpoint, s.url().orElseThrow(), LoopConfig.name(s.sync()));
-        switch (s.sync()) {
-            case LOAD -> ServerSync.load(server.get(), checkpoint, timeout);
-            case COMMAND -> ServerSync.command(s.syncCommand(), checkpoint, timeout, server.get());
-        }
-        onServer = checkpoint;
-        m.with("timings").put("sync", m.path("timings").path("sync").asDouble() + seconds(t0));
-    }
-
-    private static OpenAiClient client(LoopConfig.SamplingConfig s, Path cache) {
-        return new OpenAiClient(new OpenAiClient.Options(URI.create(s.url().orElseThrow()), s.apiKey(),
-                Duration.ofMillis((long) (s.requestTimeoutSeconds() * 1000)), s.maxConcurrency(), s.maxRetries(), Optional.of(cache)));
+        server.ifPresent(s -> s.hold(checkpoint, m));
     }
 
     private void replacePolicy(Path checkpoint) {

@@ -63,6 +63,10 @@ class RemoteLoopTest {
         long whole = completions() - before;
         Path cache = tmp.resolve("whole/cache/requests");
         assertEquals(whole, entries(cache), "every request the run sent is cached once");
+        // sampler and judge answers alike live in the scope of the server's state: round 1's eval, with round 0's seeds,
+        // must not be answered with round 0's completions
+        assertEquals(entries(cache), entries(cache.resolve("round-000/eval")) + entries(cache.resolve("round-001/sample"))
+                + entries(cache.resolve("round-001/eval")), "cache entries outside a (round, phase) scope");
         assertEquals(2, loads() , "round 0's eval and round 1's sampling at the starting model, round 1's eval at its checkpoint: two loads");
 
         // the run's numbers: the judge's unparseable answers are missing scores, counted, and the round still finished
