@@ -167,6 +167,34 @@ class RemoteLoopTest {
         assertTrue(seconds < 30, "the sync timeout was not honoured: " + seconds + " s");
     }
 
+    /** sampling.min_p reaches the server's requests (jpo serve refuses it rather than ignore it, so the run says so). */
+    @Test void minPIsSentToTheServer() throws Exception {
+        Cli.Result r = Cli.run("run", config("minp", 1, ", min_p: 0.05").toString());
+        assertEquals(2, r.exit(), r.toString());
+        assertTrue(r.err().contains("error: round-000/eval: ") && r.err().contains("min_p is not supported by jpo serve"), r.err());
+    }
+
+    /** The server's key comes from the variable api_key_env names, for sync, sampling and the judge alike. */
+    @Test void aKeyedServerIsReachedWithTheKeyFromTheEnvironment() throws Exception {
+        int port = server.port();
+        server.close();
+        server = Server.start(new Server.Options(Shared.stories260K(), Optional.of(Shared.tok512()), "127.0.0.1", port, Optional.of("sekrit"),
+                Shared.stories260K().toString(), Optional.empty(), 64, 64));
+        Path config = config("keyed", 1, "");
+        org.junit.jupiter.api.Assumptions.assumeTrue(System.getenv("JPO_API_KEY") == null, "JPO_API_KEY is set in the test's environment");
+        Cli.Result r = Cli.run("run", config.toString(), "output_dir=" + tmp.resolve("nokey"));
+        assertEquals(2, r.exit(), r.toString());
+        assertTrue(r.err().contains("401"), r.err());
+        ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
+                System.getProperty("java.class.path"), "org.jpo.cli.Main", "--threads", "1", "run", config.toString(), "output_dir=" + tmp.resolve("keyed"))
+                .redirectErrorStream(true).redirectOutput(tmp.resolve("keyed.log").toFile());
+        pb.environment().put("JPO_API_KEY", "sekrit");
+        Process p = pb.start();
+        assertTrue(p.waitFor(3, TimeUnit.MINUTES), "the run hung");
+        assertEquals(0, p.exitValue(), log("keyed"));
+        assertTrue(Files.exists(tmp.resolve("keyed/round-001/manifest.json")));
+    }
+
     /** jpo serve of stories260K again on the port the run was told. */
     private static Server serverOn(int port) {
         return Server.start(new Server.Options(Shared.stories260K(), Optional.of(Shared.tok512()), "127.0.0.1", port, Optional.empty(),
