@@ -23,6 +23,8 @@ public final class LogProbs {
 
     /** The same from next-token logits [B,T-1,V] already computed (e.g. when WPO also needs them). */
     public static TokenLogps fromLogits(Tensor logits, SequenceBatch batch) {
+        // under bf16 autocast the head's matmul returns bf16; log-probs are taken in fp32
+        if (logits.scalar_type().intern() != torch.ScalarType.Float) logits = logits.to(torch.ScalarType.Float);
         Tensor ids = batch.ids();                                                       // [B,T]
         long t = ids.size(1);
         Tensor targets = ids.narrow(1, 1, t - 1).unsqueeze(-1);                         // [B,T-1,1]

@@ -67,17 +67,15 @@ public final class Trainer {
                     long k = step * run.accumulation() + micro;
                     List<E> batch = order.batch(k);
                     try (PointerScope scope = new PointerScope()) {
-                        Objective.Step s = objective.train(batch);
+                        Objective.Step s = forward(objective, batch, run.config().opt().bf16());
                         double loss = item(s.loss());
                         if (!Double.isFinite(loss)) throw diverged(run, step, micro, loss, batch);
                         s.loss().div(s(run.accumulation())).backward();
                         window.add(s.metrics(), s.tokens());
                     }
                 }
-                double gradNorm = clip(objective.parameters(), run.maxGradNorm());
                 double lr = schedule.at(step);
-                opt.step(lr);
-                opt.zeroGrad();
+                double gradNorm = update(opt, objective.parameters(), run.maxGradNorm(), lr);
                 long done = step + 1;
                 objective.afterUpdate(done);
                 window.seconds += (System.nanoTime() - t0) / 1e9;
@@ -109,6 +107,21 @@ public final class Trainer {
         } finally {
             objective.close();
         }
+    }
+
+    /** The training forward of one micro-batch, autocast to bf16 when {@code bf16} (config key bf16). */
+    static <E extends Example> Objective.Step forward(Objective<E> objective, List<E> batch, boolean bf16) {
+        try (Autocast a = Autocast.bf16(bf16)) {
+            return objective.train(batch);
+        }
+    }
+
+    /** Clip (when {@code maxNorm} > 0), one AdamW update at {@code lr}, gradients cleared; returns the norm before clipping. */
+    static double update(AdamW opt, Map<String, Tensor> params, double maxNorm, double lr) {
+        double gradNorm = clip(params, maxNorm);
+        opt.step(lr);
+        opt.zeroGrad();
+        return gradNorm;
     }
 
     /** Total gradient norm before clipping; clips to {@code maxNorm} when it is positive. */

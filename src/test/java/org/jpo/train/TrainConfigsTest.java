@@ -93,7 +93,7 @@ class TrainConfigsTest {
         assertEquals(f.path("out"), c.outputDir());
         assertEquals(7L, c.seed());
         assertEquals(new DataOptions(256, 100, DataOptions.OnBadRow.SKIP), c.data());
-        assertEquals(new TrainConfig.Optimization(3e-5, 1.5, 40, 4, 16, 2, 0.0, 5, Schedule.Kind.COSINE, 0.01, 0.8, 0.95, 1e-6, 0.5),
+        assertEquals(new TrainConfig.Optimization(3e-5, 1.5, 40, 4, 16, 2, 0.0, 5, Schedule.Kind.COSINE, 0.01, 0.8, 0.95, 1e-6, 0.5, false),
                 c.opt());
         assertEquals(new TrainConfig.Logging(2, 20, 4, 3), c.logging());
         assertEquals(new TrainConfig.Reference(false, Optional.of(f.path("m/ref.bin"))), c.reference());
@@ -153,7 +153,7 @@ class TrainConfigsTest {
         assertEquals(0.0, c.evalFraction());
         assertEquals(42L, c.seed());
         assertEquals(new DataOptions(1024, 512, DataOptions.OnBadRow.ERROR), c.data());
-        assertEquals(new TrainConfig.Optimization(1e-6, 3.0, -1, 8, 8, 1, 0.0, 0, Schedule.Kind.LINEAR, 0.0, 0.9, 0.999, 1e-8, 1.0),
+        assertEquals(new TrainConfig.Optimization(1e-6, 3.0, -1, 8, 8, 1, 0.0, 0, Schedule.Kind.LINEAR, 0.0, 0.9, 0.999, 1e-8, 1.0, false),
                 c.opt());
         assertEquals(new TrainConfig.Logging(10, 500, 10, 0), c.logging());
         assertEquals(TrainConfig.Reference.INITIAL, c.reference());
