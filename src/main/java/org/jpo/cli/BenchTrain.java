@@ -1,0 +1,270 @@
+package org.jpo.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import org.bytedeco.javacpp.PointerScope;
+import org.bytedeco.openblas.global.openblas_full;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.global.torch;
+import org.jpo.UserError;
+import org.jpo.data.Example;
+import org.jpo.data.PairExample;
+import org.jpo.io.Jsonl;
+import org.jpo.model.ModelConfig;
+import org.jpo.model.Transformer;
+import org.jpo.tensor.Natives;
+import org.jpo.train.DpoStep;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalDouble;
+import java.util.SplittableRandom;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code jpo bench train}: jpo train's DPO step ({@link DpoStep}) on a Llama and a GPT-2 shape, as tokens/s, as
+ * model FLOP utilisation against this machine's matmul peak measured in the same command, and as a ratio
+ * against the same step written in PyTorch ({@code bench/dpo_step.py}) run in the same command.
+ */
+@Command(name = "train", mixinStandardHelpOptions = true,
+        description = "DPO step (forward + backward on [2B,T] chosen/rejected rows, cached reference, AdamW) tokens/s, "
+                + "MFU against the measured matmul peak, and ratio_vs_pytorch against the same step in PyTorch.")
+final class BenchTrain implements Callable<Integer> {
+    static final String PYTHON = "/usr/bin/python3";
+
+    @Option(names = "--thread-counts", split = ",", defaultValue = "1,2", description = "Thread counts to run at (default ${DEFAULT-VALUE}).")
+    int[] threadCounts;
+    @Option(names = "--steps", defaultValue = "10", description = "Timed steps per shape; the median counts (default ${DEFAULT-VALUE}).") int steps;
+    @Option(names = "--warmup", defaultValue = "2", description = "Untimed steps first (default ${DEFAULT-VALUE}).") int warmup;
+    @Option(names = "--dim", defaultValue = "512", description = "Model width D, a multiple of 64 (heads of 64) (default ${DEFAULT-VALUE}).") int dim;
+    @Option(names = "--layers", defaultValue = "6", description = "Layers L (default ${DEFAULT-VALUE}).") int layers;
+    @Option(names = "--vocab", defaultValue = "8192", description = "Vocabulary V (default ${DEFAULT-VALUE}).") int vocab;
+    @Option(names = "--seq-len", defaultValue = "256", description = "Tokens per row T, half prompt, half completion (default ${DEFAULT-VALUE}).") int seqLen;
+    @Option(names = "--batch", defaultValue = "8", description = "Pairs per step B; the forward has 2B rows (default ${DEFAULT-VALUE}).") int batch;
+    @Option(names = "--peak-size", defaultValue = "2048", description = "Side of the square matmul that measures the peak (default ${DEFAULT-VALUE}).") int peakSize;
+    @Option(names = "--no-pytorch", description = "Skip the PyTorch baseline (no ratio_vs_pytorch).") boolean noPytorch;
+    @Option(names = "--bf16", description = "Also time the step fp32 vs bf16 autocast (config key bf16) on a Llama of --bf16-dim.") boolean bf16;
+    @Option(names = "--bf16-dim", defaultValue = "1024", description = "Width of the bf16 comparison (default ${DEFAULT-VALUE}).") int bf16Dim;
+    @Option(names = "--bf16-layers", defaultValue = "4", description = "Layers of the bf16 comparison (default ${DEFAULT-VALUE}).") int bf16Layers;
+    @Option(names = "--bf16-batch", defaultValue = "4", description = "Pairs per step of the bf16 comparison (default ${DEFAULT-VALUE}).") int bf16Batch;
+
+    /** A model shape and the batch it is timed at. */
+    record Shape(String name, ModelConfig config, int batch, int seqLen) {
+        long tokens() { return 2L * batch * seqLen; }
+
+        double flops() { return stepFlops(config, 2L * batch, seqLen); }
+    }
+
+    @Override public Integer call() {
+        if (dim % 64 != 0 || bf16Dim % 64 != 0) throw new UserError("--dim and --bf16-dim must be multiples of 64 (heads of 64)");
+        if (steps < 1 || warmup < 0) throw new UserError("--steps must be >= 1 and --warmup >= 0");
+        List<Shape> shapes = List.of(new Shape("llama", llama(dim, layers), batch, seqLen), new Shape("gpt2", gpt2(dim, layers), batch, seqLen));
+        Shape big = new Shape("llama", llama(bf16Dim, bf16Layers), bf16Batch, seqLen);
+        Path script = noPytorch ? null : pythonScript();
+        describe(shapes, bf16 ? Optional.of(big) : Optional.empty(), script);
+        int torchThreads = torch.get_num_threads(), blasThreads = Natives.blasThreads();
+        try {
+            for (int n : threadCounts) atThreads(n, shapes, big, script);
+        } finally {
+            torch.set_num_threads(torchThreads);   // the process's pools as they were (tests share the JVM)
+            openblas_full.openblas_set_num_threads(blasThreads);
+        }
+        return 0;
+    }
+
+    private void atThreads(int n, List<Shape> shapes, Shape big, Path script) {
+        Natives.threads(n);
+        double peak32 = peak(torch.ScalarType.Float), peak16 = peak(torch.ScalarType.BFloat16);
+        System.out.printf("%nthreads %d (libtorch %d, OpenBLAS %d)%n", n, torch.get_num_threads(), Natives.blasThreads());
+        System.out.printf("  peak_fp32_gflops %.1f  peak_bf16_gflops %.1f  (median of 5 %d³ matmuls)%n", peak32 / 1e9, peak16 / 1e9, peakSize);
+        for (Shape s : shapes) {
+            double jpo = tokensPerSecond(s, false);
+            System.out.printf("  %-5s jpo tokens_per_second %,9.0f  mfu_fp32 %5.1f%%", s.name(), jpo, 100 * mfu(s, jpo, peak32));
+            if (script != null) {
+                double py = pytorch(script, s, n).path("tokens_per_second").asDouble();
+                System.out.printf("  pytorch_tokens_per_second %,9.0f  mfu_fp32 %5.1f%%  ratio_vs_pytorch %.2f", py, 100 * mfu(s, py, peak32), jpo / py);
+            }
+            System.out.println();
+        }
+        if (bf16) {
+            double fp32 = tokensPerSecond(big, false), half = tokensPerSecond(big, true);
+            System.out.printf("  bf16  %s d=%d: fp32 %,9.0f tok/s (mfu_fp32 %.1f%%)  bf16 %,9.0f tok/s (mfu_bf16 %.1f%%)  bf16_speedup %.2f%n",
+                    big.name(), bf16Dim, fp32, 100 * mfu(big, fp32, peak32), half, 100 * mfu(big, half, peak16), half / fp32);
+        }
+    }
+
+    /**
+     * Model FLOPs of one DPO step (forward + backward) on {@code rows} rows of {@code t} tokens, in PaLM's
+     * convention (Chowdhery et al., arXiv:2204.02311, App. B): 6 FLOPs per matmul weight per token it is applied
+     * to, plus attention's 12·L·q_dim·T per token (QKᵀ and AV at 2 FLOPs a multiply-add, times 3 for the
+     * backward), the causal mask not discounted. The body runs on all T positions, the vocabulary head on the
+     * T−1 that predict a token:
+     * FLOPs = 6·(L·N_layer·rows·T + V·D·rows·(T−1)) + 12·L·q_dim·T²·rows, with
+     * N_layer = D·(q_dim + 2·kv_dim) + q_dim·D + k·D·F (k = 3 for Llama's gated MLP, 2 for GPT-2's).
+     * Embedding lookups, norms, biases, activations and the optimizer are not counted.
+     */
+    static double stepFlops(ModelConfig c, long rows, long t) {
+        double d = c.dim(), layer = d * (c.qDim() + 2.0 * c.kvDim()) + (double) c.qDim() * d
+                + (c.family() == ModelConfig.Family.LLAMA ? 3 : 2) * d * c.hiddenDim();
+        double matmul = 6 * (c.nLayers() * layer * rows * t + (double) c.vocabSize() * d * rows * (t - 1));
+        return matmul + 12.0 * c.nLayers() * c.qDim() * (double) t * t * rows;
+    }
+
+    private ModelConfig llama(int d, int l) {
+        int hidden = (int) Math.ceil(8.0 * d / 3 / 32) * 32;   // Llama's 8/3·D MLP, rounded up to a multiple of 32
+        return ModelConfig.llama(vocab, d, l, d / 64, d / 64, hidden, seqLen);
+    }
+
+    private ModelConfig gpt2(int d, int l) { return ModelConfig.gpt2(vocab, d, l, d / 64, seqLen); }
+
+    private static double mfu(Shape s, double tokensPerSecond, double peak) { return s.flops() * tokensPerSecond / s.tokens() / peak; }
+
+    private void describe(List<Shape> shapes, Optional<Shape> big, Path script) {
+        System.out.println("DPO step: policy forward + backward on [2B,T] rows (chosen, then rejected; prompt T/2), sigmoid loss (beta 0.1) "
+                + "against cached reference log-probs, clip to norm 1, AdamW (weight decay 0); median of " + steps + " steps after "
+                + warmup + " warm-up");
+        System.out.println("flops_per_step = 6·(L·N_layer·2B·T + V·D·2B·(T−1)) + 12·L·q_dim·T²·2B, N_layer = D·(q_dim+2·kv_dim) + q_dim·D "
+                + "+ k·D·F (k = 3 Llama, 2 GPT-2); mfu = flops_per_step·steps/s / peak");
+        List<Shape> all = new ArrayList<>(shapes);
+        big.ifPresent(all::add);
+        for (Shape s : all) {
+            ModelConfig c = s.config();
+            long params;
+            try (Transformer m = Transformer.random(c, 1)) { params = m.numParameters(); }
+            System.out.printf("shape %-5s D=%d L=%d H=%d F=%d V=%d T=%d B=%d: parameters %,d (%.1fM), flops_per_step %.3g%n", s.name(),
+                    c.dim(), c.nLayers(), c.nHeads(), c.hiddenDim(), c.vocabSize(), s.seqLen(), s.batch(), params, params / 1e6, s.flops());
+        }
+        System.out.println("blas: jpo = JavaCPP's OpenBLAS (" + openblas_full.openblas_get_config().getString().trim() + ", core "
+                + openblas_full.openblas_get_corename().getString() + "), bf16 matmuls through libtorch's oneDNN");
+        if (script != null) {
+            System.out.println("blas: pytorch = " + pytorch(script, new Shape("llama", llama(64, 1), 1, 8), 1).path("blas").asText()
+                    + " (Debian torch " + pythonTorchVersion() + ")");
+        }
+    }
+
+    /** Median FLOP/s of a square matmul of side {@code --peak-size} in {@code dtype}. */
+    private double peak(torch.ScalarType dtype) {
+        double[] s = new double[5];
+        try (PointerScope scope = new PointerScope()) {
+            Tensor a = torch.randn(peakSize, peakSize).to(dtype), b = torch.randn(peakSize, peakSize).to(dtype);   // [N,N]
+            torch.mm(a, b);
+            for (int i = 0; i < s.length; i++) {
+                long t0 = System.nanoTime();
+                torch.mm(a, b);
+                s[i] = (System.nanoTime() - t0) / 1e9;
+            }
+        }
+        return 2.0 * peakSize * peakSize * peakSize / median(s);
+    }
+
+    /** Median tokens/s of jpo train's DPO step on random pairs, fresh random weights. */
+    private double tokensPerSecond(Shape s, boolean autocast) {
+        SplittableRandom rng = new SplittableRandom(7);
+        List<List<PairExample>> batches = new ArrayList<>();
+        Map<Example, double[]> reference = new HashMap<>();
+        for (int i = 0; i < Math.min(3, warmup + steps); i++) batches.add(pairs(s, rng, reference));
+        double[] seconds = new double[steps];
+        try (DpoStep step = new DpoStep(Transformer.random(s.config(), 1), reference, 0.1, 1e-6, autocast)) {
+            for (int i = 0; i < warmup + steps; i++) {
+                long t0 = System.nanoTime();
+                step.run(batches.get(i % batches.size()));
+                if (i >= warmup) seconds[i - warmup] = (System.nanoTime() - t0) / 1e9;
+            }
+        }
+        return s.tokens() / median(seconds);
+    }
+
+    private static List<PairExample> pairs(Shape s, SplittableRandom rng, Map<Example, double[]> reference) {
+        int v = s.config().vocabSize(), prompt = s.seqLen() / 2, completion = s.seqLen() - prompt;
+        List<PairExample> out = new ArrayList<>();
+        for (int i = 0; i < s.batch(); i++) {
+            PairExample e = new PairExample("bench " + i, rng.ints(prompt, 0, v).toArray(), rng.ints(completion, 0, v).toArray(),
+                    rng.ints(completion, 0, v).toArray(), OptionalDouble.empty(), Optional.empty());
+            reference.put(e, new double[] {-30.0, -31.0});
+            out.add(e);
+        }
+        return out;
+    }
+
+    private static double median(double[] xs) {
+        double[] s = xs.clone();
+        Arrays.sort(s);
+        return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+    }
+
+    /** Runs dpo_step.py on {@code s} at {@code threads} threads (torch.set_num_threads and OPENBLAS_NUM_THREADS). */
+    private JsonNode pytorch(Path script, Shape s, int threads) {
+        ModelConfig c = s.config();
+        List<String> cmd = new ArrayList<>(List.of(PYTHON, script.toString(), "--family", c.family() == ModelConfig.Family.LLAMA ? "llama" : "gpt2",
+                "--dim", "" + c.dim(), "--layers", "" + c.nLayers(), "--heads", "" + c.nHeads(), "--kv-heads", "" + c.nKvHeads(),
+                "--hidden", "" + c.hiddenDim(), "--vocab", "" + c.vocabSize(), "--seq", "" + s.seqLen(), "--batch", "" + s.batch(),
+                "--steps", "" + steps, "--warmup", "" + warmup, "--threads", "" + threads));
+        String out = run(cmd, Map.of("OPENBLAS_NUM_THREADS", "" + threads, "OMP_NUM_THREADS", "" + threads));
+        try {
+            return Jsonl.JSON.readTree(out.strip().lines().reduce((a, b) -> b).orElse("{}"));
+        } catch (IOException e) {
+            throw new UserError("dpo_step.py printed no result: " + out);
+        }
+    }
+
+    private static String pythonTorchVersion() {
+        return run(List.of(PYTHON, "-c", "import torch; print(torch.__version__)"), Map.of()).strip();
+    }
+
+    /** dpo_step.py extracted to a temporary file, after installing Debian's torch with apt if /usr/bin/python3 lacks it. */
+    private static Path pythonScript() {
+        if (exitCode(List.of(PYTHON, "-c", "import torch")) != 0) {
+            System.out.println("/usr/bin/python3 has no torch: installing python3-torch libopenblas0-pthread with apt-get");
+            if (exitCode(List.of("apt-get", "install", "-y", "python3-torch", "libopenblas0-pthread")) != 0) {
+                throw new UserError("apt-get install -y python3-torch libopenblas0-pthread failed; install them or pass --no-pytorch");
+            }
+        }
+        try (InputStream in = BenchTrain.class.getResourceAsStream("/bench/dpo_step.py")) {
+            Path p = Files.createTempFile("jpo-dpo-step", ".py");
+            p.toFile().deleteOnExit();
+            Files.copy(in, p, StandardCopyOption.REPLACE_EXISTING);
+            return p;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static int exitCode(List<String> cmd) {
+        try {
+            return new ProcessBuilder(cmd).inheritIO().start().waitFor();
+        } catch (IOException e) {
+            return 127;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new UserError("interrupted");
+        }
+    }
+
+    private static String run(List<String> cmd, Map<String, String> env) {
+        try {
+            ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+            pb.environment().putAll(env);
+            Process p = pb.start();
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            if (p.waitFor() != 0) throw new UserError(String.join(" ", cmd.subList(0, 2)) + " failed:\n" + out);
+            return out;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new UserError("interrupted");
+        }
+    }
+}

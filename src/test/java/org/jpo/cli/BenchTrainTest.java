@@ -1,0 +1,59 @@
+package org.jpo.cli;
+
+import org.bytedeco.pytorch.global.torch;
+import org.jpo.model.ModelConfig;
+import org.jpo.tensor.Natives;
+import org.junit.jupiter.api.Test;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+class BenchTrainTest {
+    /**
+     * Llama V=10, D=4, L=1, H=2 (head 2, q_dim 4), 1 KV head (kv_dim 2), F=6; 2 rows of T=3.
+     * Per layer: q 4·4 + k 4·2 + v 4·2 + o 4·4 + gate/up/down 3·4·6 = 16 + 8 + 8 + 16 + 72 = 120 weights.
+     * Body 6·120·(2·3 tokens) = 4320; head 6·(10·4)·(2·2 predicting positions) = 960;
+     * attention 12·1·4·3²·2 = 864. Total 6144.
+     */
+    @Test void llamaStepFlopsCountedByHand() {
+        assertEquals(6144, BenchTrain.stepFlops(ModelConfig.llama(10, 4, 1, 2, 1, 6, 8), 2, 3));
+    }
+
+    /**
+     * GPT-2 V=10, D=4, L=2, H=2, F=16; 1 row of T=4. Per layer: c_attn 4·12 + c_proj 4·4 + c_fc 4·16 +
+     * mlp c_proj 16·4 = 48 + 16 + 64 + 64 = 192. Body 6·2·192·4 = 9216; head 6·40·3 = 720;
+     * attention 12·2·4·4²·1 = 1536. Total 11472.
+     */
+    @Test void gpt2StepFlopsCountedByHand() {
+        assertEquals(11472, BenchTrain.stepFlops(ModelConfig.gpt2(10, 4, 2, 2, 8), 1, 4));
+    }
+
+    @Test void runsEndToEndAtTinySizesWithoutPytorch() {
+        int threadsBefore = torch.get_num_threads(), blasBefore = Natives.blasThreads();
+        PrintStream saved = System.out;
+        ByteArrayOutputStream buf = new ByteArrayOutputStream();
+        int code;
+        try {
+            System.setOut(new PrintStream(buf, true, StandardCharsets.UTF_8));
+            code = Main.run("bench", "train", "--no-pytorch", "--thread-counts", "1", "--dim", "64", "--layers", "1", "--vocab", "64",
+                    "--seq-len", "8", "--batch", "1", "--steps", "1", "--warmup", "0", "--peak-size", "32",
+                    "--bf16", "--bf16-dim", "64", "--bf16-layers", "1", "--bf16-batch", "1");
+        } finally {
+            System.setOut(saved);
+        }
+        String out = buf.toString(StandardCharsets.UTF_8);
+        assertEquals(0, code, out);
+        // Llama D=64 L=1 H=1 F=192 V=64: embeddings 64·64, attention 4·64², MLP 3·64·192, norms 3·64
+        assertTrue(out.contains("shape llama D=64 L=1 H=1 F=192 V=64 T=8 B=1: parameters 57,536"), out);
+        for (String field : new String[] {"flops_per_step", "peak_fp32_gflops", "peak_bf16_gflops", "threads 1 (libtorch 1, OpenBLAS 1)",
+                "llama jpo tokens_per_second", "gpt2  jpo tokens_per_second", "mfu_fp32", "mfu_bf16", "bf16_speedup", "blas: jpo"}) {
+            assertTrue(out.contains(field), field + " missing from:\n" + out);
+        }
+        assertFalse(out.contains("ratio_vs_pytorch"), out);
+        assertEquals(threadsBefore, torch.get_num_threads(), "the bench restores libtorch's pool");
+        assertEquals(blasBefore, Natives.blasThreads(), "the bench restores OpenBLAS's pool");
+    }
+}
