@@ -1,12 +1,16 @@
 package org.jpo.data;
 
+import org.jpo.model.PackedPairs;
 import org.jpo.model.SequenceBatch;
 
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Function;
 
-/** Examples → right-padded token batches. Pairs put all chosen rows first, then all rejected rows (one forward). */
+/**
+ * Examples → right-padded token batches. Pairs put all chosen rows first, then all rejected rows (one forward), or
+ * pack each pair into one row sharing its prompt.
+ */
 public final class Collate {
     private Collate() {}
 
@@ -16,6 +20,12 @@ public final class Collate {
         for (PairExample e : batch) { prompts.add(e.prompt()); completions.add(e.chosen()); }
         for (PairExample e : batch) { prompts.add(e.prompt()); completions.add(e.rejected()); }
         return SequenceBatch.of(prompts, completions, padId);
+    }
+
+    /** [B] rows of [prompt, chosen, rejected], the prompt computed once for both (arXiv:2410.20305). */
+    public static PackedPairs packedPairs(List<PairExample> batch, int padId) {
+        return PackedPairs.of(batch.stream().map(PairExample::prompt).toList(), batch.stream().map(PairExample::chosen).toList(),
+                batch.stream().map(PairExample::rejected).toList(), padId);
     }
 
     /** [B] rows of (prompt, completion). */

@@ -18,6 +18,7 @@ public record TrainSection(
         @Inline("Optimizer, schedule and batch sizes") TrainConfig.Optimization opt,
         @Inline("Logging and in-round checkpoints (in optimizer steps)") TrainConfig.Logging logging,
         @Inline("Loss") LossConfig loss,
+        @Inline("Speed (results are equal either way)") org.jpo.train.SpeedOptions speed,
         @Key(value = "false", doc = "TR-DPO within a round: every ref_model_sync_steps steps, reference ← α·policy + (1 − α)·reference.")
         boolean syncRefModel,
         @Key(value = "0.6", doc = "TR-DPO's α, in [0, 1].") double refModelMixupAlpha,

@@ -36,9 +36,23 @@ public final class Wpo {
             Tensor lse = x.logsumexp(new long[] {-1}, false);                                     // [B,T]
             Tensor logp = x.gather(-1, ids.unsqueeze(-1)).squeeze(-1).sub(lse);                   // [B,T]
             Tensor logSumSq = x.mul(s(2)).logsumexp(new long[] {-1}, false).sub(lse.mul(s(2)));   // [B,T]
-            Tensor count = sum(on.to(x.scalar_type()), 1);                                        // [B]
+            return fromTokens(logp, logSumSq, mask);
+        }
+    }
+
+    /**
+     * The same from per-token log p(t) and log Σ_v p(v)² [B,T] (e.g. computed chunk by chunk, without the logits).
+     *
+     * @param mask [B,T] 1 on completion tokens; every row needs at least one
+     */
+    public static Tensor fromTokens(Tensor tokenLogps, Tensor logSumSq, Tensor mask) {
+        checkShape(logSumSq, "log sum p^2", tokenLogps.size(0), tokenLogps.size(1));
+        checkShape(mask, "mask", tokenLogps.size(0), tokenLogps.size(1));
+        try (NoGradGuard noGrad = new NoGradGuard()) {
+            Tensor on = mask.to(torch.ScalarType.Bool);                                           // [B,T]
+            Tensor count = sum(on.to(tokenLogps.scalar_type()), 1);                               // [B]
             if (count.min().item_double() < 1) throw new IllegalArgumentException("wpo: a completion has no tokens in mask");
-            Tensor perToken = torch.where(on, logp.sub(logSumSq), s(0));                          // [B,T]
+            Tensor perToken = torch.where(on, tokenLogps.detach().sub(logSumSq), s(0));           // [B,T]
             return sum(perToken, 1).div(count).exp();                                             // [B]
         }
     }

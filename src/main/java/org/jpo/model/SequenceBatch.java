@@ -15,7 +15,7 @@ import static org.jpo.tensor.Tensors.*;
  * @param completionLens completion lengths |y| per row
  * @param promptLens     prompt lengths per row (the real tokens before the completion)
  */
-public record SequenceBatch(Tensor ids, Tensor completionMask, int[] completionLens, int[] promptLens) {
+public record SequenceBatch(Tensor ids, Tensor completionMask, int[] completionLens, int[] promptLens) implements TokenBatch {
 
     /** Builds the batch; every prompt needs at least one token (the context for the first completion token). */
     public static SequenceBatch of(List<int[]> prompts, List<int[]> completions, int padId) {
@@ -47,6 +47,27 @@ public record SequenceBatch(Tensor ids, Tensor completionMask, int[] completionL
     }
 
     public long size() { return ids.size(0); }
+
+    /** Causal forward at positions 0..T-1. */
+    @Override public Tensor hidden(Transformer model) { return model.hidden(ids); }
+
+    /** The completion tokens: row i's token j is predicted by position |prompt|+j−1; log-probs land in [B,T-1] at that position. */
+    @Override public Targets targets() {
+        long b = ids.size(0), t = ids.size(1);
+        int n = java.util.Arrays.stream(completionLens).sum();
+        long[] source = new long[n], dest = new long[n], target = new long[n];
+        long[] all = toLongs(ids);
+        int k = 0;
+        for (int i = 0; i < b; i++) {
+            for (int j = 0; j < completionLens[i]; j++, k++) {
+                int at = promptLens[i] + j;
+                source[k] = i * t + at - 1;
+                dest[k] = i * (t - 1) + at - 1;
+                target[k] = all[(int) (i * t + at)];
+            }
+        }
+        return Targets.of(source, target, dest, b, t - 1);
+    }
 
     /** Real tokens per row, prompt plus completion; row i's last real token is at {@code lengths()[i] - 1}. */
     public int[] lengths() {

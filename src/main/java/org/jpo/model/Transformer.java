@@ -116,6 +116,19 @@ public final class Transformer implements AutoCloseable {
     }
 
     /**
+     * Full forward without a cache at explicit positions [B,T] under {@code mask} [B,1,T,T] (bool, true = attend):
+     * packed sequences, e.g. a prompt shared by two completions (arXiv:2410.20305, {@link PackedPairs}).
+     * Returns [B,T,D].
+     */
+    public Tensor hidden(Tensor ids, Tensor positions, Tensor mask) {
+        checkShape(ids, "ids", -1, -1);
+        checkShape(positions, "positions", ids.size(0), ids.size(1));
+        checkShape(mask, "mask", ids.size(0), 1, ids.size(1), ids.size(1));
+        checkContext((long) item(positions.max()) + 1);
+        return forward(ids, positions, mask, null);
+    }
+
+    /**
      * Incremental forward with a KV cache: ids [B,T] at positions [B,T], attending to the cached keys plus
      * these T under {@code mask} [B,1,T,S] (bool, true = attend; S = cached + T). Returns [B,T,D].
      */
@@ -225,11 +238,12 @@ public final class Transformer implements AutoCloseable {
 
     // ---------------------------------------------------------------- attention (shared)
 
-    /** Causal attention of q [B,H,T,hd] over k, v [B,Hkv,T,hd], through the cache when there is one. */
+    /** Attention of q [B,H,T,hd] over k, v [B,Hkv,T,hd]: causal, or under {@code mask}, through the cache when there is one. */
     private Tensor attend(Tensor q, Tensor k, Tensor v, int layer, Tensor mask, KvCache cache) {
         boolean gqa = config.nKvHeads() != config.nHeads();
         if (cache == null) {
-            return torch.scaled_dot_product_attention(q, k, v, none(), 0.0, true, new DoubleOptional(), gqa);
+            return torch.scaled_dot_product_attention(q, k, v, mask == null ? none() : opt(mask), 0.0, mask == null,
+                    new DoubleOptional(), gqa);
         }
         Tensor[] kv = cache.append(layer, k, v);                                                  // 2 × [B,Hkv,S,hd]
         return torch.scaled_dot_product_attention(q, kv[0], kv[1], opt(mask), 0.0, false, new DoubleOptional(), gqa);

@@ -22,7 +22,8 @@ import org.jpo.loss.ReferencedSum;
 import org.jpo.loss.Wpo;
 import org.jpo.model.Checkpoints;
 import org.jpo.model.LogProbs;
-import org.jpo.model.SequenceBatch;
+import org.jpo.model.PackedPairs;
+import org.jpo.model.TokenBatch;
 import org.jpo.model.TokenLogps;
 import org.jpo.model.Transformer;
 
@@ -36,7 +37,7 @@ import java.util.Optional;
 import static org.jpo.tensor.Tensors.*;
 
 /**
- * The DPO family on preference pairs: chosen and rejected in one concatenated forward, any paired loss or
+ * The DPO family on preference pairs: chosen and rejected in one forward (sharing the prompt, or concatenated), any paired loss or
  * weighted sum of losses, reference log-probs from the cache (or a live reference model when TR-DPO syncs it),
  * optional LD-DPO length desensitization, WPO weighting and BCO's running reward mean.
  */
@@ -58,8 +59,11 @@ final class DpoObjective implements Objective<PairExample> {
      * @param bcoRunningMean shift bco_pair by the running mean of the rewards of the training micro-batches seen
      *                       so far (bco_pair must be the loss, or the first loss of a sum, so that the rewards
      *                       the loss reports are bco_pair's)
+     * @param prefixSharing  one forward per pair over [prompt, chosen, rejected] ({@link PackedPairs}) instead of
+     *                       two rows repeating the prompt; equal results
+     * @param chunk          LM-head positions per chunk ({@link LogProbs#forward}); 0 = all at once
      */
-    record Modifiers(double ldAlpha, boolean wpo, boolean bcoRunningMean) {}
+    record Modifiers(double ldAlpha, boolean wpo, boolean bcoRunningMean, boolean prefixSharing, int chunk) {}
 
     /** Where reference log-probs come from. */
     sealed interface Reference permits Cached, Live, None {}
@@ -108,23 +112,27 @@ final class DpoObjective implements Objective<PairExample> {
 
     private Forward forward(List<PairExample> batch) {
         int b = batch.size();
-        SequenceBatch sb = Collate.pairs(batch, 0);
-        long t = sb.ids().size(1);
-        Tensor logits = policy.logits(policy.hidden(sb.ids()).narrow(1, 0, t - 1));          // [2B,T-1,V]
-        TokenLogps lp = LogProbs.fromLogits(logits, sb);
+        TokenBatch rows = rows(batch, mods.prefixSharing());
+        LogProbs.Forward f = LogProbs.forward(policy, rows, mods.chunk(), mods.wpo());
+        TokenLogps lp = f.logps();                                                             // [2B,L]
         PairLogps pol = sides(lp, b, mods.ldAlpha());
         PreferenceLoss current = bcoMean.map(m -> withBcoMean(loss, m.mean())).orElse(loss);
         LossResult r = current instanceof ReferencedLoss l
-                ? l.apply(new PairBatch(pol, referenceLogps(batch, sb), winProbs(batch)))
+                ? l.apply(new PairBatch(pol, referenceLogps(batch, rows, lp), winProbs(batch)))
                 : ((ReferenceFreeLoss) current).apply(pol);
         if (mods.wpo()) {
-            Tensor w = Wpo.weights(logits, sb.ids().narrow(1, 1, t - 1), sb.completionMask());   // [2B]
+            Tensor w = Wpo.fromTokens(lp.logps(), f.logSumSq().orElseThrow(), lp.mask());          // [2B]
             r = Wpo.apply(r, w.narrow(0, 0, b), w.narrow(0, b, b));
         }
         Map<String, Double> m = new LinkedHashMap<>(Metrics.of(r, pol));
         m.put("logits/chosen", item(lp.meanLogits().narrow(0, 0, b).mean()));
         m.put("logits/rejected", item(lp.meanLogits().narrow(0, b, b).mean()));
-        return new Forward(new Step(r.mean(), m, batch.stream().mapToLong(Examples::tokens).sum()), r);
+        return new Forward(new Step(r.mean(), m, batch.stream().mapToLong(Examples::tokens).sum(), f.twoPass()), r);
+    }
+
+    /** The pairs as one forward's rows: packed with a shared prompt, or chosen rows then rejected rows. */
+    static TokenBatch rows(List<PairExample> batch, boolean prefixSharing) {
+        return prefixSharing ? Collate.packedPairs(batch, 0) : Collate.pairs(batch, 0);
     }
 
     /** The loss, or the first part of a weighted sum (whose rewards the sum reports). */
@@ -155,9 +163,9 @@ final class DpoObjective implements Objective<PairExample> {
         bcoMean = Optional.of(new BcoPair.RunningMean(state.get(BCO_MEAN), state.get(BCO_COUNT).longValue()));
     }
 
-    /** Chosen rows [0, B), rejected rows [B, 2B) of a concatenated forward, as the two sides of B pairs. */
+    /** Chosen rows [0, B), rejected rows [B, 2B) of a pair forward, as the two sides of B pairs. */
     static PairLogps sides(TokenLogps lp, long b, double ldAlpha) {
-        Tensor tok = lp.logps(), mask = lp.mask();                                             // [2B,T-1]
+        Tensor tok = lp.logps(), mask = lp.mask();                                             // [2B,L]
         if (ldAlpha < 1) {
             return LdDpo.logps(tok.narrow(0, 0, b), mask.narrow(0, 0, b), tok.narrow(0, b, b), mask.narrow(0, b, b), ldAlpha);
         }
@@ -165,10 +173,10 @@ final class DpoObjective implements Objective<PairExample> {
         return new PairLogps(new Logps(sum.narrow(0, 0, b), len.narrow(0, 0, b)), new Logps(sum.narrow(0, b, b), len.narrow(0, b, b)));
     }
 
-    private PairLogps referenceLogps(List<PairExample> batch, SequenceBatch sb) {
+    private PairLogps referenceLogps(List<PairExample> batch, TokenBatch rows, TokenLogps policy) {
         if (reference instanceof Live live) {
             try (NoGradGuard g = new NoGradGuard()) {
-                return sides(LogProbs.of(live.model(), sb), batch.size(), mods.ldAlpha());
+                return sides(LogProbs.forward(live.model(), rows, mods.chunk(), false).logps(), batch.size(), mods.ldAlpha());
             }
         }
         Map<Example, double[]> values = ((Cached) reference).values();
@@ -180,7 +188,7 @@ final class DpoObjective implements Objective<PairExample> {
         }
         // lengths matter to length-normalized losses; both policies see the same tokens
         long b = c.length;
-        Tensor lenC = sum(sb.completionMask().narrow(0, 0, b), 1), lenR = sum(sb.completionMask().narrow(0, b, b), 1);   // [B]
+        Tensor lenC = sum(policy.mask().narrow(0, 0, b), 1), lenR = sum(policy.mask().narrow(0, b, b), 1);   // [B]
         return new PairLogps(new Logps(floats(c, c.length), lenC), new Logps(floats(r, r.length), lenR));
     }
 

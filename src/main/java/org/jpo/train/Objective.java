@@ -2,10 +2,12 @@ package org.jpo.train;
 
 import org.jpo.data.Example;
 import org.bytedeco.pytorch.Tensor;
+import org.jpo.model.LogProbs;
 
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * One training method (DPO family, KTO, SFT, reward model): the loss of a micro-batch and what to log about
@@ -38,6 +40,18 @@ interface Objective<E extends Example> extends AutoCloseable {
 
     @Override void close();
 
-    /** @param tokens non-pad tokens in the micro-batch (for tokens/s and num_tokens) */
-    record Step(Tensor loss, Map<String, Double> metrics, long tokens) {}
+    /**
+     * @param tokens  non-pad tokens in the micro-batch (for tokens/s and num_tokens)
+     * @param twoPass the LM head's deferred backward when log-probs were chunked ({@link LogProbs.TwoPass})
+     */
+    record Step(Tensor loss, Map<String, Double> metrics, long tokens, Optional<LogProbs.TwoPass> twoPass) {
+        Step(Tensor loss, Map<String, Double> metrics, long tokens) { this(loss, metrics, tokens, Optional.empty()); }
+
+        /** Backpropagates loss / {@code divisor} (gradient accumulation) into every parameter. */
+        void backward(double divisor) {
+            Tensor scaled = loss.div(org.jpo.tensor.Tensors.s(divisor));
+            if (twoPass.isPresent()) twoPass.get().backward(scaled);
+            else scaled.backward();
+        }
+    }
 }

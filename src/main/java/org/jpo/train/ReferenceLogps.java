@@ -52,14 +52,21 @@ final class ReferenceLogps {
     /** What happened, for the log and for tests. */
     record Outcome(Map<Example, double[]> values, boolean hit) {}
 
-    static Outcome pairs(Path cacheDir, Transformer ref, String refChecksum, List<PairExample> examples, int batchSize, double ldAlpha) {
+    /**
+     * Per pair {r⁺, r⁻}, with LD-DPO's α, prefix sharing and the chunk size of {@code mods}; the last two leave
+     * the numbers unchanged (to rounding), so they are not part of the key.
+     */
+    static Outcome pairs(Path cacheDir, Transformer ref, String refChecksum, List<PairExample> examples, int batchSize,
+                         DpoObjective.Modifiers mods) {
+        double ldAlpha = mods.ldAlpha();
         String key = key(refChecksum, "pairs ld_alpha=" + ldAlpha, examples);
         return cached(cacheDir, key, examples, 2, progress -> {
             double[][] out = new double[examples.size()][];
             for (int i = 0; i < examples.size(); i += batchSize) {
                 List<PairExample> batch = examples.subList(i, Math.min(examples.size(), i + batchSize));
                 try (PointerScope scope = new PointerScope(); NoGradGuard g = new NoGradGuard()) {
-                    PairLogps lp = DpoObjective.sides(LogProbs.of(ref, Collate.pairs(batch, 0)), batch.size(), ldAlpha);
+                    var rows = DpoObjective.rows(batch, mods.prefixSharing());
+                    PairLogps lp = DpoObjective.sides(LogProbs.forward(ref, rows, mods.chunk(), false).logps(), batch.size(), ldAlpha);
                     double[] c = toDoubles(lp.chosen().sum()), r = toDoubles(lp.rejected().sum());
                     for (int j = 0; j < batch.size(); j++) out[i + j] = new double[] {c[j], r[j]};
                 }

@@ -64,7 +64,8 @@ public final class Runs {
 
     /** The trainer-side loss settings of the DPO family, read from the config in this one place. */
     static DpoObjective.Modifiers modifiers(TrainConfig c) {
-        return new DpoObjective.Modifiers(c.loss().ldAlpha(), c.loss().useWeighting(), c.loss().bcoPair().runningMean());
+        return new DpoObjective.Modifiers(c.loss().ldAlpha(), c.loss().useWeighting(), c.loss().bcoPair().runningMean(),
+                c.speed().prefixSharing(), c.speed().logprobChunkSize());
     }
 
     /**
@@ -115,7 +116,7 @@ public final class Runs {
             String sum = ref.checksum();
             List<PairExample> all = new ArrayList<>(data.train());
             all.addAll(data.eval());
-            var outcome = ReferenceLogps.pairs(cacheDir, ref, sum, all, c.opt().perDeviceEvalBatchSize(), mods.ldAlpha());
+            var outcome = ReferenceLogps.pairs(cacheDir, ref, sum, all, c.opt().perDeviceEvalBatchSize(), mods);
             var objective = new DpoObjective(policy, loss, new DpoObjective.Cached(outcome.values()), mods);
             return run(c, data, objective, outcome.hit());
         }

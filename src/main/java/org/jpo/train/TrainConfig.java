@@ -39,6 +39,7 @@ public record TrainConfig(
         @Inline("Optimizer, schedule and batch sizes (HF TrainingArguments' names and defaults)") Optimization opt,
         @Inline("Logging, evaluation and checkpoints (in optimizer steps)") Logging logging,
         @Inline("Loss (methods dpo and kto; `jpo losses` lists the losses with formulas and papers)") LossConfig loss,
+        @Inline("Speed (method dpo; results are equal either way)") SpeedOptions speed,
         @Key(section = "Reference model", doc = "model = the policy's initial weights | none (reference-free losses only: "
                 + "simpo, cpo, orpo, sft) | a path to another model; null = model if a loss reads one, else none.")
         Reference reference,
@@ -96,6 +97,7 @@ public record TrainConfig(
         return switch (key) {
             case "eval_steps" -> evalFile.isEmpty() && evalFraction == 0 ? "there is no eval data (set eval_file or eval_fraction)" : null;
             case "ref_model_mixup_alpha", "ref_model_sync_steps" -> syncRefModel ? null : "sync_ref_model is false";
+            case "prefix_sharing", "logprob_chunk_size" -> method == Method.DPO ? null : "only method dpo reads it";
             default -> null;
         };
     }

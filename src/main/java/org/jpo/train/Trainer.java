@@ -70,7 +70,7 @@ public final class Trainer {
                         Objective.Step s = forward(objective, batch, run.config().opt().bf16());
                         double loss = item(s.loss());
                         if (!Double.isFinite(loss)) throw diverged(run, step, micro, loss, batch);
-                        s.loss().div(s(run.accumulation())).backward();
+                        s.backward(run.accumulation());
                         window.add(s.metrics(), s.tokens());
                     }
                 }

@@ -1,0 +1,102 @@
+package org.jpo.cli;
+
+import org.bytedeco.javacpp.PointerScope;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.global.torch;
+import org.jpo.model.LogProbs;
+import org.jpo.model.ModelConfig;
+import org.jpo.model.PackedPairs;
+import org.jpo.model.SequenceBatch;
+import org.jpo.model.TokenBatch;
+import org.jpo.model.TokenLogps;
+import org.jpo.model.Transformer;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.concurrent.Callable;
+
+import static org.jpo.tensor.Tensors.*;
+
+/**
+ * {@code jpo bench prefix}: the DPO step (policy forward + backward, sigmoid loss against fixed reference
+ * log-probs) with chosen and rejected as two rows repeating the prompt (the baseline) against one packed row
+ * per pair sharing the prompt (arXiv:2410.20305), at several prompt:completion ratios, same command, same
+ * weights, same tokens; the results are compared too.
+ */
+@Command(name = "prefix", mixinStandardHelpOptions = true,
+        description = "DPO step time, plain concatenated forward vs prompt prefix sharing, at prompt:completion 1:1, 4:1 and 16:1.")
+final class BenchPrefix implements Callable<Integer> {
+    @Option(names = "--steps", defaultValue = "7", description = "Timed steps per variant and ratio (default ${DEFAULT-VALUE}).") int steps;
+    @Option(names = "--batch", defaultValue = "8", description = "Pairs per step (default ${DEFAULT-VALUE}).") int batch;
+    @Option(names = "--length", defaultValue = "256", description = "Tokens of prompt + completion in a plain row (default ${DEFAULT-VALUE}).") int length;
+    @Option(names = "--ratios", split = ",", defaultValue = "1,4,16", description = "Prompt:completion ratios (default ${DEFAULT-VALUE}).") int[] ratios;
+
+    @Option(names = "--threads", defaultValue = "0", description = "libtorch and OpenBLAS threads; 0 = their defaults "
+            + "(on a loaded machine 1 thread times more steadily).") int threads;
+
+    @Override public Integer call() {
+        if (threads > 0) org.jpo.tensor.Natives.threads(threads);
+        ModelConfig shape = ModelConfig.llama(8192, 256, 6, 8, 8, 688, 512);
+        System.out.printf("threads: libtorch %d, OpenBLAS %d%n", torch.get_num_threads(), org.jpo.tensor.Natives.blasThreads());
+        try (Transformer m = Transformer.random(shape, 1)) {
+            m.trainable(true);
+            System.out.printf("llama d=256 L=6 H=8 V=8192 (%.1fM params), B=%d pairs, plain row = prompt + completion = %d tokens%n",
+                    m.numParameters() / 1e6, batch, length);
+            System.out.println("  prompt:completion  prompt  compl.   plain ms   shared ms   speed-up   max |Δloss|   max |Δgrad|");
+            for (int r : ratios) ratio(m, r);
+        }
+        return 0;
+    }
+
+    private void ratio(Transformer m, int r) {
+        int prompt = Math.round(length * r / (r + 1f)), completion = length - prompt;
+        SplittableRandom rng = new SplittableRandom(3);
+        List<int[]> p = new ArrayList<>(), c = new ArrayList<>(), j = new ArrayList<>();
+        int v = m.config().vocabSize();
+        for (int i = 0; i < batch; i++) {
+            p.add(rng.ints(prompt, 0, v).toArray());
+            c.add(rng.ints(completion, 0, v).toArray());
+            j.add(rng.ints(completion, 0, v).toArray());
+        }
+        List<int[]> prompts2 = new ArrayList<>(p), completions = new ArrayList<>(c);
+        prompts2.addAll(p);
+        completions.addAll(j);
+        double[] plain = new double[steps], shared = new double[steps];
+        double[][] a = null, b = null;
+        for (int i = -1; i < steps; i++) {   // interleaved, so load from other processes hits both alike
+            try (PointerScope scope = new PointerScope()) {
+                double[][] x = step(m, SequenceBatch.of(prompts2, completions, 0), i, plain);
+                double[][] y = step(m, PackedPairs.of(p, c, j, 0), i, shared);
+                if (i == 0) { a = x; b = y; }
+            }
+        }
+        double lossDiff = Math.abs(a[0][0] - b[0][0]), gradDiff = 0;
+        for (int k = 1; k < a.length; k++) for (int q = 0; q < a[k].length; q++) gradDiff = Math.max(gradDiff, Math.abs(a[k][q] - b[k][q]));
+        Arrays.sort(plain);
+        Arrays.sort(shared);
+        double mp = plain[steps / 2], ms = shared[steps / 2];
+        System.out.printf("  %14s %9d %7d %10.1f %11.1f %9.2fx %13.1e %13.1e%n", r + ":1", prompt, completion, mp, ms, mp / ms,
+                lossDiff, gradDiff);
+    }
+
+    /** One DPO step on {@code rows}; its median time goes to {@code ms[i]}; returns the loss then every gradient. */
+    private static double[][] step(Transformer m, TokenBatch rows, int i, double[] ms) {
+        m.parameters().values().forEach(t -> { if (t.grad().defined()) t.grad().zero_(); });
+        long t0 = System.nanoTime();
+        TokenLogps lp = LogProbs.forward(m, rows, 0, false).logps();                               // [2B,L]
+        Tensor sums = lp.sum();                                                                     // [2B]
+        long n = sums.size(0) / 2;
+        Tensor loss = torch.log_sigmoid(sums.narrow(0, 0, n).sub(sums.narrow(0, n, n)).mul(s(0.1))).neg().mean();
+        loss.backward();
+        if (i >= 0) ms[i] = (System.nanoTime() - t0) / 1e6;
+        if (i != 0) return null;
+        List<double[]> out = new ArrayList<>();
+        out.add(new double[] {item(loss)});
+        for (Tensor p : m.parameters().values()) out.add(toDoubles(p.grad()));
+        return out.toArray(new double[0][]);
+    }
+}
