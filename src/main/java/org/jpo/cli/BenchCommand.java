@@ -29,7 +29,7 @@ import static org.jpo.tensor.Tensors.*;
 
 /** {@code jpo bench}: throughput measured as ratios against a baseline run in the same command. */
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks.",
-        subcommands = BenchCommand.ModelBench.class)
+        subcommands = {BenchCommand.ModelBench.class, BenchGenerate.class})
 final class BenchCommand implements Runnable {
     @Override public void run() { new picocli.CommandLine(this).usage(System.out); }
 

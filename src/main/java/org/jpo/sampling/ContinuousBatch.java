@@ -215,7 +215,7 @@ final class ContinuousBatch {
             logits.close();
             logits = next;
             for (Slot s : slots) if (s.row != null) s.next++;
-            stats.step(b);
+            stats.step();
         }
     }
 

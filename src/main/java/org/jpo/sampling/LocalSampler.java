@@ -79,20 +79,21 @@ public final class LocalSampler implements Sampler {
         void done(Job job, Completion completion);
     }
 
-    /** Counters of the decode steps run so far: how many, their rows, and the tensors they created. */
+    /** Counters of the decode steps run so far: how many, and the tensors they created. */
     public static final class Stats {
-        private long steps, rows, tensors;
+        private long steps, tensors;
 
-        void step(int b) { steps++; rows += b; }
+        void step() { steps++; }
 
         void tensor() { tensors++; }
 
         public long steps() { return steps; }
 
-        public long rows() { return rows; }
-
         /** Tensors created by decode steps (choosing a token and one forward): the native calls a step costs. */
         public long tensors() { return tensors; }
+
+        /** Starts counting afresh (after a warm-up). */
+        public void reset() { steps = tensors = 0; }
     }
 
     private final Stats stats = new Stats();
