@@ -32,6 +32,6 @@ class BenchGenerateTest {
         assertFalse(alone.contains("stories260K"), alone);
         String both = run("bench", "generate", "--model", Shared.stories260K().toString(), "--prompts", "2", "--samples", "2",
                 "--new-tokens", "4", "--no-pytorch", "--no-loop");
-        assertTrue(both.contains("stories260K") && both.contains("batch 32"), both);
+        assertTrue(both.contains("stories260K") && both.contains("batch 32") && both.contains("random-15M-shape"), both);
     }
 }
