@@ -29,7 +29,7 @@ import static org.jpo.tensor.Tensors.*;
 
 /** {@code jpo bench}: throughput measured as ratios against a baseline run in the same command. */
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks.",
-        subcommands = {BenchCommand.ModelBench.class, BenchTrain.class, BenchPrefix.class, BenchLogprobs.class})
+        subcommands = {BenchCommand.ModelBench.class, BenchTrain.class, BenchGenerate.class, BenchPrefix.class, BenchLogprobs.class})
 final class BenchCommand implements Runnable {
     @Override public void run() { new picocli.CommandLine(this).usage(System.out); }
 

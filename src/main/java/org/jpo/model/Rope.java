@@ -36,18 +36,27 @@ final class Rope {
         return (1 - smooth) * inv / rs.factor() + smooth * inv;
     }
 
-    /** cos and sin of position·inv_freq for positions [B,T], each [B,1,T,hd]. */
+    /**
+     * cos and sin of position·inv_freq for positions [B,T], each [B,1,T,hd], computed once per forward for all
+     * layers. The sin comes with rotate_half's sign folded in (−sin on the first half), so {@link #apply} needs
+     * one roll instead of two narrows, a negation and a concatenation per tensor.
+     */
     static Tensor[] cosSin(Tensor invFreq, Tensor positions) {
         Tensor freqs = positions.to(torch.ScalarType.Float).unsqueeze(-1).mul(invFreq);   // [B,T,hd/2]
         Tensor emb = torch.cat(new TensorVector(freqs, freqs), -1);                          // [B,T,hd]
-        return new Tensor[] {emb.cos().unsqueeze(1), emb.sin().unsqueeze(1)};
+        Tensor sin = emb.sin();                                                              // [B,T,hd]
+        long half = freqs.size(2);
+        sin.narrow(2, 0, half).neg_();
+        return new Tensor[] {emb.cos().unsqueeze(1), sin.unsqueeze(1)};
     }
 
-    /** x·cos + rotate_half(x)·sin for x [B,H,T,hd]. */
+    /**
+     * x·cos + rotate_half(x)·sin for x [B,H,T,hd]: rotate_half(x) = [−x2, x1] = roll(x, hd/2)·[−1, 1], and the sign
+     * is already in the sin from {@link #cosSin}. The products are the same floats as the textbook form.
+     */
     static Tensor apply(Tensor x, Tensor[] cosSin) {
         long half = x.size(3) / 2;
-        Tensor x1 = x.narrow(3, 0, half), x2 = x.narrow(3, half, half);                   // [B,H,T,hd/2]
-        Tensor rotated = torch.cat(new TensorVector(x2.neg(), x1), -1);                     // [B,H,T,hd]
-        return x.mul(cosSin[0]).add(rotated.mul(cosSin[1]));
+        Tensor rolled = x.roll(new long[] {half}, new long[] {3});                         // [B,H,T,hd] = [x2, x1]
+        return x.mul(cosSin[0]).add(rolled.mul(cosSin[1]));
     }
 }

@@ -130,11 +130,12 @@ public final class Transformer implements AutoCloseable {
 
     /**
      * Incremental forward with a KV cache: ids [B,T] at positions [B,T], attending to the cached keys plus
-     * these T under {@code mask} [B,1,T,S] (bool, true = attend; S = cached + T). Returns [B,T,D].
+     * these T under {@code mask} [B,1,T,S] (bool, true = attend; S = cached + T, or the span given to
+     * {@link KvCache#writeAt}). Returns [B,T,D].
      */
     public Tensor hidden(Tensor ids, Tensor positions, Tensor mask, KvCache cache) {
         checkShape(positions, "positions", ids.size(0), ids.size(1));
-        checkShape(mask, "mask", ids.size(0), 1, ids.size(1), cache.length() + ids.size(1));
+        checkShape(mask, "mask", ids.size(0), 1, ids.size(1), cache.keyColumns(ids.size(1)));
         return forward(ids, positions, mask, cache);
     }
 
@@ -166,7 +167,7 @@ public final class Transformer implements AutoCloseable {
 
     private Tensor llama(Tensor ids, Tensor positions, Tensor mask, KvCache cache) {
         Tensor x = torch.embedding(p("model.embed_tokens.weight"), ids);        // [B,T,D]
-        Tensor[] cosSin = Rope.cosSin(invFreq, positions);                       // 2 × [B,1,T,hd]
+        Tensor[] cosSin = Rope.cosSin(invFreq, positions);                       // 2 × [B,1,T,hd], once for all layers
         for (int l = 0; l < config.nLayers(); l++) {
             String pre = "model.layers." + l + ".";
             Tensor h = rmsNorm(x, p(pre + "input_layernorm.weight"));

@@ -2,27 +2,21 @@ package org.jpo.sampling;
 
 import org.jpo.Progress;
 import org.jpo.Seeds;
-import org.bytedeco.javacpp.PointerScope;
-import org.bytedeco.pytorch.NoGradGuard;
-import org.bytedeco.pytorch.Tensor;
-import org.bytedeco.pytorch.global.torch;
 import org.jpo.UserError;
-import org.jpo.model.KvCache;
 import org.jpo.model.Transformer;
 import org.jpo.tokenizer.Llama2cTokenizer;
 import org.jpo.tokenizer.Tokenizer;
 
 import java.util.ArrayList;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
-import java.util.SplittableRandom;
-
-import static org.jpo.tensor.Tensors.*;
 
 /**
- * Generation with a KV cache on the local model. Rows (prompt × sample) are left-padded into batches of at
- * most {@code maxRows}; pad keys are masked out and each row's positions start at 0 at its first real
- * token, so a row computes what it would alone. Each generation call runs in its own PointerScope.
+ * Generation with a KV cache on the local model. Rows (prompt × sample) are continuously batched in at most
+ * {@code maxRows} slots ({@link ContinuousBatch}): a finished row's slot takes the next waiting row, so the batch
+ * stays full, and each row computes what it would alone. Each generation call runs in its own PointerScope.
  */
 public final class LocalSampler implements Sampler {
     private final Transformer model;
@@ -71,6 +65,42 @@ public final class LocalSampler implements Sampler {
         }
     }
 
+    /** A row with the choice that picks its tokens; rows with different choices may share a batch. */
+    public record Job(Row row, Choice choice) {}
+
+    /**
+     * Where a continuous batch gets its rows, on the decoding thread. {@link #take} is asked between steps
+     * whenever a slot is free; {@link #done} hears each row as it finishes.
+     */
+    public interface Feed {
+        /** At most {@code max} rows to start now; empty when none waits now. */
+        List<Job> take(int max);
+
+        void done(Job job, Completion completion);
+    }
+
+    /** Counters of the decode steps run so far: how many, and the tensors they created. */
+    public static final class Stats {
+        private long steps, tensors;
+
+        void step() { steps++; }
+
+        void tensor() { tensors++; }
+
+        public long steps() { return steps; }
+
+        /** Tensors created by decode steps (choosing a token and one forward): the native calls a step costs. */
+        public long tensors() { return tensors; }
+
+        /** Starts counting afresh (after a warm-up). */
+        public void reset() { steps = tensors = 0; }
+    }
+
+    private final Stats stats = new Stats();
+
+    /** What this sampler's decode steps have cost so far. */
+    public Stats stats() { return stats; }
+
     @Override public List<Completion> sample(List<Prompt> prompts, SamplingParams params) {
         List<Row> rows = new ArrayList<>();
         for (Prompt p : prompts) {
@@ -78,29 +108,50 @@ public final class LocalSampler implements Sampler {
                 rows.add(new Row(p, j, Seeds.sample(params.seed(), 0, p.index(), j), params.maxNewTokens(), TokenListener.NONE));
             }
         }
-        checkWindow(rows);
-        List<Completion> out = new ArrayList<>(rows.size());
         try (Progress progress = Progress.start("sample", "completions", rows.size(), 0)) {
-            for (int start = 0; start < rows.size(); start += maxRows) {
-                out.addAll(batch(rows.subList(start, Math.min(rows.size(), start + maxRows)), params.choice()));
-                progress.update(out.size(), "");
-            }
+            return decode(rows, params.choice(), progress);
         }
-        return out;
     }
 
     /**
-     * Completions of {@code rows}, in their order, decoded in batches of at most {@code maxRows} (without a
-     * progress line: a server calls this for every batch). A row's tokens depend on its prompt, seed and
-     * {@code choice} only, never on the rows it shares a batch with.
+     * Completions of {@code rows}, in their order, continuously batched in at most {@code maxRows} slots (without a
+     * progress line). A row's tokens depend on its prompt, seed and {@code choice} only, never on the rows it
+     * shares a batch with.
      */
-    public List<Completion> generate(List<Row> rows, Choice choice) {
+    public List<Completion> generate(List<Row> rows, Choice choice) { return decode(rows, choice, null); }
+
+    /**
+     * Decodes the feed's rows until it has none and every slot is idle; rows arriving mid-decode join the
+     * running batch at the next step. The cache starts at {@code capacity} columns and grows when a row needs more.
+     */
+    public void run(Feed feed, int capacity) {
+        new ContinuousBatch(model, stopIds, maxRows, Math.max(1, capacity), feed, stats).run();
+    }
+
+    private List<Completion> decode(List<Row> rows, Choice choice, Progress progress) {
         checkWindow(rows);
-        List<Completion> out = new ArrayList<>(rows.size());
-        for (int start = 0; start < rows.size(); start += maxRows) {
-            out.addAll(batch(rows.subList(start, Math.min(rows.size(), start + maxRows)), choice));
-        }
-        return out;
+        Completion[] out = new Completion[rows.size()];
+        Map<Job, Integer> order = new IdentityHashMap<>();   // a list may hold one row twice
+        int[] next = {0, 0};   // rows handed out, rows done
+        int longest = rows.stream().mapToInt(r -> r.prompt().ids().length).max().orElse(0);
+        int steps = rows.stream().mapToInt(Row::maxNewTokens).max().orElse(0);
+        run(new Feed() {
+            @Override public List<Job> take(int max) {
+                List<Job> jobs = new ArrayList<>();
+                while (jobs.size() < max && next[0] < rows.size()) {
+                    Job j = new Job(rows.get(next[0]), choice);
+                    order.put(j, next[0]++);
+                    jobs.add(j);
+                }
+                return jobs;
+            }
+
+            @Override public void done(Job job, Completion c) {
+                out[order.get(job)] = c;
+                if (progress != null) progress.update(++next[1], "");
+            }
+        }, longest + steps);
+        return List.of(out);
     }
 
     private void checkWindow(List<Row> rows) {
@@ -110,119 +161,6 @@ public final class LocalSampler implements Sampler {
                 throw new UserError("prompt " + r.prompt().index() + " has " + r.prompt().ids().length
                         + " tokens; the context window is " + window + " (no room to generate)");
             }
-        }
-    }
-
-    /** One generation call, in its own PointerScope. */
-    private List<Completion> batch(List<Row> rows, Choice choice) {
-        List<Decoding> batch = rows.stream().map(Decoding::new).toList();
-        try (PointerScope scope = new PointerScope(); NoGradGuard noGrad = new NoGradGuard()) {
-            decode(batch, choice);
-        }
-        return batch.stream().map(Decoding::completion).toList();
-    }
-
-    /** Prefills the left-padded prompts, then decodes one token per step for every row until all have finished. */
-    private void decode(List<Decoding> rows, Choice choice) {
-        int b = rows.size(), window = model.config().maxSeqLen();
-        int longest = rows.stream().mapToInt(r -> r.prompt.ids().length).max().orElseThrow();
-        int steps = rows.stream().mapToInt(r -> r.row.maxNewTokens()).max().orElseThrow();
-        int capacity = longest + steps;
-        KvCache cache = model.newCache(b, capacity);
-        Tensor keyValid = keyValidity(rows, longest, capacity);                                 // [B,S] bool
-        Tensor logits = keep(prefill(rows, longest, keyValid, cache));                          // [B,V]
-        for (int step = 0; step < steps; step++) {
-            long[] next;
-            try (PointerScope stepScope = new PointerScope()) {
-                next = toLongs(chooseAndRecord(rows, logits, choice, window));
-                logits.close();
-                if (rows.stream().allMatch(Decoding::finished) || step == steps - 1) return;
-                Tensor ids = longs(next, b, 1);                                                 // [B,1]
-                long[] pos = new long[b];
-                // a row past the window has finished; clamping its position keeps learned position tables in range
-                for (int i = 0; i < b; i++) pos[i] = Math.min(rows.get(i).prompt.ids().length + step, window - 1);
-                int s = cache.length() + 1;
-                Tensor mask = keyValid.narrow(1, 0, s).view(b, 1, 1, s);                        // [B,1,1,S]
-                Tensor hidden = model.hidden(ids, longs(pos, b, 1), mask, cache);               // [B,1,D]
-                logits = keep(model.logits(hidden.select(1, 0)));                               // [B,V]
-            }
-        }
-    }
-
-    private Tensor prefill(List<Decoding> rows, int longest, Tensor keyValid, KvCache cache) {
-        int b = rows.size();
-        long[] ids = new long[b * longest], pos = new long[b * longest];
-        for (int i = 0; i < b; i++) {
-            int[] p = rows.get(i).prompt.ids();
-            int pad = longest - p.length;
-            for (int t = 0; t < longest; t++) {
-                ids[i * longest + t] = t < pad ? p[0] : p[t - pad];   // pad with any real id: it is masked out
-                pos[i * longest + t] = Math.max(0, t - pad);
-            }
-        }
-        Tensor causal = torch.ones(new long[] {longest, longest}, options(torch.ScalarType.Bool)).tril();   // [P,P]
-        Tensor self = torch.eye(longest, options(torch.ScalarType.Bool));                                  // [P,P]
-        Tensor valid = keyValid.narrow(1, 0, longest).view(b, 1, 1, longest);                             // [B,1,1,P]
-        // A pad query attends to itself only, so no softmax row is empty (an all-masked row would give NaN).
-        Tensor mask = causal.logical_and(valid).logical_or(self);                                          // [B,1,P,P]
-        Tensor hidden = model.hidden(longs(ids, b, longest), longs(pos, b, longest), mask, cache);          // [B,P,D]
-        return model.logits(hidden.select(1, longest - 1));                                                // [B,V]
-    }
-
-    /** true where a cache slot holds a real token: everything but each row's left padding. */
-    private static Tensor keyValidity(List<Decoding> rows, int longest, int capacity) {
-        long[] valid = new long[rows.size() * capacity];
-        for (int i = 0; i < rows.size(); i++) {
-            int pad = longest - rows.get(i).prompt.ids().length;
-            for (int t = pad; t < capacity; t++) valid[i * capacity + t] = 1;
-        }
-        return longs(valid, rows.size(), capacity).to(torch.ScalarType.Bool);
-    }
-
-    /** Chooses each row's next token, records it on unfinished rows, and returns the ids to feed [B]. */
-    private Tensor chooseAndRecord(List<Decoding> rows, Tensor logits, Choice choice, int window) {
-        double[] u = new double[rows.size()];
-        for (int i = 0; i < u.length; i++) u[i] = rows.get(i).rng.nextDouble();
-        Tensor chosen = TokenChooser.choose(logits, doubles(u, u.length), choice);              // [B]
-        Tensor logp = logits.log_softmax(-1).gather(1, chosen.unsqueeze(1)).squeeze(1);         // [B]
-        long[] ids = toLongs(chosen);
-        double[] lps = toDoubles(logp);
-        for (int i = 0; i < rows.size(); i++) {
-            Decoding r = rows.get(i);
-            if (r.finished()) continue;
-            r.add((int) ids[i], lps[i]);
-            boolean go = r.row.listener().onToken((int) ids[i], lps[i]);
-            if (!go || stopIds.contains((int) ids[i])) r.finish = FinishReason.STOP;
-            else if (r.tokens.size() == r.row.maxNewTokens() || r.prompt.ids().length + r.tokens.size() >= window) {
-                r.finish = FinishReason.LENGTH;
-            }
-        }
-        return chosen;
-    }
-
-    /** One row being decoded: its stream and what it has generated so far. */
-    private static final class Decoding {
-        final Row row;
-        final Prompt prompt;
-        final SplittableRandom rng;
-        final List<Integer> tokens = new ArrayList<>();
-        final List<Double> logps = new ArrayList<>();
-        FinishReason finish;
-
-        Decoding(Row row) {
-            this.row = row;
-            this.prompt = row.prompt();
-            this.rng = new SplittableRandom(row.seed());
-        }
-
-        boolean finished() { return finish != null; }
-
-        void add(int id, double logp) { tokens.add(id); logps.add(logp); }
-
-        Completion completion() {
-            return new Completion(prompt.index(), row.sampleIndex(), tokens.stream().mapToInt(Integer::intValue).toArray(),
-                    logps.stream().mapToDouble(Double::doubleValue).toArray(),
-                    finish == null ? FinishReason.LENGTH : finish, row.seed());
         }
     }
 }

@@ -8,10 +8,26 @@ import static org.jpo.tensor.Tensors.*;
 /**
  * Picks the next token of each row from its logits: argmax, or inverse-CDF sampling of the temperature /
  * top-k / top-p distribution with one uniform draw per row from that row's own stream. Given the logits
- * and the uniforms the choice is deterministic, so a row's tokens do not depend on its batch.
+ * and the uniforms the choice is deterministic, so a row's tokens do not depend on its batch. Rows with
+ * different {@link Choice}s can share a batch: each distinct choice picks for its own rows.
  */
 final class TokenChooser {
     private TokenChooser() {}
+
+    /** Chosen ids [B] for logits [B,V], uniforms u [B] and row b's choice {@code choices[b]}. */
+    static Tensor choose(Tensor logits, double[] u, Choice[] choices) {
+        var groups = new java.util.LinkedHashMap<Choice, java.util.List<Integer>>();
+        for (int b = 0; b < choices.length; b++) groups.computeIfAbsent(choices[b], c -> new java.util.ArrayList<>()).add(b);
+        if (groups.size() == 1) return choose(logits, doubles(u, u.length), choices[0]);
+        Tensor chosen = torch.zeros(new long[] {choices.length}, options(torch.ScalarType.Long));   // [B]
+        for (var g : groups.entrySet()) {
+            long[] rows = g.getValue().stream().mapToLong(Integer::longValue).toArray();
+            double[] gu = g.getValue().stream().mapToDouble(b -> u[b]).toArray();
+            Tensor index = longs(rows, rows.length);                                                 // [R]
+            chosen.index_copy_(0, index, choose(logits.index_select(0, index), doubles(gu, gu.length), g.getKey()));
+        }
+        return chosen;
+    }
 
     /** Chosen ids [B] for logits [B,V] and uniforms u [B] in [0,1). */
     static Tensor choose(Tensor logits, Tensor u, Choice p) {

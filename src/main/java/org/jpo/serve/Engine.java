@@ -8,14 +8,16 @@ import org.slf4j.LoggerFactory;
 
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Iterator;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * The decode thread and the rows waiting for it. Handler threads {@link #submit} rows; the thread takes what is
- * pending, up to {@code maxBatch} rows that share the oldest row's {@link Choice} (rows with another temperature,
- * top-p or top-k wait for a later batch), and decodes them in one call. Tokens go to each row's {@link Sink},
+ * The decode thread and the rows waiting for it. Handler threads {@link #submit} rows; the thread decodes them in
+ * a continuous batch of up to {@code maxBatch} slots: rows that arrive mid-decode join the running batch at the
+ * next step, whatever their {@link Choice}, and a checkpoint swap waits until the running rows finish (no new
+ * row joins once one is queued). Tokens go to each row's {@link Sink},
  * which only queues them: a slow or vanished client never stalls the thread. The thread owns the
  * {@link Served} checkpoint and is the only one that touches its weights.
  */
@@ -85,7 +87,6 @@ final class Engine implements AutoCloseable {
     private void run() {
         while (true) {
             Runnable task;
-            List<Job> batch;
             synchronized (this) {
                 while (!closed && tasks.isEmpty() && pending.isEmpty()) {
                     try {
@@ -96,45 +97,47 @@ final class Engine implements AutoCloseable {
                 }
                 if (closed) return;
                 task = tasks.poll();
-                batch = task == null ? nextBatch() : List.of();
             }
             if (task != null) task.run();
-            else if (!batch.isEmpty()) decode(batch);
+            else decode();
         }
     }
 
-    /** Up to maxBatch live pending rows with the oldest row's choice, removed from the queue. */
-    private List<Job> nextBatch() {
-        pending.removeIf(j -> !j.sink().live());
-        List<Job> batch = new ArrayList<>();
-        if (pending.isEmpty()) return batch;
-        Choice choice = pending.peek().choice();
-        for (Iterator<Job> it = pending.iterator(); it.hasNext() && batch.size() < maxBatch; ) {
-            Job j = it.next();
-            if (j.choice().equals(choice)) {
-                batch.add(j);
-                it.remove();
-            }
-        }
-        return batch;
-    }
-
-    private void decode(List<Job> batch) {
-        List<Completion> out;
-        try {
-            out = sampler.generate(batch.stream().map(Job::row).toList(), batch.get(0).choice());
-        } catch (RuntimeException e) {
-            log.warn("a batch of {} rows failed: {}", batch.size(), e.toString(), e);
-            batch.forEach(j -> j.sink().failed(e));
-            return;
-        }
+    /** One continuous batch: runs while rows keep arriving; a failure fails every row it had started. */
+    private void decode() {
+        Map<LocalSampler.Job, Job> running = new IdentityHashMap<>();
         metrics.batches.increment();
-        metrics.rows.add(batch.size());
-        for (int i = 0; i < batch.size(); i++) {
-            metrics.tokens.add(out.get(i).tokenIds().length);
-            batch.get(i).sink().done(out.get(i));
+        try {
+            sampler.run(new LocalSampler.Feed() {
+                @Override public List<LocalSampler.Job> take(int max) {
+                    List<LocalSampler.Job> jobs = new ArrayList<>();
+                    for (Job j : nextRows(max)) {
+                        LocalSampler.Job job = new LocalSampler.Job(j.row(), j.choice());
+                        running.put(job, j);
+                        jobs.add(job);
+                    }
+                    metrics.rows.add(jobs.size());
+                    return jobs;
+                }
+
+                @Override public void done(LocalSampler.Job job, Completion c) {
+                    metrics.tokens.add(c.tokenIds().length);
+                    running.remove(job).sink().done(c);
+                }
+            }, 0);
+        } catch (RuntimeException e) {
+            log.warn("a batch of {} running rows failed: {}", running.size(), e.toString(), e);
+            running.values().forEach(j -> j.sink().failed(e));
         }
-        log.debug("batch of {} rows", batch.size());
+    }
+
+    /** Up to {@code max} live pending rows, removed from the queue; none once a swap or shutdown waits. */
+    private synchronized List<Job> nextRows(int max) {
+        List<Job> rows = new ArrayList<>();
+        if (closed || !tasks.isEmpty()) return rows;
+        pending.removeIf(j -> !j.sink().live());
+        while (rows.size() < max && !pending.isEmpty()) rows.add(pending.poll());
+        return rows;
     }
 
     /** Stops the thread after its current batch, fails what is still pending, and frees the checkpoint. */

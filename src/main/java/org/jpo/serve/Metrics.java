@@ -38,7 +38,7 @@ final class Metrics {
         for (var e : new TreeMap<>(errors).entrySet()) {
             s.append("jpo_errors_total{status=\"").append(e.getKey()).append("\"} ").append(e.getValue().sum()).append('\n');
         }
-        counter(s, "jpo_batches_total", "Generation calls of the model (one batch of rows each).", batches.sum());
+        counter(s, "jpo_batches_total", "Continuous batches run (each lasts while rows keep arriving).", batches.sum());
         counter(s, "jpo_rows_total", "Rows (prompt x sample) decoded.", rows.sum());
         counter(s, "jpo_generated_tokens_total", "Tokens generated, including those of rows whose client left.", tokens.sum());
         counter(s, "jpo_load_total", "Checkpoints switched to by POST /v1/load.", loads.sum());

@@ -1,0 +1,37 @@
+package org.jpo.cli;
+
+import org.jpo.testing.Shared;
+import org.junit.jupiter.api.Test;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/** {@code jpo bench generate} end to end at tiny sizes, without the PyTorch part (no python in unit tests). */
+class BenchGenerateTest {
+    private static String run(String... args) {
+        PrintStream old = System.out;
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+        try {
+            assertEquals(0, Main.run(args));
+        } finally {
+            System.setOut(old);
+        }
+        String text = out.toString(StandardCharsets.UTF_8);
+        old.print(text);
+        return text;
+    }
+
+    @Test void runsOnTheRandomShapeAloneAndOnStories260K() {
+        String alone = run("bench", "generate", "--prompts", "2", "--samples", "2", "--new-tokens", "4", "--slots", "3", "--no-pytorch");
+        assertTrue(alone.contains("random-15M-shape") && alone.contains("round 2x2, 3 slots"), alone);
+        assertTrue(alone.contains("the number recorded in issue 10"), alone);
+        assertFalse(alone.contains("stories260K"), alone);
+        String both = run("bench", "generate", "--model", Shared.stories260K().toString(), "--prompts", "2", "--samples", "2",
+                "--new-tokens", "4", "--no-pytorch", "--no-loop");
+        assertTrue(both.contains("stories260K") && both.contains("batch 32") && both.contains("random-15M-shape"), both);
+    }
+}
