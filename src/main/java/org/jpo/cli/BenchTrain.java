@@ -54,6 +54,8 @@ final class BenchTrain implements Callable<Integer> {
     @Option(names = "--seq-len", defaultValue = "256", description = "Tokens per row T, half prompt, half completion (default ${DEFAULT-VALUE}).") int seqLen;
     @Option(names = "--batch", defaultValue = "8", description = "Pairs per step B; the forward has 2B rows (default ${DEFAULT-VALUE}).") int batch;
     @Option(names = "--peak-size", defaultValue = "2048", description = "Side of the square matmul that measures the peak (default ${DEFAULT-VALUE}).") int peakSize;
+    @Option(names = "--bf16-peak-size", defaultValue = "512", description = "Side of the bf16 peak matmul; smaller, since without "
+            + "AVX-512 BF16 libtorch's bf16 matmul runs ~20x slower than fp32 (default ${DEFAULT-VALUE}).") int bf16PeakSize;
     @Option(names = "--no-pytorch", description = "Skip the PyTorch baseline (no ratio_vs_pytorch).") boolean noPytorch;
     @Option(names = "--bf16", description = "Also time the step fp32 vs bf16 autocast (config key bf16) on a Llama of --bf16-dim.") boolean bf16;
     @Option(names = "--bf16-dim", defaultValue = "1024", description = "Width of the bf16 comparison (default ${DEFAULT-VALUE}).") int bf16Dim;
@@ -86,9 +88,10 @@ final class BenchTrain implements Callable<Integer> {
 
     private void atThreads(int n, List<Shape> shapes, Shape big, Path script) {
         Natives.threads(n);
-        double peak32 = peak(torch.ScalarType.Float), peak16 = peak(torch.ScalarType.BFloat16);
+        double peak32 = peak(torch.ScalarType.Float, peakSize), peak16 = peak(torch.ScalarType.BFloat16, bf16PeakSize);
         System.out.printf("%nthreads %d (libtorch %d, OpenBLAS %d)%n", n, torch.get_num_threads(), Natives.blasThreads());
-        System.out.printf("  peak_fp32_gflops %.1f  peak_bf16_gflops %.1f  (median of 5 %d³ matmuls)%n", peak32 / 1e9, peak16 / 1e9, peakSize);
+        System.out.printf("  peak_fp32_gflops %.1f (%d³)  peak_bf16_gflops %.1f (%d³)  (median of 3 matmuls after 1)%n",
+                peak32 / 1e9, peakSize, peak16 / 1e9, bf16PeakSize);
         for (Shape s : shapes) {
             double jpo = tokensPerSecond(s, false);
             System.out.printf("  %-5s jpo tokens_per_second %,9.0f  mfu_fp32 %5.1f%%", s.name(), jpo, 100 * mfu(s, jpo, peak32));
@@ -147,16 +150,22 @@ final class BenchTrain implements Callable<Integer> {
                     c.dim(), c.nLayers(), c.nHeads(), c.hiddenDim(), c.vocabSize(), s.seqLen(), s.batch(), params, params / 1e6, s.flops());
         }
         System.out.println("blas: jpo = JavaCPP's OpenBLAS (" + openblas_full.openblas_get_config().getString().trim() + ", core "
-                + openblas_full.openblas_get_corename().getString() + "), bf16 matmuls through libtorch's oneDNN");
+                + openblas_full.openblas_get_corename().getString() + "); bf16 matmuls in libtorch's own kernels; libtorch " + cpuCapability());
         if (script != null) {
             System.out.println("blas: pytorch = " + pytorch(script, new Shape("llama", llama(64, 1), 1, 8), 1).path("blas").asText()
                     + " (Debian torch " + pythonTorchVersion() + ")");
         }
     }
 
-    /** Median FLOP/s of a square matmul of side {@code --peak-size} in {@code dtype}. */
-    private double peak(torch.ScalarType dtype) {
-        double[] s = new double[5];
+    /** libtorch's "CPU capability usage" line (AVX2, AVX512, …): what its kernels, bf16 ones included, are built for. */
+    private static String cpuCapability() {
+        return torch.show_config().getString().lines().map(String::strip).filter(l -> l.startsWith("- CPU capability"))
+                .map(l -> l.substring(2)).findFirst().orElse("CPU capability unknown");
+    }
+
+    /** Median FLOP/s of a square matmul of side {@code n} in {@code dtype}. */
+    private static double peak(torch.ScalarType dtype, int peakSize) {
+        double[] s = new double[3];
         try (PointerScope scope = new PointerScope()) {
             Tensor a = torch.randn(peakSize, peakSize).to(dtype), b = torch.randn(peakSize, peakSize).to(dtype);   // [N,N]
             torch.mm(a, b);
