@@ -36,11 +36,7 @@ final class BenchLogprobs implements Callable<Integer> {
     @Option(names = "--chunks", split = ",", defaultValue = "64,256,1024", description = "Chunk sizes (default ${DEFAULT-VALUE}).") int[] chunks;
     @Option(names = "--repeats", defaultValue = "3", description = "Runs per variant; the fastest is shown (default ${DEFAULT-VALUE}).") int repeats;
 
-    @Option(names = "--threads", defaultValue = "0", description = "libtorch and OpenBLAS threads; 0 = their defaults "
-            + "(on a loaded machine 1 thread times more steadily).") int threads;
-
     @Override public Integer call() {
-        if (threads > 0) org.jpo.tensor.Natives.threads(threads);
         int b = 8, t = 512, prompt = 64;
         try (Transformer m = Transformer.random(ModelConfig.llama(32000, 256, 2, 8, 8, 688, 512), 1)) {
             SplittableRandom rng = new SplittableRandom(5);

@@ -35,11 +35,7 @@ final class BenchPrefix implements Callable<Integer> {
     @Option(names = "--length", defaultValue = "256", description = "Tokens of prompt + completion in a plain row (default ${DEFAULT-VALUE}).") int length;
     @Option(names = "--ratios", split = ",", defaultValue = "1,4,16", description = "Prompt:completion ratios (default ${DEFAULT-VALUE}).") int[] ratios;
 
-    @Option(names = "--threads", defaultValue = "0", description = "libtorch and OpenBLAS threads; 0 = their defaults "
-            + "(on a loaded machine 1 thread times more steadily).") int threads;
-
     @Override public Integer call() {
-        if (threads > 0) org.jpo.tensor.Natives.threads(threads);
         ModelConfig shape = ModelConfig.llama(8192, 256, 6, 8, 8, 688, 512);
         System.out.printf("threads: libtorch %d, OpenBLAS %d%n", torch.get_num_threads(), org.jpo.tensor.Natives.blasThreads());
         try (Transformer m = Transformer.random(shape, 1)) {

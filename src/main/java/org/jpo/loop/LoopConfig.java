@@ -150,6 +150,9 @@ public record LoopConfig(
         if (key.startsWith("train.") && method(pairs) == TrainConfig.Method.SFT && LOSS_KEYS.contains(key.substring(6))) {
             return "strategy best trains with SFT, which reads no loss keys";
         }
+        if ((key.equals("train.prefix_sharing") || key.equals("train.logprob_chunk_size")) && method(pairs) != TrainConfig.Method.DPO) {
+            return "only method dpo reads it, and the round trains with " + method(pairs);
+        }
         return switch (key) {
             case "ema_rate" -> reference == ReferenceMode.EMA ? null : "reference is " + name(reference) + ", not ema";
             case "reference" -> readsReference() ? null : "the round's loss (" + name(pairs.strategy()) + " → "

@@ -10,11 +10,12 @@ import org.jpo.config.Key;
 public record SpeedOptions(
         @Key(value = "true", doc = "Prefix sharing (arXiv:2410.20305): each pair is one row [prompt, chosen, rejected] "
                 + "under a block causal mask, so the prompt is computed once; false = chosen and rejected as two rows "
-                + "that both repeat the prompt. Measured never slower: 1.3x-1.9x faster at prompt:completion 1:1 to 16:1.")
+                + "that both repeat the prompt. Measured never slower: 1.09x, 1.36x, 1.98x faster at prompt:completion 1:1, 4:1, 16:1.")
         boolean prefixSharing,
         @Key(value = "0", doc = "LM-head positions per chunk for the log-probs, so the [B,T,V] logits never exist at "
-                + "once; training then runs the head twice (values, then gradient), trading time for peak memory. "
-                + "0 = all positions at once.") int logprobChunkSize) {
+                + "once; training then runs the head twice (values, then gradient), trading time for peak memory "
+                + "(measured at V=32000, B=8, T=512: 256 cuts a step's peak RSS from 2.1 GB to 0.28 GB and costs 29% "
+                + "more time). 0 = all positions at once, the fastest.") int logprobChunkSize) {
     public SpeedOptions {
         Check.atLeast("logprob_chunk_size", logprobChunkSize, 0);
     }

@@ -88,6 +88,7 @@ class ConfigErrorsTest {
         return Stream.of(
                 c(dpo("beta: 0.2\nlearning_rate: -1\n"), "@6: learning_rate must be a finite number > 0, got -1.0"),
                 c(dpo("max_steps: 0\n"), "@5: max_steps must be -1 (train for num_train_epochs) or >= 1, got 0"),
+                c(dpo("logprob_chunk_size: -1\n"), "@5: logprob_chunk_size must be >= 0, got -1"),
                 c(dpo("adam_beta2: 1.0\n"), "@5: adam_beta2 must be in [0, 1), got 1.0"),
                 c(dpo("gradient_accumulation_steps: 0\n"), "@5: gradient_accumulation_steps must be >= 1, got 0"),
                 c(dpo("max_grad_norm: -1\n"), "@5: max_grad_norm must be a finite number >= 0, got -1.0"),
@@ -113,6 +114,7 @@ class ConfigErrorsTest {
     static Stream<Arguments> unreadKeys() {
         return Stream.of(
                 c(dpo("simpo: {gamma: 1.0}\n"), "@5: simpo.gamma is set, but loss_type [sigmoid] does not read it (read by simpo)"),
+                c(method("sft", "prefix_sharing: false\n"), "@5: prefix_sharing is set, but only method dpo reads it"),
                 c(dpo("label_smoothing: 0.1\n"), "@5: label_smoothing is set, but loss_type [sigmoid] does not read it (read by "
                         + "cdpo, robust, aot, aot_unpaired); TRL's sigmoid with label_smoothing is loss_type cdpo here"),
                 c(dpo("loss_type: orpo\nbeta: 0.2\n"), "@6: beta is set, but loss_type [orpo] does not read it (read by every "
