@@ -40,6 +40,7 @@ final class TrainCommand implements Callable<Integer> {
         summary.put("steps", r.steps());
         summary.put("resumed_from_step", r.startStep());
         summary.put("reference_cache_hit", r.referenceCacheHit());
+        summary.put("trainable_parameters", r.trainableParameters());
         summary.set("train", org.jpo.io.Jsonl.JSON.valueToTree(r.lastLog()));
         summary.set("eval", org.jpo.io.Jsonl.JSON.valueToTree(r.eval()));
         System.out.println(summary);

@@ -238,6 +238,9 @@ public final class Loop implements AutoCloseable {
             m.with("timings").put("train", seconds(t1));
             m.set("train", Jsonl.JSON.valueToTree(res.lastLog()));
             m.put("train_resumed_from_step", res.startStep());
+            m.put("trainable_parameters", res.trainableParameters());
+            // LoRA: the round's adapters fold into the policy, so the round's checkpoint, momentum and EMA see full weights
+            if (policy.lora().isPresent()) policy.mergeLora();
         }
         if (c.momentum() > 0) {
             try (Transformer old = Checkpoints.load(start)) { Updates.momentum(policy, old, c.momentum()); }

@@ -140,7 +140,7 @@ public record LoopConfig(
             var ref = TrainConfig.readsReference(method, losses) ? new TrainConfig.Reference(false, Optional.of(reference))
                     : TrainConfig.Reference.NONE;
             return new TrainConfig(method, model, tokenizer, trainFile, Optional.empty(), 0.0, outputDir, seed, t.data(), t.opt(),
-                    t.logging(), t.loss(), t.speed(), ref, t.syncRefModel(), t.refModelMixupAlpha(), t.refModelSyncSteps(), 0.0);
+                    t.logging(), t.loss(), t.speed(), t.lora(), ref, t.syncRefModel(), t.refModelMixupAlpha(), t.refModelSyncSteps(), 0.0);
         } catch (ConfigError e) {
             throw new ConfigError("train." + e.key(), e.getMessage().startsWith(e.key()) ? "train." + e.getMessage() : e.getMessage());
         }

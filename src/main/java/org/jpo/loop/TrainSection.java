@@ -5,6 +5,7 @@ import org.jpo.config.Key;
 import org.jpo.config.Reads;
 import org.jpo.data.DataOptions;
 import org.jpo.loss.LossConfig;
+import org.jpo.model.LoraConfig;
 import org.jpo.train.TrainConfig;
 
 /**
@@ -19,6 +20,8 @@ public record TrainSection(
         @Inline("Logging and in-round checkpoints (in optimizer steps)") TrainConfig.Logging logging,
         @Inline("Loss") LossConfig loss,
         @Inline("Speed (results are equal either way)") org.jpo.train.SpeedOptions speed,
+        @Inline("LoRA adapters (PEFT's names): each round trains fresh adapters on the round's starting policy and merges them "
+                + "into it at the round's end") LoraConfig lora,
         @Key(value = "false", doc = "TR-DPO within a round: every ref_model_sync_steps steps, reference ← α·policy + (1 − α)·reference.")
         boolean syncRefModel,
         @Key(value = "0.6", doc = "TR-DPO's α, in [0, 1].") double refModelMixupAlpha,
@@ -29,6 +32,7 @@ public record TrainSection(
             case "eval_steps" -> "a round's training has no eval data (the loop evaluates after each round; see eval:)";
             case "on_bad_row" -> "the loop's rows are its own samples, as token ids: none can be malformed";
             case "ref_model_mixup_alpha", "ref_model_sync_steps" -> syncRefModel ? null : "sync_ref_model is false";
+            case "lora_alpha", "lora_dropout", "lora_target_modules" -> lora.enabled() ? null : "lora_r is 0 (no adapters)";
             default -> null;
         };
     }

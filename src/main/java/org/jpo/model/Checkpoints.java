@@ -27,11 +27,28 @@ public final class Checkpoints {
     public static final List<String> TOKENIZER_FILES = List.of("tokenizer.json", "tokenizer_config.json",
             "special_tokens_map.json", "generation_config.json", "tokenizer.bin");
 
-    /** Loads an HF model directory or a llama2.c {@code .bin} file. */
+    /**
+     * Loads an HF model directory, a llama2.c {@code .bin} file, or a LoRA adapter directory in PEFT's layout (its
+     * base model, from base_model_name_or_path, carrying the adapters).
+     */
     public static Transformer load(Path model) {
+        if (LoraFiles.isAdapter(model)) return loadAdapter(model, LoraFiles.baseModel(model));
         if (Files.isDirectory(model)) return loadHf(model);
         if (Files.isRegularFile(model)) return loadLlama2c(model);
         throw new UserError("model not found: " + model + " (expected an HF model directory or a llama2.c .bin file)");
+    }
+
+    /** The base model {@code base} carrying the LoRA adapters saved in {@code adapterDir}. */
+    public static Transformer loadAdapter(Path adapterDir, Path base) {
+        if (LoraFiles.isAdapter(base)) throw new UserError(adapterDir + ": base model " + base + " is itself a LoRA adapter; merge it first (jpo convert --merge-lora)");
+        Transformer model = load(base);
+        try {
+            model.attachLora(LoraFiles.read(adapterDir, model.config()));
+            return model;
+        } catch (RuntimeException e) {
+            model.close();
+            throw e;
+        }
     }
 
     private static Transformer loadHf(Path dir) {
@@ -54,11 +71,16 @@ public final class Checkpoints {
     }
 
     /**
-     * Writes {@code config.json}, {@code model.safetensors} and the given tokenizer files (copied under their
+     * Writes {@code config.json}, {@code model.safetensors} (or, for a model carrying LoRA adapters, only the adapters:
+     * {@code adapter_config.json} + {@code adapter_model.safetensors}, see {@link LoraFiles}) and the given tokenizer files (copied under their
      * names, a llama2.c tokenizer as {@code tokenizer.bin}) into {@code dir}, atomically: everything goes to a
      * temporary sibling directory that replaces {@code dir} when complete.
      */
     public static void save(Transformer model, Path dir, List<Path> tokenizerFiles) {
+        if (model.lora().isPresent()) {
+            writeDirectory(dir, tokenizerFiles, tmp -> LoraFiles.write(model.lora().get(), tmp));
+            return;
+        }
         writeDirectory(dir, tokenizerFiles, tmp -> {
             model.config().write(tmp.resolve("config.json"));
             SafeTensors.write(tmp.resolve("model.safetensors"), model.parameters(), Map.of("format", "pt"));

@@ -29,11 +29,13 @@ public final class Transformer implements AutoCloseable {
     private final LinkedHashMap<String, Tensor> params;
     private final Tensor invFreq;   // [hd/2] rotary inverse frequencies (Llama), empty for GPT-2
     private final boolean owner;    // false for a borrowed() handle, whose close() frees nothing
+    private final LoraSlot lora;    // adapters on the linears, if any; shared with borrowed() handles
 
     /** Takes ownership of {@code weights} (HF names) after checking every expected tensor and shape. */
     public Transformer(ModelConfig config, Map<String, Tensor> weights, String source) {
         this.config = config;
         this.owner = true;
+        this.lora = new LoraSlot();
         this.params = new LinkedHashMap<>();
         Map<String, long[]> expected = WeightNames.expected(config);
         for (var e : expected.entrySet()) {
@@ -84,6 +86,7 @@ public final class Transformer implements AutoCloseable {
         this.params = lender.params;
         this.invFreq = lender.invFreq;
         this.owner = false;
+        this.lora = lender.lora;
     }
 
     /**
@@ -101,8 +104,28 @@ public final class Transformer implements AutoCloseable {
 
     public long numParameters() { return params.values().stream().mapToLong(Tensor::numel).sum(); }
 
-    /** Turns gradient tracking of every parameter on or off. */
-    public void trainable(boolean on) { params.values().forEach(p -> p.requires_grad_(on)); }
+    /** Turns gradient tracking on or off: of the adapters when the model carries LoRA adapters (the base stays frozen), else of every parameter. */
+    public void trainable(boolean on) {
+        params.values().forEach(p -> p.requires_grad_(on && lora.get().isEmpty()));
+        lora.get().ifPresent(l -> l.trainable(on));
+    }
+
+    /** What training updates: the LoRA adapters (PEFT key names) when the model carries them, else {@link #parameters}. */
+    public Map<String, Tensor> trainableParameters() { return lora.get().map(Lora::parameters).orElse(parameters()); }
+
+    /** The LoRA adapters this model carries, if any. */
+    public java.util.Optional<Lora> lora() { return lora.get(); }
+
+    /** Adds LoRA adapters to the linears; the model owns them from now on. */
+    public void attachLora(Lora adapters) { lora.attach(adapters); }
+
+    /** Folds the adapters into the weights (W ← W + (α / r)·B·A) and frees them: the model is a plain one again. */
+    public void mergeLora() {
+        try (Lora l = lora.detach()) { l.mergeInto(params); }
+    }
+
+    /** Switches the adapters off until the returned handle closes: forwards are the base model's (PEFT's disable_adapter). */
+    public LoraSlot.Off adaptersOff() { return lora.switchOff(); }
 
     public KvCache newCache(long batch, int capacity) { return new KvCache(config, batch, capacity); }
 
@@ -173,9 +196,9 @@ public final class Transformer implements AutoCloseable {
             Tensor h = rmsNorm(x, p(pre + "input_layernorm.weight"));
             x = x.add(llamaAttention(h, pre + "self_attn.", l, cosSin, mask, cache));
             h = rmsNorm(x, p(pre + "post_attention_layernorm.weight"));
-            Tensor gate = torch.silu(torch.linear(h, p(pre + "mlp.gate_proj.weight")));      // [B,T,F]
-            Tensor up = torch.linear(h, p(pre + "mlp.up_proj.weight"));                        // [B,T,F]
-            x = x.add(torch.linear(gate.mul(up), p(pre + "mlp.down_proj.weight")));            // [B,T,D]
+            Tensor gate = torch.silu(linear(h, pre + "mlp.gate_proj", false));               // [B,T,F]
+            Tensor up = linear(h, pre + "mlp.up_proj", false);                                 // [B,T,F]
+            x = x.add(linear(gate.mul(up), pre + "mlp.down_proj", false));                     // [B,T,D]
         }
         return rmsNorm(x, p("model.norm.weight"));
     }
@@ -199,7 +222,8 @@ public final class Transformer implements AutoCloseable {
     }
 
     private Tensor linear(Tensor x, String name, boolean bias) {
-        return bias ? torch.linear(x, p(name + ".weight"), opt(p(name + ".bias"))) : torch.linear(x, p(name + ".weight"));
+        Tensor y = bias ? torch.linear(x, p(name + ".weight"), opt(p(name + ".bias"))) : torch.linear(x, p(name + ".weight"));
+        return lora.apply(name, x, y);
     }
 
     // ---------------------------------------------------------------- GPT-2 family
@@ -225,7 +249,7 @@ public final class Transformer implements AutoCloseable {
 
     /** HF Conv1D: weight stored [in, out], y = x·W + b. */
     private Tensor conv1d(Tensor x, String name) {
-        return torch.linear(x, p(name + ".weight").t(), opt(p(name + ".bias")));
+        return lora.apply(name, x, torch.linear(x, p(name + ".weight").t(), opt(p(name + ".bias"))));
     }
 
     private Tensor layerNorm(Tensor x, String name) {
@@ -259,16 +283,22 @@ public final class Transformer implements AutoCloseable {
     /** Frees the weights (a {@link #borrowed} handle frees nothing). */
     @Override public void close() {
         if (!owner) return;
+        lora.get().ifPresent(l -> lora.detach().close());
         params.values().forEach(Tensor::close);
         params.clear();
         invFreq.close();
     }
 
-    /** SHA-256 over every parameter's name, shape and float32 bytes: identifies the weights, whatever file they came from. */
+    /**
+     * SHA-256 over every parameter's name, shape and float32 bytes, and the active LoRA adapters': identifies the
+     * weights a forward uses, whatever file they came from.
+     */
     public String checksum() {
         try (PointerScope scope = new PointerScope()) {
             var sha = java.security.MessageDigest.getInstance("SHA-256");
-            for (var e : params.entrySet()) {
+            Map<String, Tensor> all = new LinkedHashMap<>(params);
+            lora.active().ifPresent(l -> all.putAll(l.parameters()));
+            for (var e : all.entrySet()) {
                 sha.update((e.getKey() + java.util.Arrays.toString(sizes(e.getValue()))).getBytes(java.nio.charset.StandardCharsets.UTF_8));
                 Tensor c = e.getValue().detach().contiguous();
                 byte[] bytes = new byte[Math.toIntExact(c.numel() * 4)];

@@ -214,7 +214,7 @@ final class DpoObjective implements Objective<PairExample> {
         return reference instanceof Live live ? Optional.of(live.model()) : Optional.empty();
     }
 
-    @Override public Map<String, Tensor> parameters() { return policy.parameters(); }
+    @Override public Map<String, Tensor> parameters() { return policy.trainableParameters(); }
 
     @Override public void save(Path dir, List<Path> tokenizerFiles) { Checkpoints.save(policy, dir, tokenizerFiles); }
 

@@ -79,7 +79,7 @@ final class KtoObjective implements Objective<UnpairedExample> {
         return new Step(r.mean(), Metrics.of(r, ub), batch.stream().mapToLong(Examples::tokens).sum());
     }
 
-    @Override public Map<String, Tensor> parameters() { return policy.parameters(); }
+    @Override public Map<String, Tensor> parameters() { return policy.trainableParameters(); }
 
     @Override public void save(Path dir, List<Path> tokenizerFiles) { Checkpoints.save(policy, dir, tokenizerFiles); }
 

@@ -30,6 +30,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Function;
 
 /** Config → {@link Run}: tokenizer, datasets (with their counts), eval split, models, reference log-probs, objective. */
 public final class Runs {
@@ -80,7 +81,7 @@ public final class Runs {
         createOutputDir(c);
         Trainer.cleanTemporaries(c.outputDir());
         if (examples.isEmpty()) throw new UserError("no training rows this round");
-        Transformer lent = policy.borrowed();
+        Transformer lent = LoraRuns.prepare(c, policy.borrowed());
         return switch (c.method()) {
             case DPO -> dpo(c, new Split<>((List<PairExample>) examples, List.of()), lent, resumeFrom, cacheDir);
             case KTO -> kto(c, new Split<>((List<UnpairedExample>) examples, List.of()), lent, cacheDir);
@@ -94,7 +95,7 @@ public final class Runs {
         if (c.loss().create() instanceof UnpairedLoss) {
             throw new UserError("loss_type " + c.loss().lossType() + " is unpaired: use method: kto");
         }
-        return dpo(c, data, Trainer.policy(c.model(), resumeFrom), resumeFrom, cacheDir);
+        return dpo(c, data, LoraRuns.prepare(c, Trainer.policy(c.model(), resumeFrom)), resumeFrom, cacheDir);
     }
 
     private static Run<PairExample> dpo(TrainConfig c, Split<PairExample> data, Transformer policy, Optional<Path> resumeFrom, Path cacheDir) {
@@ -112,14 +113,24 @@ public final class Runs {
             var live = new DpoObjective.Live(ref, c.refModelMixupAlpha(), c.refModelSyncSteps());
             return run(c, data, new DpoObjective(policy, loss, live, mods), false);
         }
-        try (Transformer ref = Checkpoints.load(refPath)) {
-            String sum = ref.checksum();
-            List<PairExample> all = new ArrayList<>(data.train());
-            all.addAll(data.eval());
-            var outcome = ReferenceLogps.pairs(cacheDir, ref, sum, all, c.opt().perDeviceEvalBatchSize(), mods);
-            var objective = new DpoObjective(policy, loss, new DpoObjective.Cached(outcome.values()), mods);
-            return run(c, data, objective, outcome.hit());
+        List<PairExample> all = new ArrayList<>(data.train());
+        all.addAll(data.eval());
+        var outcome = withReference(c, policy, refPath,
+                ref -> ReferenceLogps.pairs(cacheDir, ref, ref.checksum(), all, c.opt().perDeviceEvalBatchSize(), mods));
+        var objective = new DpoObjective(policy, loss, new DpoObjective.Cached(outcome.values()), mods);
+        return run(c, data, objective, outcome.hit());
+    }
+
+    /**
+     * Runs {@code body} on the reference model: with LoRA training adapters on the reference's own weights, the
+     * policy with its adapters switched off (no second copy of the weights); else the model at {@code refPath},
+     * loaded for the call.
+     */
+    private static <T> T withReference(TrainConfig c, Transformer policy, Path refPath, Function<Transformer, T> body) {
+        if (LoraRuns.baseIsReference(c, policy, refPath)) {
+            try (var off = policy.adaptersOff()) { return body.apply(policy); }
         }
+        try (Transformer ref = Checkpoints.load(refPath)) { return body.apply(ref); }
     }
 
     private static Run<UnpairedExample> kto(TrainConfig c, Tokenizer tok, Optional<ChatTemplate> t, Optional<Path> resumeFrom, Path cacheDir) {
@@ -128,24 +139,24 @@ public final class Runs {
             throw new UserError("method: kto needs an unpaired loss_type (kto or apo_zero_unpaired), got " + c.loss().lossType());
         }
         if (c.reference().none()) throw new UserError("reference: none, but " + loss.name() + " needs a reference");
-        return kto(c, data, Trainer.policy(c.model(), resumeFrom), cacheDir);
+        return kto(c, data, LoraRuns.prepare(c, Trainer.policy(c.model(), resumeFrom)), cacheDir);
     }
 
     private static Run<UnpairedExample> kto(TrainConfig c, Split<UnpairedExample> data, Transformer policy, Path cacheDir) {
         UnpairedLoss loss = (UnpairedLoss) c.loss().create();
-        try (Transformer ref = Checkpoints.load(c.reference().model().orElse(c.model()))) {
+        return withReference(c, policy, c.reference().model().orElse(c.model()), ref -> {
             String sum = ref.checksum();
             var train = ReferenceLogps.unpaired(cacheDir, ref, sum, data.train(), c.opt().perDeviceEvalBatchSize());
             var eval = ReferenceLogps.unpaired(cacheDir, ref, sum, data.eval(), c.opt().perDeviceEvalBatchSize());
             var values = new java.util.IdentityHashMap<>(train.values());
             values.putAll(eval.values());
             return run(c, data, new KtoObjective(policy, loss, values, List.of(data.train(), data.eval())), train.hit());
-        }
+        });
     }
 
     private static Run<SftExample> sft(TrainConfig c, Tokenizer tok, Optional<ChatTemplate> t, Optional<Path> resumeFrom) {
         Split<SftExample> data = load(c, (file, split) -> Datasets.sft(file, tok, t, c.data(), rejects(c, split)));
-        return run(c, data, new SftObjective(Trainer.policy(c.model(), resumeFrom)), false);
+        return run(c, data, new SftObjective(LoraRuns.prepare(c, Trainer.policy(c.model(), resumeFrom))), false);
     }
 
     static <E extends Example> Run<E> run(TrainConfig c, Split<E> data, Objective<E> objective, boolean hit) {

@@ -35,7 +35,7 @@ final class SftObjective implements Objective<SftExample> {
         return new Step(loss, m, batch.stream().mapToLong(Examples::tokens).sum());
     }
 
-    @Override public Map<String, Tensor> parameters() { return policy.parameters(); }
+    @Override public Map<String, Tensor> parameters() { return policy.trainableParameters(); }
 
     @Override public void save(Path dir, List<Path> tokenizerFiles) { Checkpoints.save(policy, dir, tokenizerFiles); }
 

@@ -10,6 +10,7 @@ import org.jpo.config.Reads;
 import org.jpo.data.DataOptions;
 import org.jpo.loss.LossConfig;
 import org.jpo.loss.LossType;
+import org.jpo.model.LoraConfig;
 
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -40,6 +41,7 @@ public record TrainConfig(
         @Inline("Logging, evaluation and checkpoints (in optimizer steps)") Logging logging,
         @Inline("Loss (methods dpo and kto; `jpo losses` lists the losses with formulas and papers)") LossConfig loss,
         @Inline("Speed (method dpo; results are equal either way)") SpeedOptions speed,
+        @Inline("LoRA adapters (PEFT's LoraConfig names and defaults; methods dpo, kto, sft)") LoraConfig lora,
         @Key(section = "Reference model", doc = "model = the policy's initial weights | none (reference-free losses only: "
                 + "simpo, cpo, orpo, sft) | a path to another model; null = model if a loss reads one, else none.")
         Reference reference,
@@ -66,6 +68,7 @@ public record TrainConfig(
         Check.within("ref_model_mixup_alpha", refModelMixupAlpha, 0, 1, false);
         Check.atLeast("ref_model_sync_steps", refModelSyncSteps, 1);
         if (syncRefModel && reference.none()) throw new ConfigError("sync_ref_model", "sync_ref_model needs a reference model, but reference is none");
+        checkLora(method, lora, syncRefModel);
         Check.nonNegative("center_rewards_coefficient", centerRewardsCoefficient);
         if (method != Method.REWARD && centerRewardsCoefficient != 0) {
             throw new ConfigError("center_rewards_coefficient", "center_rewards_coefficient applies to method reward, not " + method);
@@ -98,8 +101,19 @@ public record TrainConfig(
             case "eval_steps" -> evalFile.isEmpty() && evalFraction == 0 ? "there is no eval data (set eval_file or eval_fraction)" : null;
             case "ref_model_mixup_alpha", "ref_model_sync_steps" -> syncRefModel ? null : "sync_ref_model is false";
             case "prefix_sharing", "logprob_chunk_size" -> method == Method.DPO ? null : "only method dpo reads it";
+            case "lora_alpha", "lora_dropout", "lora_target_modules" -> lora.enabled() ? null : "lora_r is 0 (no adapters)";
             default -> null;
         };
+    }
+
+    /** LoRA trains policies; TR-DPO's reference mixing needs full weights on both sides, so the two do not combine. */
+    private static void checkLora(Method method, LoraConfig lora, boolean syncRefModel) {
+        if (!lora.enabled()) return;
+        if (method == Method.REWARD) throw new ConfigError("lora_r", "lora_r is " + lora.loraR() + ", but method reward trains every weight; set lora_r: 0");
+        if (syncRefModel) {
+            throw new ConfigError("lora_r", "lora_r is " + lora.loraR() + " and sync_ref_model is true: TR-DPO mixes full policy "
+                    + "weights into the reference; use one of them");
+        }
     }
 
     /** dpo trains on pairs, kto on unpaired rows; sft and reward do not read the loss keys. */

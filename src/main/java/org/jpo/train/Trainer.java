@@ -31,8 +31,9 @@ public final class Trainer {
     private static final Logger log = LoggerFactory.getLogger(Trainer.class);
 
     /** What a finished run reports. */
+    /** @param trainableParameters the number of weights the optimizer updated (the adapters' alone with LoRA) */
     public record Result(Path finalModel, long steps, long startStep, Map<String, Double> lastLog, Map<String, Double> eval,
-                         boolean referenceCacheHit) {}
+                         boolean referenceCacheHit, long trainableParameters) {}
 
     /** A stop on a NaN/Inf loss; the last checkpoint on disk is the last good state. */
     public static final class Diverged extends UserError {
@@ -50,6 +51,8 @@ public final class Trainer {
         from.ifPresent(c -> log.info("resuming from {} (step {})", c, state.step()));
 
         Objective<E> objective = run.objective();
+        long trainable = objective.parameters().values().stream().mapToLong(Tensor::numel).sum();
+        log.info("trainable parameters: {}", trainable);
         try (AdamW opt = new AdamW(objective.parameters(), run.beta1(), run.beta2(), run.adamEpsilon(), run.weightDecay())) {
             from.ifPresent(c -> Checkpointing.loadOptimizer(c, opt));
             if (from.isPresent()) objective.restore(state.objective());
@@ -103,7 +106,7 @@ public final class Trainer {
             objective.save(finalDir, run.tokenizerFiles());
             progress.close();
             log.info("model saved to {}", finalDir);
-            return new Result(finalDir, total, state.step(), lastLog, eval, run.referenceCacheHit());
+            return new Result(finalDir, total, state.step(), lastLog, eval, run.referenceCacheHit(), trainable);
         } finally {
             objective.close();
         }

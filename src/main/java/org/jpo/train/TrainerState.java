@@ -15,7 +15,7 @@ import java.util.Map;
 /**
  * {@code trainer_state.json} of a checkpoint: how far training got, the partial logging window and the
  * objective's own state ({@link Objective#state}, e.g. BCO's running reward mean). There is no other random
- * state to save: batch order is a function of (seed, epoch) and the models have no dropout.
+ * state to save: batch order is a function of (seed, epoch), and LoRA dropout saves its stream position with the adapter.
  */
 record TrainerState(long step, long seed, Window window, Map<String, Double> objective) {
     static final String FILE = "trainer_state.json";

@@ -43,7 +43,7 @@ class ConfigErrorsTest {
                 c(dpo("simpo:\n  gama: 1\n"), "@6: unknown key 'gama' in 'simpo'; did you mean 'gamma'?"),
                 c(dpo("gamma: 1\n"), "@5: unknown key 'gamma' in 'train'; did you mean 'simpo.gamma'?"),
                 c(dpo("alpha: 1\n"), "@5: unknown key 'alpha' in 'train'; did you mean 'rdpo.alpha' or 'cpo.alpha'?"),
-                c(dpo("bf16: true\n"), "@5: unknown key 'bf16' in 'train'; jpo train --print-defaults lists the keys"),
+                c(dpo("gradient_checkpointing: true\n"), "@5: unknown key 'gradient_checkpointing' in 'train'; jpo train --print-defaults lists the keys"),
                 c(dpo("rpo_alpha: 1.0\n"), "@5: unknown key 'rpo_alpha' in 'train'; TRL's rpo_alpha is loss_type: [sigmoid, sft] "
                         + "with loss_weights: [1.0, <rpo_alpha>]"),
                 c(REQUIRED, "override 'lerning_rate=1e-5': unknown key 'lerning_rate' in 'train'; did you mean 'learning_rate'?",
