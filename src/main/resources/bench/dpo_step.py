@@ -123,8 +123,6 @@ def main():
     freqs = torch.arange(t).float()[:, None] * inv[None, :]
     emb = torch.cat((freqs, freqs), -1)
     cos, sin = emb.cos(), emb.sin()                                         # [T,hd]
-    completion = torch.zeros(2 * b, t - 1)
-    completion[:, prompt - 1:] = 1                                          # targets at positions prompt..T-1
     ref = torch.full((b,), -30.0), torch.full((b,), -31.0)
 
     times = []
@@ -132,9 +130,10 @@ def main():
         ids = torch.randint(0, a.vocab, (2 * b, t), generator=g)            # [2B,T]: chosen rows, then rejected
         t0 = time.perf_counter()
         h, head = hidden(p, a, ids, mask, cos, sin)
-        logits = F.linear(h[:, :-1], head)                                  # [2B,T-1,V]
-        lp = logits.gather(-1, ids[:, 1:, None]).squeeze(-1) - logits.logsumexp(-1)
-        seq = (lp * completion).sum(1)                                      # [2B]
+        # the head only where a completion token is predicted, as jpo's step does (every row's prompt is T/2)
+        logits = F.linear(h[:, prompt - 1:-1], head)                        # [2B,T-prompt,V]
+        lp = logits.gather(-1, ids[:, prompt:, None]).squeeze(-1) - logits.logsumexp(-1)
+        seq = lp.sum(1)                                                     # [2B]
         logits_ratio = (seq[:b] - ref[0]) - (seq[b:] - ref[1])
         loss = -F.logsigmoid(a.beta * logits_ratio).mean()
         loss.item()

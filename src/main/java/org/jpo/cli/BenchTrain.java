@@ -66,7 +66,7 @@ final class BenchTrain implements Callable<Integer> {
     record Shape(String name, ModelConfig config, int batch, int seqLen) {
         long tokens() { return 2L * batch * seqLen; }
 
-        double flops() { return stepFlops(config, 2L * batch, seqLen); }
+        double flops() { return stepFlops(config, 2L * batch, seqLen, seqLen - seqLen / 2); }
     }
 
     @Override public Integer call() {
@@ -93,16 +93,21 @@ final class BenchTrain implements Callable<Integer> {
         System.out.printf("  peak_fp32_gflops %.1f (%d³)  peak_bf16_gflops %.1f (%d³)  (median of 3 matmuls after 1)%n",
                 peak32 / 1e9, peakSize, peak16 / 1e9, bf16PeakSize);
         for (Shape s : shapes) {
-            double jpo = tokensPerSecond(s, false);
+            double jpo = tokensPerSecond(s, false, false), shared = tokensPerSecond(s, false, true);
             System.out.printf("  %-5s jpo tokens_per_second %,9.0f  mfu_fp32 %5.1f%%", s.name(), jpo, 100 * mfu(s, jpo, peak32));
+            double py = Double.NaN;
             if (script != null) {
-                double py = pytorch(script, s, n).path("tokens_per_second").asDouble();
+                py = pytorch(script, s, n).path("tokens_per_second").asDouble();
                 System.out.printf("  pytorch_tokens_per_second %,9.0f  mfu_fp32 %5.1f%%  ratio_vs_pytorch %.2f", py, 100 * mfu(s, py, peak32), jpo / py);
             }
             System.out.println();
+            // jpo train's default step shares each pair's prompt: fewer tokens computed for the same loss, so no MFU
+            System.out.printf("  %-5s jpo prefix_sharing (jpo train's default) tokens_per_second %,9.0f  speedup %.2f", s.name(), shared, shared / jpo);
+            if (script != null) System.out.printf("  ratio_vs_pytorch %.2f", shared / py);
+            System.out.println();
         }
         if (bf16) {
-            double fp32 = tokensPerSecond(big, false), half = tokensPerSecond(big, true);
+            double fp32 = tokensPerSecond(big, false, false), half = tokensPerSecond(big, true, false);
             System.out.printf("  bf16  %s d=%d: fp32 %,9.0f tok/s (mfu_fp32 %.1f%%)  bf16 %,9.0f tok/s (mfu_bf16 %.1f%%)  bf16_speedup %.2f%n",
                     big.name(), bf16Dim, fp32, 100 * mfu(big, fp32, peak32), half, 100 * mfu(big, half, peak16), half / fp32);
         }
@@ -113,15 +118,15 @@ final class BenchTrain implements Callable<Integer> {
      * convention (Chowdhery et al., arXiv:2204.02311, App. B): 6 FLOPs per matmul weight per token it is applied
      * to, plus attention's 12·L·q_dim·T per token (QKᵀ and AV at 2 FLOPs a multiply-add, times 3 for the
      * backward), the causal mask not discounted. The body runs on all T positions, the vocabulary head on the
-     * T−1 that predict a token:
-     * FLOPs = 6·(L·N_layer·rows·T + V·D·rows·(T−1)) + 12·L·q_dim·T²·rows, with
+     * C positions that predict a completion token (both jpo's step and the baseline run it only there):
+     * FLOPs = 6·(L·N_layer·rows·T + V·D·rows·C) + 12·L·q_dim·T²·rows, with
      * N_layer = D·(q_dim + 2·kv_dim) + q_dim·D + k·D·F (k = 3 for Llama's gated MLP, 2 for GPT-2's).
      * Embedding lookups, norms, biases, activations and the optimizer are not counted.
      */
-    static double stepFlops(ModelConfig c, long rows, long t) {
+    static double stepFlops(ModelConfig c, long rows, long t, long completion) {
         double d = c.dim(), layer = d * (c.qDim() + 2.0 * c.kvDim()) + (double) c.qDim() * d
                 + (c.family() == ModelConfig.Family.LLAMA ? 3 : 2) * d * c.hiddenDim();
-        double matmul = 6 * (c.nLayers() * layer * rows * t + (double) c.vocabSize() * d * rows * (t - 1));
+        double matmul = 6 * (c.nLayers() * layer * rows * t + (double) c.vocabSize() * d * rows * completion);
         return matmul + 12.0 * c.nLayers() * c.qDim() * (double) t * t * rows;
     }
 
@@ -138,8 +143,8 @@ final class BenchTrain implements Callable<Integer> {
         System.out.println("DPO step: policy forward + backward on [2B,T] rows (chosen, then rejected; prompt T/2), sigmoid loss (beta 0.1) "
                 + "against cached reference log-probs, clip to norm 1, AdamW (weight decay 0); median of " + steps + " steps after "
                 + warmup + " warm-up");
-        System.out.println("flops_per_step = 6·(L·N_layer·2B·T + V·D·2B·(T−1)) + 12·L·q_dim·T²·2B, N_layer = D·(q_dim+2·kv_dim) + q_dim·D "
-                + "+ k·D·F (k = 3 Llama, 2 GPT-2); mfu = flops_per_step·steps/s / peak");
+        System.out.println("flops_per_step = 6·(L·N_layer·2B·T + V·D·2B·C) + 12·L·q_dim·T²·2B, N_layer = D·(q_dim+2·kv_dim) + q_dim·D "
+                + "+ k·D·F (k = 3 Llama, 2 GPT-2), C = T − T/2 completion tokens (the head runs only there); mfu = flops_per_step·steps/s / peak");
         List<Shape> all = new ArrayList<>(shapes);
         big.ifPresent(all::add);
         for (Shape s : all) {
@@ -178,14 +183,14 @@ final class BenchTrain implements Callable<Integer> {
         return 2.0 * peakSize * peakSize * peakSize / median(s);
     }
 
-    /** Median tokens/s of jpo train's DPO step on random pairs, fresh random weights. */
-    private double tokensPerSecond(Shape s, boolean autocast) {
+    /** Median tokens/s (tokens of the plain [2B,T] rows) of jpo train's DPO step on random pairs, fresh random weights. */
+    private double tokensPerSecond(Shape s, boolean autocast, boolean prefixSharing) {
         SplittableRandom rng = new SplittableRandom(7);
         List<List<PairExample>> batches = new ArrayList<>();
         Map<Example, double[]> reference = new HashMap<>();
         for (int i = 0; i < Math.min(3, warmup + steps); i++) batches.add(pairs(s, rng, reference));
         double[] seconds = new double[steps];
-        try (DpoStep step = new DpoStep(Transformer.random(s.config(), 1), reference, 0.1, 1e-6, autocast)) {
+        try (DpoStep step = new DpoStep(Transformer.random(s.config(), 1), reference, 0.1, 1e-6, autocast, prefixSharing)) {
             for (int i = 0; i < warmup + steps; i++) {
                 long t0 = System.nanoTime();
                 step.run(batches.get(i % batches.size()));

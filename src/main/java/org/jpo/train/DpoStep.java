@@ -15,7 +15,7 @@ import static org.jpo.tensor.Tensors.*;
 /**
  * One optimizer step of {@code jpo train}'s DPO (sigmoid loss, arXiv:2305.18290) against cached reference
  * log-probs, through the trainer's own pieces: {@link DpoObjective} (chosen and rejected in one [2B,T]
- * forward, as plain rows: the PyTorch baseline's algorithm, without prefix sharing), {@link Trainer#forward} (bf16 autocast when asked), backward, {@link Trainer#update} (clip to
+ * forward, or prefix-shared rows), {@link Trainer#forward} (bf16 autocast when asked), backward, {@link Trainer#update} (clip to
  * norm 1, {@link AdamW} at weight decay 0). {@code jpo bench train} times it; nothing here is bench-only math.
  *
  * <p>Owns the policy (closed with this) and the optimizer state.
@@ -26,10 +26,13 @@ public final class DpoStep implements AutoCloseable {
     private final double lr;
     private final boolean bf16;
 
-    /** @param reference {r⁺, r⁻} per pair, as the reference cache holds them */
-    public DpoStep(Transformer policy, Map<Example, double[]> reference, double beta, double lr, boolean bf16) {
+    /**
+     * @param reference     {r⁺, r⁻} per pair, as the reference cache holds them
+     * @param prefixSharing one [prompt, chosen, rejected] row per pair (jpo train's default) instead of two plain rows
+     */
+    public DpoStep(Transformer policy, Map<Example, double[]> reference, double beta, double lr, boolean bf16, boolean prefixSharing) {
         this.objective = new DpoObjective(policy, new Sigmoid(beta), new DpoObjective.Cached(reference),
-                new DpoObjective.Modifiers(1, false, false, false, 0));
+                new DpoObjective.Modifiers(1, false, false, prefixSharing, 0));
         this.opt = new AdamW(objective.parameters(), 0.9, 0.999, 1e-8, 0.0);
         this.lr = lr;
         this.bf16 = bf16;

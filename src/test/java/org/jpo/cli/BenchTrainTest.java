@@ -15,20 +15,20 @@ class BenchTrainTest {
     /**
      * Llama V=10, D=4, L=1, H=2 (head 2, q_dim 4), 1 KV head (kv_dim 2), F=6; 2 rows of T=3.
      * Per layer: q 4·4 + k 4·2 + v 4·2 + o 4·4 + gate/up/down 3·4·6 = 16 + 8 + 8 + 16 + 72 = 120 weights.
-     * Body 6·120·(2·3 tokens) = 4320; head 6·(10·4)·(2·2 predicting positions) = 960;
+     * Body 6·120·(2·3 tokens) = 4320; head 6·(10·4)·(2 rows · 2 completion tokens) = 960;
      * attention 12·1·4·3²·2 = 864. Total 6144.
      */
     @Test void llamaStepFlopsCountedByHand() {
-        assertEquals(6144, BenchTrain.stepFlops(ModelConfig.llama(10, 4, 1, 2, 1, 6, 8), 2, 3));
+        assertEquals(6144, BenchTrain.stepFlops(ModelConfig.llama(10, 4, 1, 2, 1, 6, 8), 2, 3, 2));
     }
 
     /**
      * GPT-2 V=10, D=4, L=2, H=2, F=16; 1 row of T=4. Per layer: c_attn 4·12 + c_proj 4·4 + c_fc 4·16 +
-     * mlp c_proj 16·4 = 48 + 16 + 64 + 64 = 192. Body 6·2·192·4 = 9216; head 6·40·3 = 720;
-     * attention 12·2·4·4²·1 = 1536. Total 11472.
+     * mlp c_proj 16·4 = 48 + 16 + 64 + 64 = 192. Body 6·2·192·4 = 9216; head 6·40·(1 row · 1 completion token) = 240;
+     * attention 12·2·4·4²·1 = 1536. Total 10992.
      */
     @Test void gpt2StepFlopsCountedByHand() {
-        assertEquals(11472, BenchTrain.stepFlops(ModelConfig.gpt2(10, 4, 2, 2, 8), 1, 4));
+        assertEquals(10992, BenchTrain.stepFlops(ModelConfig.gpt2(10, 4, 2, 2, 8), 1, 4, 1));
     }
 
     @Test void runsEndToEndAtTinySizesWithoutPytorch() {

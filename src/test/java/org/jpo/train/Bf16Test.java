@@ -96,7 +96,7 @@ class Bf16Test {
     }
 
     private static Map<String, float[]> train(List<PairExample> batch, Map<Example, double[]> ref, boolean bf16, double[] losses) {
-        try (DpoStep step = new DpoStep(Transformer.random(TINY, 5), ref, 0.1, 1e-3, bf16)) {
+        try (DpoStep step = new DpoStep(Transformer.random(TINY, 5), ref, 0.1, 1e-3, bf16, false)) {
             for (int i = 0; i < losses.length; i++) losses[i] = step.run(batch);
             Map<String, float[]> out = new HashMap<>();
             step.parameters().forEach((k, t) -> out.put(k, toFloats(t.detach())));
