@@ -49,7 +49,8 @@ class BenchTrainTest {
         // Llama D=64 L=1 H=1 F=192 V=64: embeddings 64·64, attention 4·64², MLP 3·64·192, norms 3·64
         assertTrue(out.contains("shape llama D=64 L=1 H=1 F=192 V=64 T=8 B=1: parameters 57,536"), out);
         for (String field : new String[] {"flops_per_step", "peak_fp32_gflops", "peak_bf16_gflops", "threads 1 (libtorch 1, OpenBLAS 1)",
-                "llama jpo tokens_per_second", "gpt2  jpo tokens_per_second", "mfu_fp32", "mfu_bf16", "bf16_speedup", "blas: jpo"}) {
+                "llama jpo tokens_per_second", "gpt2  jpo tokens_per_second", "llama jpo prefix_sharing (jpo train's default) tokens_per_second",
+                "gpt2  jpo prefix_sharing (jpo train's default) tokens_per_second", "mfu_fp32", "mfu_bf16", "bf16_speedup", "blas: jpo"}) {
             assertTrue(out.contains(field), field + " missing from:\n" + out);
         }
         assertFalse(out.contains("ratio_vs_pytorch"), out);
