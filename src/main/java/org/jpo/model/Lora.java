@@ -122,6 +122,17 @@ public final class Lora implements AutoCloseable {
 
     public long numParameters() { return adapters.values().stream().mapToLong(ab -> ab[0].numel() + ab[1].numel()).sum(); }
 
+    /** Casts A and B to {@code dtype} in place ({@link Transformer#cast}). */
+    void cast(torch.ScalarType dtype) {
+        adapters.values().forEach(ab -> {
+            for (int i = 0; i < 2; i++) {
+                Tensor c = keep(ab[i].to(dtype));
+                ab[i].close();
+                ab[i] = c;
+            }
+        });
+    }
+
     void trainable(boolean on) { adapters.values().forEach(ab -> { ab[0].requires_grad_(on); ab[1].requires_grad_(on); }); }
 
     /**

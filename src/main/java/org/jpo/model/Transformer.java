@@ -311,6 +311,21 @@ public final class Transformer implements AutoCloseable {
         }
     }
 
+    /**
+     * Casts every weight and adapter to {@code dtype} in place (e.g. float64): a float64 forward measures what float32
+     * rounding through the layers hides, such as how exactly a merged checkpoint reproduces base + adapter.
+     */
+    public void cast(torch.ScalarType dtype) {
+        try (PointerScope scope = new PointerScope(); org.bytedeco.pytorch.NoGradGuard g = new org.bytedeco.pytorch.NoGradGuard()) {
+            params.replaceAll((name, t) -> {
+                Tensor c = keep(t.to(dtype));
+                t.close();
+                return c;
+            });
+            lora.get().ifPresent(l -> l.cast(dtype));
+        }
+    }
+
     /** Names of all parameters in order (for optimizers and checkpoints). */
     public List<String> parameterNames() { return new ArrayList<>(params.keySet()); }
 }
