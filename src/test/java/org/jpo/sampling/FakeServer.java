@@ -63,9 +63,16 @@ final class FakeServer implements AutoCloseable {
 
     int maxInFlight() { return maxInFlight.get(); }
 
+    private static final String LANDED = "fake-server.landed";
+
     private void dispatch(HttpExchange ex) throws IOException {
         int now = inFlight.incrementAndGet();
         maxInFlight.accumulateAndGet(now, Math::max);
+        // out of flight once the answer starts (reply runs this first): the client may send its next request on
+        // receiving it, before this handler's finally has run
+        java.util.concurrent.atomic.AtomicBoolean done = new java.util.concurrent.atomic.AtomicBoolean();
+        Runnable landed = () -> { if (done.compareAndSet(false, true)) inFlight.decrementAndGet(); };
+        ex.setAttribute(LANDED, landed);
         try {
             String path = ex.getRequestURI().getPath();
             Request req = new Request(ex.getRequestMethod(), path, new String(ex.getRequestBody().readAllBytes(), StandardCharsets.UTF_8),
@@ -80,7 +87,7 @@ final class FakeServer implements AutoCloseable {
         } catch (Exception e) {
             ex.close();
         } finally {
-            inFlight.decrementAndGet();
+            landed.run();
         }
     }
 
@@ -88,6 +95,7 @@ final class FakeServer implements AutoCloseable {
     static void reply(HttpExchange ex, int status, String json, String... headers) throws IOException {
         for (int i = 0; i < headers.length; i += 2) ex.getResponseHeaders().add(headers[i], headers[i + 1]);
         ex.getResponseHeaders().add("Content-Type", "application/json");
+        if (ex.getAttribute(LANDED) instanceof Runnable landed) landed.run();
         // A fresh connection per request: the JDK server re-arms a kept-alive connection only every second or so.
         ex.getResponseHeaders().add("Connection", "close");
         byte[] b = json.getBytes(StandardCharsets.UTF_8);
