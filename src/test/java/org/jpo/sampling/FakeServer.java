@@ -14,6 +14,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -70,7 +71,7 @@ final class FakeServer implements AutoCloseable {
         maxInFlight.accumulateAndGet(now, Math::max);
         // out of flight once the answer starts (reply runs this first): the client may send its next request on
         // receiving it, before this handler's finally has run
-        java.util.concurrent.atomic.AtomicBoolean done = new java.util.concurrent.atomic.AtomicBoolean();
+        AtomicBoolean done = new AtomicBoolean();
         Runnable landed = () -> { if (done.compareAndSet(false, true)) inFlight.decrementAndGet(); };
         ex.setAttribute(LANDED, landed);
         try {
