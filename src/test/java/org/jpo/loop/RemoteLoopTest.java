@@ -86,7 +86,7 @@ class RemoteLoopTest {
         Path killed = tmp.resolve("killed");
         long first = completions();
         Process p = LoopResumeTest.jpo(killedConfig, killed, false);
-        LoopResumeTest.killWhen(p, () -> entries(killed.resolve("cache/requests/round-001/sample")) >= 40);
+        LoopResumeTest.killWhen(p, () -> polledEntries(killed.resolve("cache/requests/round-001/sample")) >= 40);
         assertFalse(Files.exists(killed.resolve("round-001/samples.jsonl")), "the kill came after judging finished");
         long atKill = entries(killed.resolve("cache/requests"));
         long resumeStart = completions();
@@ -204,7 +204,7 @@ class RemoteLoopTest {
     /** Waits until {@code dir} holds {@code n} cache entries while {@code p} runs. */
     private void awaitEntries(Process p, Path dir, int n, String name) throws Exception {
         long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
-        while (entries(dir) < n) {
+        while (polledEntries(dir) < n) {
             assertTrue(p.isAlive() && System.nanoTime() < deadline, log(name));
             Thread.sleep(10);
         }
@@ -228,6 +228,16 @@ class RemoteLoopTest {
         if (!Files.isDirectory(dir)) return 0;
         try (Stream<Path> s = Files.walk(dir)) {
             return s.filter(f -> f.getFileName().toString().endsWith(".json")).count();
+        }
+    }
+
+    /** {@link #entries} while a run writes them: 0 when a temporary file was renamed into place mid-walk, so the caller polls again. */
+    private static long polledEntries(Path dir) throws IOException {
+        try {
+            return entries(dir);
+        } catch (java.io.UncheckedIOException e) {
+            if (e.getCause() instanceof java.nio.file.NoSuchFileException) return 0;
+            throw e;
         }
     }
 
