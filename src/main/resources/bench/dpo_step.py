@@ -4,14 +4,16 @@ The same models as jpo's Transformer (Llama: RMSNorm, rotate-half RoPE, SiLU-gat
 GPT-2: LayerNorm, Conv1D-as-linear with biases, gelu tanh, learned positions, tied embeddings), the same
 step (chosen and rejected concatenated into one [2B,T] forward, completion log-probs as gather minus
 logsumexp, sigmoid DPO loss against precomputed reference log-probs, backward, clip to norm 1, AdamW at
-weight decay 0), the same shapes and thread count. Random token ids; prints one JSON line.
+weight decay 0), the same shapes and thread count. Random token ids.
+It builds the model, prints one JSON line {"ready": ...}, then runs one step per "step" line on stdin and answers
+each with {"seconds": ...}; jpo alternates these steps with its own, so the machine's drift hits both alike.
 Run by jpo with /usr/bin/python3 (Debian's python3-torch); torch 1.13 has no scaled_dot_product_attention,
 so attention is written out (causal mask, softmax), as PyTorch code of that version does it.
 """
 import argparse
 import json
 import math
-import statistics
+import sys
 import time
 
 import torch
@@ -102,7 +104,7 @@ def blas():
 
 def main():
     ap = argparse.ArgumentParser()
-    for k in ("dim", "layers", "heads", "kv_heads", "hidden", "vocab", "seq", "batch", "steps", "warmup", "threads"):
+    for k in ("dim", "layers", "heads", "kv_heads", "hidden", "vocab", "seq", "batch", "threads"):
         ap.add_argument("--" + k.replace("_", "-"), type=int, required=k not in ("kv_heads", "hidden"), default=0)
     ap.add_argument("--family", choices=("llama", "gpt2"), required=True)
     ap.add_argument("--beta", type=float, default=0.1)
@@ -125,8 +127,12 @@ def main():
     cos, sin = emb.cos(), emb.sin()                                         # [T,hd]
     ref = torch.full((b,), -30.0), torch.full((b,), -31.0)
 
-    times = []
-    for i in range(a.warmup + a.steps):
+    torch.ones(2, 2) @ torch.ones(2, 2)                                    # maps the BLAS library blas() reports
+    print(json.dumps({"ready": True, "torch": torch.__version__, "threads": torch.get_num_threads(), "blas": blas()}),
+          flush=True)
+    for line in sys.stdin:
+        if line.strip() != "step":
+            break
         ids = torch.randint(0, a.vocab, (2 * b, t), generator=g)            # [2B,T]: chosen rows, then rejected
         t0 = time.perf_counter()
         h, head = hidden(p, a, ids, mask, cos, sin)
@@ -141,12 +147,7 @@ def main():
         torch.nn.utils.clip_grad_norm_(list(p.values()), 1.0)
         opt.step()
         opt.zero_grad(set_to_none=True)
-        if i >= a.warmup:
-            times.append(time.perf_counter() - t0)
-    med = statistics.median(times)
-    print(json.dumps({"torch": torch.__version__, "threads": torch.get_num_threads(), "blas": blas(),
-                      "ms_per_step": med * 1000, "tokens_per_second": 2 * b * t / med}))
-
+        print(json.dumps({"seconds": time.perf_counter() - t0}), flush=True)
 
 if __name__ == "__main__":
     main()

@@ -1,6 +1,5 @@
 package org.jpo.cli;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.openblas.global.openblas_full;
 import org.bytedeco.pytorch.Tensor;
@@ -8,7 +7,6 @@ import org.bytedeco.pytorch.global.torch;
 import org.jpo.UserError;
 import org.jpo.data.Example;
 import org.jpo.data.PairExample;
-import org.jpo.io.Jsonl;
 import org.jpo.model.ModelConfig;
 import org.jpo.model.Transformer;
 import org.jpo.tensor.Natives;
@@ -19,7 +17,6 @@ import picocli.CommandLine.Option;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -46,7 +43,8 @@ final class BenchTrain implements Callable<Integer> {
 
     @Option(names = "--thread-counts", split = ",", defaultValue = "1,2", description = "Thread counts to run at (default ${DEFAULT-VALUE}).")
     int[] threadCounts;
-    @Option(names = "--steps", defaultValue = "10", description = "Timed steps per shape; the median counts (default ${DEFAULT-VALUE}).") int steps;
+    @Option(names = "--steps", defaultValue = "10", description = "Timed steps of each side (jpo, jpo with prefix sharing, "
+            + "PyTorch), run in turn; medians count (default ${DEFAULT-VALUE}).") int steps;
     @Option(names = "--warmup", defaultValue = "2", description = "Untimed steps first (default ${DEFAULT-VALUE}).") int warmup;
     @Option(names = "--dim", defaultValue = "512", description = "Model width D, a multiple of 64 (heads of 64) (default ${DEFAULT-VALUE}).") int dim;
     @Option(names = "--layers", defaultValue = "6", description = "Layers L (default ${DEFAULT-VALUE}).") int layers;
@@ -56,6 +54,8 @@ final class BenchTrain implements Callable<Integer> {
     @Option(names = "--peak-size", defaultValue = "2048", description = "Side of the square matmul that measures the peak (default ${DEFAULT-VALUE}).") int peakSize;
     @Option(names = "--bf16-peak-size", defaultValue = "512", description = "Side of the bf16 peak matmul; smaller, since without "
             + "AVX-512 BF16 libtorch's bf16 matmul runs ~20x slower than fp32 (default ${DEFAULT-VALUE}).") int bf16PeakSize;
+    @Option(names = "--pause-ms", defaultValue = "200", description = "Pause after every step, so the last side's idle threads "
+            + "stop spinning before the next side's step (default ${DEFAULT-VALUE}).") long pauseMs;
     @Option(names = "--no-pytorch", description = "Skip the PyTorch baseline (no ratio_vs_pytorch).") boolean noPytorch;
     @Option(names = "--bf16", description = "Also time the step fp32 vs bf16 autocast (config key bf16) on a Llama of --bf16-dim.") boolean bf16;
     @Option(names = "--bf16-dim", defaultValue = "1024", description = "Width of the bf16 comparison (default ${DEFAULT-VALUE}).") int bf16Dim;
@@ -71,7 +71,7 @@ final class BenchTrain implements Callable<Integer> {
 
     @Override public Integer call() {
         if (dim % 64 != 0 || bf16Dim % 64 != 0) throw new UserError("--dim and --bf16-dim must be multiples of 64 (heads of 64)");
-        if (steps < 1 || warmup < 0) throw new UserError("--steps must be >= 1 and --warmup >= 0");
+        if (steps < 1 || warmup < 0 || pauseMs < 0) throw new UserError("--steps must be >= 1, --warmup and --pause-ms >= 0");
         List<Shape> shapes = List.of(new Shape("llama", llama(dim, layers), batch, seqLen), new Shape("gpt2", gpt2(dim, layers), batch, seqLen));
         Shape big = new Shape("llama", llama(bf16Dim, bf16Layers), bf16Batch, seqLen);
         Path script = noPytorch ? null : pythonScript();
@@ -89,28 +89,83 @@ final class BenchTrain implements Callable<Integer> {
     private void atThreads(int n, List<Shape> shapes, Shape big, Path script) {
         Natives.threads(n);
         double peak32 = peak(torch.ScalarType.Float, peakSize), peak16 = peak(torch.ScalarType.BFloat16, bf16PeakSize);
-        System.out.printf("%nthreads %d (libtorch %d, OpenBLAS %d)%n", n, torch.get_num_threads(), Natives.blasThreads());
+        int during;
+        try (Natives.TrainingThreads t = Natives.trainingThreads(false)) { during = torch.get_num_threads(); }
+        System.out.printf("%nthreads %d (libtorch %d, %d inside an fp32 step; OpenBLAS %d)%n", n, torch.get_num_threads(), during, Natives.blasThreads());
         System.out.printf("  peak_fp32_gflops %.1f (%d³)  peak_bf16_gflops %.1f (%d³)  (median of 3 matmuls after 1)%n",
                 peak32 / 1e9, peakSize, peak16 / 1e9, bf16PeakSize);
         for (Shape s : shapes) {
-            double jpo = tokensPerSecond(s, false, false), shared = tokensPerSecond(s, false, true);
+            List<Side> sides = new ArrayList<>(List.of(jpoSide(s, false, false), jpoSide(s, false, true)));
+            if (script != null) sides.add(pytorchSide(script, s, n));
+            double[][] sec = alternate(sides, warmup, steps, pauseMs);   // [side][step]
+            double jpo = s.tokens() / median(sec[0]), shared = s.tokens() / median(sec[1]);
             System.out.printf("  %-5s jpo tokens_per_second %,9.0f  mfu_fp32 %5.1f%%", s.name(), jpo, 100 * mfu(s, jpo, peak32));
-            double py = Double.NaN;
             if (script != null) {
-                py = pytorch(script, s, n).path("tokens_per_second").asDouble();
-                System.out.printf("  pytorch_tokens_per_second %,9.0f  mfu_fp32 %5.1f%%  ratio_vs_pytorch %.2f", py, 100 * mfu(s, py, peak32), jpo / py);
+                double py = s.tokens() / median(sec[2]);
+                System.out.printf("  pytorch_tokens_per_second %,9.0f  mfu_fp32 %5.1f%%  ratio_vs_pytorch %.2f (%s)", py, 100 * mfu(s, py, peak32),
+                        median(ratios(sec[2], sec[0])), range(ratios(sec[2], sec[0])));
             }
             System.out.println();
             // jpo train's default step shares each pair's prompt: fewer tokens computed for the same loss, so no MFU
-            System.out.printf("  %-5s jpo prefix_sharing (jpo train's default) tokens_per_second %,9.0f  speedup %.2f", s.name(), shared, shared / jpo);
-            if (script != null) System.out.printf("  ratio_vs_pytorch %.2f", shared / py);
+            System.out.printf("  %-5s jpo prefix_sharing (jpo train's default) tokens_per_second %,9.0f  speedup %.2f", s.name(), shared,
+                    median(ratios(sec[0], sec[1])));
+            if (script != null) System.out.printf("  ratio_vs_pytorch %.2f (%s)", median(ratios(sec[2], sec[1])), range(ratios(sec[2], sec[1])));
             System.out.println();
         }
         if (bf16) {
-            double fp32 = tokensPerSecond(big, false, false), half = tokensPerSecond(big, true, false);
+            double[][] sec = alternate(List.of(jpoSide(big, false, false), jpoSide(big, true, false)), warmup, steps, pauseMs);
+            double fp32 = big.tokens() / median(sec[0]), half = big.tokens() / median(sec[1]);
             System.out.printf("  bf16  %s d=%d: fp32 %,9.0f tok/s (mfu_fp32 %.1f%%)  bf16 %,9.0f tok/s (mfu_bf16 %.1f%%)  bf16_speedup %.2f%n",
-                    big.name(), bf16Dim, fp32, 100 * mfu(big, fp32, peak32), half, 100 * mfu(big, half, peak16), half / fp32);
+                    big.name(), bf16Dim, fp32, 100 * mfu(big, fp32, peak32), half, 100 * mfu(big, half, peak16), median(ratios(sec[0], sec[1])));
         }
+    }
+
+    /** One contestant of a timed comparison: runs one step per call, returns its seconds; closing frees its model. */
+    interface Side extends AutoCloseable {
+        double step();
+
+        @Override void close();
+    }
+
+    /**
+     * Runs the sides' steps in alternation (warm-up steps first, then step i of every side before step i + 1 of any),
+     * pausing {@code pauseMs} after each so one side's idle BLAS and OpenMP threads stop spinning before the next
+     * side runs; closes the sides. Returns seconds [side][timed step].
+     */
+    static double[][] alternate(List<Side> sides, int warmup, int steps, long pauseMs) {
+        double[][] seconds = new double[sides.size()][steps];
+        try {
+            for (int i = 0; i < warmup + steps; i++) {
+                for (int k = 0; k < sides.size(); k++) {
+                    double sec = sides.get(k).step();
+                    if (i >= warmup) seconds[k][i - warmup] = sec;
+                    pause(pauseMs);
+                }
+            }
+        } finally {
+            sides.forEach(Side::close);
+        }
+        return seconds;
+    }
+
+    private static void pause(long pauseMs) {
+        try {
+            Thread.sleep(pauseMs);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new UserError("interrupted");
+        }
+    }
+
+    /** Per-step speed-ups of b over a: a[i] / b[i] (step i of both ran back to back). */
+    static double[] ratios(double[] a, double[] b) {
+        double[] r = new double[a.length];
+        for (int i = 0; i < r.length; i++) r[i] = a[i] / b[i];
+        return r;
+    }
+
+    private static String range(double[] xs) {
+        return String.format("steps %.2f–%.2f", Arrays.stream(xs).min().orElse(Double.NaN), Arrays.stream(xs).max().orElse(Double.NaN));
     }
 
     /**
@@ -157,8 +212,9 @@ final class BenchTrain implements Callable<Integer> {
         System.out.println("blas: jpo = JavaCPP's OpenBLAS (" + openblas_full.openblas_get_config().getString().trim() + ", core "
                 + openblas_full.openblas_get_corename().getString() + "); bf16 matmuls in libtorch's own kernels; libtorch " + cpuCapability());
         if (script != null) {
-            System.out.println("blas: pytorch = " + pytorch(script, new Shape("llama", llama(64, 1), 1, 8), 1).path("blas").asText()
-                    + " (Debian torch " + pythonTorchVersion() + ")");
+            try (PytorchStep py = new PytorchStep(script, llama(64, 1), 1, 8, 1)) {
+                System.out.println("blas: pytorch = " + py.ready.path("blas").asText() + " (Debian torch " + py.ready.path("torch").asText() + ")");
+            }
         }
     }
 
@@ -183,21 +239,32 @@ final class BenchTrain implements Callable<Integer> {
         return 2.0 * peakSize * peakSize * peakSize / median(s);
     }
 
-    /** Median tokens/s (tokens of the plain [2B,T] rows) of jpo train's DPO step on random pairs, fresh random weights. */
-    private double tokensPerSecond(Shape s, boolean autocast, boolean prefixSharing) {
+    /** jpo train's DPO step on random pairs (three batches in turn), fresh random weights. */
+    private Side jpoSide(Shape s, boolean autocast, boolean prefixSharing) {
         SplittableRandom rng = new SplittableRandom(7);
         List<List<PairExample>> batches = new ArrayList<>();
         Map<Example, double[]> reference = new HashMap<>();
         for (int i = 0; i < Math.min(3, warmup + steps); i++) batches.add(pairs(s, rng, reference));
-        double[] seconds = new double[steps];
-        try (DpoStep step = new DpoStep(Transformer.random(s.config(), 1), reference, 0.1, 1e-6, autocast, prefixSharing)) {
-            for (int i = 0; i < warmup + steps; i++) {
+        DpoStep step = new DpoStep(Transformer.random(s.config(), 1), reference, 0.1, 1e-6, autocast, prefixSharing);
+        int[] next = {0};
+        return new Side() {
+            @Override public double step() {
                 long t0 = System.nanoTime();
-                step.run(batches.get(i % batches.size()));
-                if (i >= warmup) seconds[i - warmup] = (System.nanoTime() - t0) / 1e9;
+                step.run(batches.get(next[0]++ % batches.size()));
+                return (System.nanoTime() - t0) / 1e9;
             }
-        }
-        return s.tokens() / median(seconds);
+
+            @Override public void close() { step.close(); }
+        };
+    }
+
+    private static Side pytorchSide(Path script, Shape s, int threads) {
+        PytorchStep py = new PytorchStep(script, s.config(), s.batch(), s.seqLen(), threads);
+        return new Side() {
+            @Override public double step() { return py.step(); }
+
+            @Override public void close() { py.close(); }
+        };
     }
 
     private static List<PairExample> pairs(Shape s, SplittableRandom rng, Map<Example, double[]> reference) {
@@ -216,25 +283,6 @@ final class BenchTrain implements Callable<Integer> {
         double[] s = xs.clone();
         Arrays.sort(s);
         return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-    }
-
-    /** Runs dpo_step.py on {@code s} at {@code threads} threads (torch.set_num_threads and OPENBLAS_NUM_THREADS). */
-    private JsonNode pytorch(Path script, Shape s, int threads) {
-        ModelConfig c = s.config();
-        List<String> cmd = new ArrayList<>(List.of(PYTHON, script.toString(), "--family", c.family() == ModelConfig.Family.LLAMA ? "llama" : "gpt2",
-                "--dim", "" + c.dim(), "--layers", "" + c.nLayers(), "--heads", "" + c.nHeads(), "--kv-heads", "" + c.nKvHeads(),
-                "--hidden", "" + c.hiddenDim(), "--vocab", "" + c.vocabSize(), "--seq", "" + s.seqLen(), "--batch", "" + s.batch(),
-                "--steps", "" + steps, "--warmup", "" + warmup, "--threads", "" + threads));
-        String out = run(cmd, Map.of("OPENBLAS_NUM_THREADS", "" + threads, "OMP_NUM_THREADS", "" + threads));
-        try {
-            return Jsonl.JSON.readTree(out.strip().lines().reduce((a, b) -> b).orElse("{}"));
-        } catch (IOException e) {
-            throw new UserError("dpo_step.py printed no result: " + out);
-        }
-    }
-
-    private static String pythonTorchVersion() {
-        return run(List.of(PYTHON, "-c", "import torch; print(torch.__version__)"), Map.of()).strip();
     }
 
     /** dpo_step.py extracted to a temporary file, after installing Debian's torch with apt if /usr/bin/python3 lacks it. */
@@ -260,22 +308,6 @@ final class BenchTrain implements Callable<Integer> {
             return new ProcessBuilder(cmd).inheritIO().start().waitFor();
         } catch (IOException e) {
             return 127;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new UserError("interrupted");
-        }
-    }
-
-    private static String run(List<String> cmd, Map<String, String> env) {
-        try {
-            ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
-            pb.environment().putAll(env);
-            Process p = pb.start();
-            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            if (p.waitFor() != 0) throw new UserError(String.join(" ", cmd.subList(0, 2)) + " failed:\n" + out);
-            return out;
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new UserError("interrupted");

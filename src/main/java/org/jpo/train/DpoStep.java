@@ -6,6 +6,7 @@ import org.jpo.data.Example;
 import org.jpo.data.PairExample;
 import org.jpo.loss.Sigmoid;
 import org.jpo.model.Transformer;
+import org.jpo.tensor.Natives;
 
 import java.util.List;
 import java.util.Map;
@@ -41,12 +42,14 @@ public final class DpoStep implements AutoCloseable {
     /** Forward, backward and update on {@code batch}; returns the loss before the update. */
     public double run(List<PairExample> batch) {
         double loss;
-        try (PointerScope scope = new PointerScope()) {
-            Objective.Step s = Trainer.forward(objective, batch, bf16);
-            loss = item(s.loss());
-            s.backward(1);
+        try (Natives.TrainingThreads threads = Natives.trainingThreads(bf16)) {
+            try (PointerScope scope = new PointerScope()) {
+                Objective.Step s = Trainer.forward(objective, batch, bf16);
+                loss = item(s.loss());
+                s.backward(1);
+            }
+            Trainer.update(opt, objective.parameters(), 1.0, lr);
         }
-        Trainer.update(opt, objective.parameters(), 1.0, lr);
         return loss;
     }
 

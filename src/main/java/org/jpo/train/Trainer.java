@@ -10,6 +10,7 @@ import org.jpo.Progress;
 import org.jpo.UserError;
 import org.jpo.model.Checkpoints;
 import org.jpo.model.Transformer;
+import org.jpo.tensor.Natives;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -53,7 +54,8 @@ public final class Trainer {
         Objective<E> objective = run.objective();
         long trainable = objective.parameters().values().stream().mapToLong(Tensor::numel).sum();
         log.info("trainable parameters: {}", trainable);
-        try (AdamW opt = new AdamW(objective.parameters(), run.beta1(), run.beta2(), run.adamEpsilon(), run.weightDecay())) {
+        try (AdamW opt = new AdamW(objective.parameters(), run.beta1(), run.beta2(), run.adamEpsilon(), run.weightDecay());
+             Natives.TrainingThreads threads = Natives.trainingThreads(run.config().opt().bf16())) {
             from.ifPresent(c -> Checkpointing.loadOptimizer(c, opt));
             if (from.isPresent()) objective.restore(state.objective());
             Order<E> order = new Order<>(run.train(), run.batchSize(), run.seed());

@@ -3,11 +3,17 @@ package org.jpo.cli;
 import org.bytedeco.pytorch.global.torch;
 import org.jpo.model.ModelConfig;
 import org.jpo.tensor.Natives;
+import org.jpo.UserError;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.*;
 
@@ -48,7 +54,7 @@ class BenchTrainTest {
         assertEquals(0, code, out);
         // Llama D=64 L=1 H=1 F=192 V=64: embeddings 64·64, attention 4·64², MLP 3·64·192, norms 3·64
         assertTrue(out.contains("shape llama D=64 L=1 H=1 F=192 V=64 T=8 B=1: parameters 57,536"), out);
-        for (String field : new String[] {"flops_per_step", "peak_fp32_gflops", "peak_bf16_gflops", "threads 1 (libtorch 1, OpenBLAS 1)",
+        for (String field : new String[] {"flops_per_step", "peak_fp32_gflops", "peak_bf16_gflops", "threads 1 (libtorch 1, 1 inside an fp32 step; OpenBLAS 1)",
                 "llama jpo tokens_per_second", "gpt2  jpo tokens_per_second", "llama jpo prefix_sharing (jpo train's default) tokens_per_second",
                 "gpt2  jpo prefix_sharing (jpo train's default) tokens_per_second", "mfu_fp32", "mfu_bf16", "bf16_speedup", "blas: jpo"}) {
             assertTrue(out.contains(field), field + " missing from:\n" + out);
@@ -56,5 +62,68 @@ class BenchTrainTest {
         assertFalse(out.contains("ratio_vs_pytorch"), out);
         assertEquals(threadsBefore, torch.get_num_threads(), "the bench restores libtorch's pool");
         assertEquals(blasBefore, Natives.blasThreads(), "the bench restores OpenBLAS's pool");
+    }
+
+    /** A side that logs "name:call" on every step and returns the call number as its seconds. */
+    private static BenchTrain.Side logging(String name, List<String> log) {
+        return new BenchTrain.Side() {
+            int calls;
+
+            @Override public double step() {
+                log.add(name + ":" + calls);
+                return calls++;
+            }
+
+            @Override public void close() { log.add(name + ":closed"); }
+        };
+    }
+
+    @Test void sidesRunInTurnAndWarmUpStepsAreNotTimed() {
+        List<String> log = new ArrayList<>();
+        double[][] sec = BenchTrain.alternate(List.of(logging("a", log), logging("b", log)), 1, 2, 0);
+        assertEquals(List.of("a:0", "b:0", "a:1", "b:1", "a:2", "b:2", "a:closed", "b:closed"), log);
+        assertArrayEquals(new double[] {1, 2}, sec[0]);
+        assertArrayEquals(new double[] {1, 2}, sec[1]);
+    }
+
+    @Test void aSideThatFailsStillClosesEverySide() {
+        List<String> log = new ArrayList<>();
+        BenchTrain.Side broken = new BenchTrain.Side() {
+            @Override public double step() { throw new UserError("step failed"); }
+
+            @Override public void close() { log.add("broken:closed"); }
+        };
+        assertThrows(UserError.class, () -> BenchTrain.alternate(List.of(logging("a", log), broken), 0, 3, 0));
+        assertEquals(List.of("a:0", "a:closed", "broken:closed"), log);
+    }
+
+    @Test void ratiosPairStepIOfBothSides() {
+        assertArrayEquals(new double[] {2.0, 0.5, 1.0}, BenchTrain.ratios(new double[] {2, 3, 4}, new double[] {1, 6, 4}));
+    }
+
+    /** dpo_step.py's protocol, played by a script without torch: a JSON "ready" line, then one "seconds" line per "step". */
+    @Test void pytorchStepReadsReadyThenOneAnswerPerStep(@TempDir Path dir) throws Exception {
+        Path script = dir.resolve("fake.py");
+        Files.writeString(script, String.join("\n",
+                "import sys",
+                "print('a warning line from torch')",
+                "print('{\"ready\": true, \"torch\": \"9.9\", \"blas\": \"fake blas\"}', flush=True)",
+                "n = 0",
+                "for line in sys.stdin:",
+                "    n += 1",
+                "    print('{\"seconds\": %d.25}' % n, flush=True)", ""));
+        try (PytorchStep py = new PytorchStep(script, ModelConfig.llama(10, 4, 1, 2, 1, 6, 8), 1, 8, 1)) {
+            assertEquals("fake blas", py.ready.path("blas").asText());
+            assertEquals(1.25, py.step());
+            assertEquals(2.25, py.step());
+        }
+    }
+
+    @Test void aBaselineThatDiesNamesTheScriptAndShowsItsOutput(@TempDir Path dir) throws Exception {
+        Path script = dir.resolve("dies.py");
+        Files.writeString(script, "print('ModuleNotFoundError: no torch here')\nraise SystemExit(1)\n");
+        UserError e = assertThrows(UserError.class, () -> new PytorchStep(script, ModelConfig.llama(10, 4, 1, 2, 1, 6, 8), 1, 8, 1));
+        assertTrue(e.getMessage().contains("bench/dpo_step.py failed: it exited before printing \"ready\""), e.getMessage());
+        assertTrue(e.getMessage().contains("ModuleNotFoundError: no torch here"), e.getMessage());
     }
 }
