@@ -39,6 +39,7 @@ final class TokenChooser {
             z = z.masked_fill(z.lt(kth), s(Double.NEGATIVE_INFINITY));
         }
         Tensor probs = z.softmax(-1);                                                            // [B,V]
+        if (p.topP() >= 1) return inverseCdf(probs, u);
         var sorted = probs.sort(new org.bytedeco.pytorch.BoolOptional(true), -1, true);         // stable, descending
         Tensor sp = sorted.get0(), order = sorted.get1();                                        // [B,V]
         if (p.topP() < 1) {
@@ -51,5 +52,19 @@ final class TokenChooser {
         Tensor k = sum(cdf.lt(target), 1).unsqueeze(1);                                          // [B,1]
         k = torch.minimum(k, lastKept);
         return order.gather(1, k).squeeze(1);                                                    // [B]
+    }
+
+    /**
+     * Inverse-CDF sampling in vocabulary order: the first token whose cumulative probability exceeds u·total, never
+     * past the last token with probability > 0. Without top-p no order is needed, and sorting [B,V] each step cost
+     * 15% of a 256-row stories260K decode (perf).
+     */
+    private static Tensor inverseCdf(Tensor probs, Tensor u) {
+        long vocab = probs.size(1);
+        Tensor cdf = probs.cumsum(-1);                                                            // [B,V]
+        Tensor total = cdf.narrow(1, vocab - 1, 1);                                               // [B,1]
+        Tensor target = u.to(torch.ScalarType.Float).unsqueeze(1).mul(total);                    // [B,1]
+        Tensor k = torch.minimum(sum(cdf.le(target), 1), sum(cdf.lt(total), 1));                 // [B]
+        return k;
     }
 }
