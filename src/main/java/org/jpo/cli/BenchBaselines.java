@@ -75,7 +75,9 @@ final class BenchBaselines {
             }
             List<String> cmd = new ArrayList<>(List.of(PYTHON, script.toString(), "--model", model.toString(),
                     "--batch", "" + batch, "--rows", "" + rows, "--new-tokens", "" + newTokens, "--threads", "" + threads));
-            Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+            ProcessBuilder pb = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT);
+            org.jpo.ChildEnv.strip(pb.environment());
+            Process p = pb.start();
             String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
             if (p.waitFor() != 0) throw new UserError("generate.py failed (exit " + p.exitValue() + "): " + out);
             JsonNode line = new ObjectMapper().readTree(out.substring(out.lastIndexOf('\n') + 1));

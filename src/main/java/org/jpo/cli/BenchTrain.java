@@ -90,7 +90,7 @@ final class BenchTrain implements Callable<Integer> {
         Natives.threads(n);
         double peak32 = peak(torch.ScalarType.Float, peakSize), peak16 = peak(torch.ScalarType.BFloat16, bf16PeakSize);
         int during;
-        try (Natives.TrainingThreads t = Natives.trainingThreads(false)) { during = torch.get_num_threads(); }
+        try (Natives.Pools t = Natives.trainingThreads(false)) { during = torch.get_num_threads(); }
         System.out.printf("%nthreads %d (libtorch %d, %d inside an fp32 step; OpenBLAS %d)%n", n, torch.get_num_threads(), during, Natives.blasThreads());
         System.out.printf("  peak_fp32_gflops %.1f (%d³)  peak_bf16_gflops %.1f (%d³)  (median of 3 matmuls after 1)%n",
                 peak32 / 1e9, peakSize, peak16 / 1e9, bf16PeakSize);

@@ -34,6 +34,7 @@ final class PytorchStep implements AutoCloseable {
                 "--hidden", "" + c.hiddenDim(), "--vocab", "" + c.vocabSize(), "--seq", "" + seqLen, "--batch", "" + batch,
                 "--threads", "" + threads);
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+        org.jpo.ChildEnv.strip(pb.environment());
         pb.environment().put("OPENBLAS_NUM_THREADS", "" + threads);
         pb.environment().put("OMP_NUM_THREADS", "" + threads);
         try {

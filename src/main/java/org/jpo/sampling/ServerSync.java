@@ -68,8 +68,10 @@ public final class ServerSync {
     private static void run(List<String> cmd, Duration timeout, long deadline) {
         Process p;
         try {
-            p = new ProcessBuilder(cmd).redirectOutput(ProcessBuilder.Redirect.INHERIT)
-                    .redirectError(ProcessBuilder.Redirect.INHERIT).start();
+            ProcessBuilder pb = new ProcessBuilder(cmd).redirectOutput(ProcessBuilder.Redirect.INHERIT)
+                    .redirectError(ProcessBuilder.Redirect.INHERIT);
+            org.jpo.ChildEnv.strip(pb.environment());
+            p = pb.start();
             p.getOutputStream().close();
         } catch (IOException e) {
             throw new UserError("cannot run the server sync command " + cmd + ": " + e.getMessage(), e);

@@ -57,18 +57,35 @@ public final class Natives {
      * (2^20 cycles: −20%); one intra-op thread made it faster ({@code jpo bench train} at 2 threads, median of paired
      * steps against PyTorch: 0.94 → 1.05 Llama, 0.94 → 1.08 GPT-2). Closing restores the intra-op pool.
      */
-    public static TrainingThreads trainingThreads(boolean bf16) {
+    public static Pools trainingThreads(boolean bf16) {
         load();
-        return new TrainingThreads(bf16 || blasThreads() == 1 ? torch.get_num_threads() : 1);
+        return new Pools(bf16 || blasThreads() == 1 ? torch.get_num_threads() : 1, blasThreads());
     }
 
-    /** The intra-op pool size {@link #trainingThreads} set, and the one it restores. */
-    public static final class TrainingThreads implements AutoCloseable {
-        private final int before = torch.get_num_threads();
+    /**
+     * While open, both pools are one thread: the setting of decode workers that each run their own rows on their own
+     * core ({@code LocalSampler}). A decode step is hundreds of small ops whose cost is per call, not arithmetic, so a
+     * second intra-op thread barely helps one step (stories260K, 256 rows: 11.4k tok/s at 1 thread, 11–12k at 2),
+     * and two workers' GEMMs must not share OpenBLAS's pool. Closing restores both.
+     */
+    public static Pools decodeWorkerThreads() {
+        load();
+        return new Pools(1, 1);
+    }
 
-        private TrainingThreads(int during) { torch.set_num_threads(during); }
+    /** Pool sizes set for a while; closing restores the sizes found when it was opened. */
+    public static final class Pools implements AutoCloseable {
+        private final int torchBefore = torch.get_num_threads(), blasBefore = blasThreads();
 
-        @Override public void close() { torch.set_num_threads(before); }
+        private Pools(int intraOp, int blas) {
+            torch.set_num_threads(intraOp);
+            openblas_full.openblas_set_num_threads(blas);
+        }
+
+        @Override public void close() {
+            torch.set_num_threads(torchBefore);
+            openblas_full.openblas_set_num_threads(blasBefore);
+        }
     }
 
     /** The OpenBLAS pool size in effect. */

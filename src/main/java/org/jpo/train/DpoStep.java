@@ -42,7 +42,7 @@ public final class DpoStep implements AutoCloseable {
     /** Forward, backward and update on {@code batch}; returns the loss before the update. */
     public double run(List<PairExample> batch) {
         double loss;
-        try (Natives.TrainingThreads threads = Natives.trainingThreads(bf16)) {
+        try (Natives.Pools threads = Natives.trainingThreads(bf16)) {
             try (PointerScope scope = new PointerScope()) {
                 Objective.Step s = Trainer.forward(objective, batch, bf16);
                 loss = item(s.loss());

@@ -55,7 +55,7 @@ public final class Trainer {
         long trainable = objective.parameters().values().stream().mapToLong(Tensor::numel).sum();
         log.info("trainable parameters: {}", trainable);
         try (AdamW opt = new AdamW(objective.parameters(), run.beta1(), run.beta2(), run.adamEpsilon(), run.weightDecay());
-             Natives.TrainingThreads threads = Natives.trainingThreads(run.config().opt().bf16())) {
+             Natives.Pools threads = Natives.trainingThreads(run.config().opt().bf16())) {
             from.ifPresent(c -> Checkpointing.loadOptimizer(c, opt));
             if (from.isPresent()) objective.restore(state.objective());
             Order<E> order = new Order<>(run.train(), run.batchSize(), run.seed());

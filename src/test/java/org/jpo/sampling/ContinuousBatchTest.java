@@ -93,4 +93,28 @@ class ContinuousBatchTest {
         List<Completion> one = batched(jobs, 1), many = batched(jobs, 32);
         for (int i = 0; i < jobs.size(); i++) assertArrayEquals(one.get(i).tokenIds(), many.get(i).tokenIds(), "row " + i);
     }
+
+    /** Two decode workers, each with every other row on its own thread, give every row its one-worker tokens. */
+    @Test void twoDecodeWorkersGiveEachRowItsOneWorkerTokens() {
+        List<LocalSampler.Row> rows = jobs().stream().map(LocalSampler.Job::row).toList();
+        Choice choice = new Choice(1.0, 0, 1.0, false);
+        int before = org.bytedeco.pytorch.global.torch.get_num_threads();
+        List<Completion> one, two;
+        try {
+            org.bytedeco.pytorch.global.torch.set_num_threads(1);
+            assertEquals(1, LocalSampler.workers(rows.size()));
+            one = new LocalSampler(model, STOPS, 6).generate(rows, choice);
+            org.bytedeco.pytorch.global.torch.set_num_threads(2);
+            assertEquals(2, LocalSampler.workers(rows.size()), "18 rows on 2 threads: 2 workers of 9 rows");
+            two = new LocalSampler(model, STOPS, 6).generate(rows, choice);
+            assertEquals(2, org.bytedeco.pytorch.global.torch.get_num_threads(), "the workers' one-thread pools are restored");
+        } finally {
+            org.bytedeco.pytorch.global.torch.set_num_threads(before);
+        }
+        assertEquals(before, org.bytedeco.pytorch.global.torch.get_num_threads());
+        for (int i = 0; i < rows.size(); i++) {
+            assertArrayEquals(one.get(i).tokenIds(), two.get(i).tokenIds(), "row " + i);
+            assertEquals(rows.get(i).seed(), two.get(i).seed(), "row " + i + " in its place");
+        }
+    }
 }

@@ -21,7 +21,7 @@ class NativesTest {
 
     @Test void anFp32StepLeavesTheCoresToOpenBlasAndClosingRestoresTheIntraOpPool() {
         atThreads(2, () -> {
-            try (Natives.TrainingThreads t = Natives.trainingThreads(false)) {
+            try (Natives.Pools t = Natives.trainingThreads(false)) {
                 assertEquals(1, torch.get_num_threads());
                 assertEquals(2, Natives.blasThreads());
             }
@@ -31,7 +31,7 @@ class NativesTest {
 
     @Test void aBf16StepKeepsTheIntraOpPoolThatRunsItsMatmuls() {
         atThreads(2, () -> {
-            try (Natives.TrainingThreads t = Natives.trainingThreads(true)) {
+            try (Natives.Pools t = Natives.trainingThreads(true)) {
                 assertEquals(2, torch.get_num_threads());
             }
         });
