@@ -21,6 +21,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * Generation with a KV cache on the local model. Rows (prompt × sample) are continuously batched in at most
  * {@code maxRows} slots ({@link ContinuousBatch}): a finished row's slot takes the next waiting row, so the batch
  * stays full, and each row computes what it would alone. Each generation call runs in its own PointerScope.
+ * Many rows are split over decode workers, one per libtorch thread ({@link #workers}).
  */
 public final class LocalSampler implements Sampler {
     private final Transformer model;
@@ -47,7 +48,10 @@ public final class LocalSampler implements Sampler {
         return ids;
     }
 
-    /** Hears a row's tokens on the decoding thread, as each is chosen. */
+    /**
+     * Hears a row's tokens as each is chosen, on the thread decoding the row: with many rows one of several decode
+     * workers, so a listener shared by rows must be thread-safe.
+     */
     @FunctionalInterface
     public interface TokenListener {
         /** Token {@code id} with log-prob {@code logp} was appended to the row; false ends the row now (finish STOP). */
