@@ -2,6 +2,7 @@ package org.jpo.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import org.jpo.ChildEnv;
 import org.jpo.UserError;
 
 import java.io.IOException;
@@ -76,7 +77,7 @@ final class BenchBaselines {
             List<String> cmd = new ArrayList<>(List.of(PYTHON, script.toString(), "--model", model.toString(),
                     "--batch", "" + batch, "--rows", "" + rows, "--new-tokens", "" + newTokens, "--threads", "" + threads));
             ProcessBuilder pb = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT);
-            org.jpo.ChildEnv.strip(pb.environment());
+            ChildEnv.strip(pb.environment());
             Process p = pb.start();
             String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
             if (p.waitFor() != 0) throw new UserError("generate.py failed (exit " + p.exitValue() + "): " + out);

@@ -1,6 +1,7 @@
 package org.jpo.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import org.jpo.ChildEnv;
 import org.jpo.UserError;
 import org.jpo.io.Jsonl;
 import org.jpo.model.ModelConfig;
@@ -34,7 +35,7 @@ final class PytorchStep implements AutoCloseable {
                 "--hidden", "" + c.hiddenDim(), "--vocab", "" + c.vocabSize(), "--seq", "" + seqLen, "--batch", "" + batch,
                 "--threads", "" + threads);
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
-        org.jpo.ChildEnv.strip(pb.environment());
+        ChildEnv.strip(pb.environment());
         pb.environment().put("OPENBLAS_NUM_THREADS", "" + threads);
         pb.environment().put("OMP_NUM_THREADS", "" + threads);
         try {

@@ -1,9 +1,10 @@
 package org.jpo.sampling;
 
+import org.bytedeco.pytorch.global.torch;
+import org.jpo.ChildEnv;
 import org.jpo.Progress;
 import org.jpo.Seeds;
 import org.jpo.UserError;
-import org.bytedeco.pytorch.global.torch;
 import org.jpo.model.Transformer;
 import org.jpo.tensor.Natives;
 import org.jpo.tokenizer.Llama2cTokenizer;
@@ -16,6 +17,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * Generation with a KV cache on the local model. Rows (prompt × sample) are continuously batched in at most
@@ -89,19 +91,23 @@ public final class LocalSampler implements Sampler {
 
     /** Counters of the decode steps run so far: how many, and the tensors they created. */
     public static final class Stats {
-        private long steps, tensors;
+        // counted on every tensor a step creates, from every decode worker: adders, not one lock on the hot path
+        private final LongAdder steps = new LongAdder(), tensors = new LongAdder();
 
-        synchronized void step() { steps++; }
+        void step() { steps.increment(); }
 
-        synchronized void tensor() { tensors++; }
+        void tensor() { tensors.increment(); }
 
-        public synchronized long steps() { return steps; }
+        public long steps() { return steps.sum(); }
 
         /** Tensors created by decode steps (choosing a token and one forward): the native calls a step costs. */
-        public synchronized long tensors() { return tensors; }
+        public long tensors() { return tensors.sum(); }
 
         /** Starts counting afresh (after a warm-up). */
-        public synchronized void reset() { steps = tensors = 0; }
+        public void reset() {
+            steps.reset();
+            tensors.reset();
+        }
     }
 
     private final Stats stats = new Stats();
@@ -143,14 +149,13 @@ public final class LocalSampler implements Sampler {
         int longest = rows.stream().mapToInt(r -> r.prompt().ids().length).max().orElse(0);
         int capacity = Math.max(1, longest + rows.stream().mapToInt(Row::maxNewTokens).max().orElse(0));
         int workers = workers(rows.size());
+        AtomicBoolean failed = new AtomicBoolean();
+        AtomicInteger finished = new AtomicInteger();
         if (workers == 1) {
-            new ContinuousBatch(model, stopIds, maxRows, capacity,
-                    new Share(rows, 0, 1, choice, out, progress, new AtomicBoolean(), new AtomicInteger()), stats).run();
+            new ContinuousBatch(model, stopIds, maxRows, capacity, new Share(rows, 0, 1, choice, out, progress, failed, finished), stats).run();
             return List.of(out);
         }
         int slots = (maxRows + workers - 1) / workers;
-        AtomicBoolean failed = new AtomicBoolean();
-        AtomicInteger finished = new AtomicInteger();
         List<Thread> threads = new ArrayList<>();
         List<Throwable> errors = java.util.Collections.synchronizedList(new ArrayList<>());
         try (Natives.Pools pools = Natives.decodeWorkerThreads()) {
@@ -186,7 +191,7 @@ public final class LocalSampler implements Sampler {
      * tcmalloc: 23k tok/s against 16k); not under glibc's single arena, which serializes their allocations.
      */
     static int workers(int rows) {
-        if (org.jpo.ChildEnv.oneMallocArena()) return 1;
+        if (ChildEnv.oneMallocArena()) return 1;
         return Math.max(1, Math.min(torch.get_num_threads(), rows / MIN_ROWS_PER_WORKER));
     }
 

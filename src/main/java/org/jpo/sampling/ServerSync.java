@@ -1,6 +1,7 @@
 package org.jpo.sampling;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.jpo.ChildEnv;
 import org.jpo.UserError;
 import org.jpo.io.Jsonl;
 
@@ -70,7 +71,7 @@ public final class ServerSync {
         try {
             ProcessBuilder pb = new ProcessBuilder(cmd).redirectOutput(ProcessBuilder.Redirect.INHERIT)
                     .redirectError(ProcessBuilder.Redirect.INHERIT);
-            org.jpo.ChildEnv.strip(pb.environment());
+            ChildEnv.strip(pb.environment());
             p = pb.start();
             p.getOutputStream().close();
         } catch (IOException e) {
