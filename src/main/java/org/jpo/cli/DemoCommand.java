@@ -1,7 +1,8 @@
 package org.jpo.cli;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.jpo.UserError;
+import org.jpo.eval.EvalResult;
+import org.jpo.eval.RoundRecord;
 import org.jpo.demo.DemoLoop;
 import org.jpo.demo.StartingPolicy;
 import org.jpo.demo.StoriesDemo;
@@ -38,14 +39,13 @@ final class DemoCommand implements Callable<Integer> {
         System.out.printf("SFT: %d steps, greedy accuracy on eval.jsonl %.1f%%, %.0f s%n", p.sftSteps(), 100 * p.sftAccuracy(), (System.nanoTime() - t0) / 1e9);
         Path run = dir.resolve("run");
         LoopConfig c = LoopConfig.load(DemoLoop.write(dir.resolve("loop.yaml"), run, p, seed, rounds), List.of());
-        List<ObjectNode> lines;
+        List<RoundRecord> lines;
         try (Loop loop = Loop.open(c, false)) {
             lines = loop.run();
         }
-        double before = lines.get(0).get("eval/greedy_pass_rate").doubleValue();
-        double after = lines.get(lines.size() - 1).get("eval/greedy_pass_rate").doubleValue();
+        double before = lines.get(0).eval().greedyPassRate(), after = lines.get(lines.size() - 1).eval().greedyPassRate();
         System.out.printf("greedy accuracy on %d held-out problems: %.1f%% (SFT) -> %.1f%% (round %d): %+.1f points, in %.0f s%n",
-                lines.get(0).get("eval/prompts").intValue(), 100 * before, 100 * after, lines.size() - 1, 100 * (after - before),
+                lines.get(0).eval().prompts().intValue(), 100 * before, 100 * after, lines.size() - 1, 100 * (after - before),
                 (System.nanoTime() - t0) / 1e9);
         System.out.println("report: " + run.resolve("report.html"));
         return 0;
@@ -78,15 +78,14 @@ final class DemoCommand implements Callable<Integer> {
             Path dir = out != null ? fresh(out) : unused(Path.of("runs", "demo-stories-seed" + seed));
             long t0 = System.nanoTime();
             LoopConfig c = LoopConfig.load(StoriesDemo.write(dir, model, tokenizer, seed, rounds), List.of());
-            List<ObjectNode> lines;
+            List<RoundRecord> lines;
             try (Loop loop = Loop.open(c, false)) {
                 lines = loop.run();
             }
-            ObjectNode first = lines.get(0), last = lines.get(lines.size() - 1);
+            EvalResult first = lines.get(0).eval(), last = lines.get(lines.size() - 1).eval();
             System.out.printf("stories mentioning \"%s\" on %d held-out openings: greedy %.1f%% -> %.1f%%, sampled %.1f%% -> %.1f%%, in %.0f s%n",
-                    StoriesDemo.WORD, first.get("eval/prompts").intValue(), 100 * first.get("eval/greedy_pass_rate").doubleValue(),
-                    100 * last.get("eval/greedy_pass_rate").doubleValue(), 100 * first.get("eval/pass_rate").doubleValue(),
-                    100 * last.get("eval/pass_rate").doubleValue(), (System.nanoTime() - t0) / 1e9);
+                    StoriesDemo.WORD, first.prompts().intValue(), 100 * first.greedyPassRate(), 100 * last.greedyPassRate(),
+                    100 * first.passRate(), 100 * last.passRate(), (System.nanoTime() - t0) / 1e9);
             System.out.println("report: " + dir.resolve("run/report.html"));
             return 0;
         }

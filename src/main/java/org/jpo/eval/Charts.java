@@ -1,24 +1,29 @@
 package org.jpo.eval;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import org.jpo.io.Jsonl;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import org.jpo.pairs.PairRow;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.TreeSet;
 
 /**
- * The report's charts as data: each is {@code {id, title, kind, xLabel, x, series: [{label, y}]}} with every series
- * aligned to x (null = no value), which report.js hands to uPlot as is. kind is "line", "step" (a histogram) or
- * "stacked" (bars stacked per x). Everything computed (alignment, bins, phases) is computed here, so the JS stays glue.
+ * The report's charts as data, which report.js hands to uPlot as they are: every series aligned to x (null = no
+ * value). kind is "line", "step" (a histogram) or "stacked" (bars stacked per x). Everything computed (alignment, bins,
+ * phases) is computed here, so the JS stays glue.
  */
 final class Charts {
-    /** The eval charts: a title and the rounds.jsonl keys drawn on it. */
+    record Chart(String id, String title, String kind, @JsonProperty("xLabel") String xLabel, List<Double> x, List<Series> series) {}
+
+    /** y holds a number (or null) per x: doubles, or counts for a histogram. */
+    record Series(String label, List<Number> y) {}
+
+    /** The eval charts: a title and the eval keys drawn on it. */
     static final Map<String, List<String>> EVAL = new LinkedHashMap<>();
     static {
         EVAL.put("Mean score", List.of("eval/mean_score", "eval/greedy_mean_score"));
@@ -31,57 +36,57 @@ final class Charts {
     /** Trainer metrics drawn per round when present (TRL's names; sft logs loss only, reward logs accuracy). */
     static final List<String> TRAIN = List.of("loss", "eval_loss", "rewards/margins", "rewards/accuracies", "accuracy");
 
-    /** Phases in the order a round runs them; rounds.jsonl may hold any subset, and other keys go after these. */
-    static final List<String> PHASES = List.of("sample", "score", "reference_logps", "train", "eval");
-
     static final int BINS = 20;
 
     private Charts() {}
 
-    static List<ObjectNode> eval(RunDir run) {
-        List<ObjectNode> charts = new ArrayList<>();
-        List<Integer> x = new ArrayList<>(run.rounds.keySet());
+    static List<Chart> eval(RunView run) {
+        List<Chart> charts = new ArrayList<>();
+        List<Double> x = rounds(run);
         int i = 0;
         for (var e : EVAL.entrySet()) {
-            ObjectNode c = chart("eval-" + i++, e.getKey(), "line", "round", x);
+            List<Series> series = new ArrayList<>();
             for (String key : e.getValue()) {
-                List<JsonNode> y = run.rounds.values().stream().map(r -> r.get(key)).toList();
-                if (y.stream().anyMatch(v -> v != null && v.isNumber())) addSeries(c, key, y);
+                List<Number> y = run.rounds.values().stream().map(r -> (Number) finite(r.eval().get(key))).toList();
+                if (y.stream().anyMatch(v -> v != null)) series.add(new Series(key, y));
             }
-            if (!c.withArray("series").isEmpty()) charts.add(c);
+            if (!series.isEmpty()) charts.add(new Chart("eval-" + i, e.getKey(), "line", "round", x, series));
+            i++;
         }
         return charts;
     }
 
     /** One chart per trainer metric, a series per round, x = the union of the rounds' steps. */
-    static List<ObjectNode> train(RunDir run) {
-        Map<Integer, List<ObjectNode>> logs = new TreeMap<>();
-        for (int r : run.rounds.keySet()) if (r >= 1) logs.put(r, run.lines(r, "train/metrics.jsonl"));
-        List<ObjectNode> charts = new ArrayList<>();
+    static List<Chart> train(RunView run) {
+        Map<Integer, List<RunView.TrainLog>> logs = new TreeMap<>();
+        for (int r : run.rounds.keySet()) if (r >= 1) logs.put(r, run.trainLog(r));
+        List<Chart> charts = new ArrayList<>();
         for (String metric : TRAIN) {
-            Map<Integer, Map<Double, JsonNode>> byRound = new TreeMap<>();
+            Map<Integer, Map<Double, Double>> byRound = new TreeMap<>();
             TreeSet<Double> steps = new TreeSet<>();
             logs.forEach((r, lines) -> {
-                Map<Double, JsonNode> points = new TreeMap<>();
-                for (ObjectNode l : lines)
-                    if (l.path("step").isNumber() && l.path(metric).isNumber()) points.put(l.get("step").doubleValue(), l.get(metric));
+                Map<Double, Double> points = new TreeMap<>();
+                for (RunView.TrainLog l : lines) {
+                    Double step = l.values().get("step"), v = l.values().get(metric);
+                    if (step != null && v != null && Double.isFinite(v)) points.put(step, v);   // a metric with no value that step is "NaN"
+                }
                 if (!points.isEmpty()) byRound.put(r, points);
                 steps.addAll(points.keySet());
             });
             if (byRound.isEmpty()) continue;
-            ObjectNode c = chart("train-" + charts.size(), metric, "line", "step", new ArrayList<>(steps));
-            byRound.forEach((r, points) -> addSeries(c, "round " + r, steps.stream().map(points::get).toList()));
-            charts.add(c);
+            List<Series> series = new ArrayList<>();
+            byRound.forEach((r, points) -> series.add(new Series("round " + r, steps.stream().map(s -> (Number) points.get(s)).toList())));
+            charts.add(new Chart("train-" + charts.size(), metric, "line", "step", new ArrayList<>(steps), series));
         }
         return charts;
     }
 
     /** Pair margins per round over shared bins (x = bin edges; the last point closes the last step). Null if no margins. */
-    static ObjectNode margins(RunDir run) {
+    static Chart margins(RunView run) {
         Map<Integer, List<Double>> byRound = new TreeMap<>();
         for (int r : run.rounds.keySet()) {
             List<Double> m = new ArrayList<>();
-            if (r >= 1) for (ObjectNode p : run.lines(r, "pairs.jsonl")) { Double v = margin(p); if (v != null) m.add(v); }
+            if (r >= 1) for (PairRow p : run.pairs(r)) if (p instanceof PairRow.Preference pref) m.add(pref.margin());
             if (!m.isEmpty()) byRound.put(r, m);
         }
         if (byRound.isEmpty()) return null;
@@ -91,55 +96,38 @@ final class Charts {
         double width = (hi - lo) / BINS;
         List<Double> edges = new ArrayList<>();
         for (int b = 0; b <= BINS; b++) edges.add(lo + b * width);
-        ObjectNode c = chart("margins", "Pair margins (chosen score - rejected score)", "step", "margin", edges);
+        List<Series> series = new ArrayList<>();
         for (var e : byRound.entrySet()) {
-            long[] counts = new long[BINS + 1]; // counts[BINS] stays 0 so the last step drops back to the axis
+            Long[] counts = new Long[BINS + 1]; // counts[BINS] stays 0 so the last step drops back to the axis
+            Arrays.fill(counts, 0L);
             for (double v : e.getValue()) counts[Math.min(BINS - 1, (int) ((v - lo) / width))]++;
-            ArrayNode y = c.withArray("series").addObject().put("label", "round " + e.getKey()).putArray("y");
-            for (long n : counts) y.add(n);
+            series.add(new Series("round " + e.getKey(), List.<Number>of(counts)));
         }
-        return c;
-    }
-
-    /** The margin a pair row records, else chosen_score - rejected_score; null for unpaired and best rows. */
-    static Double margin(ObjectNode p) {
-        if (p.path("margin").isNumber()) return p.get("margin").doubleValue();
-        if (p.path("chosen_score").isNumber() && p.path("rejected_score").isNumber())
-            return p.get("chosen_score").doubleValue() - p.get("rejected_score").doubleValue();
-        return null;
+        return new Chart("margins", "Pair margins (chosen score - rejected score)", "step", "margin", edges, series);
     }
 
     /** Seconds per phase per round, stacked; null if no round recorded timings. */
-    static ObjectNode timings(RunDir run) {
+    static Chart timings(RunView run) {
         List<String> phases = phases(run);
         if (phases.isEmpty()) return null;
-        ObjectNode c = chart("timings", "Seconds per phase", "stacked", "round", new ArrayList<>(run.rounds.keySet()));
-        for (String p : phases) addSeries(c, p, run.rounds.values().stream().map(r -> r.path("timings").get(p)).toList());
-        return c;
+        List<Series> series = new ArrayList<>();
+        for (String p : phases) series.add(new Series(p, run.rounds.values().stream().map(r -> (Number) timings(r).get(p)).toList()));
+        return new Chart("timings", "Seconds per phase", "stacked", "round", rounds(run), series);
     }
 
-    /** The phases any round timed: the known ones in order, then the rest as first seen. */
-    static List<String> phases(RunDir run) {
-        var seen = new java.util.LinkedHashSet<String>();
-        for (ObjectNode r : run.rounds.values()) r.path("timings").fieldNames().forEachRemaining(seen::add);
-        List<String> out = new ArrayList<>(PHASES.stream().filter(seen::contains).toList());
-        seen.stream().filter(p -> !PHASES.contains(p)).forEach(out::add);
+    /** The phases any round timed: in the order a round runs them, then unknown ones as first seen. */
+    static List<String> phases(RunView run) {
+        var seen = new LinkedHashSet<String>();
+        for (RoundRecord r : run.rounds.values()) seen.addAll(timings(r).keySet());
+        List<String> known = Arrays.stream(RoundRecord.Phase.values()).map(RoundRecord.Phase::key).toList();
+        List<String> out = new ArrayList<>(known.stream().filter(seen::contains).toList());
+        seen.stream().filter(p -> !known.contains(p)).forEach(out::add);
         return out;
     }
 
-    private static ObjectNode chart(String id, String title, String kind, String xLabel, List<? extends Number> x) {
-        ObjectNode c = Jsonl.JSON.createObjectNode().put("id", id).put("title", title).put("kind", kind).put("xLabel", xLabel);
-        ArrayNode xs = c.putArray("x");
-        x.forEach(v -> xs.add(v.doubleValue()));
-        c.putArray("series");
-        return c;
-    }
+    static Map<String, Double> timings(RoundRecord r) { return r.timings() == null ? Map.of() : r.timings(); }
 
-    private static void addSeries(ObjectNode chart, String label, List<JsonNode> y) {
-        ArrayNode ys = chart.withArray("series").addObject().put("label", label).putArray("y");
-        for (JsonNode v : y) {
-            if (v != null && v.isNumber()) ys.add(v.doubleValue());
-            else ys.addNull();
-        }
-    }
+    private static List<Double> rounds(RunView run) { return run.rounds.keySet().stream().map(Integer::doubleValue).toList(); }
+
+    private static Double finite(double v) { return Double.isFinite(v) ? v : null; }
 }

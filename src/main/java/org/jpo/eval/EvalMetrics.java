@@ -1,7 +1,6 @@
 package org.jpo.eval;
 
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.ToDoubleFunction;
@@ -19,25 +18,26 @@ import java.util.function.ToDoubleFunction;
  *       same prompt and sample index, by the feedback: a higher score wins, an equal one counts half;
  *   <li>{@code eval/missing}: completions without a score (left out of every mean above), {@code eval/prompts}.
  * </ul>
- * A mean over nothing (every score missing) is NaN, written as null.
+ * A mean over nothing (every score missing) is null.
  */
 public final class EvalMetrics {
     private EvalMetrics() {}
 
-    public static Map<String, Double> of(List<EvalSample> now, List<EvalSample> initial, double passThreshold) {
+    public static EvalResult of(List<EvalSample> now, List<EvalSample> initial, double passThreshold) {
         List<EvalSample> sampled = now.stream().filter(s -> !s.greedy()).toList(), greedy = now.stream().filter(EvalSample::greedy).toList();
-        Map<String, Double> m = new LinkedHashMap<>();
-        m.put("eval/mean_score", mean(sampled, s -> s.score()));
-        m.put("eval/pass_rate", mean(sampled, s -> s.score() >= passThreshold ? 1.0 : 0.0));
-        m.put("eval/greedy_mean_score", mean(greedy, s -> s.score()));
-        m.put("eval/greedy_pass_rate", mean(greedy, s -> s.score() >= passThreshold ? 1.0 : 0.0));
-        m.put("eval/mean_length", sampled.stream().mapToInt(EvalSample::tokens).average().orElse(Double.NaN));
-        m.put("eval/kl_to_initial", sampled.stream().mapToDouble(s -> s.logp() - s.initialLogp()).average().orElse(Double.NaN));
-        m.put("eval/win_rate_vs_initial", winRate(sampled, initial));
-        m.put("eval/missing", (double) now.stream().filter(s -> s.score() == null).count());
-        m.put("eval/prompts", (double) greedy.size());
-        return m;
+        return new EvalResult(
+                finite(mean(sampled, s -> s.score())),
+                finite(mean(sampled, s -> s.score() >= passThreshold ? 1.0 : 0.0)),
+                finite(mean(greedy, s -> s.score())),
+                finite(mean(greedy, s -> s.score() >= passThreshold ? 1.0 : 0.0)),
+                finite(sampled.stream().mapToInt(EvalSample::tokens).average().orElse(Double.NaN)),
+                finite(sampled.stream().mapToDouble(s -> s.logp() - s.initialLogp()).average().orElse(Double.NaN)),
+                finite(winRate(sampled, initial)),
+                (double) now.stream().filter(s -> s.score() == null).count(),
+                (double) greedy.size());
     }
+
+    private static Double finite(double v) { return Double.isFinite(v) ? v : null; }
 
     /** Mean of {@code f} over the scored samples. */
     private static double mean(List<EvalSample> s, ToDoubleFunction<EvalSample> f) {

@@ -1,7 +1,5 @@
 package org.jpo.eval;
 
-import com.fasterxml.jackson.databind.JsonNode;
-
 import java.math.BigDecimal;
 import java.math.MathContext;
 import java.util.List;
@@ -27,12 +25,12 @@ final class Html {
         return b.toString();
     }
 
-    /** A JSON value for a table cell: integers as is, other numbers to 4 significant digits, absent as a dash. */
-    static String fmt(JsonNode v) {
-        if (v == null || v.isNull() || v.isMissingNode()) return "—";
-        if (v.isIntegralNumber()) return v.asText();
-        if (v.isNumber()) return fmt(v.doubleValue());
-        return esc(v.asText());
+    /** A value for a table cell: integers as is, other numbers to 4 significant digits, absent (null, NaN) as a dash. */
+    static String fmt(Object v) {
+        if (v == null || v instanceof Double d && !Double.isFinite(d)) return "—";
+        if (v instanceof Integer || v instanceof Long) return v.toString();
+        if (v instanceof Number n) return fmt(n.doubleValue());
+        return esc(v.toString());
     }
 
     static String fmt(double v) {

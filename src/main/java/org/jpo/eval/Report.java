@@ -1,8 +1,9 @@
 package org.jpo.eval;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.JsonNode;
 import org.jpo.io.Jsonl;
+import org.jpo.io.RunDir;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -12,6 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.Locale;
 
@@ -28,24 +30,18 @@ public final class Report {
 
     /** Reads {@code runDir} and writes {@code runDir/report.html} via a temporary file and an atomic rename. */
     public static void write(Path runDir) {
-        String html = html(new RunDir(runDir));
-        Path out = runDir.resolve("report.html"), tmp = runDir.resolve("report.html.tmp");
-        try {
-            Files.writeString(tmp, html, StandardCharsets.UTF_8);
-            Files.move(tmp, out, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot write " + out + ": " + e.getMessage(), e);
-        }
+        RunView run = new RunView(runDir);
+        RunDir.writeText(run.dir.file(RunDir.REPORT), html(run));
     }
 
-    static String html(RunDir run) {
-        List<ObjectNode> eval = Charts.eval(run), train = Charts.train(run);
-        ObjectNode margins = Charts.margins(run), timings = Charts.timings(run);
-        List<ObjectNode> charts = new ArrayList<>(eval);
+    static String html(RunView run) {
+        List<Charts.Chart> eval = Charts.eval(run), train = Charts.train(run);
+        Charts.Chart margins = Charts.margins(run), timings = Charts.timings(run);
+        List<Charts.Chart> charts = new ArrayList<>(eval);
         charts.addAll(train);
         if (margins != null) charts.add(margins);
         if (timings != null) charts.add(timings);
-        String name = esc(run.dir.toAbsolutePath().normalize().getFileName() + "");
+        String name = esc(run.dir.root().toAbsolutePath().normalize().getFileName() + "");
         return "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>jpo run " + name + "</title>\n"
                 + "<style>\n" + resource(UPLOT + "uPlot.min.css") + "\n</style>\n<style>\n" + resource("report.css") + "</style>\n"
                 + "</head>\n<body>\n" + header(run, name)
@@ -53,7 +49,7 @@ public final class Report {
                 + section("train", "Training curves", train.isEmpty() ? none("No train/metrics.jsonl yet.") : divs(train))
                 + section("pairs", "Pairs", run.lastRound() < 1 ? none("No training round yet.")
                         : Tables.tiedCallout(run) + Tables.counts(run) + (margins == null ? none("No pair margins (no pairs.jsonl, or unpaired rows).") : divs(List.of(margins))))
-                + section("scorers", "Scorers", run.rounds.tailMap(1).values().stream().noneMatch(r -> r.has("scorers"))
+                + section("scorers", "Scorers", run.rounds.tailMap(1).values().stream().noneMatch(r -> r.scorers() != null)
                         ? none("No scored round yet.") : Tables.scorers(run))
                 + section("time", "Time per phase (seconds)", timings == null ? none("No timings yet.") : Tables.timings(run) + divs(List.of(timings)))
                 + section("examples", "Example completions (greedy, held-out prompts)", Tables.examples(run))
@@ -62,7 +58,7 @@ public final class Report {
                 + "</body>\n</html>\n";
     }
 
-    private static String header(RunDir run, String name) {
+    private static String header(RunView run, String name) {
         int last = run.lastRound();
         String rounds = last < 0 ? "No round evaluated yet." : last == 0 ? "Round 0 (the starting policy) evaluated; no round finished yet."
                 : last + (last == 1 ? " round" : " rounds") + " finished, after round 0 (the starting policy).";
@@ -79,9 +75,9 @@ public final class Report {
     }
 
     /** The placeholders report.js draws the charts into. */
-    private static String divs(List<ObjectNode> charts) {
+    private static String divs(List<Charts.Chart> charts) {
         StringBuilder b = new StringBuilder("<div class=\"charts\">");
-        for (ObjectNode c : charts) b.append("<div class=\"chart\" id=\"").append(esc(c.get("id").asText())).append("\"></div>");
+        for (Charts.Chart c : charts) b.append("<div class=\"chart\" id=\"").append(esc(c.id())).append("\"></div>");
         return b.append("</div>\n").toString();
     }
 
@@ -91,16 +87,16 @@ public final class Report {
      * The data block. Every '<' becomes \u003c (JSON.parse reads it back unchanged): escaping only "</" would still let
      * a completion holding "<!--<script" switch the HTML parser into a state where the block never ends.
      */
-    private static String data(RunDir run, List<ObjectNode> charts) {
-        ObjectNode d = Jsonl.JSON.createObjectNode().put("run", run.dir.getFileName() + "");
-        run.rounds.values().forEach(d.putArray("rounds")::add);
-        charts.forEach(d.putArray("charts")::add);
+    private static String data(RunView run, List<Charts.Chart> charts) {
         try {
-            return Jsonl.JSON.writeValueAsString(d).replace("<", "\\u003c");
+            return Jsonl.ROWS.writeValueAsString(new Data(run.dir.root().getFileName() + "", run.lines.values(), charts)).replace("<", "\\u003c");
         } catch (JsonProcessingException e) {
             throw new IllegalStateException(e);
         }
     }
+
+    /** The data block: the run's name, its rounds.jsonl lines as written, the charts. */
+    private record Data(String run, Collection<JsonNode> rounds, List<Charts.Chart> charts) {}
 
     private static String script(String code) {
         if (code.toLowerCase(Locale.ROOT).contains("</script")) throw new IllegalStateException("inlined script contains </script");

@@ -1,13 +1,14 @@
 package org.jpo.eval;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.jpo.sampling.SampleRow;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.function.BiFunction;
+import java.util.function.Function;
 import java.util.stream.Stream;
 
 import static org.jpo.eval.Html.esc;
@@ -16,79 +17,92 @@ import static org.jpo.eval.Html.row;
 
 /** The report's tables, one row per round, built from the same rounds.jsonl rows the charts draw. */
 final class Tables {
-    /** The pairing counts in the order pairing produces them; columns no round has are left out. */
-    static final List<String> COUNTS = List.of("prompts", "samples", "scored", "missing", "pairs", "labeled", "sft_targets",
-            "ties_dropped", "all_tied", "too_few", "below_margin", "below_threshold", "reversed", "uncertain");
+    /** A column: its header and its cell's value. */
+    private record Column<T>(String name, Function<T, Object> value) {}
+
+    /** The pairing counts, all_tied near the front (with 0/1 verifiers it is usually most of the prompts). */
+    static final List<Column<RoundRecord.Counts>> COUNTS = List.of(new Column<>("prompts", RoundRecord.Counts::prompts),
+            new Column<>("samples", RoundRecord.Counts::samples), new Column<>("scored", RoundRecord.Counts::scored),
+            new Column<>("missing", RoundRecord.Counts::missing), new Column<>("pairs", RoundRecord.Counts::pairs),
+            new Column<>("labeled", RoundRecord.Counts::labeled), new Column<>("sft_targets", RoundRecord.Counts::sftTargets),
+            new Column<>("ties_dropped", RoundRecord.Counts::tiesDropped), new Column<>("all_tied", RoundRecord.Counts::allTied),
+            new Column<>("too_few", RoundRecord.Counts::tooFew), new Column<>("below_margin", RoundRecord.Counts::belowMargin),
+            new Column<>("below_threshold", RoundRecord.Counts::belowThreshold), new Column<>("reversed", RoundRecord.Counts::reversed),
+            new Column<>("uncertain", RoundRecord.Counts::uncertain));
 
     /** A scorer's columns: how it scored, and a judge's unparsed answers and position bias. */
-    static final List<String> SCORER = List.of("scored", "missing", "mean", "std", "mean_spread", "unparsed", "position_bias_rate", "votes");
+    static final List<Column<RoundRecord.ScorerStats>> SCORER = List.of(new Column<>("scored", RoundRecord.ScorerStats::scored),
+            new Column<>("missing", RoundRecord.ScorerStats::missing), new Column<>("mean", RoundRecord.ScorerStats::mean),
+            new Column<>("std", RoundRecord.ScorerStats::std), new Column<>("mean_spread", RoundRecord.ScorerStats::meanSpread),
+            new Column<>("unparsed", s -> s.stats() == null ? null : s.stats().get("unparsed")),
+            new Column<>("position_bias_rate", s -> s.positionBiasRates().get("position_bias_rate")),
+            new Column<>("votes", Tables::votes));
 
     static final int EXAMPLES = 8;
 
     private Tables() {}
 
-    /** Every eval/ key any round has, the charted ones first. */
-    static String eval(RunDir run) {
+    /** Every eval key, the charted ones first. */
+    static String eval(RunView run) {
         var keys = new LinkedHashSet<String>();
         Charts.EVAL.values().forEach(keys::addAll);
-        run.rounds.values().forEach(r -> r.fieldNames().forEachRemaining(k -> { if (k.startsWith("eval/")) keys.add(k); }));
-        keys.removeIf(k -> run.rounds.values().stream().noneMatch(r -> r.has(k)));
-        return perRound(run.rounds, new ArrayList<>(keys), (r, k) -> fmt(r.get(k)));
+        run.rounds.values().forEach(r -> keys.addAll(r.eval().byKey().keySet()));
+        return perRound(run.rounds, new ArrayList<>(keys), (r, k) -> fmt(r.eval().get(k)));
     }
 
-    static String counts(RunDir run) {
-        List<String> keys = COUNTS.stream().filter(k -> run.rounds.values().stream().anyMatch(r -> r.path("counts").has(k))).toList();
-        return perRound(run.rounds.tailMap(1), keys, (r, k) -> k.equals("all_tied") ? allTied(r) : fmt(r.path("counts").get(k)));
+    static String counts(RunView run) {
+        return perRound(run.rounds.tailMap(1), COUNTS.stream().map(Column::name).toList(), (r, k) -> {
+            Column<RoundRecord.Counts> col = COUNTS.stream().filter(c -> c.name().equals(k)).findFirst().orElseThrow();
+            if (r.counts() == null) return fmt(null);
+            return k.equals("all_tied") ? allTied(r.counts()) : fmt(col.value().apply(r.counts()));
+        });
     }
 
     /** The all-tied cell, highlighted and as a share of prompts: with 0/1 verifiers it is usually most of them. */
-    private static String allTied(ObjectNode r) {
-        JsonNode tied = r.path("counts").get("all_tied"), prompts = r.path("counts").get("prompts");
-        String share = tied != null && prompts != null && prompts.asDouble() > 0
-                ? " (" + Math.round(100 * tied.asDouble() / prompts.asDouble()) + "%)" : "";
-        return "<td class=\"tied\">" + fmt(tied) + share + "</td>";
+    private static String allTied(RoundRecord.Counts c) {
+        String share = c.prompts() > 0 ? " (" + Math.round(100.0 * c.allTied() / c.prompts()) + "%)" : "";
+        return "<td class=\"tied\">" + fmt(c.allTied()) + share + "</td>";
     }
 
     /** One sentence on the last round's all-tied prompts, above the counts table; empty if it has none recorded. */
-    static String tiedCallout(RunDir run) {
+    static String tiedCallout(RunView run) {
         if (run.lastRound() < 1) return "";
-        JsonNode c = run.rounds.get(run.lastRound()).path("counts");
-        if (!c.has("all_tied")) return "";
-        String of = c.has("prompts") ? " of " + fmt(c.get("prompts")) : "";
-        return "<p class=\"callout\">Round " + run.lastRound() + ": <b>" + fmt(c.get("all_tied")) + of
+        RoundRecord.Counts c = run.rounds.get(run.lastRound()).counts();
+        if (c == null) return "";
+        return "<p class=\"callout\">Round " + run.lastRound() + ": <b>" + fmt(c.allTied()) + " of " + fmt(c.prompts())
                 + " prompts were all-tied</b> (every completion got the same score), so they gave no pair.</p>\n";
     }
 
-    static String timings(RunDir run) {
+    static String timings(RunView run) {
         List<String> phases = new ArrayList<>(Charts.phases(run));
         phases.add("total");
         return perRound(run.rounds, phases, (r, p) -> {
-            JsonNode t = r.path("timings");
+            Map<String, Double> t = Charts.timings(r);
             if (!p.equals("total")) return fmt(t.get(p));
-            double sum = 0;
-            for (JsonNode v : t) sum += v.asDouble();
-            return "<td><b>" + fmt(sum) + "</b></td>";
+            return "<td><b>" + fmt(t.values().stream().mapToDouble(Double::doubleValue).sum()) + "</b></td>";
         });
     }
 
     /** One row per (round, scorer) from the rounds' {@code scorers}; then how often each two scorers agree. */
-    static String scorers(RunDir run) {
+    static String scorers(RunView run) {
         StringBuilder b = new StringBuilder("<div class=\"scroll\"><table class=\"num\">\n");
         List<String> head = new ArrayList<>(List.of("round", "scorer"));
-        SCORER.forEach(k -> head.add(header(k)));
+        SCORER.forEach(c -> head.add(header(c.name())));
         b.append(row("th", head));
-        run.rounds.tailMap(1).forEach((n, r) -> r.path("scorers").fields().forEachRemaining(e -> {
-            List<String> cells = new ArrayList<>(List.of(String.valueOf(n), "<td class=\"name\">" + esc(e.getKey()) + "</td>"));
-            for (String k : SCORER) {
-                JsonNode v = e.getValue();
-                cells.add(k.equals("votes") ? votes(v.path("stats")) : fmt(k.equals("unparsed") ? v.path("stats").get(k) : v.get(k)));
-            }
-            b.append(row("td", cells));
-        }));
+        run.rounds.tailMap(1).forEach((n, r) -> {
+            if (r.scorers() == null) return;
+            r.scorers().forEach((name, s) -> {
+                List<String> cells = new ArrayList<>(List.of(String.valueOf(n), "<td class=\"name\">" + esc(name) + "</td>"));
+                for (Column<RoundRecord.ScorerStats> c : SCORER) cells.add(c.name().equals("votes") ? votes(s) : fmt(c.value().apply(s)));
+                b.append(row("td", cells));
+            });
+        });
         b.append("</table></div>\n");
         List<String> agree = new ArrayList<>();
-        run.rounds.tailMap(1).forEach((n, r) -> r.path("scorer_agreement").forEach(a -> agree.add(row("td", List.of(String.valueOf(n),
-                esc(a.path("scorers").path(0).asText()) + " vs " + esc(a.path("scorers").path(1).asText()), fmt(a.get("pairs")), fmt(a.get("agreement")))))));
+        run.rounds.tailMap(1).forEach((n, r) -> {
+            if (r.scorerAgreement() != null) r.scorerAgreement().forEach(a -> agree.add(row("td", List.of(String.valueOf(n),
+                    esc(a.scorers().get(0)) + " vs " + esc(a.scorers().get(1)), fmt(a.pairs()), fmt(a.agreement())))));
+        });
         if (!agree.isEmpty()) {
             b.append("<p>Agreement: the share of pairs of one prompt's completions that both scorers order, ordered the same way.</p>\n")
                     .append("<div class=\"scroll\"><table class=\"num\">\n<tr><th>round</th><th>scorers</th><th>pairs</th><th>agreement</th></tr>\n");
@@ -99,20 +113,18 @@ final class Tables {
     }
 
     /** A pointwise judge's distribution of verdicts, e.g. {@code 0:3 1:0 2:5 …}; a dash for other scorers. */
-    private static String votes(JsonNode stats) {
+    private static String votes(RoundRecord.ScorerStats s) {
         List<String> out = new ArrayList<>();
-        stats.fields().forEachRemaining(e -> { if (e.getKey().startsWith("votes/")) out.add(esc(e.getKey().substring(6)) + ":" + fmt(e.getValue())); });
+        if (s.stats() != null) s.stats().forEach((k, v) -> { if (k.startsWith("votes/")) out.add(esc(k.substring(6)) + ":" + fmt(v)); });
         return out.isEmpty() ? "—" : String.join(" ", out);
     }
 
-    private interface Cell { String of(ObjectNode round, String key); }
-
-    private static String perRound(Map<Integer, ObjectNode> rounds, List<String> keys, Cell cell) {
+    private static String perRound(Map<Integer, RoundRecord> rounds, List<String> keys, BiFunction<RoundRecord, String, String> cell) {
         StringBuilder b = new StringBuilder("<div class=\"scroll\"><table class=\"num\">\n");
         b.append(row("th", Stream.concat(Stream.of("round"), keys.stream().map(k -> k.equals("all_tied") ? "<th class=\"tied\">all_tied</th>" : header(k))).toList()));
         rounds.forEach((n, r) -> {
             List<String> cells = new ArrayList<>(List.of(String.valueOf(n)));
-            for (String k : keys) cells.add(cell.of(r, k));
+            for (String k : keys) cells.add(cell.apply(r, k));
             b.append(row("td", cells));
         });
         return b.append("</table></div>\n").toString();
@@ -124,11 +136,11 @@ final class Tables {
     }
 
     /** Greedy completions of up to 8 eval prompts at round 0, round 1 and the last round, side by side. */
-    static String examples(RunDir run) {
+    static String examples(RunView run) {
         List<Integer> rounds = Stream.of(0, 1, run.lastRound()).filter(run.rounds::containsKey).distinct().toList();
-        Map<Integer, Map<String, ObjectNode>> byRound = new LinkedHashMap<>();
-        for (int r : rounds) byRound.put(r, greedy(run.lines(r, "eval_samples.jsonl")));
-        Map<String, ObjectNode> prompts = new LinkedHashMap<>();
+        Map<Integer, Map<String, SampleRow>> byRound = new LinkedHashMap<>();
+        for (int r : rounds) byRound.put(r, greedy(run.evalSamples(r)));
+        Map<String, SampleRow> prompts = new LinkedHashMap<>();
         byRound.values().forEach(m -> m.forEach(prompts::putIfAbsent));
         if (prompts.isEmpty()) return "<p class=\"none\">No eval_samples.jsonl yet.</p>\n";
         StringBuilder b = new StringBuilder("<table class=\"examples\">\n");
@@ -136,7 +148,7 @@ final class Tables {
         rounds.forEach(r -> head.add("round " + r + (r == 0 ? " (start)" : "")));
         b.append(row("th", head));
         prompts.entrySet().stream().limit(EXAMPLES).forEach(p -> {
-            List<String> cells = new ArrayList<>(List.of("<td><pre>" + esc(p.getValue().path("prompt").asText()) + "</pre></td>"));
+            List<String> cells = new ArrayList<>(List.of("<td><pre>" + esc(p.getValue().prompt()) + "</pre></td>"));
             for (int r : rounds) cells.add(completion(byRound.get(r).get(p.getKey())));
             b.append(row("td", cells));
         });
@@ -144,21 +156,19 @@ final class Tables {
     }
 
     /** Each prompt's greedy row, or its first row when the run evaluated no greedy completions. */
-    private static Map<String, ObjectNode> greedy(List<ObjectNode> rows) {
-        Map<String, ObjectNode> out = new LinkedHashMap<>();
-        for (ObjectNode s : rows) {
-            String id = s.path("prompt_id").asText();
-            if (!out.containsKey(id) || s.path("greedy").asBoolean() && !out.get(id).path("greedy").asBoolean()) out.put(id, s);
+    private static Map<String, SampleRow> greedy(List<SampleRow> rows) {
+        Map<String, SampleRow> out = new LinkedHashMap<>();
+        for (SampleRow s : rows) {
+            if (!out.containsKey(s.promptId()) || s.greedy() && !out.get(s.promptId()).greedy()) out.put(s.promptId(), s);
         }
         return out;
     }
 
-    private static String completion(ObjectNode s) {
+    private static String completion(SampleRow s) {
         if (s == null) return "<td class=\"none\">—</td>";
-        JsonNode score = s.get("score");
-        String scored = score != null && score.isNumber() ? "score " + fmt(score)
-                : "score missing" + (s.has("missing_reason") ? ": " + esc(s.get("missing_reason").asText()) : "");
-        String sample = s.path("greedy").asBoolean() ? "" : " (sample " + s.path("sample_index").asInt() + ")";
-        return "<td><pre>" + esc(s.path("completion").asText()) + "</pre><span class=\"score\">" + scored + sample + "</span></td>";
+        String missing = s.scoring() != null && s.scoring().missingReason() != null ? ": " + esc(s.scoring().missingReason()) : "";
+        String scored = s.score() != null ? "score " + fmt(s.score()) : "score missing" + missing;
+        String sample = s.greedy() ? "" : " (sample " + s.sampleIndex() + ")";
+        return "<td><pre>" + esc(s.completion()) + "</pre><span class=\"score\">" + scored + sample + "</span></td>";
     }
 }

@@ -196,7 +196,7 @@ final class JudgeClient {
     static boolean rejectsTheRequest(int status) { return status == 400 || status == 413 || status == 422; }
 
     /** The answer's text: {@code choices[0].message.content} (chat) or {@code choices[0].text}; a null content is "". */
-    private String text(ObjectNode answer) {
+    private String text(JsonNode answer) {
         JsonNode choice = answer.path("choices").path(0);
         JsonNode t = switch (settings.api()) {
             case CHAT -> choice.path("message").path("content");

@@ -13,7 +13,7 @@ import java.util.Optional;
  * @param prompt the prompt text
  * @param row    the prompt's row as read (its fields other than the prompt are what verifiers look up); empty if none
  */
-public record ScoreInput(String prompt, ObjectNode row) {
+public record ScoreInput(String prompt, JsonNode row) {
     public ScoreInput {
         if (prompt == null) throw new IllegalArgumentException("prompt is null");
         if (row == null) throw new IllegalArgumentException("row is null; use an empty object");

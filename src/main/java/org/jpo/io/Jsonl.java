@@ -3,6 +3,7 @@ package org.jpo.io;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.jpo.UserError;
 
@@ -28,6 +29,8 @@ import java.util.zip.GZIPInputStream;
  */
 public final class Jsonl {
     public static final ObjectMapper JSON = new ObjectMapper();
+    /** Typed rows (records) under their snake_case names: {@code promptId} is written and read as {@code prompt_id}. */
+    public static final ObjectMapper ROWS = JSON.copy().setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE);
 
     private Jsonl() {}
 
@@ -64,6 +67,21 @@ public final class Jsonl {
         }
 
         public boolean has(String field) { return json.has(field) && !json.get(field).isNull(); }
+
+        /** This line as a {@code type} under snake_case names; a field of the wrong type or an unknown one names file:line. */
+        public <T> T as(Class<T> type) {
+            try {
+                return ROWS.treeToValue(json, type);
+            } catch (JsonProcessingException | IllegalArgumentException e) {
+                throw error(notA(type, e));
+            }
+        }
+    }
+
+    /** Why a JSON object is not a {@code type}, in one line. */
+    static String notA(Class<?> type, Exception e) {
+        String why = e instanceof JsonProcessingException j ? j.getOriginalMessage() : e.getMessage();
+        return "not a " + type.getSimpleName() + " row (" + why.lines().findFirst().orElse("").strip() + ")";
     }
 
     /**
@@ -82,6 +100,13 @@ public final class Jsonl {
             lines.add((Line) e);
         }
         return lines;
+    }
+
+    /** Every row of a JSONL file as a {@code type} (a record under snake_case names); a bad line names file:line. */
+    public static <T> List<T> read(Path file, Class<T> type) {
+        List<T> rows = new ArrayList<>();
+        for (Line l : read(file)) rows.add(l.as(type));
+        return rows;
     }
 
     /** Every non-blank line of a JSONL file (optionally .gz), bad ones included as {@link Malformed}. */
@@ -132,14 +157,14 @@ public final class Jsonl {
     }
 
     /** Writes one JSON object per line to {@code file} via a temporary file and an atomic rename. */
-    public static void write(Path file, List<? extends JsonNode> rows) {
+    public static void write(Path file, List<?> rows) {
         Path abs = file.toAbsolutePath();
         Path tmp = abs.resolveSibling(abs.getFileName() + ".tmp");
         try {
             if (abs.getParent() != null) Files.createDirectories(abs.getParent());
             try (var w = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8)) {
-                for (JsonNode r : rows) {
-                    w.write(JSON.writeValueAsString(r));
+                for (Object r : rows) {
+                    w.write(ROWS.writeValueAsString(r));
                     w.write('\n');
                 }
             }
@@ -153,11 +178,11 @@ public final class Jsonl {
      * Writes one JSON document, indented, to {@code file} (the manifests, stats and states people read), via a
      * temporary file and an atomic rename, so a reader (or a resumed run) never sees half of it.
      */
-    public static void writePretty(Path file, JsonNode o) {
+    public static void writePretty(Path file, Object o) {
         Path abs = file.toAbsolutePath();
         Path tmp = abs.resolveSibling(abs.getFileName() + ".tmp");
         try {
-            Files.writeString(tmp, JSON.writerWithDefaultPrettyPrinter().writeValueAsString(o) + "\n");
+            Files.writeString(tmp, ROWS.writerWithDefaultPrettyPrinter().writeValueAsString(o) + "\n");
             Files.move(tmp, abs, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write " + file + ": " + e.getMessage(), e);

@@ -1,21 +1,32 @@
 package org.jpo.loop;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.jpo.Seeds;
 import org.jpo.UserError;
-import org.jpo.Versions;
 import org.jpo.data.Example;
 import org.jpo.data.IdExamples;
+import org.jpo.eval.EvalResult;
+import org.jpo.eval.Evaluation;
+import org.jpo.eval.Report;
+import org.jpo.eval.RoundRecord;
+import org.jpo.eval.RoundRecord.Phase;
+import org.jpo.eval.ScorerMetrics;
 import org.jpo.feedback.Feedback;
+import org.jpo.feedback.ScoredRows;
+import org.jpo.feedback.ScorerContext;
 import org.jpo.io.Jsonl;
+import org.jpo.io.RunDir;
 import org.jpo.io.Trees;
 import org.jpo.model.Checkpoints;
 import org.jpo.model.Transformer;
+import org.jpo.pairs.PairRow;
+import org.jpo.pairs.PairRows;
 import org.jpo.pairs.Strategy;
-import org.jpo.feedback.ScorerContext;
 import org.jpo.sampling.LocalSampler;
 import org.jpo.sampling.OpenAiClient;
+import org.jpo.sampling.PromptRow;
+import org.jpo.sampling.SampleRow;
 import org.jpo.sampling.Sampler;
+import org.jpo.sampling.Samples;
 import org.jpo.sampling.SamplingParams;
 import org.jpo.tokenizer.ChatTemplate;
 import org.jpo.tokenizer.Tokenizer;
@@ -38,8 +49,9 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.Collectors;
 
-import static org.jpo.loop.RunDir.*;
+import static org.jpo.io.RunDir.RoundFile.*;
 
 /**
  * The iterative loop, a recipe read top to bottom: evaluate the starting policy, then each round sample → score →
@@ -52,19 +64,16 @@ import static org.jpo.loop.RunDir.*;
  */
 public final class Loop implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Loop.class);
-    /** The counts' record components under the names of the manifest (all_tied, ties_dropped, ...). */
-    private static final com.fasterxml.jackson.databind.ObjectMapper SNAKE_CASE =
-            Jsonl.JSON.copy().setPropertyNamingStrategy(com.fasterxml.jackson.databind.PropertyNamingStrategies.SNAKE_CASE);
 
     private final LoopConfig c;
     private final RunDir dir;
     private final Tokenizer tok;
     private final Feedback feedback;
     private final Prompts.Split prompts;
-    private final Map<String, Prompts.Row> trainById = new LinkedHashMap<>();
+    private final Map<String, PromptRow> trainById = new LinkedHashMap<>();
     private final Set<Integer> stopIds;
     private final List<Path> tokenizerFiles;
-    private final ObjectNode inputs;
+    private final Map<String, String> inputs;
     private final Evaluation evaluation;
     private final Transformer initial;
     private Transformer policy;
@@ -76,7 +85,7 @@ public final class Loop implements AutoCloseable {
     /** Checks everything that can be checked (config, run directory, prompts, the fields scorers read) before any work. */
     public static Loop open(LoopConfig c, boolean resume) {
         RunDir dir = new RunDir(c.outputDir());
-        dir.checkResume(c, resume);
+        checkResume(dir, c, resume);
         return new Loop(c, dir);
     }
 
@@ -94,8 +103,8 @@ public final class Loop implements AutoCloseable {
             this.feedback = Feedback.open(c.feedback(), new ScorerContext(Optional.of(cache),
                     Optional.of(new ScorerContext.Policy(() -> policy != null ? policy : initial, tok)), scope::get));
             var p = c.prompts();
-            List<Prompts.Row> all = Prompts.read(p.file(), tok, template, feedback.requiredFields(), window);
-            Optional<List<Prompts.Row>> eval = p.evalFile().map(f -> Prompts.read(f, tok, template, feedback.requiredFields(), window));
+            List<PromptRow> all = Prompts.read(p.file(), tok, template, feedback.requiredFields(), window);
+            Optional<List<PromptRow>> eval = p.evalFile().map(f -> Prompts.read(f, tok, template, feedback.requiredFields(), window));
             this.prompts = Prompts.split(all, eval, p.evalFraction(), p.evalLimit(), c.seed(), p.file());
             if (c.prompts().perRound() > prompts.train().size()) {
                 throw new UserError(p.file() + ": prompts.per_round is " + p.perRound() + " but only " + prompts.train().size()
@@ -104,10 +113,12 @@ public final class Loop implements AutoCloseable {
             prompts.train().forEach(r -> trainById.put(r.id(), r));
             this.stopIds = LocalSampler.stopIds(initial, tok);
             this.tokenizerFiles = Checkpoints.tokenizerFiles(c.policy(), c.tokenizer());
-            this.inputs = RunDir.inputHashes(c);
-            this.evaluation = new Evaluation(c, tok, feedback, prompts.eval());
+            this.inputs = inputHashes(c);
+            var s = c.sampling();
+            this.evaluation = new Evaluation(tok, feedback, prompts.eval(), new SamplingParams(c.eval().samples(), s.maxNewTokens(),
+                    s.temperature(), s.topK(), s.topP(), false, Seeds.of(c.seed(), 0xE7A1L, 1)), c.eval().passThreshold());
             Files.createDirectories(dir.root());
-            RunDir.writeText(dir.root().resolve(CONFIG), c.toYaml());
+            RunDir.writeText(dir.file(RunDir.CONFIG), c.toYaml());
         } catch (IOException e) {
             close();
             throw new UncheckedIOException("cannot create output_dir " + c.outputDir() + ": " + e.getMessage(), e);
@@ -118,7 +129,7 @@ public final class Loop implements AutoCloseable {
     }
 
     /** Runs (or continues) every round; returns the rounds.jsonl lines. */
-    public List<ObjectNode> run() {
+    public List<RoundRecord> run() {
         try {
             return rounds();
         } catch (OpenAiClient.HttpError | UncheckedIOException e) {
@@ -127,95 +138,90 @@ public final class Loop implements AutoCloseable {
         }
     }
 
-    private List<ObjectNode> rounds() {
-        List<ObjectNode> done = dir.finished();
-        int last = done.isEmpty() ? -1 : done.get(done.size() - 1).get("round").intValue();
-        if (last >= 0) log.info("resuming {} after round {}", dir.root(), last);
+    private List<RoundRecord> rounds() {
+        List<RoundRecord> done = finished();
+        int last = done.isEmpty() ? -1 : done.get(done.size() - 1).round();
+        if (last >= c.rounds()) {
+            System.out.println("finished: all " + c.rounds() + " rounds are done in " + dir.root() + " (raise rounds to run more)");
+        } else if (last >= 0) {
+            log.info("resuming {} after round {}", dir.root(), last);
+        }
         if (last < 0) {
-            ObjectNode m = Jsonl.JSON.createObjectNode();
+            Manifest m = Manifest.start(0, "", c.seed(), inputs);
             serve(0, "eval", c.policy(), m);
             evaluate(0, initial, m);
             finish(0, m);
         }
-        policy = Checkpoints.load(last >= 1 ? dir.file(last, CHECKPOINT) : c.policy());
-        for (int r = Math.max(1, last + 1); r <= c.rounds() && !stopEarly(); r++) round(r);
-        dir.pointBest(Rounds.best(dir.finished(), c.earlyStop().metric()), c.policy());
-        return dir.finished();
+        if (last < c.rounds() && !stopEarly()) {
+            policy = Checkpoints.load(last >= 1 ? dir.file(last, CHECKPOINT) : c.policy());
+            for (int r = Math.max(1, last + 1); r <= c.rounds() && !stopEarly(); r++) round(r);
+        }
+        pointBest(Rounds.best(finished(), c.earlyStop().metric()));
+        return finished();
     }
 
     // ---- one round ----
 
+    /** sample → score → pair → train → evaluate → save; a phase whose output exists finished before a restart. */
     private void round(int r) {
-        Path d = dir.round(r);
-        createDirectories(d);
-        ObjectNode m = dir.has(r, MANIFEST) ? RunDir.readJson(dir.file(r, MANIFEST)) : newManifest(r);
-        verifyOutputs(r, m);
-        if (!m.has("model")) m.putObject("model").put("before", policy.checksum());
-        List<Prompts.Row> ps = Prompts.forRound(prompts.train(), c.prompts().perRound(), c.seed(), r);
-        Path start = r == 1 ? c.policy() : dir.file(r - 1, CHECKPOINT);
-        if (!dir.has(r, SAMPLES) && !dir.has(r, COMPLETIONS)) {
-            serve(r, "sample", start, m);
-            timed(m, "sample", () -> sample(r, ps));
-            save(r, m, COMPLETIONS);
-        }
-        if (!dir.has(r, SAMPLES)) {
+        Phases phases = Phases.open(dir, r, () -> Manifest.start(r, configKeys(), c.seed(), inputs));
+        Manifest m = phases.manifest();
+        if (!m.hasModel()) m.before(policy.checksum());
+        List<PromptRow> ps = Prompts.forRound(prompts.train(), c.prompts().perRound(), c.seed(), r);
+        Path start = start(r);
+        phases.run(SAMPLES, () -> {
+            phases.run(COMPLETIONS, () -> {
+                serve(r, "sample", start, m);
+                timed(m, Phase.SAMPLE, () -> sample(r, ps, m));
+            });
             serve(r, "sample", start, m);   // judges of the policy's own server judge with the weights that sampled
-            timed(m, "score", () -> score(r));
-        }
-        save(r, m, SAMPLES);
-        if (!dir.has(r, PAIRS)) pair(r, m);
-        save(r, m, PAIRS);
-        if (dir.has(r, CHECKPOINT)) {
-            replacePolicy(dir.file(r, CHECKPOINT));   // trained before a restart
-        } else {
-            train(r, m);
-        }
-        m.with("model").put("after", policy.checksum());
-        save(r, m, CHECKPOINT);
-        if (!dir.has(r, EVAL)) {
+            timed(m, Phase.SCORE, () -> score(r));
+        });
+        phases.run(PAIRS, () -> pair(r, m));
+        if (!phases.run(CHECKPOINT, () -> train(r, m))) replacePolicy(dir.file(r, CHECKPOINT));   // trained before a restart
+        m.after(policy.checksum());
+        phases.run(EVAL, () -> {
             serve(r, "eval", dir.file(r, CHECKPOINT), m);
             evaluate(r, policy, m);
-        }
-        save(r, m, EVAL);
+        });
         finish(r, m);
     }
 
     /** n completions per prompt from the policy (and, for anchored, from the initial policy), written unscored. */
-    private void sample(int r, List<Prompts.Row> ps) {
-        var s = c.sampling();
-        SamplingParams params = new SamplingParams(s.n(), s.maxNewTokens(), s.temperature(), s.topK(), s.topP(), false, Seeds.of(c.seed(), r, 0x5A3L));
-        List<ObjectNode> rows = new ArrayList<>(Samples.draw(sampler(policy), ps, params, tok, "current", 0, false));
+    private void sample(int r, List<PromptRow> ps, Manifest m) {
+        SamplingParams params = samplingParams(Seeds.of(c.seed(), r, 0x5A3L));
+        List<SampleRow> rows = new ArrayList<>(Samples.draw(sampler(policy), ps, params, tok, SampleRow.Policy.CURRENT, 0, false));
+        Long initialSeed = null;
         if (c.pairs().strategy() == Strategy.ANCHORED) {
-            SamplingParams initialParams = new SamplingParams(s.n(), s.maxNewTokens(), s.temperature(), s.topK(), s.topP(), false,
-                    Seeds.of(c.seed(), r, 0x1A17L));
+            SamplingParams initialParams = samplingParams(Seeds.of(c.seed(), r, 0x1A17L));
             // the server holds the policy, not the starting model: its samples are drawn here
-            rows.addAll(Samples.draw(local(initial), ps, initialParams, tok, "initial", s.n(), false));
+            rows.addAll(Samples.draw(local(initial), ps, initialParams, tok, SampleRow.Policy.INITIAL, params.n(), false));
+            initialSeed = initialParams.seed();
         }
+        m.usedSeeds(params.seed(), initialSeed, null, null);
         Jsonl.write(dir.file(r, COMPLETIONS), rows);
     }
 
+    private SamplingParams samplingParams(long seed) {
+        var s = c.sampling();
+        return new SamplingParams(s.n(), s.maxNewTokens(), s.temperature(), s.topK(), s.topP(), false, seed);
+    }
+
     private void score(int r) {
-        List<ObjectNode> rows = read(dir.file(r, COMPLETIONS));
-        Samples.score(rows, trainById, feedback);
-        Jsonl.write(dir.file(r, SAMPLES), rows);
+        Jsonl.write(dir.file(r, SAMPLES), ScoredRows.score(Jsonl.read(dir.file(r, COMPLETIONS), SampleRow.class), trainById, feedback));
         Trees.delete(dir.file(r, COMPLETIONS));
     }
 
-    private void pair(int r, ObjectNode m) {
-        List<ObjectNode> samples = read(dir.file(r, SAMPLES));
-        Pairing.Rows p = Pairing.build(samples, c.pairs(), c.seed(), r, tok.eosId(), c.winProbScores());
+    private void pair(int r, Manifest m) {
+        List<SampleRow> samples = Jsonl.read(dir.file(r, SAMPLES), SampleRow.class);
+        PairRows.Rows p = PairRows.build(samples, c.pairs(), c.seed(), r, tok.eosId(), c.winProbScores());
         Jsonl.write(dir.file(r, PAIRS), p.rows());
-        ObjectNode out = m.putObject("counts");
-        out.put("prompts", samples.stream().map(x -> x.get("prompt_id").asText()).distinct().count());
-        out.put("samples", samples.size());
-        out.put("scored", samples.stream().filter(x -> Samples.score(x) != null).count());
-        out.put("missing", samples.stream().filter(x -> Samples.score(x) == null).count());
-        out.setAll((ObjectNode) SNAKE_CASE.valueToTree(p.outcome().counts()));
+        m.counts(RoundRecord.Counts.of(p.outcome().counts(), (int) samples.stream().filter(x -> x.score() != null).count()));
     }
 
     /** Trains the policy on this round's rows (and the last history − 1 rounds'), then applies momentum and the EMA. */
-    private void train(int r, ObjectNode m) {
-        Path start = r == 1 ? c.policy() : dir.file(r - 1, CHECKPOINT);
+    private void train(int r, Manifest m) {
+        Path start = start(r);
         Path ref = switch (c.reference()) {
             case INITIAL -> c.policy();
             case PREVIOUS_ROUND -> start;
@@ -223,8 +229,9 @@ public final class Loop implements AutoCloseable {
         };
         Path out = dir.file(r, TRAIN);
         TrainConfig tc = c.trainConfig(r, start, out, ref, dir.file(r, PAIRS));
+        m.usedSeeds(null, null, null, tc.seed());
         List<Example> examples = trainingRows(r, tc);
-        m.with("counts").put("training_rows", examples.size());
+        m.counts(m.counts().withTrainingRows(examples.size()));
         if (examples.isEmpty()) {
             log.warn("round {}: no training rows (every prompt's samples tied, or were missing); the policy is unchanged", r);
         } else {
@@ -232,13 +239,11 @@ public final class Loop implements AutoCloseable {
             from.ifPresent(this::replacePolicy);   // killed mid-training: continue from its last checkpoint
             long t0 = System.nanoTime();
             Run<?> run = Runs.prepareRound(tc, examples, policy, from, dir.root().resolve("cache"));
-            m.with("timings").put("reference_logps", seconds(t0));
+            m.seconds(Phase.REFERENCE_LOGPS, seconds(t0));
             long t1 = System.nanoTime();
             Trainer.Result res = Trainer.train(run, from);
-            m.with("timings").put("train", seconds(t1));
-            m.set("train", Jsonl.JSON.valueToTree(res.lastLog()));
-            m.put("train_resumed_from_step", res.startStep());
-            m.put("trainable_parameters", res.trainableParameters());
+            m.seconds(Phase.TRAIN, seconds(t1));
+            m.trained(res.lastLog(), res.startStep(), res.trainableParameters());
             // LoRA: the round's adapters fold into the policy, so the round's checkpoint, momentum and EMA see full weights
             if (policy.lora().isPresent()) policy.mergeLora();
         }
@@ -261,84 +266,66 @@ public final class Loop implements AutoCloseable {
         List<Example> out = new ArrayList<>();
         for (int k = Math.max(1, r - c.pairs().history() + 1); k <= r; k++) {
             Path f = dir.file(k, PAIRS);
-            out.addAll(Pairing.examples(dir.root().relativize(f), read(f), trainById, ids));
+            out.addAll(PairRows.examples(dir.root().relativize(f), Jsonl.read(f, PairRow.class), trainById, ids));
         }
         return out;
     }
 
     /** Evaluates {@code model} on the held-out prompts and writes eval_samples.jsonl and eval.json. */
-    private void evaluate(int r, Transformer model, ObjectNode m) {
+    private void evaluate(int r, Transformer model, Manifest m) {
         long t0 = System.nanoTime();
-        List<ObjectNode> base = r == 0 ? null : read(dir.file(0, EVAL_SAMPLES));
+        List<SampleRow> base = r == 0 ? null : Jsonl.read(dir.file(0, EVAL_SAMPLES), SampleRow.class);
         Evaluation.Result e = evaluation.run(sampler(model), model, initial, base);
-        createDirectories(dir.round(r));
+        RunDir.createDirectories(dir.round(r));
         Jsonl.write(dir.file(r, EVAL_SAMPLES), e.rows());
-        ObjectNode json = Jsonl.JSON.createObjectNode();
-        e.metrics().forEach((k, v) -> { if (Double.isFinite(v)) json.put(k, v); else json.putNull(k); });
-        Jsonl.writePretty(dir.file(r, EVAL), json);
-        m.with("timings").put("eval", seconds(t0));
+        Jsonl.writePretty(dir.file(r, EVAL), e.metrics());
+        m.usedSeeds(null, null, evaluation.sampled().seed(), null);
+        m.seconds(Phase.EVAL, seconds(t0));
     }
 
     // ---- bookkeeping ----
 
     /** The round's line: its eval keys, counts, timings and last training log, appended to rounds.jsonl; then the report. */
-    private void finish(int r, ObjectNode m) {
-        if (r > 0 && !m.has("scorers")) {
-            List<ObjectNode> samples = read(dir.file(r, SAMPLES));
-            m.set("scorers", org.jpo.eval.ScorerMetrics.of(samples));
-            m.set("scorer_agreement", org.jpo.eval.ScorerMetrics.agreement(samples));
+    private void finish(int r, Manifest m) {
+        if (r > 0 && !m.hasScorers()) {
+            List<SampleRow> samples = Jsonl.read(dir.file(r, SAMPLES), SampleRow.class);
+            m.scorers(ScorerMetrics.of(samples), ScorerMetrics.agreement(samples));
         }
-        ObjectNode line = Jsonl.JSON.createObjectNode().put("round", r);
-        line.setAll(RunDir.readJson(dir.file(r, EVAL)));
-        for (String k : List.of("counts", "timings", "train", "scorers", "scorer_agreement")) if (m.has(k)) line.set(k, m.get(k));
+        RoundRecord line = new RoundRecord(r, RunDir.readJson(dir.file(r, EVAL), EvalResult.class), m.counts(), m.timings(), m.train(),
+                m.scorers(), m.scorerAgreement());
         if (r > 0) {
-            m.put("finished", true);
+            m.finish();
             Jsonl.writePretty(dir.file(r, MANIFEST), m);
         }
-        List<ObjectNode> lines = new ArrayList<>(dir.finished());
+        List<RoundRecord> lines = new ArrayList<>(finished());
         lines.add(line);
-        Jsonl.write(dir.root().resolve(ROUNDS), lines);
+        Jsonl.write(dir.file(RunDir.ROUNDS), lines);
         Rounds.print(lines, System.out);
-        org.jpo.eval.Report.write(dir.root());
+        Report.write(dir.root());
     }
 
-    /** Records the output's hash and writes the manifest, so a later resume can tell a finished phase from a tampered one. */
-    private void save(int r, ObjectNode m, String output) {
-        if (dir.has(r, output) && !m.with("outputs").has(output)) m.with("outputs").put(output, RunDir.sha256(dir.file(r, output)));
-        Jsonl.writePretty(dir.file(r, MANIFEST), m);
+    /** The rounds whose line is in rounds.jsonl: finished, in order (0 is the starting policy's eval). */
+    private List<RoundRecord> finished() {
+        Path f = dir.file(RunDir.ROUNDS);
+        return Files.exists(f) ? Jsonl.read(f, RoundRecord.class) : List.of();
     }
 
-    /** A finished phase's output must be what the manifest recorded; an edited one is an error, not silently reused. */
-    private void verifyOutputs(int r, ObjectNode m) {
-        m.with("outputs").fields().forEachRemaining(e -> {
-            Path f = dir.file(r, e.getKey());
-            if (Files.exists(f) && !RunDir.sha256(f).equals(e.getValue().asText())) {
-                throw new UserError(f + " changed after the run wrote it (sha256 differs from " + dir.file(r, MANIFEST)
-                        + "); restore it, or delete it and the files after it to redo those phases");
-            }
-        });
+    /** The resolved config's key lines, for the manifest. */
+    private String configKeys() {
+        return c.toYaml().lines().filter(l -> !l.strip().startsWith("#") && !l.isBlank()).collect(Collectors.joining("\n"));
     }
 
-    private ObjectNode newManifest(int r) {
-        ObjectNode m = Jsonl.JSON.createObjectNode().put("round", r);
-        m.put("config", c.toYaml().lines().filter(l -> !l.strip().startsWith("#") && !l.isBlank()).collect(java.util.stream.Collectors.joining("\n")));
-        m.putObject("seeds").put("run", c.seed()).put("sampling", Seeds.of(c.seed(), r, 0x5A3L))
-                .put("initial_sampling", Seeds.of(c.seed(), r, 0x1A17L)).put("eval_sampling", Seeds.of(c.seed(), 0xE7A1L, 1))
-                .put("train", c.trainConfig(r, c.policy(), dir.file(r, TRAIN), c.policy(), c.prompts().file()).seed());
-        m.set("inputs", inputs);
-        m.putObject("versions").put("jpo", Versions.JPO).put("libtorch", Versions.libtorch()).put("java", System.getProperty("java.version"));
-        m.putObject("timings");
-        return m;
-    }
+    /** The policy round {@code r} starts from. */
+    private Path start(int r) { return r == 1 ? c.policy() : dir.file(r - 1, CHECKPOINT); }
 
-    private void timed(ObjectNode m, String phase, Runnable body) {
+    private void timed(Manifest m, Phase phase, Runnable body) {
         long t0 = System.nanoTime();
         body.run();
-        m.with("timings").put(phase, seconds(t0));
+        m.seconds(phase, seconds(t0));
     }
 
     private boolean stopEarly() {
-        List<ObjectNode> done = dir.finished();
+        List<RoundRecord> done = finished();
         boolean stop = Rounds.patienceRanOut(done, c.earlyStop().patience(), c.earlyStop().metric());
         if (stop) log.info("early stop: {} has not improved for {} rounds (best: round {})", c.earlyStop().metric(), c.earlyStop().patience(),
                 Rounds.best(done, c.earlyStop().metric()).orElse(0));
@@ -354,9 +341,9 @@ public final class Loop implements AutoCloseable {
      * Scopes the request cache to (round, phase), the servers' state, so a resumed run is answered from the cache and a
      * later round never is; engine remote: puts {@code checkpoint} on the server first.
      */
-    private void serve(int r, String phase, Path checkpoint, ObjectNode m) {
+    private void serve(int r, String phase, Path checkpoint, Manifest m) {
         scope.set("round-%03d/%s".formatted(r, phase));
-        server.ifPresent(s -> s.hold(checkpoint, m));
+        server.ifPresent(s -> s.hold(checkpoint).ifPresent(took -> m.addSeconds(Phase.SYNC, took)));
     }
 
     private void replacePolicy(Path checkpoint) {
@@ -373,16 +360,51 @@ public final class Loop implements AutoCloseable {
         }
     }
 
-    private static List<ObjectNode> read(Path f) { return Jsonl.read(f).stream().map(Jsonl.Line::json).toList(); }
-
     private static double seconds(long t0) { return Math.round((System.nanoTime() - t0) / 1e7) / 100.0; }
 
-    private static void createDirectories(Path d) {
+    /** {@code best} → the best round's checkpoint (a relative symlink), or to the starting policy when no round beat it. */
+    private void pointBest(Optional<Integer> round) {
+        Path link = dir.file(RunDir.BEST);
         try {
-            Files.createDirectories(d);
+            Files.deleteIfExists(link);
+            Files.createSymbolicLink(link, round.map(r -> dir.root().relativize(dir.file(r, CHECKPOINT))).orElse(c.policy().toAbsolutePath()));
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot create " + d + ": " + e.getMessage(), e);
+            throw new UncheckedIOException("cannot link " + link + ": " + e.getMessage(), e);
         }
+    }
+
+    /** sha256 of every input: prompt files, the starting policy, the tokenizer. */
+    private static Map<String, String> inputHashes(LoopConfig c) {
+        Map<String, String> o = new LinkedHashMap<>();
+        o.put(c.prompts().file().toString(), RunDir.sha256(c.prompts().file()));
+        c.prompts().evalFile().ifPresent(f -> o.put(f.toString(), RunDir.sha256(f)));
+        o.put(c.policy().toString(), RunDir.sha256(c.policy()));
+        c.tokenizer().ifPresent(t -> o.put(t.toString(), RunDir.sha256(t)));
+        return o;
+    }
+
+    /** A started run continues only with --resume and the same config (more rounds allowed). */
+    private static void checkResume(RunDir dir, LoopConfig c, boolean resume) {
+        Path saved = dir.file(RunDir.CONFIG);
+        if (!Files.exists(saved)) {
+            if (resume) log.info("--resume: {} holds no run yet; starting from the beginning", dir.root());
+            return;
+        }
+        if (!resume) {
+            throw new UserError(dir.root() + " holds a run already (" + RunDir.CONFIG + "); add --resume to continue it, or choose another output_dir");
+        }
+        List<String> was = keyLines(RunDir.readText(saved)), now = keyLines(c.toYaml());
+        for (int i = 0; i < Math.min(was.size(), now.size()); i++) {
+            if (!was.get(i).equals(now.get(i))) {
+                throw new UserError("--resume: the config differs from the run's in " + saved + ": '" + was.get(i).strip() + "' is now '"
+                        + now.get(i).strip() + "' (only rounds may change when resuming)");
+            }
+        }
+    }
+
+    /** The config's key lines, without comments and the rounds line. */
+    private static List<String> keyLines(String yaml) {
+        return yaml.lines().filter(l -> !l.isBlank() && !l.strip().startsWith("#") && !l.startsWith("rounds:")).toList();
     }
 
     @Override public void close() {

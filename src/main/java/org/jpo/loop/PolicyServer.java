@@ -1,7 +1,5 @@
 package org.jpo.loop;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import org.jpo.io.Jsonl;
 import org.jpo.sampling.OpenAiClient;
 import org.jpo.sampling.RemoteSampler;
 import org.jpo.sampling.Sampler;
@@ -13,6 +11,8 @@ import org.slf4j.LoggerFactory;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Map;
+import java.util.OptionalDouble;
 import java.util.Optional;
 import java.util.function.Supplier;
 
@@ -34,9 +34,9 @@ final class PolicyServer {
                 s.maxConcurrency(), s.maxRetries(), Optional.of(cache)), cacheScope);
     }
 
-    /** Puts {@code checkpoint} on the server unless it holds it already; the seconds it took go to {@code timings.sync}. */
-    void hold(Path checkpoint, ObjectNode manifest) {
-        if (checkpoint.equals(holds)) return;
+    /** Puts {@code checkpoint} on the server unless it holds it already; returns the seconds it took, empty when held. */
+    OptionalDouble hold(Path checkpoint) {
+        if (checkpoint.equals(holds)) return OptionalDouble.empty();
         long t0 = System.nanoTime();
         log.info("sync: {} to {} ({})", checkpoint, s.url().orElseThrow(), LoopConfig.name(s.sync()));
         switch (s.sync()) {
@@ -44,14 +44,12 @@ final class PolicyServer {
             case COMMAND -> ServerSync.command(s.syncCommand(), checkpoint, seconds(s.syncTimeoutSeconds()), client);
         }
         holds = checkpoint;
-        double took = Math.round((System.nanoTime() - t0) / 1e7) / 100.0;
-        manifest.with("timings").put("sync", manifest.path("timings").path("sync").asDouble() + took);
+        return OptionalDouble.of(Math.round((System.nanoTime() - t0) / 1e7) / 100.0);
     }
 
     /** Samples from the server, vLLM's min_p passed through when set. */
     Sampler sampler(Tokenizer tok) {
-        ObjectNode extra = Jsonl.JSON.createObjectNode();
-        if (s.minP() > 0) extra.put("min_p", s.minP());
+        Map<String, Object> extra = s.minP() > 0 ? Map.of("min_p", s.minP()) : Map.of();
         return new RemoteSampler(client, s.model().orElseThrow(), tok, extra);
     }
 

@@ -1,10 +1,10 @@
 package org.jpo.loop;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.jpo.Seeds;
 import org.jpo.UserError;
 import org.jpo.io.Jsonl;
+import org.jpo.sampling.PromptRow;
 import org.jpo.tokenizer.ChatTemplate;
 import org.jpo.tokenizer.Tokenizer;
 
@@ -24,26 +24,15 @@ import java.util.Set;
 final class Prompts {
     private Prompts() {}
 
-    /**
-     * One prompt.
-     *
-     * @param id    the row's {@code id} field if it has one, else its line number: stable across rounds and runs
-     * @param index 0-based position in its file, the coordinate its samples' seeds derive from
-     * @param text  the prompt as the model reads it (a conversation rendered with the chat template)
-     * @param ids   its token ids (BOS first when the tokenizer has one)
-     * @param row   the whole row, for the scorers (answer, ...)
-     */
-    record Row(String id, int index, String text, int[] ids, ObjectNode row) {}
-
     /** Held-out prompts and the ones the rounds draw from. */
-    record Split(List<Row> train, List<Row> eval) {}
+    record Split(List<PromptRow> train, List<PromptRow> eval) {}
 
     /**
      * Reads {@code file}. Each row needs {@code prompt} (a string, or a list of {role, content} messages) and every
      * field in {@code requiredFields}; the prompt must leave room in the context window to generate.
      */
-    static List<Row> read(Path file, Tokenizer tok, Optional<ChatTemplate> template, List<String> requiredFields, int window) {
-        List<Row> rows = new ArrayList<>();
+    static List<PromptRow> read(Path file, Tokenizer tok, Optional<ChatTemplate> template, List<String> requiredFields, int window) {
+        List<PromptRow> rows = new ArrayList<>();
         Set<String> ids = new HashSet<>();
         for (Jsonl.Entry e : Jsonl.entries(file)) {
             if (e instanceof Jsonl.Malformed m) throw m.error();
@@ -58,25 +47,25 @@ final class Prompts {
             }
             String id = line.has("id") ? line.json().get("id").asText() : Integer.toString(line.number());
             if (!ids.add(id)) throw line.error("prompt id '" + id + "' appears twice in " + file);
-            rows.add(new Row(id, rows.size(), text, tokens, line.json()));
+            rows.add(new PromptRow(id, rows.size(), text, tokens, line.json()));
         }
         if (rows.isEmpty()) throw new UserError(file + ": no prompts (the file is empty)");
         return List.copyOf(rows);
     }
 
     /** eval_file's rows, or a seeded eval_fraction of the prompts held out; at most {@code limit} eval prompts (0 = all). */
-    static Split split(List<Row> all, Optional<List<Row>> evalFile, double evalFraction, int limit, long seed, Path file) {
-        List<Row> train = all, eval;
+    static Split split(List<PromptRow> all, Optional<List<PromptRow>> evalFile, double evalFraction, int limit, long seed, Path file) {
+        List<PromptRow> train = all, eval;
         if (evalFile.isPresent()) {
             eval = evalFile.get();
         } else {
-            List<Row> shuffled = new ArrayList<>(all);
+            List<PromptRow> shuffled = new ArrayList<>(all);
             Collections.shuffle(shuffled, new Random(Seeds.of(seed, 0xE7A1L)));
             int n = (int) Math.round(evalFraction * all.size());
             if (n == 0 || n == all.size()) {
                 throw new UserError(file + ": eval_fraction " + evalFraction + " of " + all.size() + " prompts leaves " + n + " for eval");
             }
-            Set<Row> held = Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+            Set<PromptRow> held = Collections.newSetFromMap(new java.util.IdentityHashMap<>());
             held.addAll(shuffled.subList(0, n));
             eval = all.stream().filter(held::contains).toList();
             train = all.stream().filter(r -> !held.contains(r)).toList();
@@ -90,16 +79,16 @@ final class Prompts {
      * {@code train}, so no prompt repeats until all have been used; when a permutation runs out mid-round, the next one
      * starts with the prompts this round does not have yet. Depends only on (seed, round).
      */
-    static List<Row> forRound(List<Row> train, int perRound, long seed, int round) {
-        java.util.ArrayDeque<Row> queue = new java.util.ArrayDeque<>();
+    static List<PromptRow> forRound(List<PromptRow> train, int perRound, long seed, int round) {
+        java.util.ArrayDeque<PromptRow> queue = new java.util.ArrayDeque<>();
         int pass = 0;
-        List<Row> taken = List.of();
+        List<PromptRow> taken = List.of();
         for (int r = 1; r <= round; r++) {
-            List<Row> now = new ArrayList<>(perRound);
+            List<PromptRow> now = new ArrayList<>(perRound);
             while (now.size() < perRound) {
                 if (queue.isEmpty()) {
-                    List<Row> next = permutation(train, seed, pass++);
-                    Set<Row> have = Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+                    List<PromptRow> next = permutation(train, seed, pass++);
+                    Set<PromptRow> have = Collections.newSetFromMap(new java.util.IdentityHashMap<>());
                     have.addAll(now);
                     next.stream().filter(x -> !have.contains(x)).forEach(queue::add);
                     next.stream().filter(have::contains).forEach(queue::add);
@@ -111,8 +100,8 @@ final class Prompts {
         return taken;
     }
 
-    private static List<Row> permutation(List<Row> train, long seed, int pass) {
-        List<Row> p = new ArrayList<>(train);
+    private static List<PromptRow> permutation(List<PromptRow> train, long seed, int pass) {
+        List<PromptRow> p = new ArrayList<>(train);
         Collections.shuffle(p, new Random(Seeds.of(seed, 0x9407L, pass)));
         return p;
     }
@@ -145,7 +134,7 @@ final class Prompts {
         return ids;
     }
 
-    private static String fields(ObjectNode row) {
+    private static String fields(JsonNode row) {
         List<String> names = new ArrayList<>();
         row.fieldNames().forEachRemaining(names::add);
         return String.join(", ", names);

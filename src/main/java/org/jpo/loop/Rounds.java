@@ -1,7 +1,6 @@
 package org.jpo.loop;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.jpo.eval.RoundRecord;
 
 import java.io.PrintStream;
 import java.util.List;
@@ -16,47 +15,42 @@ final class Rounds {
             {"length", "eval/mean_length"}, {"KL", "eval/kl_to_initial"}, {"win", "eval/win_rate_vs_initial"}};
 
     /** The table of every round so far. */
-    static void print(List<ObjectNode> rounds, PrintStream out) {
+    static void print(List<RoundRecord> rounds, PrintStream out) {
         StringBuilder b = new StringBuilder(String.format("%5s", "round"));
         for (String[] col : COLUMNS) b.append(String.format(" %7s", col[0]));
         b.append(String.format(" %6s %8s %8s", "pairs", "all-tied", "seconds"));
         out.println(b);
-        for (ObjectNode r : rounds) {
-            StringBuilder line = new StringBuilder(String.format("%5d", r.get("round").intValue()));
-            for (String[] col : COLUMNS) line.append(String.format(" %7s", num(r.path(col[1]))));
-            JsonNode counts = r.path("counts");
-            line.append(String.format(" %6s %8s %8.1f", counts.path("pairs").isMissingNode() ? "-" : counts.path("pairs").asText(),
-                    counts.path("all_tied").isMissingNode() ? "-" : counts.path("all_tied").asText(), seconds(r.path("timings"))));
+        for (RoundRecord r : rounds) {
+            StringBuilder line = new StringBuilder(String.format("%5d", r.round()));
+            for (String[] col : COLUMNS) line.append(String.format(" %7s", num(r.eval().get(col[1]))));
+            RoundRecord.Counts c = r.counts();
+            line.append(String.format(" %6s %8s %8.1f", c == null ? "-" : c.pairs(), c == null ? "-" : c.allTied(),
+                    r.timings() == null ? 0 : r.timings().values().stream().mapToDouble(Double::doubleValue).sum()));
             out.println(line);
         }
         out.flush();
     }
 
     /** Whether the metric's best round (round 0 included) is {@code patience} or more rounds back; never with patience 0. */
-    static boolean patienceRanOut(List<ObjectNode> done, int patience, String metric) {
+    static boolean patienceRanOut(List<RoundRecord> done, int patience, String metric) {
         if (patience == 0 || done.isEmpty()) return false;
-        int last = done.get(done.size() - 1).get("round").intValue();
+        int last = done.get(done.size() - 1).round();
         return last - best(done, metric).orElse(0) >= patience;
     }
 
     /** The trained round with the highest metric, if one beats the starting policy (the first of equals). */
-    static Optional<Integer> best(List<ObjectNode> done, String metric) {
+    static Optional<Integer> best(List<RoundRecord> done, String metric) {
         Optional<Integer> best = Optional.empty();
         double top = Double.NEGATIVE_INFINITY;
-        for (ObjectNode l : done) {
-            if (l.path(metric).isNumber() && l.get(metric).doubleValue() > top) {
-                top = l.get(metric).doubleValue();
-                best = Optional.of(l.get("round").intValue());
+        for (RoundRecord l : done) {
+            double v = l.eval().get(metric);   // NaN when missing: never the best
+            if (v > top) {
+                top = v;
+                best = Optional.of(l.round());
             }
         }
         return best.filter(r -> r > 0);
     }
 
-    private static String num(JsonNode v) { return v.isNumber() ? String.format("%.3f", v.doubleValue()) : "-"; }
-
-    private static double seconds(JsonNode timings) {
-        double s = 0;
-        for (JsonNode t : timings) s += t.asDouble();
-        return s;
-    }
+    private static String num(double v) { return Double.isFinite(v) ? String.format("%.3f", v) : "-"; }
 }

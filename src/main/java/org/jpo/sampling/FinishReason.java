@@ -7,5 +7,5 @@ public enum FinishReason {
     /** max_new_tokens was reached or the context window filled. */
     LENGTH;
 
-    public String wireName() { return name().toLowerCase(java.util.Locale.ROOT); }
+    @com.fasterxml.jackson.annotation.JsonValue public String wireName() { return name().toLowerCase(java.util.Locale.ROOT); }
 }

@@ -2,7 +2,6 @@ package org.jpo.sampling;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.jpo.io.Jsonl;
 
 import java.io.IOException;
@@ -150,16 +149,16 @@ public final class OpenAiClient {
     }
 
     /** POSTs {@code body} to {@code path} (relative to the base URL, e.g. {@code completions}); blocks until the JSON answer. */
-    public ObjectNode post(String path, ObjectNode body) {
+    public JsonNode post(String path, JsonNode body) {
         String p = relative(path);
         if (cache.isPresent()) {
-            Optional<ObjectNode> hit = cache.get().get(p, body);
+            Optional<JsonNode> hit = cache.get().get(p, body);
             if (hit.isPresent()) {
                 cacheHits.incrementAndGet();
                 return hit.get();
             }
         }
-        ObjectNode answer = call("POST", resolve(p), Optional.of(body));
+        JsonNode answer = call("POST", resolve(p), Optional.of(body));
         cache.ifPresent(c -> c.put(p, body, answer));
         return answer;
     }
@@ -169,21 +168,21 @@ public final class OpenAiClient {
      * order. On a failure the requests not yet sent are cancelled, those in flight are let finish (so their answers
      * are cached and a rerun resumes without paying for them again), and then the first failure is rethrown.
      */
-    public List<ObjectNode> postAll(String path, List<ObjectNode> bodies) {
+    public List<JsonNode> postAll(String path, List<? extends JsonNode> bodies) {
         if (bodies.isEmpty()) return List.of();
         ExecutorService pool = Executors.newFixedThreadPool(Math.min(bodies.size(), options.maxConcurrency()), daemonThreads());
         try {
-            CompletionService<ObjectNode> done = new ExecutorCompletionService<>(pool);
-            List<Future<ObjectNode>> futures = new ArrayList<>();
-            for (ObjectNode b : bodies) futures.add(done.submit(() -> post(path, b)));
+            CompletionService<JsonNode> done = new ExecutorCompletionService<>(pool);
+            List<Future<JsonNode>> futures = new ArrayList<>();
+            for (JsonNode b : bodies) futures.add(done.submit(() -> post(path, b)));
             RuntimeException first = awaitAll(done, futures);
             pool.shutdown();
             while (!pool.awaitTermination(1, TimeUnit.MINUTES)) {
                 // requests in flight end within their timeouts and retries
             }
             if (first != null) throw first;
-            List<ObjectNode> answers = new ArrayList<>(futures.size());
-            for (Future<ObjectNode> f : futures) answers.add(f.get());
+            List<JsonNode> answers = new ArrayList<>(futures.size());
+            for (Future<JsonNode> f : futures) answers.add(f.get());
             return answers;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -199,10 +198,10 @@ public final class OpenAiClient {
      * Takes every future as it completes; at the first failure, which it returns (null if none), cancels the rest
      * without interrupting: a running request goes on to its answer and its cache entry, a waiting one never starts.
      */
-    private static RuntimeException awaitAll(CompletionService<ObjectNode> done, List<Future<ObjectNode>> futures) throws InterruptedException {
+    private static RuntimeException awaitAll(CompletionService<JsonNode> done, List<Future<JsonNode>> futures) throws InterruptedException {
         RuntimeException first = null;
         for (int i = 0; i < futures.size(); i++) {
-            Future<ObjectNode> f = done.take();
+            Future<JsonNode> f = done.take();
             if (f.isCancelled()) continue;
             try {
                 f.get();
@@ -217,7 +216,7 @@ public final class OpenAiClient {
     }
 
     /** GETs {@code path} relative to the base URL (e.g. {@code models}), with retries, never cached. */
-    public ObjectNode get(String path) { return call("GET", resolve(relative(path)), Optional.empty()); }
+    public JsonNode get(String path) { return call("GET", resolve(relative(path)), Optional.empty()); }
 
     /** The ids of the models the server serves ({@code GET /v1/models}). */
     public List<String> models() {
@@ -241,7 +240,7 @@ public final class OpenAiClient {
     }
 
     /** One request with retries; the parsed 2xx answer, or an exception naming the URL, the status or cause, and the attempts. */
-    private ObjectNode call(String method, URI uri, Optional<ObjectNode> body) {
+    private JsonNode call(String method, URI uri, Optional<JsonNode> body) {
         int attempts = options.maxRetries() + 1;
         try {
             for (int attempt = 1; ; attempt++) {
@@ -273,7 +272,7 @@ public final class OpenAiClient {
         }
     }
 
-    private Answer sendBounded(String method, URI uri, Optional<ObjectNode> body) throws IOException, InterruptedException {
+    private Answer sendBounded(String method, URI uri, Optional<JsonNode> body) throws IOException, InterruptedException {
         inFlight.acquire();
         try {
             return send(method, uri, body, options.timeout());
@@ -283,7 +282,7 @@ public final class OpenAiClient {
     }
 
     /** One exchange, no retries, no cache, outside the concurrency bound (health probes and checkpoint loads). */
-    Answer send(String method, URI uri, Optional<ObjectNode> body, Duration timeout) throws IOException, InterruptedException {
+    Answer send(String method, URI uri, Optional<JsonNode> body, Duration timeout) throws IOException, InterruptedException {
         HttpRequest.Builder req = HttpRequest.newBuilder(uri).timeout(timeout).header("Accept", "application/json");
         if (body.isPresent()) {
             req.header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(Jsonl.JSON.writeValueAsString(body.get())));
@@ -324,9 +323,10 @@ public final class OpenAiClient {
         }
     }
 
-    private static ObjectNode parse(URI uri, Answer a) {
+    private static JsonNode parse(URI uri, Answer a) {
         try {
-            if (Jsonl.JSON.readTree(a.body()) instanceof ObjectNode o) return o;
+            JsonNode o = Jsonl.JSON.readTree(a.body());
+            if (o != null && o.isObject()) return o;
             throw new HttpError(uri.toString(), a.status(), "the answer is not a JSON object: " + errorMessage(a.body()));
         } catch (JsonProcessingException e) {
             throw new HttpError(uri.toString(), a.status(), "the answer is not JSON: " + e.getOriginalMessage());

@@ -1,8 +1,8 @@
 package org.jpo.sampling;
 
+import com.fasterxml.jackson.annotation.JsonAnyGetter;
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.jpo.Seeds;
 import org.jpo.UserError;
 import org.jpo.io.Jsonl;
@@ -10,7 +10,9 @@ import org.jpo.tokenizer.Tokenizer;
 
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -41,24 +43,24 @@ public final class RemoteSampler implements Sampler {
     private final OpenAiClient client;
     private final String model;
     private final Tokenizer tok;
-    private final ObjectNode extraBody;
+    private final Map<String, Object> extraBody;
 
     /** @param extraBody fields added to every request (e.g. vLLM's {@code min_p}); may not set the sampler's own */
-    public RemoteSampler(OpenAiClient client, String model, Tokenizer tok, ObjectNode extraBody) {
+    public RemoteSampler(OpenAiClient client, String model, Tokenizer tok, Map<String, Object> extraBody) {
         if (model == null || model.isBlank()) throw new UserError("remote sampler: the model name is empty");
         for (String f : OWN_FIELDS) {
-            if (extraBody.has(f)) throw new UserError("remote sampler: extra body field '" + f + "' is set by the sampler"
+            if (extraBody.containsKey(f)) throw new UserError("remote sampler: extra body field '" + f + "' is set by the sampler"
                     + " itself (from the prompt and sampling params); remove it");
         }
         this.client = client;
         this.model = model;
         this.tok = tok;
-        this.extraBody = extraBody.deepCopy();
+        this.extraBody = new LinkedHashMap<>(extraBody);
     }
 
     @Override public List<Completion> sample(List<Prompt> prompts, SamplingParams params) {
-        List<ObjectNode> bodies = prompts.stream().map(p -> body(p, params)).toList();
-        List<ObjectNode> answers = client.postAll("completions", bodies);
+        List<JsonNode> bodies = prompts.stream().map(p -> body(p, params)).toList();
+        List<JsonNode> answers = client.postAll("completions", bodies);
         List<Completion> out = new ArrayList<>(prompts.size() * params.n());
         for (int i = 0; i < prompts.size(); i++) out.addAll(completions(prompts.get(i), params, answers.get(i)));
         return out;
@@ -67,25 +69,18 @@ public final class RemoteSampler implements Sampler {
     static long requestSeed(Prompt p, SamplingParams params) { return Seeds.promptSeed(params.seed(), 0, p.index()); }
 
     /** The request for one prompt; equal inputs give byte-identical JSON (field order fixed). */
-    ObjectNode body(Prompt p, SamplingParams params) {
-        ObjectNode b = Jsonl.JSON.createObjectNode();
-        b.put("model", model);
-        ArrayNode ids = b.putArray("prompt");
-        for (int id : p.ids()) ids.add(id);
-        b.put("n", params.n());
-        b.put("max_tokens", params.maxNewTokens());
-        b.put("temperature", params.greedy() ? 0.0 : params.temperature());
-        b.put("top_p", params.topP());
-        if (params.topK() > 0) b.put("top_k", params.topK());   // vLLM's extension to the OpenAI API
-        b.put("seed", requestSeed(p, params));
-        b.put("logprobs", 1);
-        b.put("return_token_ids", true);
-        b.setAll(extraBody);
-        return b;
+    JsonNode body(Prompt p, SamplingParams params) {
+        return Jsonl.ROWS.valueToTree(new Request(model, p.ids(), params.n(), params.maxNewTokens(), params.greedy() ? 0.0 : params.temperature(),
+                params.topP(), params.topK() > 0 ? params.topK() : null, requestSeed(p, params), 1, true, extraBody));
     }
 
+    /** An OpenAI completions request with vLLM's extensions (top_k, return_token_ids), then the configured extra fields. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    record Request(String model, int[] prompt, int n, int maxTokens, double temperature, double topP, Integer topK, long seed, int logprobs,
+                   boolean returnTokenIds, @JsonAnyGetter Map<String, Object> extra) {}
+
     /** One prompt's n completions, by choice index. */
-    private List<Completion> completions(Prompt p, SamplingParams params, ObjectNode answer) {
+    private List<Completion> completions(Prompt p, SamplingParams params, JsonNode answer) {
         JsonNode choices = answer.path("choices");
         if (!choices.isArray() || choices.size() != params.n()) {
             throw error(p, "expected " + params.n() + " choices, got " + (choices.isArray() ? choices.size() : "no 'choices' array"));

@@ -2,8 +2,6 @@ package org.jpo.sampling;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.jpo.io.Jsonl;
 
 import java.io.FileOutputStream;
@@ -16,7 +14,9 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Optional;
 import java.util.TreeMap;
 
@@ -47,18 +47,19 @@ final class ResponseCache {
     }
 
     /** The cached answer to (path, body), or empty when absent or unreadable. */
-    Optional<ObjectNode> get(String path, ObjectNode body) {
+    Optional<JsonNode> get(String path, JsonNode body) {
         Path file = file(key(path, body));
         if (!Files.isRegularFile(file)) return Optional.empty();
         try {
-            return Jsonl.JSON.readTree(Files.readString(file)) instanceof ObjectNode o ? Optional.of(o) : Optional.empty();
+            JsonNode o = Jsonl.JSON.readTree(Files.readString(file));
+            return o != null && o.isObject() ? Optional.of(o) : Optional.empty();
         } catch (IOException e) {
             return Optional.empty();   // truncated or corrupt: a miss, overwritten by the next answer
         }
     }
 
     /** Stores the answer to (path, body), replacing any entry, atomically. */
-    void put(String path, ObjectNode body, JsonNode answer) {
+    void put(String path, JsonNode body, JsonNode answer) {
         Path file = file(key(path, body));
         Path tmp = null;
         try {
@@ -81,7 +82,7 @@ final class ResponseCache {
     }
 
     /** SHA-256 (hex) of {@code path + "\n" + canonical(body)}: equal requests hash equal whatever their key order. */
-    static String key(String path, ObjectNode body) {
+    static String key(String path, JsonNode body) {
         try {
             byte[] text = (path + "\n" + canonical(body)).getBytes(StandardCharsets.UTF_8);
             return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(text));
@@ -99,16 +100,15 @@ final class ResponseCache {
         }
     }
 
-    private static JsonNode sorted(JsonNode n) {
+    /** The same JSON with every object's keys in name order: maps, lists and scalar nodes, which Jackson writes as JSON. */
+    private static Object sorted(JsonNode n) {
         if (n.isObject()) {
-            TreeMap<String, JsonNode> fields = new TreeMap<>();
+            TreeMap<String, Object> fields = new TreeMap<>();
             n.properties().forEach(e -> fields.put(e.getKey(), sorted(e.getValue())));
-            ObjectNode o = Jsonl.JSON.createObjectNode();
-            fields.forEach(o::set);
-            return o;
+            return fields;
         }
         if (n.isArray()) {
-            ArrayNode a = Jsonl.JSON.createArrayNode();
+            List<Object> a = new ArrayList<>();
             n.forEach(e -> a.add(sorted(e)));
             return a;
         }

@@ -1,6 +1,6 @@
 package org.jpo.sampling;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.JsonNode;
 import org.jpo.ChildEnv;
 import org.jpo.UserError;
 import org.jpo.io.Jsonl;
@@ -29,7 +29,7 @@ public final class ServerSync {
     /** POSTs {@code {"model": "<absolute checkpoint path>"}} to {@code {origin}/v1/load} and waits for the 2xx. */
     public static void load(OpenAiClient client, Path checkpoint, Duration timeout) {
         URI uri = client.origin().resolve("/v1/load");
-        ObjectNode body = Jsonl.JSON.createObjectNode().put("model", checkpoint.toAbsolutePath().toString());
+        JsonNode body = Jsonl.JSON.valueToTree(java.util.Map.of("model", checkpoint.toAbsolutePath().toString()));
         OpenAiClient.Answer a;
         try {
             a = client.send("POST", uri, Optional.of(body), timeout);

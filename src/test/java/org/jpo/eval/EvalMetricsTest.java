@@ -23,7 +23,7 @@ class EvalMetricsTest {
                 sampled("a", 1, 1.0, 6, -2.0, -2.5),     // ties 1.0
                 sampled("b", 0, 0.0, 3, -4.0, -4.0),     // loses to 0.5
                 sampled("b", 1, null, 5, -1.0, -2.0));   // missing: out of every mean, counted
-        Map<String, Double> m = EvalMetrics.of(now, initial, 1.0);
+        Map<String, Double> m = EvalMetrics.of(now, initial, 1.0).byKey();
         assertEquals(2.0 / 3, m.get("eval/mean_score"), 1e-15);
         assertEquals(2.0 / 3, m.get("eval/pass_rate"), 1e-15);
         assertEquals(1.0, m.get("eval/greedy_mean_score"));
@@ -37,7 +37,7 @@ class EvalMetricsTest {
 
     @Test void passThresholdIsInclusiveAndTheStartingPolicyAgainstItselfWinsHalf() {
         List<EvalSample> s = List.of(greedy("a", 0.5), sampled("a", 0, 0.5, 1, -1, -1), sampled("a", 1, 0.4, 1, -1, -1));
-        Map<String, Double> m = EvalMetrics.of(s, s, 0.5);
+        Map<String, Double> m = EvalMetrics.of(s, s, 0.5).byKey();
         assertEquals(0.5, m.get("eval/pass_rate"));
         assertEquals(1.0, m.get("eval/greedy_pass_rate"));
         assertEquals(0.5, m.get("eval/win_rate_vs_initial"));
@@ -45,7 +45,7 @@ class EvalMetricsTest {
     }
 
     @Test void everyScoreMissingGivesNaNNotZero() {
-        Map<String, Double> m = EvalMetrics.of(List.of(greedy("a", null), sampled("a", 0, null, 1, -1, -1)), List.of(), 1.0);
+        Map<String, Double> m = EvalMetrics.of(List.of(greedy("a", null), sampled("a", 0, null, 1, -1, -1)), List.of(), 1.0).byKey();
         assertTrue(Double.isNaN(m.get("eval/mean_score")));
         assertTrue(Double.isNaN(m.get("eval/greedy_pass_rate")));
         assertTrue(Double.isNaN(m.get("eval/win_rate_vs_initial")));

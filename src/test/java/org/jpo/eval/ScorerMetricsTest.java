@@ -3,6 +3,7 @@ package org.jpo.eval;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.jpo.io.Jsonl;
+import org.jpo.sampling.SampleRow;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
@@ -35,7 +36,7 @@ class ScorerMetricsTest {
             row("q", 1.0, null, null));
 
     @Test void eachScorerHasItsMeanSpreadMissingAndSummedStats() {
-        ObjectNode m = ScorerMetrics.of(ROWS);
+        ObjectNode m = metrics(ROWS);
         assertEquals(List.of("a", "judge"), iterable(m));
         ObjectNode a = (ObjectNode) m.get("a");
         assertEquals(5, a.get("scored").intValue());
@@ -56,20 +57,29 @@ class ScorerMetricsTest {
     @Test void anEnsemblesMemberKeepsItsPositionBiasRate() throws Exception {
         ObjectNode r = row("p", 1.0, 0.5, null);
         r.putObject("stats").set("judge", Jsonl.JSON.readTree("{\"members\": 2, \"pairwise_judge:m/comparisons\": 4, \"pairwise_judge:m/flips\": 1}"));
-        ObjectNode j = (ObjectNode) ScorerMetrics.of(List.of(r)).get("judge");
+        ObjectNode j = (ObjectNode) metrics(List.of(r)).get("judge");
         assertEquals(0.25, j.get("pairwise_judge:m/position_bias_rate").doubleValue());
         assertFalse(j.has("position_bias_rate"));
     }
 
     @Test void agreementCountsPairsBothScorersOrder() {
-        ArrayNode ag = ScorerMetrics.agreement(ROWS);
+        ArrayNode ag = agreement(ROWS);
         assertEquals(1, ag.size());
         // p: (0,1) a 1>0, judge 0.9>0.2 same; (0,2) 1>0, 0.9>0.5 same; (1,2) a ties: skipped.  q: (3,4) judge missing: skipped.
         assertEquals(2, ag.get(0).get("pairs").intValue());
         assertEquals(1.0, ag.get(0).get("agreement").doubleValue());
         List<ObjectNode> flipped = List.of(row("p", 1.0, 0.1, null), row("p", 0.0, 0.2, null), row("p", 0.5, 0.3, null));
         // (0,1) a >, judge <: differ; (0,2) a >, judge <: differ; (1,2) a <, judge <: same
-        assertEquals(1.0 / 3, ScorerMetrics.agreement(flipped).get(0).get("agreement").doubleValue(), 1e-15);
+        assertEquals(1.0 / 3, agreement(flipped).get(0).get("agreement").doubleValue(), 1e-15);
+    }
+
+    /** The typed rows and results as the JSON the run writes (the assertions read its field names). */
+    private static ObjectNode metrics(List<ObjectNode> rows) { return Jsonl.ROWS.valueToTree(ScorerMetrics.of(typed(rows))); }
+
+    private static ArrayNode agreement(List<ObjectNode> rows) { return Jsonl.ROWS.valueToTree(ScorerMetrics.agreement(typed(rows))); }
+
+    private static List<SampleRow> typed(List<ObjectNode> rows) {
+        return rows.stream().map(r -> Jsonl.ROWS.convertValue(r, SampleRow.class)).toList();
     }
 
     private static List<String> iterable(ObjectNode m) {

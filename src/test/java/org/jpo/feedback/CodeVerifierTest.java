@@ -158,7 +158,7 @@ class CodeVerifierTest {
         noTest.putNull("test");
         assertEquals(Score.missing("0", "code", "the row has no 'test' field"),
                 verify(SMALL, new ScoreInput(ADD.prompt(), noTest), "    return a + b\n"));
-        ObjectNode numeric = ADD.row().deepCopy().put("entry_point", 3);
+        ObjectNode numeric = ((ObjectNode) ADD.row().deepCopy()).put("entry_point", 3);
         assertEquals(Score.missing("0", "code", "'entry_point' must be text, got number"),
                 verify(SMALL, new ScoreInput(ADD.prompt(), numeric), "    return a + b\n"));
         assertEquals(List.of("test", "entry_point"), SMALL.rowFields());

@@ -1,6 +1,7 @@
 package org.jpo.loop;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.jpo.eval.RoundRecord;
 import org.jpo.io.Jsonl;
 import org.junit.jupiter.api.Test;
 
@@ -14,10 +15,15 @@ import static org.junit.jupiter.api.Assertions.*;
 class EarlyStopTest {
     static final String M = "eval/mean_score";
 
-    static List<ObjectNode> rounds(double... scores) {
+    static List<RoundRecord> rounds(double... scores) {
         List<ObjectNode> out = new ArrayList<>();
         for (int r = 0; r < scores.length; r++) out.add(Jsonl.JSON.createObjectNode().put("round", r).put(M, scores[r]));
-        return out;
+        return typed(out);
+    }
+
+    /** rounds.jsonl lines as the loop reads them. */
+    static List<RoundRecord> typed(List<ObjectNode> lines) {
+        return lines.stream().map(l -> Jsonl.ROWS.convertValue(l, RoundRecord.class)).toList();
     }
 
     @Test void stopsOncePatienceRoundsPassWithoutImprovement() {
@@ -31,8 +37,8 @@ class EarlyStopTest {
     @Test void bestIsTheFirstTrainedRoundWithTheTopScoreOrNone() {
         assertEquals(Optional.of(1), Rounds.best(rounds(0.1, 0.3, 0.2, 0.3), M));
         assertEquals(Optional.empty(), Rounds.best(rounds(0.5, 0.3, 0.5), M), "no round beat the starting policy");
-        List<ObjectNode> missing = rounds(0.1, 0.2);
+        List<ObjectNode> missing = List.of(Jsonl.JSON.createObjectNode().put("round", 0).put(M, 0.1), Jsonl.JSON.createObjectNode().put("round", 1));
         missing.get(1).putNull(M);
-        assertEquals(Optional.empty(), Rounds.best(missing, M), "a null metric is not a score");
+        assertEquals(Optional.empty(), Rounds.best(typed(missing), M), "a null metric is not a score");
     }
 }

@@ -157,7 +157,7 @@ class LoopVariantsTest {
                 assertEquals((r + c) / 2, s.get("score").doubleValue(), 1e-12);
                 assertEquals(Math.abs(r - c) / 2, s.get("score_std").doubleValue(), 1e-12);
                 assertEquals(s.get("score_std").doubleValue(), s.get("stds").get(name).doubleValue());
-                int[] ids = Samples.ids(s, "completion_ids"), prompt = tok.encode(s.get("prompt").asText(), true);
+                int[] ids = Jsonl.ROWS.convertValue(s.get("completion_ids"), int[].class), prompt = tok.encode(s.get("prompt").asText(), true);
                 if (java.util.Arrays.equals(ids, tok.encodeContinuation(s.get("prompt").asText(), prompt, s.get("completion").asText(), true))) {
                     // the scorer's forward against the sampler's own log-probs
                     double want = 0.01 * (s.get("logp").doubleValue() + ids.length * Math.log(512));

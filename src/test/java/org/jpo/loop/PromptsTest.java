@@ -1,5 +1,6 @@
 package org.jpo.loop;
 
+import org.jpo.sampling.PromptRow;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import org.junit.jupiter.api.Test;
 
@@ -12,27 +13,27 @@ import static org.junit.jupiter.api.Assertions.*;
 
 /** Drawing prompts per round: without replacement across rounds, distinct within one, a function of (seed, round) only. */
 class PromptsTest {
-    static List<Prompts.Row> rows(int n) {
-        List<Prompts.Row> out = new ArrayList<>();
-        for (int i = 0; i < n; i++) out.add(new Prompts.Row("p" + i, i, "x", new int[] {1}, JsonNodeFactory.instance.objectNode()));
+    static List<PromptRow> rows(int n) {
+        List<PromptRow> out = new ArrayList<>();
+        for (int i = 0; i < n; i++) out.add(new PromptRow("p" + i, i, "x", new int[] {1}, JsonNodeFactory.instance.objectNode()));
         return out;
     }
 
-    static Set<String> ids(List<Prompts.Row> rows) {
+    static Set<String> ids(List<PromptRow> rows) {
         Set<String> s = new HashSet<>();
         rows.forEach(r -> s.add(r.id()));
         return s;
     }
 
     @Test void everyPromptOnceBeforeAnyRepeats() {
-        List<Prompts.Row> all = rows(10);
+        List<PromptRow> all = rows(10);
         Set<String> seen = new HashSet<>();
         for (int r = 1; r <= 5; r++) seen.addAll(ids(Prompts.forRound(all, 2, 7, r)));
         assertEquals(10, seen.size(), "5 rounds of 2 from 10 prompts use each once");
     }
 
     @Test void aRoundThatCrossesIntoANewPermutationStillHasDistinctPrompts() {
-        List<Prompts.Row> all = rows(10);
+        List<PromptRow> all = rows(10);
         for (long seed = 0; seed < 20; seed++) {
             for (int r = 1; r <= 12; r++) assertEquals(7, ids(Prompts.forRound(all, 7, seed, r)).size(), "seed " + seed + " round " + r);
         }
@@ -44,7 +45,7 @@ class PromptsTest {
     }
 
     @Test void theDrawDependsOnTheSeedAndRoundOnly() {
-        List<Prompts.Row> all = rows(30);
+        List<PromptRow> all = rows(30);
         assertEquals(Prompts.forRound(all, 8, 1, 3), Prompts.forRound(all, 8, 1, 3));
         assertNotEquals(ids(Prompts.forRound(all, 8, 1, 3)), ids(Prompts.forRound(all, 8, 2, 3)));
         assertNotEquals(ids(Prompts.forRound(all, 8, 1, 1)), ids(Prompts.forRound(all, 8, 1, 2)));
@@ -55,12 +56,12 @@ class PromptsTest {
             java.nio.file.Path f = java.nio.file.Files.writeString(tmp.resolve("p.jsonl"),
                     "{\"prompt\": [{\"role\": \"user\", \"content\": \"Tell a story\"}], \"answer\": 1, \"id\": \"q1\"}\n"
                             + "{\"prompt\": \"Once upon a time\", \"answer\": 2}\n");
-            List<Prompts.Row> rows = Prompts.read(f, tok, java.util.Optional.empty(), List.of("answer"), 512);
-            assertEquals(List.of("q1", "2"), rows.stream().map(Prompts.Row::id).toList(), "the row's id, else its line number");
+            List<PromptRow> rows = Prompts.read(f, tok, java.util.Optional.empty(), List.of("answer"), 512);
+            assertEquals(List.of("q1", "2"), rows.stream().map(PromptRow::id).toList(), "the row's id, else its line number");
             String rendered = org.jpo.tokenizer.ChatTemplate.plain().render(List.of(new org.jpo.tokenizer.ChatTemplate.Message("user", "Tell a story")), true);
             assertEquals(rendered, rows.get(0).text());
             assertArrayEquals(tok.encode("Once upon a time", true), rows.get(1).ids());
-            assertEquals(2, rows.get(1).row().get("answer").intValue());
+            assertEquals(2, rows.get(1).fields().get("answer").intValue());
 
             java.nio.file.Files.writeString(f, "{\"prompt\": \"a\", \"id\": 7}\n{\"prompt\": \"b\", \"id\": 7}\n");
             var e = assertThrows(org.jpo.UserError.class, () -> Prompts.read(f, tok, java.util.Optional.empty(), List.of(), 512));
@@ -73,14 +74,14 @@ class PromptsTest {
     }
 
     @Test void evalFractionHoldsOutASeededShareInFileOrder() {
-        List<Prompts.Row> all = rows(20);
+        List<PromptRow> all = rows(20);
         Prompts.Split s = Prompts.split(all, java.util.Optional.empty(), 0.25, 0, 5, java.nio.file.Path.of("p.jsonl"));
         assertEquals(5, s.eval().size());
         assertEquals(15, s.train().size());
         Set<String> both = ids(s.train());
         both.retainAll(ids(s.eval()));
         assertTrue(both.isEmpty(), "train and eval overlap: " + both);
-        assertEquals(s.eval().stream().sorted(java.util.Comparator.comparingInt(Prompts.Row::index)).toList(), s.eval());
+        assertEquals(s.eval().stream().sorted(java.util.Comparator.comparingInt(PromptRow::index)).toList(), s.eval());
         assertEquals(3, Prompts.split(all, java.util.Optional.empty(), 0.25, 3, 5, java.nio.file.Path.of("p.jsonl")).eval().size());
     }
 }

@@ -1,5 +1,6 @@
 package org.jpo.sampling;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.node.POJONode;
 import org.jpo.io.Jsonl;
@@ -175,7 +176,7 @@ class OpenAiClientTest {
         OpenAiClient c = client(new OpenAiClient.Options(server.base(), Optional.empty(), Duration.ofSeconds(10), 3, 0, Optional.empty()), 0.5);
         ExecutorService threads = Executors.newFixedThreadPool(12);
         CountDownLatch go = new CountDownLatch(1);
-        List<Future<ObjectNode>> fs = new ArrayList<>();
+        List<Future<JsonNode>> fs = new ArrayList<>();
         for (int i = 0; i < 12; i++) {
             ObjectNode body = json("{\"i\":" + i + "}");
             fs.add(threads.submit(() -> {
@@ -184,7 +185,7 @@ class OpenAiClientTest {
             }));
         }
         go.countDown();
-        for (Future<ObjectNode> f : fs) assertTrue(f.get().path("ok").asBoolean());
+        for (Future<JsonNode> f : fs) assertTrue(f.get().path("ok").asBoolean());
         threads.shutdown();
         assertEquals(3, server.maxInFlight(), "3 in flight at most, and 12 callers reach 3");
     }
@@ -197,7 +198,7 @@ class OpenAiClientTest {
         });
         List<ObjectNode> bodies = new ArrayList<>();
         for (int i = 0; i < 10; i++) bodies.add(json("{\"i\":" + i + "}"));
-        List<ObjectNode> answers = client(0, 0.5).postAll("completions", bodies);
+        List<JsonNode> answers = client(0, 0.5).postAll("completions", bodies);
         for (int i = 0; i < 10; i++) assertEquals(i, answers.get(i).path("i").asInt());
         assertTrue(server.maxInFlight() <= 4 && server.maxInFlight() >= 2, "max in flight " + server.maxInFlight());
     }
@@ -223,7 +224,7 @@ class OpenAiClientTest {
         assertEquals(6, server.count("/v1/completions"));
         assertEquals(5, jsonFiles(dir).size(), "every answer received before the failure is cached");
         broken.set(false);
-        List<ObjectNode> answers = client(options(0, Optional.of(dir)), 0.5).postAll("completions", bodies);
+        List<JsonNode> answers = client(options(0, Optional.of(dir)), 0.5).postAll("completions", bodies);
         assertEquals(7, server.count("/v1/completions"), "a rerun sends only the failed request");
         for (int i = 0; i < 6; i++) assertEquals(i, answers.get(i).path("i").asInt());
     }
@@ -285,7 +286,7 @@ class OpenAiClientTest {
         Path entry = jsonFiles(dir).get(0);
         byte[] b = Files.readAllBytes(entry);
         Files.write(entry, java.util.Arrays.copyOf(b, b.length / 2));
-        ObjectNode answer = client(options(0, Optional.of(dir)), 0.5).post("completions", json("{\"a\":1}"));
+        JsonNode answer = client(options(0, Optional.of(dir)), 0.5).post("completions", json("{\"a\":1}"));
         assertEquals(2, answer.path("n").asInt());
         assertEquals(2, server.count("/v1/completions"));
         assertEquals(2, Jsonl.JSON.readTree(Files.readString(entry)).path("n").asInt(), "the entry is rewritten");

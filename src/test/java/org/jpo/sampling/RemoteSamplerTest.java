@@ -42,7 +42,10 @@ class RemoteSamplerTest {
         return new OpenAiClient(new OpenAiClient.Options(server.base(), Optional.empty(), Duration.ofSeconds(10), 8, 0, cache));
     }
 
-    private RemoteSampler sampler(ObjectNode extra) { return new RemoteSampler(client(Optional.empty()), "policy", tok, extra); }
+    private RemoteSampler sampler(ObjectNode extra) { return new RemoteSampler(client(Optional.empty()), "policy", tok, map(extra)); }
+
+    @SuppressWarnings("unchecked")
+    private static java.util.Map<String, Object> map(ObjectNode o) { return Jsonl.JSON.convertValue(o, java.util.Map.class); }
 
     private static ObjectNode json(String s) throws Exception { return (ObjectNode) Jsonl.JSON.readTree(s); }
 
@@ -178,8 +181,8 @@ class RemoteSamplerTest {
         serve(RemoteSamplerTest::echo);
         List<Prompt> prompts = List.of(new Prompt(0, new int[] {1, 2}), new Prompt(1, new int[] {1, 3}));
         SamplingParams params = new SamplingParams(2, 2, 0.8, 0, 1.0, false, 5);
-        List<Completion> first = new RemoteSampler(client(Optional.of(dir)), "policy", tok, json("{}")).sample(prompts, params);
-        List<Completion> again = new RemoteSampler(client(Optional.of(dir)), "policy", tok, json("{}")).sample(prompts, params);
+        List<Completion> first = new RemoteSampler(client(Optional.of(dir)), "policy", tok, java.util.Map.of()).sample(prompts, params);
+        List<Completion> again = new RemoteSampler(client(Optional.of(dir)), "policy", tok, java.util.Map.of()).sample(prompts, params);
         assertEquals(2, server.count("/v1/completions"), "the same prompts and params make byte-identical requests");
         for (int k = 0; k < first.size(); k++) assertArrayEquals(first.get(k).tokenIds(), again.get(k).tokenIds());
     }

@@ -96,7 +96,7 @@ class ServerMatchesLocalSamplerTest {
     @Test void theRemoteSamplerOnJpoServeIsTheLocalSampler() {
         List<Prompt> prompts = prompts();
         var client = new org.jpo.sampling.OpenAiClient(org.jpo.sampling.OpenAiClient.Options.of(server.baseUrl()));
-        var remote = new org.jpo.sampling.RemoteSampler(client, Shared.stories260K().toString(), tok, Client.object());
+        var remote = new org.jpo.sampling.RemoteSampler(client, Shared.stories260K().toString(), tok, java.util.Map.of());
         for (SamplingParams params : List.of(new SamplingParams(4, 20, 1.0, 0, 1.0, false, 11), new SamplingParams(2, 16, 0.7, 40, 0.95, false, 3),
                 SamplingParams.greedy(12))) {
             List<Completion> want = new LocalSampler(model, LocalSampler.stopIds(model, tok), 64).sample(prompts, params);

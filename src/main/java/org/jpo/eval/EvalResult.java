@@ -1,0 +1,42 @@
+package org.jpo.eval;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.core.type.TypeReference;
+import org.jpo.io.Jsonl;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+import static com.fasterxml.jackson.annotation.JsonInclude.Include.ALWAYS;
+
+/**
+ * {@code eval.json}: one round's held-out metrics under flat TRL-style keys (a contract), also the first keys of its
+ * rounds.jsonl line. A mean over nothing (every score missing) is null. {@link EvalMetrics} says what each one is.
+ */
+@JsonInclude(ALWAYS)
+public record EvalResult(
+        @JsonProperty("eval/mean_score") Double meanScore,
+        @JsonProperty("eval/pass_rate") Double passRate,
+        @JsonProperty("eval/greedy_mean_score") Double greedyMeanScore,
+        @JsonProperty("eval/greedy_pass_rate") Double greedyPassRate,
+        @JsonProperty("eval/mean_length") Double meanLength,
+        @JsonProperty("eval/kl_to_initial") Double klToInitial,
+        @JsonProperty("eval/win_rate_vs_initial") Double winRateVsInitial,
+        @JsonProperty("eval/missing") Double missing,
+        @JsonProperty("eval/prompts") Double prompts) {
+
+    /** Every key with its value, NaN for none, in file order: what tables, charts and early stopping look up by name. */
+    public Map<String, Double> byKey() {
+        Map<String, Double> m = Jsonl.ROWS.convertValue(this, new TypeReference<LinkedHashMap<String, Double>>() {});
+        m.replaceAll((k, v) -> v == null ? Double.NaN : v);
+        return m;
+    }
+
+    /** The value of {@code key} (e.g. {@code eval/mean_score}), NaN when it has none. */
+    public double get(String key) {
+        Double v = byKey().get(key);
+        if (v == null) throw new IllegalArgumentException("no eval key " + key + " (keys: " + byKey().keySet() + ")");
+        return v;
+    }
+}

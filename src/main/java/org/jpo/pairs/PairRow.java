@@ -1,0 +1,77 @@
+package org.jpo.pairs;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.databind.DeserializationContext;
+import com.fasterxml.jackson.databind.JsonDeserializer;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.annotation.JsonDeserialize;
+import com.fasterxml.jackson.databind.deser.std.StdDeserializer;
+import org.jpo.data.Example;
+import org.jpo.data.IdExamples;
+import org.jpo.data.PairExample;
+
+import java.io.IOException;
+import java.util.Optional;
+
+import static com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL;
+
+/**
+ * A training row of {@code pairs.jsonl}, in TRL's columns (prompt / chosen / rejected; completion + label for KTO;
+ * completion for SFT) as text to read, plus the token ids the policy is trained on, so the loop trains on exactly
+ * what it sampled. Each points back at its prompt and samples. The snake_case field names are a contract.
+ */
+@JsonDeserialize(using = PairRow.Reader.class)
+public sealed interface PairRow permits PairRow.Preference, PairRow.Labeled, PairRow.Sft {
+    String promptId();
+
+    int promptIndex();
+
+    String prompt();
+
+    /** The trainer's example of this row: its ids after the prompt's, truncated as the data options say. */
+    Example example(String source, int[] promptIds, IdExamples ids);
+
+    /**
+     * A preference pair.
+     *
+     * @param margin        chosen score − rejected score (of the length-penalized scores for {@code length_penalized})
+     * @param chosenWinProb sppo: the chosen sample's mean win probability against the others; null otherwise
+     */
+    @JsonInclude(NON_NULL) @JsonDeserialize(using = JsonDeserializer.None.class)
+    record Preference(String promptId, int promptIndex, String prompt, String chosen, String rejected, int chosenIndex, int rejectedIndex,
+                      double chosenScore, double rejectedScore, double margin, Double chosenWinProb, Double rejectedWinProb,
+                      int[] chosenIds, int[] rejectedIds) implements PairRow {
+        @Override public Example example(String source, int[] promptIds, IdExamples ids) {
+            return ids.pair(source, promptIds, chosenIds, rejectedIds,
+                    chosenWinProb == null ? Optional.empty() : Optional.of(new PairExample.WinProbs(chosenWinProb, rejectedWinProb)));
+        }
+    }
+
+    /** An unpaired (KTO) row: desirable when its score reached the threshold. */
+    @JsonDeserialize(using = JsonDeserializer.None.class)
+    record Labeled(String promptId, int promptIndex, String prompt, String completion, int completionIndex, double score,
+                   int[] completionIds, boolean label) implements PairRow {
+        @Override public Example example(String source, int[] promptIds, IdExamples ids) {
+            return ids.unpaired(source, promptIds, completionIds, label);
+        }
+    }
+
+    /** A completion to fine-tune on ({@code best}). */
+    @JsonDeserialize(using = JsonDeserializer.None.class)
+    record Sft(String promptId, int promptIndex, String prompt, String completion, int completionIndex, double score,
+               int[] completionIds) implements PairRow {
+        @Override public Example example(String source, int[] promptIds, IdExamples ids) { return ids.sft(source, promptIds, completionIds); }
+    }
+
+    /** Which row a line is, by its columns (TRL's): chosen makes a pair, a label a KTO row, else an SFT target. */
+    final class Reader extends StdDeserializer<PairRow> {
+        Reader() { super(PairRow.class); }
+
+        @Override public PairRow deserialize(JsonParser p, DeserializationContext ctx) throws IOException {
+            JsonNode row = p.readValueAsTree();
+            Class<? extends PairRow> kind = row.has("chosen") ? Preference.class : row.has("label") ? Labeled.class : Sft.class;
+            return ctx.readTreeAsValue(row, kind);
+        }
+    }
+}

@@ -1,0 +1,91 @@
+package org.jpo.pairs;
+
+import org.jpo.data.Example;
+import org.jpo.data.IdExamples;
+import org.jpo.sampling.FinishReason;
+import org.jpo.sampling.PromptRow;
+import org.jpo.sampling.SampleRow;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalInt;
+
+/** A round's scored samples → its training rows ({@code pairs.jsonl}) → the trainer's examples. */
+public final class PairRows {
+    private PairRows() {}
+
+    /** The rows and what pairing counted. */
+    public record Rows(List<PairRow> rows, Outcome outcome) {}
+
+    public static Rows build(List<SampleRow> samples, PairsConfig config, long seed, int round, OptionalInt eos) {
+        return build(samples, config, seed, round, eos, false);
+    }
+
+    /** @param winProbScores the scores are win probabilities (a pairwise judge's), which {@code sppo} takes as they are */
+    public static Rows build(List<SampleRow> samples, PairsConfig config, long seed, int round, OptionalInt eos, boolean winProbScores) {
+        Map<String, List<SampleRow>> byPrompt = new LinkedHashMap<>();
+        for (SampleRow s : samples) byPrompt.computeIfAbsent(s.promptId(), k -> new ArrayList<>()).add(s);
+        PairBuilder builder = new PairBuilder(config, seed, winProbScores);
+        Outcome all = Outcome.EMPTY;
+        List<PairRow> rows = new ArrayList<>();
+        for (var e : byPrompt.entrySet()) {
+            Map<Integer, SampleRow> byIndex = new LinkedHashMap<>();
+            List<Sample> ss = new ArrayList<>();
+            for (SampleRow s : e.getValue()) {
+                byIndex.put(s.sampleIndex(), s);
+                ss.add(new Sample(s.sampleIndex(), s.score(), s.tokens(), s.initial(), s.scoreStd()));
+            }
+            Outcome o = builder.build(round, new PromptSamples(e.getKey(), ss));
+            all = all.plus(o);
+            for (Pair p : o.pairs()) rows.add(pair(p, byIndex.get(p.chosenIndex()), byIndex.get(p.rejectedIndex()), config.eos(), eos));
+            for (Labeled l : o.labeled()) {
+                SampleRow s = byIndex.get(l.index());
+                rows.add(new PairRow.Labeled(s.promptId(), s.promptIndex(), s.prompt(), s.completion(), s.sampleIndex(), s.score(),
+                        withEos(s, config.eos(), eos), l.desirable()));
+            }
+            for (SftTarget t : o.sftTargets()) {
+                SampleRow s = byIndex.get(t.index());
+                rows.add(new PairRow.Sft(s.promptId(), s.promptIndex(), s.prompt(), s.completion(), s.sampleIndex(), s.score(),
+                        withEos(s, config.eos(), eos)));
+            }
+        }
+        return new Rows(rows, all);
+    }
+
+    private static PairRow pair(Pair p, SampleRow chosen, SampleRow rejected, PairsConfig.Eos rule, OptionalInt eos) {
+        return new PairRow.Preference(chosen.promptId(), chosen.promptIndex(), chosen.prompt(), chosen.completion(), rejected.completion(),
+                p.chosenIndex(), p.rejectedIndex(), chosen.score(), rejected.score(), p.margin(), p.chosenWinProb().orElse(null),
+                p.rejectedWinProb().orElse(null), withEos(chosen, rule, eos), withEos(rejected, rule, eos));
+    }
+
+    /**
+     * The ids trained on: as sampled (a finished completion's last id is its stop token), plus EOS for a completion
+     * cut at max_new_tokens only under {@code eos: always} — training it to stop where it was merely cut off would
+     * teach it to stop mid-answer.
+     */
+    static int[] withEos(SampleRow s, PairsConfig.Eos rule, OptionalInt eos) {
+        int[] ids = s.completionIds();
+        if (s.finishReason() == FinishReason.STOP || rule == PairsConfig.Eos.FINISHED_ONLY || eos.isEmpty()) return ids;
+        int[] out = Arrays.copyOf(ids, ids.length + 1);
+        out[ids.length] = eos.getAsInt();
+        return out;
+    }
+
+    /**
+     * Training examples from pairs.jsonl rows ({@code file} names them in sources); {@code prompts} gives each
+     * prompt's ids. The kind follows the rows: pairs, labelled (KTO) or SFT.
+     */
+    public static List<Example> examples(Path file, List<PairRow> rows, Map<String, PromptRow> prompts, IdExamples ids) {
+        List<Example> out = new ArrayList<>(rows.size());
+        for (int i = 0; i < rows.size(); i++) {
+            String source = file + ":" + (i + 1);
+            int[] prompt = prompts.get(rows.get(i).promptId()).ids();
+            out.add(rows.get(i).example(source, prompt, ids));
+        }
+        return out;
+    }
+}
