@@ -10,6 +10,7 @@ import org.jpo.data.UnpairedExample;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.jpo.UserError;
 import org.jpo.io.Jsonl;
+import org.jpo.loss.LossConfig;
 import org.jpo.loss.LossType;
 import org.jpo.loss.PreferenceLoss;
 import org.jpo.loss.ReferencedLoss;
@@ -65,8 +66,9 @@ public final class Runs {
 
     /** The trainer-side loss settings of the DPO family, read from the config in this one place. */
     static DpoObjective.Modifiers modifiers(TrainConfig c) {
-        return new DpoObjective.Modifiers(c.loss().ldAlpha(), c.loss().useWeighting(), c.loss().bcoPair().runningMean(),
-                c.speed().prefixSharing(), c.speed().logprobChunkSize());
+        LossConfig.Knobs k = c.loss().knobs();
+        return new DpoObjective.Modifiers(k.ldAlpha(), k.useWeighting(), k.bcoPair().runningMean(), c.speed().prefixSharing(),
+                c.speed().logprobChunkSize());
     }
 
     /**
