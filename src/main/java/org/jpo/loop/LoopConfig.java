@@ -10,6 +10,7 @@ import org.jpo.feedback.FeedbackItem;
 import org.jpo.loss.LossType;
 import org.jpo.pairs.PairsConfig;
 import org.jpo.pairs.Strategy;
+import org.jpo.train.RoundKeys;
 import org.jpo.train.TrainConfig;
 
 import java.nio.file.Path;
@@ -43,7 +44,7 @@ public record LoopConfig(
         @Key(required = true, section = "Feedback", doc = "Scorers, each {type: ..., weight: w, its keys}; the score of a "
                 + "completion is Σ weight·score, missing if any scorer cannot score it. Required.") List<FeedbackItem> feedback,
         @Key(section = "Pairing", doc = "How scored samples become training rows.") PairsConfig pairs,
-        @Key(section = "Training", doc = "Each round's training: any jpo train key but method, model, train_file, reference, output_dir, seed.") TrainSection train,
+        @Key(section = "Training", doc = "Each round's training: any jpo train key but method, model, train_file, reference, output_dir, seed.") RoundKeys train,
         @Key(section = "Evaluation", doc = "The held-out evaluation after every round and once before the first.") EvalConfig eval,
         @Key(doc = "Stop when the eval metric has not improved for patience rounds.") EarlyStop earlyStop) implements Reads {
 
@@ -74,11 +75,15 @@ public record LoopConfig(
         Check.exists("policy", policy, false);
         tokenizer.ifPresent(t -> Check.exists("tokenizer", t, false));
         // every train key is checked now, by building round 1's train config, rather than after round 1 has sampled
-        roundTrain(train, method(pairs), policy, tokenizer, prompts.file(), outputDir.resolve("round-001/train"), seed, policy);
+        try {
+            TrainConfig.forRound(train, method(pairs), policy, tokenizer, prompts.file(), outputDir.resolve("round-001/train"), seed, policy);
+        } catch (ConfigError e) {
+            throw inTrainSection(e);
+        }
     }
 
     /** The strategy decides what rows exist: KTO rows need an unpaired loss, pairs a paired one. */
-    private static void checkLossKind(PairsConfig pairs, TrainSection train) {
+    private static void checkLossKind(PairsConfig pairs, RoundKeys train) {
         TrainConfig.Method m = method(pairs);
         if (m == TrainConfig.Method.SFT || train.loss().lossType() == null) return;
         boolean unpairedRows = m == TrainConfig.Method.KTO;
@@ -130,20 +135,16 @@ public record LoopConfig(
      * starts from, its reference (empty when nothing reads one) and a seed derived from the run seed and the round.
      */
     public TrainConfig trainConfig(int round, Path model, Path outputDir, Path reference, Path trainFile) {
-        return roundTrain(train, method(pairs), model, tokenizer, trainFile, outputDir, org.jpo.Seeds.of(seed, round, 0x7A1L), reference);
+        try {
+            return TrainConfig.forRound(train, method(pairs), model, tokenizer, trainFile, outputDir, org.jpo.Seeds.of(seed, round, 0x7A1L), reference);
+        } catch (ConfigError e) {
+            throw inTrainSection(e);
+        }
     }
 
-    private static TrainConfig roundTrain(TrainSection t, TrainConfig.Method method, Path model, Optional<Path> tokenizer, Path trainFile,
-            Path outputDir, long seed, Path reference) {
-        try {
-            List<LossType> losses = t.loss().resolve(method == TrainConfig.Method.KTO ? LossType.KTO : LossType.SIGMOID).lossType();
-            var ref = TrainConfig.readsReference(method, losses) ? new TrainConfig.Reference(false, Optional.of(reference))
-                    : TrainConfig.Reference.NONE;
-            return new TrainConfig(method, model, tokenizer, trainFile, Optional.empty(), 0.0, outputDir, seed, t.data(), t.opt(),
-                    t.logging(), t.loss(), t.speed(), t.lora(), ref, t.syncRefModel(), t.refModelMixupAlpha(), t.refModelSyncSteps(), 0.0);
-        } catch (ConfigError e) {
-            throw new ConfigError("train." + e.key(), e.getMessage().startsWith(e.key()) ? "train." + e.getMessage() : e.getMessage());
-        }
+    /** A train key's error as the run config names the key: inside its train: section. */
+    private static ConfigError inTrainSection(ConfigError e) {
+        return new ConfigError("train." + e.key(), e.getMessage().startsWith(e.key()) ? "train." + e.getMessage() : e.getMessage());
     }
 
     @Override public String unread(String key) {

@@ -109,10 +109,10 @@ public final class Runs {
         }
         if (c.reference().none()) throw new UserError("reference: none, but loss_type " + c.loss().lossType() + " needs a reference");
         Path refPath = c.reference().model().orElse(c.model());
-        if (c.syncRefModel()) {
+        if (c.trDpo().syncRefModel()) {
             // TR-DPO moves the reference: it is a live model (saved with checkpoints), and nothing can be cached
             Transformer ref = Checkpoints.load(resumeFrom.map(p -> p.resolve("reference")).filter(Files::isDirectory).orElse(refPath));
-            var live = new DpoObjective.Live(ref, c.refModelMixupAlpha(), c.refModelSyncSteps());
+            var live = new DpoObjective.Live(ref, c.trDpo().refModelMixupAlpha(), c.trDpo().refModelSyncSteps());
             return run(c, data, new DpoObjective(policy, loss, live, mods), false);
         }
         List<PairExample> all = new ArrayList<>(data.train());

@@ -97,9 +97,9 @@ class TrainConfigsTest {
                 c.opt());
         assertEquals(new TrainConfig.Logging(2, 20, 4, 3), c.logging());
         assertEquals(new TrainConfig.Reference(false, Optional.of(f.path("m/ref.bin"))), c.reference());
-        assertTrue(c.syncRefModel());
-        assertEquals(0.5, c.refModelMixupAlpha());
-        assertEquals(64, c.refModelSyncSteps());
+        assertTrue(c.trDpo().syncRefModel());
+        assertEquals(0.5, c.trDpo().refModelMixupAlpha());
+        assertEquals(64, c.trDpo().refModelSyncSteps());
         LossConfig l = c.loss();
         assertEquals(List.of(BCO_PAIR, SIGMOID, CDPO, IPO, EXO_PAIR, DISCOPOP, DPOP, RDPO, SIMPO, CPO, ORPO), l.lossType());
         assertEquals(List.of(1.0, 0.9, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3, 0.2, 0.1, 0.05), l.lossWeights());
@@ -157,9 +157,9 @@ class TrainConfigsTest {
                 c.opt());
         assertEquals(new TrainConfig.Logging(10, 500, 10, 0), c.logging());
         assertEquals(TrainConfig.Reference.INITIAL, c.reference());
-        assertFalse(c.syncRefModel());
-        assertEquals(0.6, c.refModelMixupAlpha());
-        assertEquals(512, c.refModelSyncSteps());
+        assertFalse(c.trDpo().syncRefModel());
+        assertEquals(0.6, c.trDpo().refModelMixupAlpha());
+        assertEquals(512, c.trDpo().refModelSyncSteps());
         assertEquals(0.0, c.centerRewardsCoefficient());
         assertEquals(1.0, c.loss().knobs().desirableWeight());
         assertEquals(1.0, c.loss().knobs().undesirableWeight());
