@@ -1,5 +1,6 @@
 package org.jpo.loop;
 
+import org.jpo.config.ApiKeys;
 import org.jpo.config.Binder;
 import org.jpo.config.Check;
 import org.jpo.config.ConfigError;
@@ -194,6 +195,7 @@ public record LoopConfig(
     }
 
     /** {@code sampling:} how completions are drawn (vLLM's SamplingParams names), locally or from an OpenAI-compatible server. */
+    @Hints(ApiKeys.HINT)
     public record SamplingConfig(
             @Key(value = "8", doc = "Completions per prompt, >= 1 (>= 2 for the pairwise strategies).") int n,
             @Key(value = "1.0", doc = "Softmax temperature, > 0.") double temperature,
@@ -205,8 +207,8 @@ public record LoopConfig(
                     + "llama.cpp; the new policy reaches it through sync before each round).") Engine engine,
             @Key(doc = "remote: the server's base URL, e.g. http://127.0.0.1:8000/v1. Required with engine remote.") Optional<String> url,
             @Key(doc = "remote: the served model name requests ask for. Required with engine remote.") Optional<String> model,
-            @Key(value = "JPO_API_KEY", doc = "remote: the environment variable holding the server's API key (unset = no key); the key "
-                    + "itself is never written to a file.") String apiKeyEnv,
+            @Key(value = ApiKeys.DEFAULT_ENV, doc = "remote: the environment variable holding the server's API key (unset = no key); "
+                    + "the key itself is never written to a file.") String apiKeyEnv,
             @Key(value = "load", doc = "remote: how a new checkpoint reaches the server: load (POST /v1/load, jpo serve's) | command "
                     + "(run sync_command, e.g. restart vLLM with it, then wait for /health).") Sync sync,
             @Key(doc = "sync command: the command and its arguments; {checkpoint} in an argument becomes the checkpoint's path.")
@@ -233,6 +235,7 @@ public record LoopConfig(
             Check.atLeast("max_concurrency", maxConcurrency, 1);
             Check.atLeast("max_retries", maxRetries, 0);
             Check.within("min_p", minP, 0, 1, true);
+            ApiKeys.checkEnvName("api_key_env", apiKeyEnv);
             if (engine == Engine.REMOTE) {
                 if (url.isEmpty()) throw new ConfigError("url", "engine remote needs url, the server's base URL (e.g. http://127.0.0.1:8000/v1)");
                 if (model.isEmpty()) throw new ConfigError("model", "engine remote needs model, the served model name");
@@ -257,7 +260,7 @@ public record LoopConfig(
         }
 
         /** The server's API key from the environment variable named by api_key_env; empty when unset. */
-        public Optional<String> apiKey() { return Optional.ofNullable(System.getenv(apiKeyEnv)).filter(k -> !k.isBlank()); }
+        public Optional<String> apiKey() { return ApiKeys.fromEnv(apiKeyEnv); }
     }
 
     /** Where completions come from. */
