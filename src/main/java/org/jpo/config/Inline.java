@@ -12,6 +12,6 @@ import java.lang.annotation.Target;
 @Retention(RetentionPolicy.RUNTIME)
 @Target(ElementType.RECORD_COMPONENT)
 public @interface Inline {
-    /** The group's title in the printed config. */
+    /** The group's title in the printed config; empty = none (the keys continue their parent's group). */
     String value();
 }

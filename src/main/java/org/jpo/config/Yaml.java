@@ -30,7 +30,7 @@ final class Yaml {
             Object value = config == null ? null : Binder.get(rc, config);
             Inline inline = rc.getAnnotation(Inline.class);
             if (inline != null) {
-                out.append("\n# ---- ").append(inline.value()).append(" ----\n");
+                if (!inline.value().isEmpty()) out.append("\n# ---- ").append(inline.value()).append(" ----\n");
                 if (!Tags.isTagged(rc)) keys(out, rc.getType(), value, indent);
                 else if (config != null) keys(out.append(indent).append("type: ").append(Tags.tag(value)).append('\n'), value.getClass(), value, indent);
                 else types(out, inline.value(), rc.getType(), indent + "#");

@@ -3,6 +3,7 @@ package org.jpo.feedback;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.jpo.config.ApiKeys;
 import org.jpo.config.Check;
 import org.jpo.config.ConfigError;
 import org.jpo.sampling.OpenAiClient;
@@ -30,8 +31,8 @@ final class JudgeClient {
     static final String URL = "The judge server's OpenAI-compatible base URL, e.g. http://127.0.0.1:8000/v1 (vLLM, llama.cpp, "
             + "Ollama); the policy's own jpo serve makes the policy its own judge (Self-Rewarding LMs, arXiv:2401.10020).";
     static final String MODEL = "The judge model's name as the server knows it, sent as 'model'.";
-    static final String API_KEY = "Sent as 'Authorization: Bearer KEY'; null = the JPO_API_KEY environment variable, if set, which is "
-            + "never saved with the run (a key written here is).";
+    static final String API_KEY_ENV = "The environment variable holding the judge server's API key, sent as 'Authorization: Bearer "
+            + "KEY' (unset = no key); the key itself is never written to a file.";
     static final String API = "chat: the judge prompt as one user message (chat/completions); completions: the prompt as it is, for "
             + "a model without a chat template, e.g. the policy judging itself on jpo serve.";
     static final String RETRIES = "Extra requests, each with another seed, for a judgment whose answer has no verdict; still none = "
@@ -44,12 +45,12 @@ final class JudgeClient {
     private static final int TRANSPORT_RETRIES = 5;
 
     /** The server settings both judge configs share; their meanings are the docs above. */
-    record Settings(String url, String model, Optional<String> apiKey, JudgeApi api, int retries, double temperature, int maxTokens,
+    record Settings(String url, String model, String apiKeyEnv, JudgeApi api, int retries, double temperature, int maxTokens,
                     int timeoutSeconds, int maxConcurrency) {
         Settings {
             checkUrl(url);
             if (model == null || model.isBlank()) throw new ConfigError("model", "model must name the judge model, got \"" + model + "\"");
-            if (apiKey == null) apiKey = Optional.empty();
+            ApiKeys.checkEnvName("api_key_env", apiKeyEnv);
             if (api == null) throw new ConfigError("api", "api must be chat or completions");
             Check.atLeast("retries", retries, 0);
             Check.within("temperature", temperature, 0, 2, false);   // OpenAI's range
@@ -100,9 +101,7 @@ final class JudgeClient {
 
     JudgeClient(Settings settings, ScorerContext context) {
         this.settings = settings;
-        // an env key stays in memory: the config record (saved with the run) only holds a key the user wrote
-        Optional<String> key = settings.apiKey().or(() -> Optional.ofNullable(System.getenv("JPO_API_KEY")).filter(k -> !k.isBlank()));
-        this.client = new OpenAiClient(new OpenAiClient.Options(URI.create(settings.url()), key, Duration.ofSeconds(settings.timeoutSeconds()),
+        this.client = new OpenAiClient(new OpenAiClient.Options(URI.create(settings.url()), ApiKeys.fromEnv(settings.apiKeyEnv()), Duration.ofSeconds(settings.timeoutSeconds()),
                 settings.maxConcurrency(), TRANSPORT_RETRIES, context.requestCache()), context.cacheScope());
     }
 

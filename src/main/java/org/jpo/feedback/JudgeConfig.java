@@ -1,5 +1,6 @@
 package org.jpo.feedback;
 
+import org.jpo.config.ApiKeys;
 import org.jpo.config.Check;
 import org.jpo.config.ConfigError;
 import org.jpo.config.Key;
@@ -15,7 +16,7 @@ import java.util.Optional;
 public record JudgeConfig(
         @Key(required = true, doc = JudgeClient.URL) String url,
         @Key(required = true, doc = JudgeClient.MODEL) String model,
-        @Key(doc = JudgeClient.API_KEY) Optional<String> apiKey,
+        @Key(value = ApiKeys.DEFAULT_ENV, doc = JudgeClient.API_KEY_ENV) String apiKeyEnv,
         @Key(value = "chat", doc = JudgeClient.API) JudgeApi api,
         @Key(value = "3", doc = "Judgments per completion; the score is their mean and its std their spread (the paper's 3).") int k,
         @Key(value = "2", doc = JudgeClient.RETRIES) int retries,
@@ -31,9 +32,8 @@ public record JudgeConfig(
     static final List<String> PLACEHOLDERS = List.of("prompt", "response");
 
     public JudgeConfig {
-        if (apiKey == null) apiKey = Optional.empty();
         if (template == null) template = Optional.empty();
-        new JudgeClient.Settings(url, model, apiKey, api, retries, temperature, maxTokens, timeoutSeconds, maxConcurrency);   // checks them
+        new JudgeClient.Settings(url, model, apiKeyEnv, api, retries, temperature, maxTokens, timeoutSeconds, maxConcurrency);   // checks them
         Check.atLeast("k", k, 1);
         if (k > 1 && temperature == 0) {
             throw new ConfigError("k", "k is " + k + " at temperature 0: the same judgment asked " + k + " times; set k: 1 or temperature > 0");
@@ -42,7 +42,7 @@ public record JudgeConfig(
     }
 
     JudgeClient.Settings settings() {
-        return new JudgeClient.Settings(url, model, apiKey, api, retries, temperature, maxTokens, timeoutSeconds, maxConcurrency);
+        return new JudgeClient.Settings(url, model, apiKeyEnv, api, retries, temperature, maxTokens, timeoutSeconds, maxConcurrency);
     }
 
     @Override public JudgeScorer open(ScorerContext context) {

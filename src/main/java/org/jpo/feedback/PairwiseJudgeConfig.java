@@ -1,5 +1,6 @@
 package org.jpo.feedback;
 
+import org.jpo.config.ApiKeys;
 import org.jpo.config.Check;
 import org.jpo.config.Key;
 import org.jpo.config.Tag;
@@ -14,7 +15,7 @@ import java.util.Optional;
 public record PairwiseJudgeConfig(
         @Key(required = true, doc = JudgeClient.URL) String url,
         @Key(required = true, doc = JudgeClient.MODEL) String model,
-        @Key(doc = JudgeClient.API_KEY) Optional<String> apiKey,
+        @Key(value = ApiKeys.DEFAULT_ENV, doc = JudgeClient.API_KEY_ENV) String apiKeyEnv,
         @Key(value = "chat", doc = JudgeClient.API) JudgeApi api,
         @Key(value = "2", doc = JudgeClient.RETRIES) int retries,
         @Key(value = "0.7", doc = "The judge's sampling temperature; > 0 so that a retry can give another answer (MT-Bench's GPT-4 judge "
@@ -31,15 +32,14 @@ public record PairwiseJudgeConfig(
     static final List<String> PLACEHOLDERS = List.of("prompt", "response_a", "response_b");
 
     public PairwiseJudgeConfig {
-        if (apiKey == null) apiKey = Optional.empty();
         if (template == null) template = Optional.empty();
-        new JudgeClient.Settings(url, model, apiKey, api, retries, temperature, maxTokens, timeoutSeconds, maxConcurrency);   // checks them
+        new JudgeClient.Settings(url, model, apiKeyEnv, api, retries, temperature, maxTokens, timeoutSeconds, maxConcurrency);   // checks them
         Check.atLeast("max_pairs", maxPairs, 0);
         JudgeTemplate.read("template", template, PairwiseJudgeScorer.TEMPLATE, PLACEHOLDERS);   // a bad template fails when the config is read
     }
 
     JudgeClient.Settings settings() {
-        return new JudgeClient.Settings(url, model, apiKey, api, retries, temperature, maxTokens, timeoutSeconds, maxConcurrency);
+        return new JudgeClient.Settings(url, model, apiKeyEnv, api, retries, temperature, maxTokens, timeoutSeconds, maxConcurrency);
     }
 
     @Override public PairwiseJudgeScorer open(ScorerContext context) {

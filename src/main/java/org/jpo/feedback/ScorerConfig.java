@@ -1,11 +1,15 @@
 package org.jpo.feedback;
 
+import org.jpo.config.ApiKeys;
+import org.jpo.config.Hints;
+
 import java.util.List;
 
 /**
  * A scorer as a config file names it: one {@code type:}-tagged entry of a {@code feedback:} list ({@link FeedbackItem}).
  * A verifier is its own config; a reward model's config says where the model is, and {@link #open} loads it.
  */
+@Hints(ApiKeys.HINT)
 public sealed interface ScorerConfig
         permits Verifier, RewardModelConfig, EnsembleConfig, ImplicitRewardConfig, JudgeConfig, PairwiseJudgeConfig {
     /** The scorer, ready to score; the caller closes it if it is {@link AutoCloseable} (a reward model holds native memory). */

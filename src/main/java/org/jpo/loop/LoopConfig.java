@@ -1,5 +1,6 @@
 package org.jpo.loop;
 
+import org.jpo.config.ApiKeys;
 import org.jpo.config.Binder;
 import org.jpo.config.Check;
 import org.jpo.config.ConfigError;
@@ -10,6 +11,7 @@ import org.jpo.feedback.FeedbackItem;
 import org.jpo.loss.LossType;
 import org.jpo.pairs.PairsConfig;
 import org.jpo.pairs.Strategy;
+import org.jpo.train.RoundKeys;
 import org.jpo.train.TrainConfig;
 
 import java.nio.file.Path;
@@ -43,7 +45,7 @@ public record LoopConfig(
         @Key(required = true, section = "Feedback", doc = "Scorers, each {type: ..., weight: w, its keys}; the score of a "
                 + "completion is Σ weight·score, missing if any scorer cannot score it. Required.") List<FeedbackItem> feedback,
         @Key(section = "Pairing", doc = "How scored samples become training rows.") PairsConfig pairs,
-        @Key(section = "Training", doc = "Each round's training: any jpo train key but method, model, train_file, reference, output_dir, seed.") TrainSection train,
+        @Key(section = "Training", doc = "Each round's training: any jpo train key but method, model, train_file, reference, output_dir, seed.") RoundKeys train,
         @Key(section = "Evaluation", doc = "The held-out evaluation after every round and once before the first.") EvalConfig eval,
         @Key(doc = "Stop when the eval metric has not improved for patience rounds.") EarlyStop earlyStop) implements Reads {
 
@@ -74,11 +76,15 @@ public record LoopConfig(
         Check.exists("policy", policy, false);
         tokenizer.ifPresent(t -> Check.exists("tokenizer", t, false));
         // every train key is checked now, by building round 1's train config, rather than after round 1 has sampled
-        roundTrain(train, method(pairs), policy, tokenizer, prompts.file(), outputDir.resolve("round-001/train"), seed, policy);
+        try {
+            TrainConfig.forRound(train, method(pairs), policy, tokenizer, prompts.file(), outputDir.resolve("round-001/train"), seed, policy);
+        } catch (ConfigError e) {
+            throw inTrainSection(e);
+        }
     }
 
     /** The strategy decides what rows exist: KTO rows need an unpaired loss, pairs a paired one. */
-    private static void checkLossKind(PairsConfig pairs, TrainSection train) {
+    private static void checkLossKind(PairsConfig pairs, RoundKeys train) {
         TrainConfig.Method m = method(pairs);
         if (m == TrainConfig.Method.SFT || train.loss().lossType() == null) return;
         boolean unpairedRows = m == TrainConfig.Method.KTO;
@@ -130,20 +136,16 @@ public record LoopConfig(
      * starts from, its reference (empty when nothing reads one) and a seed derived from the run seed and the round.
      */
     public TrainConfig trainConfig(int round, Path model, Path outputDir, Path reference, Path trainFile) {
-        return roundTrain(train, method(pairs), model, tokenizer, trainFile, outputDir, org.jpo.Seeds.of(seed, round, 0x7A1L), reference);
+        try {
+            return TrainConfig.forRound(train, method(pairs), model, tokenizer, trainFile, outputDir, org.jpo.Seeds.of(seed, round, 0x7A1L), reference);
+        } catch (ConfigError e) {
+            throw inTrainSection(e);
+        }
     }
 
-    private static TrainConfig roundTrain(TrainSection t, TrainConfig.Method method, Path model, Optional<Path> tokenizer, Path trainFile,
-            Path outputDir, long seed, Path reference) {
-        try {
-            List<LossType> losses = t.loss().resolve(method == TrainConfig.Method.KTO ? LossType.KTO : LossType.SIGMOID).lossType();
-            var ref = TrainConfig.readsReference(method, losses) ? new TrainConfig.Reference(false, Optional.of(reference))
-                    : TrainConfig.Reference.NONE;
-            return new TrainConfig(method, model, tokenizer, trainFile, Optional.empty(), 0.0, outputDir, seed, t.data(), t.opt(),
-                    t.logging(), t.loss(), t.speed(), t.lora(), ref, t.syncRefModel(), t.refModelMixupAlpha(), t.refModelSyncSteps(), 0.0);
-        } catch (ConfigError e) {
-            throw new ConfigError("train." + e.key(), e.getMessage().startsWith(e.key()) ? "train." + e.getMessage() : e.getMessage());
-        }
+    /** A train key's error as the run config names the key: inside its train: section. */
+    private static ConfigError inTrainSection(ConfigError e) {
+        return new ConfigError("train." + e.key(), e.getMessage().startsWith(e.key()) ? "train." + e.getMessage() : e.getMessage());
     }
 
     @Override public String unread(String key) {
@@ -193,6 +195,7 @@ public record LoopConfig(
     }
 
     /** {@code sampling:} how completions are drawn (vLLM's SamplingParams names), locally or from an OpenAI-compatible server. */
+    @Hints(ApiKeys.HINT)
     public record SamplingConfig(
             @Key(value = "8", doc = "Completions per prompt, >= 1 (>= 2 for the pairwise strategies).") int n,
             @Key(value = "1.0", doc = "Softmax temperature, > 0.") double temperature,
@@ -204,8 +207,8 @@ public record LoopConfig(
                     + "llama.cpp; the new policy reaches it through sync before each round).") Engine engine,
             @Key(doc = "remote: the server's base URL, e.g. http://127.0.0.1:8000/v1. Required with engine remote.") Optional<String> url,
             @Key(doc = "remote: the served model name requests ask for. Required with engine remote.") Optional<String> model,
-            @Key(value = "JPO_API_KEY", doc = "remote: the environment variable holding the server's API key (unset = no key); the key "
-                    + "itself is never written to a file.") String apiKeyEnv,
+            @Key(value = ApiKeys.DEFAULT_ENV, doc = "remote: the environment variable holding the server's API key (unset = no key); "
+                    + "the key itself is never written to a file.") String apiKeyEnv,
             @Key(value = "load", doc = "remote: how a new checkpoint reaches the server: load (POST /v1/load, jpo serve's) | command "
                     + "(run sync_command, e.g. restart vLLM with it, then wait for /health).") Sync sync,
             @Key(doc = "sync command: the command and its arguments; {checkpoint} in an argument becomes the checkpoint's path.")
@@ -232,6 +235,7 @@ public record LoopConfig(
             Check.atLeast("max_concurrency", maxConcurrency, 1);
             Check.atLeast("max_retries", maxRetries, 0);
             Check.within("min_p", minP, 0, 1, true);
+            ApiKeys.checkEnvName("api_key_env", apiKeyEnv);
             if (engine == Engine.REMOTE) {
                 if (url.isEmpty()) throw new ConfigError("url", "engine remote needs url, the server's base URL (e.g. http://127.0.0.1:8000/v1)");
                 if (model.isEmpty()) throw new ConfigError("model", "engine remote needs model, the served model name");
@@ -256,7 +260,7 @@ public record LoopConfig(
         }
 
         /** The server's API key from the environment variable named by api_key_env; empty when unset. */
-        public Optional<String> apiKey() { return Optional.ofNullable(System.getenv(apiKeyEnv)).filter(k -> !k.isBlank()); }
+        public Optional<String> apiKey() { return ApiKeys.fromEnv(apiKeyEnv); }
     }
 
     /** Where completions come from. */

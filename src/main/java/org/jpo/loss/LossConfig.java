@@ -2,16 +2,16 @@ package org.jpo.loss;
 
 import org.jpo.config.Check;
 import org.jpo.config.ConfigError;
+import org.jpo.config.Inline;
 import org.jpo.config.Key;
 import org.jpo.config.Reads;
 
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
-import java.util.EnumSet;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Set;
+import java.util.Objects;
 import java.util.stream.Collectors;
 
 import static org.jpo.loss.LossType.*;
@@ -26,32 +26,46 @@ public record LossConfig(
                 + "apo_zero_unpaired); null = sigmoid (dpo), kto (kto).")
         List<LossType> lossType,
         @Key(doc = "One weight >= 0 per loss in loss_type; null = 1.0 each.") List<Double> lossWeights,
-        @Key(value = "0.1", doc = "β > 0, the strength of the KL constraint (IPO's τ).") double beta,
-        @Key(value = "0.0", doc = "ε in [0, 0.5), the assumed share of flipped labels, for cdpo, robust, aot, aot_unpaired "
-                + "(TRL's sigmoid with label_smoothing > 0 is cdpo here).")
-        double labelSmoothing,
-        @Key(value = "reverse_kl", doc = "The sigmoid loss's f-divergence (arXiv:2309.16240): reverse_kl (= DPO) | "
-                + "forward_kl | js_divergence | alpha_divergence.")
-        FDivergence.Type fDivergenceType,
-        @Key(value = "1.0", doc = "TRL's coefficient a != 0 of alpha_divergence, f′(u) = (1 − u^(−a))/a; the formula "
-                + "sheet's α is 1 − a.")
-        double fAlphaDivergenceCoef,
-        @Key(value = "1.0", doc = "LD-DPO (arXiv:2409.06411): weight in [0, 1] of tokens past the shorter completion; "
-                + "1 = off (TRL's null).")
-        double ldAlpha,
-        @Key(value = "false", doc = "WPO (arXiv:2406.11827): weight each pair by its probability under the policy.")
-        boolean useWeighting,
-        @Key(value = "0.05", doc = "discopop's τ > 0 (arXiv:2406.08414).") double discopopTau,
-        @Key(value = "1.0", doc = "kto's weight λ_D >= 0 of desirable rows.") double desirableWeight,
-        @Key(value = "1.0", doc = "kto's weight λ_U >= 0 of undesirable rows.") double undesirableWeight,
-        @Key(doc = "ipo's knobs.") IpoKnobs ipo,
-        @Key(doc = "exo_pair's knobs.") ExoPairKnobs exoPair,
-        @Key(doc = "bco_pair's knobs.") BcoPairKnobs bcoPair,
-        @Key(doc = "dpop's knobs.") DpopKnobs dpop,
-        @Key(doc = "rdpo's knobs.") RdpoKnobs rdpo,
-        @Key(doc = "simpo's knobs.") SimpoKnobs simpo,
-        @Key(doc = "cpo's knobs.") CpoKnobs cpo,
-        @Key(doc = "orpo's knobs.") OrpoKnobs orpo) implements Reads {
+        @Inline("") Knobs knobs) implements Reads {
+
+    /**
+     * The losses' knobs, each read by the losses that declare it ({@link LossType}); a loss's own block is named
+     * after it.
+     */
+    public record Knobs(
+            @Key(value = "0.1", doc = "β > 0, the strength of the KL constraint (IPO's τ).") double beta,
+            @Key(value = "0.0", doc = "ε in [0, 0.5), the assumed share of flipped labels, for cdpo, robust, aot, aot_unpaired "
+                    + "(TRL's sigmoid with label_smoothing > 0 is cdpo here).")
+            double labelSmoothing,
+            @Key(value = "reverse_kl", doc = "The sigmoid loss's f-divergence (arXiv:2309.16240): reverse_kl (= DPO) | "
+                    + "forward_kl | js_divergence | alpha_divergence.")
+            FDivergence.Type fDivergenceType,
+            @Key(value = "1.0", doc = "TRL's coefficient a != 0 of alpha_divergence, f′(u) = (1 − u^(−a))/a; the formula "
+                    + "sheet's α is 1 − a.")
+            double fAlphaDivergenceCoef,
+            @Key(value = "1.0", doc = "LD-DPO (arXiv:2409.06411): weight in [0, 1] of tokens past the shorter completion; "
+                    + "1 = off (TRL's null).")
+            double ldAlpha,
+            @Key(value = "false", doc = "WPO (arXiv:2406.11827): weight each pair by its probability under the policy.")
+            boolean useWeighting,
+            @Key(value = "0.05", doc = "discopop's τ > 0 (arXiv:2406.08414).") double discopopTau,
+            @Key(value = "1.0", doc = "kto's weight λ_D >= 0 of desirable rows.") double desirableWeight,
+            @Key(value = "1.0", doc = "kto's weight λ_U >= 0 of undesirable rows.") double undesirableWeight,
+            @Key(doc = "ipo's knobs.") IpoKnobs ipo,
+            @Key(doc = "exo_pair's knobs.") ExoPairKnobs exoPair,
+            @Key(doc = "bco_pair's knobs.") BcoPairKnobs bcoPair,
+            @Key(doc = "dpop's knobs.") DpopKnobs dpop,
+            @Key(doc = "rdpo's knobs.") RdpoKnobs rdpo,
+            @Key(doc = "simpo's knobs.") SimpoKnobs simpo,
+            @Key(doc = "cpo's knobs.") CpoKnobs cpo,
+            @Key(doc = "orpo's knobs.") OrpoKnobs orpo) {
+        public Knobs {
+            Check.within("ld_alpha", ldAlpha, 0, 1, false);
+        }
+
+        /** The sigmoid loss's f-divergence; the formula sheet's α is 1 − TRL's a. */
+        public FDivergence fDivergence() { return new FDivergence(fDivergenceType, 1 - fAlphaDivergenceCoef); }
+    }
 
     public record IpoKnobs(@Key(value = "false", doc = "ipo on summed log-ratios (the paper, arXiv:2310.12036) instead "
             + "of TRL's per-token means.") boolean plain) {}
@@ -78,19 +92,19 @@ public record LossConfig(
             + "TRL ORPOConfig's beta).") double lambda) {}
 
     public LossConfig {
-        Check.within("ld_alpha", ldAlpha, 0, 1, false);
         if (lossType != null) {
             if (lossType.isEmpty()) throw new ConfigError("loss_type", "loss_type: expected at least one loss name, got []");
             if (new HashSet<>(lossType).size() < lossType.size()) throw new ConfigError("loss_type", "loss_type lists a loss twice: " + lossType);
             lossWeights = lossWeights == null ? Collections.nCopies(lossType.size(), 1.0) : lossWeights;
             checkWeights(lossType, lossWeights);
-            checkCombination(lossType, fDivergenceType, ldAlpha, useWeighting);
-            if (bcoPair.runningMean() && lossType.contains(BCO_PAIR) && lossType.get(0) != BCO_PAIR) {
+            checkCombination(lossType, knobs.useWeighting());
+            if (knobs.bcoPair().runningMean() && lossType.contains(BCO_PAIR) && lossType.get(0) != BCO_PAIR) {
                 // a weighted sum reports its first part's rewards, and those are what the running mean averages
                 throw new ConfigError("bco_pair.running_mean", "bco_pair.running_mean needs bco_pair first in loss_type, got " + lossType);
             }
-            if (fDivergenceType == FDivergence.Type.ALPHA_DIVERGENCE && (fAlphaDivergenceCoef == 0 || !Double.isFinite(fAlphaDivergenceCoef))) {
-                throw new ConfigError("f_alpha_divergence_coef", "f_alpha_divergence_coef must be a finite number != 0, got " + fAlphaDivergenceCoef);
+            double coef = knobs.fAlphaDivergenceCoef();
+            if (knobs.fDivergenceType() == FDivergence.Type.ALPHA_DIVERGENCE && (coef == 0 || !Double.isFinite(coef))) {
+                throw new ConfigError("f_alpha_divergence_coef", "f_alpha_divergence_coef must be a finite number != 0, got " + coef);
             }
         }
     }
@@ -100,8 +114,7 @@ public record LossConfig(
      * knobs it reads (a record cannot hand itself to them before its constructor returns).
      */
     public LossConfig resolve(LossType defaultType) {
-        LossConfig c = lossType != null ? this : new LossConfig(List.of(defaultType), lossWeights, beta, labelSmoothing, fDivergenceType, fAlphaDivergenceCoef, ldAlpha,
-                useWeighting, discopopTau, desirableWeight, undesirableWeight, ipo, exoPair, bcoPair, dpop, rdpo, simpo, cpo, orpo);
+        LossConfig c = lossType != null ? this : new LossConfig(List.of(defaultType), lossWeights, knobs);
         c.create();
         return c;
     }
@@ -116,16 +129,13 @@ public record LossConfig(
     }
 
     /** Knobs that would otherwise be silently ignored by the chosen losses are errors. */
-    private static void checkCombination(List<LossType> loss, FDivergence.Type f, double ldAlpha, boolean wpo) {
+    private static void checkCombination(List<LossType> loss, boolean wpo) {
         boolean unpaired = loss.stream().anyMatch(t -> t.kind == Kind.UNPAIRED);
         if (unpaired && loss.size() > 1) throw new ConfigError("loss_type", "loss_type: unpaired losses cannot be combined with others, got " + loss);
         if (wpo && (loss.contains(AOT) || loss.contains(AOT_UNPAIRED))) {
             throw new ConfigError("use_weighting", "use_weighting needs per-pair losses, but aot losses are per sorted position");
         }
     }
-
-    /** The sigmoid loss's f-divergence; the formula sheet's α is 1 − TRL's a. */
-    public FDivergence fDivergence() { return new FDivergence(fDivergenceType, 1 - fAlphaDivergenceCoef); }
 
     /** The configured loss: the single loss when there is one with weight 1, otherwise the weighted sum. */
     public PreferenceLoss create() {
@@ -135,40 +145,25 @@ public record LossConfig(
         return parts.size() == 1 && lossWeights.get(0) == 1.0 ? parts.get(0) : WeightedSum.of(parts, lossWeights);
     }
 
-    /** Which losses read a key: β most, label_smoothing the smoothed ones, a block only its own loss. */
+    /** A key no chosen loss declares (LossType) is unread; the message names the losses that read it. */
     @Override public String unread(String key) {
-        String block = key.split("\\.")[0];
-        if (lossType == null || block.equals("loss_type") || block.equals("loss_weights")) return null;
-        Set<LossType> paired = EnumSet.copyOf(Arrays.stream(values()).filter(t -> t.kind != Kind.UNPAIRED).toList());
-        String label = null, hint = "";
-        Set<LossType> readers;
-        switch (block) {
-            case "beta" -> {
-                readers = EnumSet.complementOf(EnumSet.of(ORPO, SFT));
-                label = "every loss but orpo and sft";
-                if (lossType.contains(ORPO)) hint = "; orpo's weight is orpo.lambda (TRL's ORPOConfig calls it beta)";
-            }
-            case "label_smoothing" -> {
-                readers = EnumSet.of(CDPO, ROBUST, AOT, AOT_UNPAIRED);
-                if (lossType.contains(SIGMOID)) hint = "; TRL's sigmoid with label_smoothing is loss_type cdpo here";
-            }
-            case "f_divergence_type" -> readers = EnumSet.of(SIGMOID);
-            case "f_alpha_divergence_coef" -> {
-                if (lossType.contains(SIGMOID) && fDivergenceType != FDivergence.Type.ALPHA_DIVERGENCE) {
-                    return "f_divergence_type is " + fDivergenceType.key + ", not alpha_divergence";
-                }
-                readers = EnumSet.of(SIGMOID);
-            }
-            case "ld_alpha", "use_weighting" -> {
-                readers = paired;
-                label = "paired losses";
-            }
-            case "discopop_tau" -> readers = EnumSet.of(DISCOPOP);
-            case "desirable_weight", "undesirable_weight" -> readers = EnumSet.of(KTO);
-            default -> readers = EnumSet.of(LossType.valueOf(block.toUpperCase()));   // a loss's own block
+        if (lossType == null || key.equals("loss_type") || key.equals("loss_weights")) return null;
+        // sigmoid reads the coefficient only for the divergence that has one
+        if (key.equals("f_alpha_divergence_coef") && lossType.contains(SIGMOID) && knobs.fDivergenceType() != FDivergence.Type.ALPHA_DIVERGENCE) {
+            return "f_divergence_type is " + knobs.fDivergenceType().key + ", not alpha_divergence";
         }
-        if (lossType.stream().anyMatch(readers::contains)) return null;
-        String by = label != null ? label : readers.stream().map(t -> t.key).collect(Collectors.joining(", "));
-        return "loss_type " + lossType + " does not read it (read by " + by + ")" + hint;
+        if (lossType.stream().anyMatch(t -> t.readsKey(key))) return null;
+        String hints = lossType.stream().map(t -> t.hint(key)).filter(Objects::nonNull).map(h -> "; " + h).collect(Collectors.joining());
+        return "loss_type " + lossType + " does not read it (read by " + readers(key) + ")" + hints;
+    }
+
+    /** The losses that read {@code key}, briefly: "paired losses", "every loss but orpo and sft", or their names. */
+    private static String readers(String key) {
+        List<LossType> readers = Arrays.stream(values()).filter(t -> t.readsKey(key)).toList();
+        List<LossType> paired = Arrays.stream(values()).filter(t -> t.kind != Kind.UNPAIRED).toList();
+        List<String> others = Arrays.stream(values()).filter(t -> !t.readsKey(key)).map(t -> t.key).toList();
+        if (readers.equals(paired)) return "paired losses";
+        if (others.size() <= 2) return "every loss but " + String.join(" and ", others);
+        return readers.stream().map(t -> t.key).collect(Collectors.joining(", "));
     }
 }

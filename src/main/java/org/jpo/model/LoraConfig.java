@@ -3,6 +3,7 @@ package org.jpo.model;
 import org.jpo.config.Check;
 import org.jpo.config.ConfigError;
 import org.jpo.config.Key;
+import org.jpo.config.Reads;
 
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -21,7 +22,7 @@ public record LoraConfig(
         @Key(value = "0.0", doc = "Dropout on the adapter's input during training, in [0, 1) (PEFT's lora_dropout).") double loraDropout,
         @Key(doc = "Modules to adapt, as PEFT names them (Llama: q_proj k_proj v_proj o_proj gate_proj up_proj down_proj; "
                 + "GPT-2: c_attn c_proj c_fc), or all-linear; null = PEFT's default for the family (Llama [q_proj, v_proj], "
-                + "GPT-2 [c_attn]).") List<String> loraTargetModules) {
+                + "GPT-2 [c_attn]).") List<String> loraTargetModules) implements Reads {
 
     public static final String ALL_LINEAR = "all-linear";
     public static final LoraConfig OFF = new LoraConfig(0, 16, 0.0, null);
@@ -40,6 +41,9 @@ public record LoraConfig(
     }
 
     public boolean enabled() { return loraR > 0; }
+
+    /** Without adapters nothing reads their other keys. */
+    @Override public String unread(String key) { return enabled() || key.equals("lora_r") ? null : "lora_r is 0 (no adapters)"; }
 
     /** α / r, the factor on B·A. */
     public double scaling() { return loraAlpha / loraR; }

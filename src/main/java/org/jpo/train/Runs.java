@@ -10,6 +10,7 @@ import org.jpo.data.UnpairedExample;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.jpo.UserError;
 import org.jpo.io.Jsonl;
+import org.jpo.loss.LossConfig;
 import org.jpo.loss.LossType;
 import org.jpo.loss.PreferenceLoss;
 import org.jpo.loss.ReferencedLoss;
@@ -65,8 +66,9 @@ public final class Runs {
 
     /** The trainer-side loss settings of the DPO family, read from the config in this one place. */
     static DpoObjective.Modifiers modifiers(TrainConfig c) {
-        return new DpoObjective.Modifiers(c.loss().ldAlpha(), c.loss().useWeighting(), c.loss().bcoPair().runningMean(),
-                c.speed().prefixSharing(), c.speed().logprobChunkSize());
+        LossConfig.Knobs k = c.loss().knobs();
+        return new DpoObjective.Modifiers(k.ldAlpha(), k.useWeighting(), k.bcoPair().runningMean(), c.speed().prefixSharing(),
+                c.speed().logprobChunkSize());
     }
 
     /**
@@ -107,10 +109,10 @@ public final class Runs {
         }
         if (c.reference().none()) throw new UserError("reference: none, but loss_type " + c.loss().lossType() + " needs a reference");
         Path refPath = c.reference().model().orElse(c.model());
-        if (c.syncRefModel()) {
+        if (c.trDpo().syncRefModel()) {
             // TR-DPO moves the reference: it is a live model (saved with checkpoints), and nothing can be cached
             Transformer ref = Checkpoints.load(resumeFrom.map(p -> p.resolve("reference")).filter(Files::isDirectory).orElse(refPath));
-            var live = new DpoObjective.Live(ref, c.refModelMixupAlpha(), c.refModelSyncSteps());
+            var live = new DpoObjective.Live(ref, c.trDpo().refModelMixupAlpha(), c.trDpo().refModelSyncSteps());
             return run(c, data, new DpoObjective(policy, loss, live, mods), false);
         }
         List<PairExample> all = new ArrayList<>(data.train());

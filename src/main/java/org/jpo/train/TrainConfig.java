@@ -45,10 +45,7 @@ public record TrainConfig(
         @Key(section = "Reference model", doc = "model = the policy's initial weights | none (reference-free losses only: "
                 + "simpo, cpo, orpo, sft) | a path to another model; null = model if a loss reads one, else none.")
         Reference reference,
-        @Key(value = "false", doc = "TR-DPO (arXiv:2404.09656): every ref_model_sync_steps steps, reference ← α·policy "
-                + "+ (1 − α)·reference.") boolean syncRefModel,
-        @Key(value = "0.6", doc = "TR-DPO's α, in [0, 1].") double refModelMixupAlpha,
-        @Key(value = "512", doc = "TR-DPO's τ: optimizer steps between syncs.") int refModelSyncSteps,
+        @Inline("") TrDpo trDpo,
         @Key(value = "0.0", section = "Reward model (method reward)", doc = "Weight of (r⁺ + r⁻)², pulling rewards toward "
                 + "mean zero (arXiv:2312.09244; 0.01 is recommended); TRL's null is 0.") double centerRewardsCoefficient)
         implements Reads {
@@ -62,13 +59,13 @@ public record TrainConfig(
             throw new ConfigError("eval_fraction", "eval_fraction is " + evalFraction + " but eval_file is set; use one of them");
         }
         if (opt.learningRate() == null) opt = opt.withLearningRate(method.defaultLearningRate);
-        loss = loss.resolve(method == Method.KTO ? LossType.KTO : LossType.SIGMOID);
+        loss = loss.resolve(method.defaultLoss);
         checkLossKinds(method, loss.lossType());
         reference = checkReference(method, loss.lossType(), reference);
-        Check.within("ref_model_mixup_alpha", refModelMixupAlpha, 0, 1, false);
-        Check.atLeast("ref_model_sync_steps", refModelSyncSteps, 1);
-        if (syncRefModel && reference.none()) throw new ConfigError("sync_ref_model", "sync_ref_model needs a reference model, but reference is none");
-        checkLora(method, lora, syncRefModel);
+        if (trDpo.syncRefModel() && reference.none()) {
+            throw new ConfigError("sync_ref_model", "sync_ref_model needs a reference model, but reference is none");
+        }
+        checkLora(method, lora, trDpo.syncRefModel());
         Check.nonNegative("center_rewards_coefficient", centerRewardsCoefficient);
         if (method != Method.REWARD && centerRewardsCoefficient != 0) {
             throw new ConfigError("center_rewards_coefficient", "center_rewards_coefficient applies to method reward, not " + method);
@@ -94,14 +91,25 @@ public record TrainConfig(
     /** This config as YAML with absolute paths, read back by {@link #load} from any directory to an equal record. */
     public String toYaml() { return BINDER.toYaml(this, "jpo train config, resolved: every key with the value the run used."); }
 
-    /** Loss keys are read by dpo and kto; TR-DPO's knobs with sync on; eval_steps when there is eval data. */
+    /**
+     * A round's config in {@code jpo run}: the {@code train:} section's keys plus what the loop decides — the
+     * method (from the pairing strategy), the starting model, the round's rows, directory and seed, and the reference
+     * policy, used when the round's loss reads one. No eval data: the loop evaluates after the round.
+     */
+    public static TrainConfig forRound(RoundKeys keys, Method method, Path model, Optional<Path> tokenizer, Path trainFile, Path outputDir,
+            long seed, Path reference) {
+        List<LossType> losses = keys.loss().resolve(method.defaultLoss).lossType();
+        Reference ref = readsReference(method, losses) ? new Reference(false, Optional.of(reference)) : Reference.NONE;
+        return new TrainConfig(method, model, tokenizer, trainFile, Optional.empty(), 0.0, outputDir, seed, keys.data(), keys.opt(),
+                keys.logging(), keys.loss(), keys.speed(), keys.lora(), ref, keys.trDpo(), 0.0);
+    }
+
+    /** Loss keys are read by dpo and kto; eval_steps when there is eval data (TR-DPO's and LoRA's keys say theirs). */
     @Override public String unread(String key) {
         if (method != Method.DPO && method != Method.KTO && LOSS_KEYS.contains(key)) return "method " + method + " does not read the loss keys";
         return switch (key) {
             case "eval_steps" -> evalFile.isEmpty() && evalFraction == 0 ? "there is no eval data (set eval_file or eval_fraction)" : null;
-            case "ref_model_mixup_alpha", "ref_model_sync_steps" -> syncRefModel ? null : "sync_ref_model is false";
             case "prefix_sharing", "logprob_chunk_size" -> method == Method.DPO ? null : "only method dpo reads it";
-            case "lora_alpha", "lora_dropout", "lora_target_modules" -> lora.enabled() ? null : "lora_r is 0 (no adapters)";
             default -> null;
         };
     }
@@ -150,20 +158,24 @@ public record TrainConfig(
         return Arrays.stream(LossType.values()).filter(t -> t.kind == kind).map(t -> t.key).collect(Collectors.joining(", "));
     }
 
-    /** What {@code jpo train} trains, with the learning rate TRL's matching config defaults to. */
+    /** What {@code jpo train} trains, with the learning rate TRL's matching config defaults to and its loss_type when none is given. */
     public enum Method {
         /** Preference pairs, any paired loss or weighted sum (TRL DPOConfig: learning_rate 1e-6). */
-        DPO(1e-6),
+        DPO(1e-6, LossType.SIGMOID),
         /** Unpaired desirable/undesirable rows (TRL KTOConfig: learning_rate 1e-6). */
-        KTO(1e-6),
-        /** Completion-only NLL (TRL SFTConfig: learning_rate 2e-5). */
-        SFT(2e-5),
-        /** Bradley–Terry reward model (TRL RewardConfig keeps TrainingArguments' 5e-5). */
-        REWARD(5e-5);
+        KTO(1e-6, LossType.KTO),
+        /** Completion-only NLL (TRL SFTConfig: learning_rate 2e-5); it reads no loss keys. */
+        SFT(2e-5, LossType.SIGMOID),
+        /** Bradley–Terry reward model (TRL RewardConfig keeps TrainingArguments' 5e-5); it reads no loss keys. */
+        REWARD(5e-5, LossType.SIGMOID);
 
         public final double defaultLearningRate;
+        public final LossType defaultLoss;
 
-        Method(double defaultLearningRate) { this.defaultLearningRate = defaultLearningRate; }
+        Method(double defaultLearningRate, LossType defaultLoss) {
+            this.defaultLearningRate = defaultLearningRate;
+            this.defaultLoss = defaultLoss;
+        }
 
         @Override public String toString() { return name().toLowerCase(); }
     }

@@ -20,8 +20,8 @@ import java.util.Map;
  * records every request.
  */
 final class FakeJudge implements AutoCloseable {
-    /** One request as received: the path after /v1/, the body as sent, and the judge prompt in it. */
-    record Request(String path, String body, String prompt) {}
+    /** One request as received: the path after /v1/, the body as sent, the judge prompt in it, and its Authorization header (null if none). */
+    record Request(String path, String body, String prompt, String authorization) {}
 
     /** An answer: the judge's text, or an error status with OpenAI's {"error": {"message": ...}}. */
     record Answer(int status, String text) {
@@ -56,7 +56,7 @@ final class FakeJudge implements AutoCloseable {
             String prompt = chat ? json.path("messages").path(0).path("content").asText() : json.path("prompt").asText();
             int before;
             synchronized (this) {
-                requests.add(new Request(path, body, prompt));
+                requests.add(new Request(path, body, prompt, exchange.getRequestHeaders().getFirst("Authorization")));
                 before = seen.merge(prompt, 1, Integer::sum) - 1;
             }
             Answer a = script.answer(prompt, before);

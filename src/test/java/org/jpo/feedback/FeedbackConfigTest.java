@@ -150,7 +150,7 @@ class FeedbackConfigTest {
         assertEquals(List.of("feedback"), Binder.keys(Loop.class));
         assertEquals(List.of("weight", "type", "answer_field", "pattern", "mode", "words", "min", "max", "unit", "required_keys",
                 "timeout_seconds", "cpu_seconds", "memory_mb", "max_processes", "parallel", "python", "path", "tokenizer", "batch_size",
-                "members", "reference", "beta", "url", "model", "api_key", "api", "k", "retries", "temperature", "max_tokens", "template",
+                "members", "reference", "beta", "url", "model", "api_key_env", "api", "k", "retries", "temperature", "max_tokens", "template",
                 "max_concurrency", "max_pairs"), Binder.keys(FeedbackItem.class));
     }
 }

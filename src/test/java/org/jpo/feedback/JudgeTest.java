@@ -44,7 +44,7 @@ class JudgeTest {
     }
 
     static JudgeConfig config(String url, JudgeApi api, Optional<Path> template) {
-        return new JudgeConfig(url, "fake-judge", Optional.empty(), api, 3, 2, 0.7, 256, template, 60, 8);
+        return new JudgeConfig(url, "fake-judge", "JPO_API_KEY", api, 3, 2, 0.7, 256, template, 60, 8);
     }
 
     static List<Score> score(FakeJudge server, List<String> completions) {
@@ -200,16 +200,16 @@ class JudgeTest {
         Files.writeString(dir.resolve("t.txt"), "{prompt} / {response}");
         FeedbackConfigTest.Loop loop = parse(dir, """
                   - {type: judge, url: "http://127.0.0.1:8000/v1", model: qwen}
-                  - {type: judge, url: "http://h:1/v1", model: m, api_key: sk-x, api: completions, k: 5, retries: 0, temperature: 1.0,
+                  - {type: judge, url: "http://h:1/v1", model: m, api_key_env: JUDGE_KEY, api: completions, k: 5, retries: 0, temperature: 1.0,
                      max_tokens: 64, template: t.txt, timeout_seconds: 5, max_concurrency: 2, weight: 0.5}
                 """);
-        assertEquals(List.of(new FeedbackItem(1.0, new JudgeConfig("http://127.0.0.1:8000/v1", "qwen", Optional.empty(), JudgeApi.CHAT, 3, 2, 0.7,
+        assertEquals(List.of(new FeedbackItem(1.0, new JudgeConfig("http://127.0.0.1:8000/v1", "qwen", "JPO_API_KEY", JudgeApi.CHAT, 3, 2, 0.7,
                         256, Optional.empty(), 60, 8)),
-                new FeedbackItem(0.5, new JudgeConfig("http://h:1/v1", "m", Optional.of("sk-x"), JudgeApi.COMPLETIONS, 5, 0, 1.0, 64,
+                new FeedbackItem(0.5, new JudgeConfig("http://h:1/v1", "m", "JUDGE_KEY", JudgeApi.COMPLETIONS, 5, 0, 1.0, 64,
                         Optional.of(dir.resolve("t.txt")), 5, 2))), loop.feedback());
         String yaml = FeedbackConfigTest.BINDER.toYaml(loop, "resolved");
         assertEquals(loop, FeedbackConfigTest.BINDER.parse("elsewhere.yaml", yaml, Path.of("/"), List.of()), yaml);
-        assertTrue(yaml.contains("  - {type: judge, url: \"http://127.0.0.1:8000/v1\", model: \"qwen\", api_key: null, api: chat, k: 3,"), yaml);
+        assertTrue(yaml.contains("  - {type: judge, url: \"http://127.0.0.1:8000/v1\", model: \"qwen\", api_key_env: \"JPO_API_KEY\", api: chat, k: 3,"), yaml);
         assertEquals("judge:qwen", ((JudgeConfig) loop.feedback().get(0).scorer()).open(ScorerContext.NONE).name());
     }
 
@@ -231,6 +231,41 @@ class JudgeTest {
         assertEquals("t.yaml:2: missing required keys feedback item 1: url, feedback item 1: model (loop --keys shows every key)", error(dir, "  - {type: judge}\n"));
         assertTrue(error(dir, item + "template: nowhere.txt}\n").startsWith("t.yaml:2: feedback item 1: template: cannot read "),
                 error(dir, item + "template: nowhere.txt}\n"));
+    }
+
+    /** A key belongs in the environment: api_key in a judge's block is refused, naming api_key_env. */
+    @Test void anApiKeyInTheFileIsRefusedPointingAtApiKeyEnv(@TempDir Path dir) {
+        String advice = "; write the name of the environment variable holding the key as api_key_env (default JPO_API_KEY); a key "
+                + "must never be written in a config file";
+        assertEquals("t.yaml:2: unknown key 'api_key' in 'feedback item 1'" + advice,
+                error(dir, "  - {type: judge, url: \"http://h:1/v1\", model: m, api_key: sk-x}\n"));
+        assertEquals("t.yaml:3: unknown key 'api_key' in 'feedback item 2'" + advice,
+                error(dir, "  - {type: contains, words: [a]}\n  - {type: pairwise_judge, url: \"http://h:1/v1\", model: m, api_key: sk-x}\n"));
+        String pasted = error(dir, "  - {type: judge, url: \"http://h:1/v1\", model: m, api_key_env: sk-x-123}\n");
+        assertEquals("t.yaml:2: feedback item 1: api_key_env must name an environment variable (letters, digits and _, e.g. JPO_API_KEY), "
+                + "not hold the key itself", pasted);
+    }
+
+    /**
+     * The judge sends the key in the variable api_key_env names, and only its name reaches the resolved config. PATH
+     * stands in for a key variable: a test cannot set one in its own process.
+     */
+    @Test void theKeyComesFromTheNamedVariableAndNeverReachesTheResolvedConfig(@TempDir Path dir) {
+        String key = System.getenv("PATH");
+        org.junit.jupiter.api.Assumptions.assumeTrue(key != null && !key.isBlank(), "PATH is not set");
+        try (FakeJudge server = new FakeJudge(JudgeTest::recorded)) {
+            FeedbackConfigTest.Loop loop = parse(dir, "  - {type: judge, url: \"" + server.url() + "\", model: fake-judge, k: 1, api_key_env: PATH}\n");
+            ((JudgeConfig) loop.feedback().get(0).scorer()).open(ScorerContext.NONE).score(ScoreInput.of(PROMPT), List.of("GOOD"));
+            assertEquals(List.of("Bearer " + key), server.requests().stream().map(FakeJudge.Request::authorization).toList());
+            String yaml = FeedbackConfigTest.BINDER.toYaml(loop, "resolved");
+            assertTrue(yaml.contains("api_key_env: \"PATH\"") && !yaml.contains(key), yaml);
+        }
+        try (FakeJudge server = new FakeJudge(JudgeTest::recorded)) {
+            FeedbackConfigTest.Loop loop = parse(dir, "  - {type: judge, url: \"" + server.url() + "\", model: fake-judge, k: 1, "
+                    + "api_key_env: JPO_TEST_UNSET_VARIABLE}\n");
+            ((JudgeConfig) loop.feedback().get(0).scorer()).open(ScorerContext.NONE).score(ScoreInput.of(PROMPT), List.of("GOOD"));
+            assertNull(server.requests().get(0).authorization(), "an unset variable sends no key");
+        }
     }
 
     static JsonNode json(String s) {

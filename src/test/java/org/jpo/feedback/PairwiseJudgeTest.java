@@ -46,7 +46,7 @@ class PairwiseJudgeTest {
     }
 
     static PairwiseJudgeConfig config(String url, int maxPairs) {
-        return new PairwiseJudgeConfig(url, "fake-judge", Optional.empty(), JudgeApi.CHAT, 2, 0.7, 512, Optional.empty(), 60, 8, maxPairs);
+        return new PairwiseJudgeConfig(url, "fake-judge", "JPO_API_KEY", JudgeApi.CHAT, 2, 0.7, 512, Optional.empty(), 60, 8, maxPairs);
     }
 
     static List<Score> score(FakeJudge server, List<String> completions) {
@@ -175,9 +175,9 @@ class PairwiseJudgeTest {
                   - {type: pairwise_judge, url: "http://h:1/v1", model: m, api: completions, retries: 0, temperature: 0, max_tokens: 32,
                      template: pair.txt, timeout_seconds: 9, max_concurrency: 1, max_pairs: 2}
                 """);
-        assertEquals(List.of(new FeedbackItem(1.0, new PairwiseJudgeConfig("http://127.0.0.1:8000/v1", "qwen", Optional.empty(), JudgeApi.CHAT, 2, 0.7,
+        assertEquals(List.of(new FeedbackItem(1.0, new PairwiseJudgeConfig("http://127.0.0.1:8000/v1", "qwen", "JPO_API_KEY", JudgeApi.CHAT, 2, 0.7,
                         512, Optional.empty(), 60, 8, 0)),
-                new FeedbackItem(1.0, new PairwiseJudgeConfig("http://h:1/v1", "m", Optional.empty(), JudgeApi.COMPLETIONS, 0, 0.0, 32,
+                new FeedbackItem(1.0, new PairwiseJudgeConfig("http://h:1/v1", "m", "JPO_API_KEY", JudgeApi.COMPLETIONS, 0, 0.0, 32,
                         Optional.of(dir.resolve("pair.txt")), 9, 1, 2))), loop.feedback());
         String yaml = FeedbackConfigTest.BINDER.toYaml(loop, "resolved");
         assertEquals(loop, FeedbackConfigTest.BINDER.parse("elsewhere.yaml", yaml, Path.of("/"), List.of()), yaml);

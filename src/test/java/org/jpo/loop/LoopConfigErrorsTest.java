@@ -40,6 +40,11 @@ class LoopConfigErrorsTest {
             "url with local     | sampling: {n: 4, url: 'http://h:1/v1'}                 | sampling.url is set, but only engine remote reads it (engine is local)",
             "command for load   | sampling: {n: 4, engine: remote, model: m, url: 'http://h:1/v1', sync_command: [x]} | sampling.sync_command is set, but only sync command reads it (sync is load)",
             "uncertainty, no σ  | pairs: {uncertainty_k: 1.0}                           | pairs.uncertainty_k reads the scores' spread, which only an ensemble or a judge with k > 1 gives",
+            "tr-dpo α range     | train: {sync_ref_model: true, ref_model_mixup_alpha: 2} | loop.yaml:10: train.ref_model_mixup_alpha must be in [0, 1], got 2.0",
+            "tr-dpo unread      | train: {ref_model_sync_steps: 64}                      | loop.yaml:10: train.ref_model_sync_steps is set, but sync_ref_model is false",
+            "tr-dpo, no ref     | train: {loss_type: simpo, sync_ref_model: true}        | train.sync_ref_model needs a reference model, but reference is none",
+            "lora unread        | train: {lora_alpha: 32}                                | loop.yaml:10: train.lora_alpha is set, but lora_r is 0 (no adapters)",
+            "api key in file    | sampling: {n: 4, engine: remote, model: m, url: 'http://h:1/v1', api_key: sk-x} | unknown key 'api_key' in 'sampling'; write the name of the environment variable holding the key as api_key_env",
             "uncertainty, best  | pairs: {strategy: best, uncertainty_k: 1.0}\\nfeedback: [{type: ensemble, members: [{type: contains, words: [park]}, {type: contains, words: [dog]}]}] | pairs.uncertainty_k is set, but strategy best makes no pairs",
     })
     void failsBeforeAnyWork(String name, String lines, String expected) throws Exception {

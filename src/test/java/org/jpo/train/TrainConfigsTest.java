@@ -97,28 +97,28 @@ class TrainConfigsTest {
                 c.opt());
         assertEquals(new TrainConfig.Logging(2, 20, 4, 3), c.logging());
         assertEquals(new TrainConfig.Reference(false, Optional.of(f.path("m/ref.bin"))), c.reference());
-        assertTrue(c.syncRefModel());
-        assertEquals(0.5, c.refModelMixupAlpha());
-        assertEquals(64, c.refModelSyncSteps());
+        assertTrue(c.trDpo().syncRefModel());
+        assertEquals(0.5, c.trDpo().refModelMixupAlpha());
+        assertEquals(64, c.trDpo().refModelSyncSteps());
         LossConfig l = c.loss();
         assertEquals(List.of(BCO_PAIR, SIGMOID, CDPO, IPO, EXO_PAIR, DISCOPOP, DPOP, RDPO, SIMPO, CPO, ORPO), l.lossType());
         assertEquals(List.of(1.0, 0.9, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3, 0.2, 0.1, 0.05), l.lossWeights());
-        assertEquals(0.25, l.beta());
-        assertEquals(0.2, l.labelSmoothing());
-        assertEquals(FDivergence.Type.ALPHA_DIVERGENCE, l.fDivergenceType());
-        assertEquals(0.7, l.fDivergence().alpha(), 1e-15);   // the formula sheet's α = 1 − TRL's a
-        assertEquals(0.3, l.fAlphaDivergenceCoef());
-        assertEquals(0.5, l.ldAlpha());
-        assertTrue(l.useWeighting());
-        assertEquals(0.07, l.discopopTau());
-        assertTrue(l.ipo().plain());
-        assertEquals(0.01, l.exoPair().epsilon());
-        assertTrue(l.bcoPair().runningMean());
-        assertEquals(20.0, l.dpop().lambda());
-        assertEquals(0.05, l.rdpo().alpha());
-        assertEquals(1.5, l.simpo().gamma());
-        assertEquals(0.7, l.cpo().alpha());
-        assertEquals(0.3, l.orpo().lambda());
+        assertEquals(0.25, l.knobs().beta());
+        assertEquals(0.2, l.knobs().labelSmoothing());
+        assertEquals(FDivergence.Type.ALPHA_DIVERGENCE, l.knobs().fDivergenceType());
+        assertEquals(0.7, l.knobs().fDivergence().alpha(), 1e-15);   // the formula sheet's α = 1 − TRL's a
+        assertEquals(0.3, l.knobs().fAlphaDivergenceCoef());
+        assertEquals(0.5, l.knobs().ldAlpha());
+        assertTrue(l.knobs().useWeighting());
+        assertEquals(0.07, l.knobs().discopopTau());
+        assertTrue(l.knobs().ipo().plain());
+        assertEquals(0.01, l.knobs().exoPair().epsilon());
+        assertTrue(l.knobs().bcoPair().runningMean());
+        assertEquals(20.0, l.knobs().dpop().lambda());
+        assertEquals(0.05, l.knobs().rdpo().alpha());
+        assertEquals(1.5, l.knobs().simpo().gamma());
+        assertEquals(0.7, l.knobs().cpo().alpha());
+        assertEquals(0.3, l.knobs().orpo().lambda());
         assertEquals(0.0, c.centerRewardsCoefficient());
     }
 
@@ -135,9 +135,9 @@ class TrainConfigsTest {
                 beta: 0.2
                 """);
         assertEquals(List.of(KTO), kto.loss().lossType());
-        assertEquals(1.33, kto.loss().desirableWeight());
-        assertEquals(0.75, kto.loss().undesirableWeight());
-        assertEquals(0.2, kto.loss().beta());
+        assertEquals(1.33, kto.loss().knobs().desirableWeight());
+        assertEquals(0.75, kto.loss().knobs().undesirableWeight());
+        assertEquals(0.2, kto.loss().knobs().beta());
         assertEquals(0.1, kto.evalFraction());
         assertEquals(TrainConfig.Reference.INITIAL, kto.reference());
 
@@ -157,27 +157,27 @@ class TrainConfigsTest {
                 c.opt());
         assertEquals(new TrainConfig.Logging(10, 500, 10, 0), c.logging());
         assertEquals(TrainConfig.Reference.INITIAL, c.reference());
-        assertFalse(c.syncRefModel());
-        assertEquals(0.6, c.refModelMixupAlpha());
-        assertEquals(512, c.refModelSyncSteps());
+        assertFalse(c.trDpo().syncRefModel());
+        assertEquals(0.6, c.trDpo().refModelMixupAlpha());
+        assertEquals(512, c.trDpo().refModelSyncSteps());
         assertEquals(0.0, c.centerRewardsCoefficient());
-        assertEquals(1.0, c.loss().desirableWeight());
-        assertEquals(1.0, c.loss().undesirableWeight());
+        assertEquals(1.0, c.loss().knobs().desirableWeight());
+        assertEquals(1.0, c.loss().knobs().undesirableWeight());
         LossConfig l = c.loss();
         assertEquals(List.of(SIGMOID), l.lossType());
         assertEquals(List.of(1.0), l.lossWeights());
-        assertEquals(0.1, l.beta());
-        assertEquals(FDivergence.Type.REVERSE_KL, l.fDivergenceType());
-        assertEquals(1.0, l.fAlphaDivergenceCoef());
-        assertEquals(1.0, l.ldAlpha());
-        assertFalse(l.useWeighting());
-        assertEquals(0.05, l.discopopTau());
-        assertEquals(1e-3, l.exoPair().epsilon());
-        assertEquals(50.0, l.dpop().lambda());
-        assertEquals(0.01, l.rdpo().alpha());
-        assertEquals(0.5, l.simpo().gamma());
-        assertEquals(1.0, l.cpo().alpha());
-        assertEquals(0.1, l.orpo().lambda());
+        assertEquals(0.1, l.knobs().beta());
+        assertEquals(FDivergence.Type.REVERSE_KL, l.knobs().fDivergenceType());
+        assertEquals(1.0, l.knobs().fAlphaDivergenceCoef());
+        assertEquals(1.0, l.knobs().ldAlpha());
+        assertFalse(l.knobs().useWeighting());
+        assertEquals(0.05, l.knobs().discopopTau());
+        assertEquals(1e-3, l.knobs().exoPair().epsilon());
+        assertEquals(50.0, l.knobs().dpop().lambda());
+        assertEquals(0.01, l.knobs().rdpo().alpha());
+        assertEquals(0.5, l.knobs().simpo().gamma());
+        assertEquals(1.0, l.knobs().cpo().alpha());
+        assertEquals(0.1, l.knobs().orpo().lambda());
     }
 
     @Test void defaultsThatDependOnTheMethodOrLosses() {
@@ -220,7 +220,7 @@ class TrainConfigsTest {
 
     @Test void overridesScalarListNestedAndBlock() {
         TrainConfig scalar = f.load(ConfigFiles.REQUIRED + "beta: 0.3\n", "beta=0.2", "max_steps=12", "on_bad_row=skip");
-        assertEquals(0.2, scalar.loss().beta());
+        assertEquals(0.2, scalar.loss().knobs().beta());
         assertEquals(12, scalar.opt().maxSteps());
         assertEquals(DataOptions.OnBadRow.SKIP, scalar.data().onBadRow());
 
@@ -229,13 +229,13 @@ class TrainConfigsTest {
         assertEquals(List.of(1.0, 0.5), list.loss().lossWeights());
 
         TrainConfig nested = f.load(ConfigFiles.REQUIRED + "simpo: {gamma: 0.9}\n", "loss_type=simpo", "simpo.gamma=1.0");
-        assertEquals(1.0, nested.loss().simpo().gamma());
+        assertEquals(1.0, nested.loss().knobs().simpo().gamma());
         TrainConfig block = f.load(ConfigFiles.REQUIRED, "loss_type=simpo", "simpo={gamma: 2}");
-        assertEquals(2.0, block.loss().simpo().gamma());
+        assertEquals(2.0, block.loss().knobs().simpo().gamma());
 
         // an empty override restores the default, and the later of two overrides wins
         assertEquals(1e-6, f.load(ConfigFiles.REQUIRED + "learning_rate: 0.1\n", "learning_rate=").opt().learningRate());
-        assertEquals(0.5, f.load(ConfigFiles.REQUIRED, "beta=0.4", "beta=0.5").loss().beta());
+        assertEquals(0.5, f.load(ConfigFiles.REQUIRED, "beta=0.4", "beta=0.5").loss().knobs().beta());
         // overrides fill required keys
         assertEquals(Method.SFT, f.load("model: ../m/model.bin\ntrain_file: ../data/train.jsonl\n", "method=sft", "output_dir=o").method());
     }
@@ -275,7 +275,7 @@ class TrainConfigsTest {
     @Test void alphaCoefficientIsWrittenBackAsGiven() {
         TrainConfig c = f.load(ConfigFiles.REQUIRED + "f_divergence_type: alpha_divergence\nf_alpha_divergence_coef: 0.3\n");
         assertTrue(c.toYaml().contains("\nf_alpha_divergence_coef: 0.3\n"));
-        assertEquals(0.7, c.loss().fDivergence().alpha(), 1e-15);
+        assertEquals(0.7, c.loss().knobs().fDivergence().alpha(), 1e-15);
     }
 
     @Test void printedDefaultsLoadOnceTheRequiredKeysAreFilled() {
