@@ -118,7 +118,7 @@ public final class Loop implements AutoCloseable {
             this.evaluation = new Evaluation(tok, feedback, prompts.eval(), new SamplingParams(c.eval().samples(), s.maxNewTokens(),
                     s.temperature(), s.topK(), s.topP(), false, Seeds.of(c.seed(), 0xE7A1L, 1)), c.eval().passThreshold());
             Files.createDirectories(dir.root());
-            RunDir.writeText(dir.file(RunDir.CONFIG), c.toYaml());
+            writeConfig();
         } catch (IOException e) {
             close();
             throw new UncheckedIOException("cannot create output_dir " + c.outputDir() + ": " + e.getMessage(), e);
@@ -401,6 +401,16 @@ public final class Loop implements AutoCloseable {
             }
         }
     }
+
+    /** config.resolved.yaml, unless it holds these keys already (a resumed run keeps the file it wrote, comments and all). */
+    private void writeConfig() {
+        Path f = dir.file(RunDir.CONFIG);
+        String yaml = c.toYaml();
+        boolean same = Files.exists(f) && keyLines(RunDir.readText(f)).equals(keyLines(yaml)) && roundsLine(RunDir.readText(f)).equals(roundsLine(yaml));
+        if (!same) RunDir.writeText(f, yaml);
+    }
+
+    private static List<String> roundsLine(String yaml) { return yaml.lines().filter(l -> l.startsWith("rounds:")).toList(); }
 
     /** The config's key lines, without comments and the rounds line. */
     private static List<String> keyLines(String yaml) {
