@@ -16,7 +16,7 @@ public final class ChildEnv {
      */
     public static boolean oneMallocArena() {
         String t = System.getenv("GLIBC_TUNABLES");
-        return !tcmalloc() && t != null && t.contains("glibc.malloc.arena_max=1");
+        return !tcmalloc() && t != null && t.matches(".*glibc\\.malloc\\.arena_max=1(:.*)?");
     }
 
     /** Removes the launcher's allocator preload from a child's environment: baselines and servers run as installed. */

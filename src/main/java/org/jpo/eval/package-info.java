@@ -2,7 +2,11 @@
  * Held-out evaluation, reports and plots: {@link org.jpo.eval.EvalMetrics} computes a round's eval keys from its
  * scored completions, and {@link org.jpo.eval.Report} turns a {@code jpo run} directory into one self-contained
  * {@code report.html} (uPlot inlined from its WebJar, so it opens offline).
- * <p>May import {@code org.jpo.io} and {@code org.jpo.config}; never {@code train}, {@code loop} or the tensor
- * library, so a report can be written from any partial run on any machine.
+ * {@link org.jpo.eval.Evaluation} is the eval phase of a round: it samples, scores and takes log-probs (so it imports
+ * {@code sampling}, {@code feedback}, {@code model} and the tensor library); the rows it writes are
+ * {@link org.jpo.eval.EvalResult} (eval.json) and {@link org.jpo.eval.RoundRecord} (rounds.jsonl).
+ * <p>The report (Report, Charts, Tables, RunView) reads only files through {@code org.jpo.io.RunDir} and the row
+ * records: it never touches tensors, so it can be written from any partial run on any machine. Never imports
+ * {@code train} or {@code loop}.
  */
 package org.jpo.eval;

@@ -4,6 +4,7 @@ import org.jpo.Seeds;
 import org.jpo.UserError;
 import org.jpo.data.Example;
 import org.jpo.data.IdExamples;
+import org.jpo.data.PairRowExamples;
 import org.jpo.eval.EvalResult;
 import org.jpo.eval.Evaluation;
 import org.jpo.eval.Report;
@@ -266,7 +267,7 @@ public final class Loop implements AutoCloseable {
         List<Example> out = new ArrayList<>();
         for (int k = Math.max(1, r - c.pairs().history() + 1); k <= r; k++) {
             Path f = dir.file(k, PAIRS);
-            out.addAll(PairRows.examples(dir.root().relativize(f), Jsonl.read(f, PairRow.class), trainById, ids));
+            out.addAll(PairRowExamples.of(dir.root().relativize(f), Jsonl.read(f, PairRow.class), trainById, ids));
         }
         return out;
     }

@@ -7,12 +7,8 @@ import com.fasterxml.jackson.databind.JsonDeserializer;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.annotation.JsonDeserialize;
 import com.fasterxml.jackson.databind.deser.std.StdDeserializer;
-import org.jpo.data.Example;
-import org.jpo.data.IdExamples;
-import org.jpo.data.PairExample;
 
 import java.io.IOException;
-import java.util.Optional;
 
 import static com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL;
 
@@ -29,9 +25,6 @@ public sealed interface PairRow permits PairRow.Preference, PairRow.Labeled, Pai
 
     String prompt();
 
-    /** The trainer's example of this row: its ids after the prompt's, truncated as the data options say. */
-    Example example(String source, int[] promptIds, IdExamples ids);
-
     /**
      * A preference pair.
      *
@@ -41,28 +34,17 @@ public sealed interface PairRow permits PairRow.Preference, PairRow.Labeled, Pai
     @JsonInclude(NON_NULL) @JsonDeserialize(using = JsonDeserializer.None.class)
     record Preference(String promptId, int promptIndex, String prompt, String chosen, String rejected, int chosenIndex, int rejectedIndex,
                       double chosenScore, double rejectedScore, double margin, Double chosenWinProb, Double rejectedWinProb,
-                      int[] chosenIds, int[] rejectedIds) implements PairRow {
-        @Override public Example example(String source, int[] promptIds, IdExamples ids) {
-            return ids.pair(source, promptIds, chosenIds, rejectedIds,
-                    chosenWinProb == null ? Optional.empty() : Optional.of(new PairExample.WinProbs(chosenWinProb, rejectedWinProb)));
-        }
-    }
+                      int[] chosenIds, int[] rejectedIds) implements PairRow {}
 
     /** An unpaired (KTO) row: desirable when its score reached the threshold. */
     @JsonDeserialize(using = JsonDeserializer.None.class)
     record Labeled(String promptId, int promptIndex, String prompt, String completion, int completionIndex, double score,
-                   int[] completionIds, boolean label) implements PairRow {
-        @Override public Example example(String source, int[] promptIds, IdExamples ids) {
-            return ids.unpaired(source, promptIds, completionIds, label);
-        }
-    }
+                   int[] completionIds, boolean label) implements PairRow {}
 
     /** A completion to fine-tune on ({@code best}). */
     @JsonDeserialize(using = JsonDeserializer.None.class)
     record Sft(String promptId, int promptIndex, String prompt, String completion, int completionIndex, double score,
-               int[] completionIds) implements PairRow {
-        @Override public Example example(String source, int[] promptIds, IdExamples ids) { return ids.sft(source, promptIds, completionIds); }
-    }
+               int[] completionIds) implements PairRow {}
 
     /** Which row a line is, by its columns (TRL's): chosen makes a pair, a label a KTO row, else an SFT target. */
     final class Reader extends StdDeserializer<PairRow> {

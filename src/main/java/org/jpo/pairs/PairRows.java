@@ -1,12 +1,8 @@
 package org.jpo.pairs;
 
-import org.jpo.data.Example;
-import org.jpo.data.IdExamples;
 import org.jpo.sampling.FinishReason;
-import org.jpo.sampling.PromptRow;
 import org.jpo.sampling.SampleRow;
 
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -14,7 +10,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.OptionalInt;
 
-/** A round's scored samples → its training rows ({@code pairs.jsonl}) → the trainer's examples. */
+/** A round's scored samples → its training rows ({@code pairs.jsonl}). */
 public final class PairRows {
     private PairRows() {}
 
@@ -72,20 +68,6 @@ public final class PairRows {
         if (s.finishReason() == FinishReason.STOP || rule == PairsConfig.Eos.FINISHED_ONLY || eos.isEmpty()) return ids;
         int[] out = Arrays.copyOf(ids, ids.length + 1);
         out[ids.length] = eos.getAsInt();
-        return out;
-    }
-
-    /**
-     * Training examples from pairs.jsonl rows ({@code file} names them in sources); {@code prompts} gives each
-     * prompt's ids. The kind follows the rows: pairs, labelled (KTO) or SFT.
-     */
-    public static List<Example> examples(Path file, List<PairRow> rows, Map<String, PromptRow> prompts, IdExamples ids) {
-        List<Example> out = new ArrayList<>(rows.size());
-        for (int i = 0; i < rows.size(); i++) {
-            String source = file + ":" + (i + 1);
-            int[] prompt = prompts.get(rows.get(i).promptId()).ids();
-            out.add(rows.get(i).example(source, prompt, ids));
-        }
         return out;
     }
 }

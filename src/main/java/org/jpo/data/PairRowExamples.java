@@ -1,0 +1,32 @@
+package org.jpo.data;
+
+import org.jpo.pairs.PairRow;
+import org.jpo.sampling.PromptRow;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/** A loop's training rows ({@code pairs.jsonl}) → the trainer's examples, of the kind the rows are. */
+public final class PairRowExamples {
+    private PairRowExamples() {}
+
+    /** {@code file} names the rows in the examples' sources; {@code prompts} gives each prompt's ids. */
+    public static List<Example> of(Path file, List<PairRow> rows, Map<String, PromptRow> prompts, IdExamples ids) {
+        List<Example> out = new ArrayList<>(rows.size());
+        for (int i = 0; i < rows.size(); i++) out.add(example(file + ":" + (i + 1), rows.get(i), prompts.get(rows.get(i).promptId()).ids(), ids));
+        return out;
+    }
+
+    /** The row's ids after its prompt's, truncated as the data options say; PairRow's three kinds, each once. */
+    private static Example example(String source, PairRow row, int[] prompt, IdExamples ids) {
+        if (row instanceof PairRow.Preference p) {
+            return ids.pair(source, prompt, p.chosenIds(), p.rejectedIds(), p.chosenWinProb() == null
+                    ? Optional.empty() : Optional.of(new PairExample.WinProbs(p.chosenWinProb(), p.rejectedWinProb())));
+        }
+        if (row instanceof PairRow.Labeled l) return ids.unpaired(source, prompt, l.completionIds(), l.label());
+        return ids.sft(source, prompt, ((PairRow.Sft) row).completionIds());
+    }
+}
