@@ -56,7 +56,7 @@ public final class Main implements Runnable {
         console();
     }
 
-    private static boolean verbose, quiet;   // reset by run(): the tests run many commands in one JVM
+    private static boolean verbose, quiet;   // reset after each run(): the tests run many commands in one JVM
 
     private static void console() {
         Console.mode(verbose ? Console.Mode.VERBOSE : quiet ? Console.Mode.QUIET : Console.Mode.NORMAL);
@@ -72,8 +72,6 @@ public final class Main implements Runnable {
 
     /** Runs the CLI and returns its exit code: 0 success, 2 bad input or usage, 1 internal error. */
     public static int run(String... args) {
-        verbose = quiet = false;
-        console();
         try {
             CommandLine cli = new CommandLine(new Main());
             cli.setExecutionExceptionHandler(Main::report);
