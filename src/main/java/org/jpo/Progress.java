@@ -8,6 +8,7 @@ import org.jline.terminal.spi.SystemStream;
 import org.jline.terminal.spi.TerminalProvider;
 
 import java.io.IOException;
+import java.io.OutputStream;
 import java.io.PrintStream;
 import java.text.DecimalFormat;
 import java.time.Duration;
@@ -18,7 +19,7 @@ import java.util.function.LongSupplier;
  * so standard output stays free for a command's JSON. When standard error is a terminal: a bar redrawn in
  * place by <a href="https://github.com/ctongfei/progressbar">me.tongfei:progressbar</a>, with rate, ETA and a
  * message. Otherwise (pipes, CI, tests), where redraws are noise: one plain line every few seconds and a last
- * line on {@link #close}.
+ * line on {@link #close}. Nothing under {@code --quiet} or in a {@link Console#hush}.
  *
  * <p>In the root package, with {@link Seeds} and {@link UserError}, because every stage reports progress and
  * none may import another stage to do it.
@@ -37,8 +38,12 @@ public final class Progress implements AutoCloseable {
 
     /** {@code total} {@code unit}s to do, {@code start} of them done already (a resumed run). */
     public static Progress start(String task, String unit, long total, long start) {
+        if (!Console.bars()) return new Progress(task, unit, total, start, false, SILENT, System::nanoTime, EVERY);
         return new Progress(task, unit, total, start, Terminal.STDERR, System.err, System::nanoTime, EVERY);
     }
+
+    /** Where a bar goes under --quiet or in a {@link Console#hush}. */
+    private static final PrintStream SILENT = new PrintStream(OutputStream.nullOutputStream());
 
     Progress(String task, String unit, long total, long start, boolean interactive, PrintStream out, LongSupplier nanos, Duration every) {
         this.task = task;
@@ -67,7 +72,7 @@ public final class Progress implements AutoCloseable {
         long now = nanos.getAsLong();
         if (now - lastLine >= every && done < total) {   // the last line is close()'s
             lastLine = now;
-            line(now);
+            line(now, false);
         }
     }
 
@@ -78,13 +83,14 @@ public final class Progress implements AutoCloseable {
             out.println();
             out.flush();
         } else {
-            line(nanos.getAsLong());
+            line(nanos.getAsLong(), true);
         }
     }
 
-    private void line(long now) {
+    /** The last line of a pass says "done", or "stopped" if it ended early (the demo's SFT at its target accuracy). */
+    private void line(long now, boolean last) {
         double seconds = (now - t0) / 1e9, rate = seconds > 0 ? (done - start) / seconds : 0;
-        String eta = done >= total ? "done" : rate > 0 ? "ETA " + clock((total - done) / rate) : "ETA ?";
+        String eta = done >= total ? "done" : last ? "stopped" : rate > 0 ? "ETA " + clock((total - done) / rate) : "ETA ?";
         out.printf("%s %d/%d %s (%d%%) %s, %.2f %s/s, %s%s%n", task, done, total, unit, 100 * done / Math.max(1, total),
                 clock(seconds), rate, unit, eta, message.isEmpty() ? "" : ", " + message);
         out.flush();

@@ -9,6 +9,8 @@ import org.jpo.demo.StoriesDemo;
 import org.jpo.loop.Loop;
 import org.jpo.loop.LoopConfig;
 import org.jpo.tensor.Natives;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -26,6 +28,8 @@ import java.util.concurrent.Callable;
         description = "Offline demo: a synthetic addition task, an SFT policy trained from scratch, then rounds of iterative RPO "
                 + "(DPO + NLL) scored by the math verifier, through jpo run. Prints the per-round table and the report path.")
 final class DemoCommand implements Callable<Integer> {
+    private static final Logger log = LoggerFactory.getLogger(DemoCommand.class);
+
     @Option(names = "--out", paramLabel = "DIR", description = "Where everything goes; must not exist (default: runs/demo-seed<S>, or -2, -3, ... if taken).") Path out;
     @Option(names = "--seed", paramLabel = "S", description = "Seed of the data, the initial weights, SFT and the loop (default 0).") long seed;
     @Option(names = "--rounds", paramLabel = "N", description = "Preference rounds (default 3).") int rounds = 3;
@@ -34,7 +38,7 @@ final class DemoCommand implements Callable<Integer> {
         Main.defaultThreads(1);   // a 150K-parameter model gains nothing from a second thread
         Path dir = out != null ? fresh(out) : unused(Path.of("runs", "demo-seed" + seed));
         long t0 = System.nanoTime();
-        System.out.println("jpo demo: addition task, SFT from scratch (stops at 30% greedy accuracy on training prompts)...");
+        log.info("jpo demo: addition task, SFT from scratch (stops at 30% greedy accuracy on training prompts)...");
         StartingPolicy.Prepared p = StartingPolicy.prepare(dir, seed);
         System.out.printf("SFT: %d steps, greedy accuracy on eval.jsonl %.1f%%, %.0f s%n", p.sftSteps(), 100 * p.sftAccuracy(), (System.nanoTime() - t0) / 1e9);
         Path run = dir.resolve("run");

@@ -1,5 +1,6 @@
 package org.jpo.cli;
 
+import org.jpo.Console;
 import org.jpo.UserError;
 import org.jpo.tensor.Natives;
 import picocli.CommandLine;
@@ -41,8 +42,25 @@ public final class Main implements Runnable {
     /** A command's own thread default, unless --threads was given. */
     static void defaultThreads(int n) { if (!threadsSet) Natives.threads(n); }
 
-    @Option(names = "--verbose", scope = ScopeType.INHERIT, description = "Print stack traces of internal errors.")
-    static boolean verbose;
+    @Option(names = "--verbose", scope = ScopeType.INHERIT,
+            description = "Also print debug lines, each log line with its thread and logger, and stack traces of errors.")
+    void verbose(boolean on) {
+        verbose = on;
+        console();
+    }
+
+    @Option(names = "--quiet", scope = ScopeType.INHERIT,
+            description = "Print only results, warnings and errors: no progress bars, no status lines (--verbose wins).")
+    void quiet(boolean on) {
+        quiet = on;
+        console();
+    }
+
+    private static boolean verbose, quiet;   // reset after each run(): the tests run many commands in one JVM
+
+    private static void console() {
+        Console.mode(verbose ? Console.Mode.VERBOSE : quiet ? Console.Mode.QUIET : Console.Mode.NORMAL);
+    }
 
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
@@ -54,9 +72,14 @@ public final class Main implements Runnable {
 
     /** Runs the CLI and returns its exit code: 0 success, 2 bad input or usage, 1 internal error. */
     public static int run(String... args) {
-        CommandLine cli = new CommandLine(new Main());
-        cli.setExecutionExceptionHandler(Main::report);
-        return cli.execute(args);
+        try {
+            CommandLine cli = new CommandLine(new Main());
+            cli.setExecutionExceptionHandler(Main::report);
+            return cli.execute(args);
+        } finally {
+            verbose = quiet = false;
+            console();
+        }
     }
 
     private static int report(Exception e, CommandLine cli, CommandLine.ParseResult parsed) {

@@ -1,5 +1,7 @@
 package org.jpo.demo;
 
+import org.jpo.Console;
+import org.jpo.Progress;
 import org.jpo.feedback.MathVerifier;
 import org.jpo.feedback.ScoreInput;
 import org.jpo.io.Jsonl;
@@ -97,14 +99,23 @@ public final class StartingPolicy {
             Checkpoints.save(model, init, tokenizer);
         }
         Optional<Path> last = Optional.empty();
-        for (int steps = s.checkEvery(); ; steps += s.checkEvery()) {
-            // resuming a checkpoint continues the run exactly, and the constant schedule does not depend on max_steps;
-            // jpo train checkpoints only before its last step, so a chunk runs one step past the check
-            Path yaml = writeSftConfig(dir, init, data.sft(), seed, steps + 1, s);
-            Trainer.train(Runs.prepare(TrainConfig.load(yaml, List.of()), last, dir.resolve("cache")), last);
-            last = Optional.of(dir.resolve("sft").resolve("checkpoint-" + steps));
-            if (steps + s.checkEvery() > s.maxSteps() || greedyAccuracy(last.get(), data.prompts(), s.maxNewTokens(), 256) >= s.target()) {
-                return new Prepared(last.get(), data, steps, greedyAccuracy(last.get(), data.eval(), s.maxNewTokens()));
+        try (Progress bar = Progress.start("sft", "steps", s.maxSteps(), 0)) {
+            for (int steps = s.checkEvery(); ; steps += s.checkEvery()) {
+                // resuming a checkpoint continues the run exactly, and the constant schedule does not depend on max_steps;
+                // jpo train checkpoints only before its last step, so a chunk runs one step past the check
+                Path yaml = writeSftConfig(dir, init, data.sft(), seed, steps + 1, s);
+                double accuracy;
+                try (Console.Hush h = Console.hush()) {   // the chunks' bars and resume lines: this bar stands for them
+                    Trainer.train(Runs.prepare(TrainConfig.load(yaml, List.of()), last, dir.resolve("cache")), last);
+                    last = Optional.of(dir.resolve("sft").resolve("checkpoint-" + steps));
+                    accuracy = greedyAccuracy(last.get(), data.prompts(), s.maxNewTokens(), 256);
+                }
+                bar.update(steps, String.format("greedy accuracy %.1f%% (stops at %.0f%%)", 100 * accuracy, 100 * s.target()));
+                if (steps + s.checkEvery() > s.maxSteps() || accuracy >= s.target()) {
+                    try (Console.Hush h = Console.hush()) {
+                        return new Prepared(last.get(), data, steps, greedyAccuracy(last.get(), data.eval(), s.maxNewTokens()));
+                    }
+                }
             }
         }
     }

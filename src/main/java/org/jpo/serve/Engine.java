@@ -126,7 +126,7 @@ final class Engine implements AutoCloseable {
                 }
             }, 0);
         } catch (RuntimeException e) {
-            log.warn("a batch of {} running rows failed: {}", running.size(), e.toString(), e);
+            log.warn("a batch of {} running rows failed", running.size(), e);
             running.values().forEach(j -> j.sink().failed(e));
         }
     }

@@ -145,7 +145,7 @@ public final class Server implements AutoCloseable {
             status = error(ex, ApiError.invalid(null, e.getMessage()));
         } catch (UncheckedIOException e) {
             // the client went away mid-answer (killed, timed out): nothing to answer, and not the server's error
-            log.info("{} {}: the client closed the connection ({})", ex.getRequestMethod(), path, e.getCause().getMessage());
+            log.debug("{} {}: the client closed the connection ({})", ex.getRequestMethod(), path, e.getCause().getMessage());
             status = 499;
         } catch (RuntimeException e) {
             log.warn("{} {} failed", ex.getRequestMethod(), path, e);

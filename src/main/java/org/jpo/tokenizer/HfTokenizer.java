@@ -19,11 +19,6 @@ public final class HfTokenizer implements Tokenizer {
     static {
         // before any DJL class runs: otherwise DJL phones home (EC2 metadata) and may try downloads
         System.setProperty("ai.djl.offline", "true");
-        // DJL's platform probe warns about CUDA on every CPU-only machine; keep its INFO/WARN chatter off the
-        // CLI's stderr unless the user asked for it (slf4j-simple reads this when DJL creates its loggers)
-        if (System.getProperty("org.slf4j.simpleLogger.log.ai.djl") == null) {
-            System.setProperty("org.slf4j.simpleLogger.log.ai.djl", "error");
-        }
     }
 
     /** DJL pads, and truncates at 512 tokens, unless told otherwise; we want the text's ids, all of them. */

@@ -110,7 +110,7 @@ final class ReferenceLogps {
                 values = compute.run(progress);
             }
             write(file, values);
-            log.info("reference log-probs: computed {} examples in {} ms, cached at {}", examples.size(),
+            log.debug("reference log-probs: computed {} examples in {} ms, cached at {}", examples.size(),
                     (System.nanoTime() - t0) / 1_000_000, file);
         }
         Map<Example, double[]> byExample = new IdentityHashMap<>();
@@ -144,7 +144,7 @@ final class ReferenceLogps {
             for (double[] row : v) for (int j = 0; j < width; j++) row[j] = in.readDouble();
             return v;
         } catch (IOException e) {
-            log.warn("reference log-prob cache {} unreadable ({}); recomputing", file, e.getMessage());
+            log.warn("reference log-prob cache {} unreadable, recomputing", file, e);
             return null;
         }
     }

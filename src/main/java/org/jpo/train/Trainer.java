@@ -53,7 +53,7 @@ public final class Trainer {
 
         Objective<E> objective = run.objective();
         long trainable = objective.parameters().values().stream().mapToLong(Tensor::numel).sum();
-        log.info("trainable parameters: {}", trainable);
+        log.debug("trainable parameters: {}", trainable);
         try (AdamW opt = new AdamW(objective.parameters(), run.beta1(), run.beta2(), run.adamEpsilon(), run.weightDecay());
              Natives.Pools threads = Natives.trainingThreads(run.config().opt().bf16())) {
             from.ifPresent(c -> Checkpointing.loadOptimizer(c, opt));
@@ -107,7 +107,7 @@ public final class Trainer {
             Path finalDir = run.outputDir().resolve("final");
             objective.save(finalDir, run.tokenizerFiles());
             progress.close();
-            log.info("model saved to {}", finalDir);
+            log.debug("model saved to {}", finalDir);   // where a command puts it in its own result
             return new Result(finalDir, total, state.step(), lastLog, eval, run.referenceCacheHit(), trainable);
         } finally {
             objective.close();
