@@ -39,6 +39,9 @@ class DemoTest {
         assertTrue(gain(rounds) >= 0.15, "greedy accuracy gain " + gain(rounds) + "\n" + r.out());
         assertTrue(r.out().contains("greedy accuracy on 256 held-out problems"), r.out());
         assertTrue(Files.exists(out.resolve("run/report.html")));
+        for (String chatter : List.of("[main]", "org.jpo.", " INFO ", " DEBUG ")) {
+            assertFalse(r.out().contains(chatter) || r.err().contains(chatter), "the demo prints logger names: " + chatter + "\n" + r.err());
+        }
     }
 
     @Test void storiesDemoLearnsTheParkRule() throws Exception {
