@@ -33,7 +33,7 @@ def llama_params(a, g):
 
 def gpt2_params(a, g):
     d = a.dim
-    p = {"wte": torch.randn(a.vocab, d, generator=g) * 0.02, "wpe": torch.randn(a.seq, d, generator=g) * 0.02,
+    p = {"wte": torch.randn(a.vocab, d, generator=g) * 0.02, "wpe": torch.randn(a.seq_len, d, generator=g) * 0.02,
          "lnf.w": torch.ones(d), "lnf.b": torch.zeros(d)}
     for l in range(a.layers):
         for name, (i, o) in [("attn", (d, 3 * d)), ("proj", (d, d)), ("fc", (d, 4 * d)), ("mproj", (4 * d, d))]:
@@ -104,7 +104,7 @@ def blas():
 
 def main():
     ap = argparse.ArgumentParser()
-    for k in ("dim", "layers", "heads", "kv_heads", "hidden", "vocab", "seq", "batch", "threads"):
+    for k in ("dim", "layers", "heads", "kv_heads", "hidden", "vocab", "seq_len", "batch_size", "threads"):
         ap.add_argument("--" + k.replace("_", "-"), type=int, required=k not in ("kv_heads", "hidden"), default=0)
     ap.add_argument("--family", choices=("llama", "gpt2"), required=True)
     ap.add_argument("--beta", type=float, default=0.1)
@@ -118,7 +118,7 @@ def main():
     opt = torch.optim.AdamW(p.values(), lr=a.lr, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0)
     hidden = llama_hidden if a.family == "llama" else gpt2_hidden
 
-    t, b, prompt = a.seq, a.batch, a.seq // 2
+    t, b, prompt = a.seq_len, a.batch_size, a.seq_len // 2
     mask = torch.ones(t, t, dtype=torch.bool).triu(1)                       # [T,T], True = masked
     hd = a.dim // a.heads
     inv = 1.0 / (10000 ** (torch.arange(0, hd, 2).float() / hd))

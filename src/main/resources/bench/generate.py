@@ -86,9 +86,9 @@ def generate(cfg, w, batch, new_tokens, cos, sin, gen):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--model", required=True)
-    ap.add_argument("--batch", type=int, required=True)
+    ap.add_argument("--batch-size", type=int, required=True)
     ap.add_argument("--rows", type=int, required=True)
-    ap.add_argument("--new-tokens", type=int, required=True)
+    ap.add_argument("--max-new-tokens", type=int, required=True)
     ap.add_argument("--threads", type=int, required=True)
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
@@ -98,11 +98,11 @@ def main():
     cos, sin = angles.cos(), angles.sin()
     gen = torch.Generator().manual_seed(7)
     with torch.inference_mode():
-        generate(cfg, w, a.batch, min(8, a.new_tokens), cos, sin, gen)      # warm-up
+        generate(cfg, w, a.batch_size, min(8, a.max_new_tokens), cos, sin, gen)      # warm-up
         t0 = time.perf_counter()
         tokens = 0
-        for start in range(0, a.rows, a.batch):
-            tokens += generate(cfg, w, min(a.batch, a.rows - start), a.new_tokens, cos, sin, gen)
+        for start in range(0, a.rows, a.batch_size):
+            tokens += generate(cfg, w, min(a.batch_size, a.rows - start), a.max_new_tokens, cos, sin, gen)
         seconds = time.perf_counter() - t0
     print(json.dumps({"tokens": tokens, "seconds": seconds, "tokens_per_s": tokens / seconds,
                       "torch": torch.__version__, "threads": torch.get_num_threads()}))

@@ -75,7 +75,7 @@ final class BenchBaselines {
                 Files.copy(in, script, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
             }
             List<String> cmd = new ArrayList<>(List.of(PYTHON, script.toString(), "--model", model.toString(),
-                    "--batch", "" + batch, "--rows", "" + rows, "--new-tokens", "" + newTokens, "--threads", "" + threads));
+                    "--batch-size", "" + batch, "--rows", "" + rows, "--max-new-tokens", "" + newTokens, "--threads", "" + threads));
             ProcessBuilder pb = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT);
             ChildEnv.strip(pb.environment());
             Process p = pb.start();

@@ -6,6 +6,9 @@ import org.bytedeco.pytorch.AdamWOptions;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
+import org.jpo.config.Binder;
+import org.jpo.config.Check;
+import org.jpo.config.Key;
 import org.jpo.model.Checkpoints;
 import org.jpo.model.LogProbs;
 import org.jpo.model.ModelConfig;
@@ -16,6 +19,7 @@ import org.jpo.sampling.Prompt;
 import org.jpo.sampling.SamplingParams;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -31,6 +35,9 @@ import static org.jpo.tensor.Tensors.*;
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks.",
         subcommands = {BenchCommand.ModelBench.class, BenchTrain.class, BenchGenerate.class, BenchPrefix.class, BenchLogprobs.class})
 final class BenchCommand implements Runnable {
+    /** The description of every bench subcommand's key=value arguments. */
+    static final String OVERRIDES = "Settings applied after the flags; every flag is a key, in snake_case (--seq-len 128 is seq_len=128).";
+
     @Override public void run() { new picocli.CommandLine(this).usage(System.out); }
 
     @Command(name = "model", mixinStandardHelpOptions = true,
@@ -39,15 +46,35 @@ final class BenchCommand implements Runnable {
     static final class ModelBench implements Callable<Integer> {
         @Option(names = "--model", required = true, description = "Model for generation (e.g. stories260K.bin).") Path model;
         @Option(names = "--steps", defaultValue = "10", description = "Timed training steps per shape (default ${DEFAULT-VALUE}).") int steps;
-        @Option(names = "--new-tokens", defaultValue = "128", description = "Tokens generated per row (default ${DEFAULT-VALUE}).") int newTokens;
+        @Option(names = "--max-new-tokens", defaultValue = "128", description = "Tokens generated per row (default ${DEFAULT-VALUE}).") int maxNewTokens;
+        @Parameters(paramLabel = "key=value", description = OVERRIDES) List<String> overrides = List.of();
+
+        /** The settings, one key per flag. */
+        record Settings(
+                @Key(required = true, doc = "Model for generation (e.g. stories260K.bin).") Path model,
+                @Key(value = "10", doc = "Timed training steps per shape.") int steps,
+                @Key(value = "128", doc = "Tokens generated per row.") int maxNewTokens) {
+            Settings {
+                Check.atLeast("steps", steps, 1);
+                Check.atLeast("max_new_tokens", maxNewTokens, 1);
+            }
+        }
+
+        static final Binder<Settings> BINDER = new Binder<>(Settings.class, "bench model", "jpo bench model --help");
+
+        Settings settings() { return Overrides.bind(BINDER, () -> new Settings(model, steps, maxNewTokens), overrides); }
 
         @Override public Integer call() {
+            Settings s = settings();
+            int newTokens = s.maxNewTokens();
+            Path model = s.model();
+            int steps = s.steps();
             System.out.printf("threads: libtorch %d, OpenBLAS %d%n", torch.get_num_threads(), org.jpo.tensor.Natives.blasThreads());
             try (Transformer shape = Transformer.random(ModelConfig.llama(8192, 256, 6, 8, 8, 688, 256), 1)) {
-                trainStep(String.format("llama d=256 L=6 V=8192 (%.1fM), B=8 T=128", shape.numParameters() / 1e6), shape, 8, 128);
+                trainStep(String.format("llama d=256 L=6 V=8192 (%.1fM), B=8 T=128", shape.numParameters() / 1e6), shape, 8, 128, steps);
             }
             try (Transformer m = Checkpoints.load(model)) {
-                trainStep(model.getFileName() + ", B=8 T=256", m, 8, 256);
+                trainStep(model.getFileName() + ", B=8 T=256", m, 8, 256, steps);
                 double uncached = uncachedGeneration(m, newTokens);
                 double greedy = generation(m, 1, SamplingParams.greedy(newTokens));
                 var sampled = new SamplingParams(1, newTokens, 1.0, 0, 1.0, false, 7);
@@ -62,7 +89,7 @@ final class BenchCommand implements Runnable {
         }
 
         /** Median tokens/s of forward + backward + AdamW over B×T random tokens. */
-        private void trainStep(String label, Transformer m, int b, int t) {
+        private static void trainStep(String label, Transformer m, int b, int t, int steps) {
             m.trainable(true);
             AdamW opt = new AdamW(m.parameterVector(), new AdamWOptions(1e-4));
             SplittableRandom rng = new SplittableRandom(3);

@@ -3,6 +3,9 @@ package org.jpo.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.bytedeco.pytorch.global.torch;
+import org.jpo.config.Binder;
+import org.jpo.config.Check;
+import org.jpo.config.Key;
 import org.jpo.model.Checkpoints;
 import org.jpo.model.Transformer;
 import org.jpo.sampling.LocalSampler;
@@ -10,6 +13,7 @@ import org.jpo.sampling.Prompt;
 import org.jpo.sampling.SamplingParams;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -18,6 +22,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.Callable;
 
@@ -36,28 +41,53 @@ final class BenchGenerate implements Callable<Integer> {
 
     @Option(names = "--model", description = "A llama2.c .bin (e.g. stories260K.bin) benchmarked besides the random 15M shape.") Path model;
     @Option(names = "--tokenizer", description = "Tokenizer for the loop timing (default: tok512.bin next to --model).") Path tokenizer;
-    @Option(names = "--prompts", defaultValue = "64", description = "Prompts in the round (default ${DEFAULT-VALUE}).") int prompts;
-    @Option(names = "--samples", defaultValue = "8", description = "Samples per prompt in the round (default ${DEFAULT-VALUE}).") int samples;
-    @Option(names = "--new-tokens", defaultValue = "128", description = "Tokens sampled per row (default ${DEFAULT-VALUE}).") int newTokens;
-    @Option(names = "--slots", defaultValue = "256", description = "Continuous-batching slots of the round (default ${DEFAULT-VALUE}).") int slots;
+    @Option(names = "--num-prompts", defaultValue = "64", description = "Prompts in the round (default ${DEFAULT-VALUE}).") int numPrompts;
+    @Option(names = "--n", defaultValue = "8", description = "Samples per prompt in the round (default ${DEFAULT-VALUE}).") int n;
+    @Option(names = "--max-new-tokens", defaultValue = "128", description = "Tokens sampled per row (default ${DEFAULT-VALUE}).") int maxNewTokens;
+    @Option(names = "--batch-size", defaultValue = "256", description = "Rows of the round decoded together: its continuous-batching "
+            + "slots, jpo run's sampling.batch_size (default ${DEFAULT-VALUE}).") int batchSize;
     @Option(names = "--no-pytorch", description = "Skip the PyTorch baseline (no python needed).") boolean noPytorch;
     @Option(names = "--no-loop", description = "Skip the jpo run round's time split.") boolean noLoop;
+    @Parameters(paramLabel = "key=value", description = BenchCommand.OVERRIDES) List<String> overrides = List.of();
+
+    /** The settings, one key per flag. */
+    record Settings(
+            @Key(doc = "A llama2.c .bin benchmarked besides the random 15M shape; null = the random shape only.") Optional<Path> model,
+            @Key(doc = "Tokenizer for the loop timing; null = tok512.bin next to model.") Optional<Path> tokenizer,
+            @Key(value = "64", doc = "Prompts in the round.") int numPrompts,
+            @Key(value = "8", doc = "Samples per prompt in the round.") int n,
+            @Key(value = "128", doc = "Tokens sampled per row.") int maxNewTokens,
+            @Key(value = "256", doc = "Rows of the round decoded together (continuous-batching slots).") int batchSize,
+            @Key(value = "false", doc = "Skip the PyTorch baseline.") boolean noPytorch,
+            @Key(value = "false", doc = "Skip the jpo run round's time split.") boolean noLoop) {
+        Settings {
+            Check.atLeast("num_prompts", numPrompts, 1);
+            Check.atLeast("n", n, 1);
+            Check.atLeast("max_new_tokens", maxNewTokens, 1);
+            Check.atLeast("batch_size", batchSize, 1);
+        }
+    }
+
+    static final Binder<Settings> BINDER = new Binder<>(Settings.class, "bench generate", "jpo bench generate --help");
+
+    Settings settings() {
+        return Overrides.bind(BINDER, () -> new Settings(Optional.ofNullable(model), Optional.ofNullable(tokenizer), numPrompts, n, maxNewTokens,
+                batchSize, noPytorch, noLoop), overrides);
+    }
 
     @Override public Integer call() throws Exception {
-        if (prompts < 1 || samples < 1 || newTokens < 1 || slots < 1) {
-            throw new org.jpo.UserError("--prompts, --samples, --new-tokens and --slots must be >= 1");
-        }
+        Settings s = settings();
         int threads = torch.get_num_threads();
         System.out.printf("threads: libtorch %d, OpenBLAS %d%n", threads, org.jpo.tensor.Natives.blasThreads());
-        if (!noPytorch) BenchBaselines.ensureTorch();
+        if (!s.noPytorch()) BenchBaselines.ensureTorch();
         Path tmp = Files.createTempDirectory("jpo-bench-generate");
         try {
             Map<String, Path> models = new LinkedHashMap<>();
-            if (model != null) models.put(model.getFileName().toString().replaceFirst("\\.bin$", ""), model);
+            s.model().ifPresent(m -> models.put(m.getFileName().toString().replaceFirst("\\.bin$", ""), m));
             models.put("random-15M-shape", BenchBaselines.randomLlama2c(tmp.resolve("random15M.bin"), 288, 768, 6, 6, 6, 512, 256, 1));
             System.out.printf("%-18s %-28s %12s %12s %16s %12s%n", "model", "run", "jpo tok/s", "torch tok/s", "ratio_vs_pytorch", "tensors/step");
-            for (var e : models.entrySet()) bench(e.getKey(), e.getValue(), threads);
-            if (!noLoop && model != null) loopSplit(tmp);
+            for (var e : models.entrySet()) bench(s, e.getKey(), e.getValue(), threads);
+            if (!s.noLoop() && s.model().isPresent()) loopSplit(s.model().get(), s.tokenizer(), tmp);
         } finally {
             try (var files = Files.walk(tmp)) {
                 files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
@@ -66,19 +96,18 @@ final class BenchGenerate implements Callable<Integer> {
         return 0;
     }
 
-    private void bench(String label, Path file, int threads) throws Exception {
-        int rows = prompts * samples;
+    private static void bench(Settings s, String label, Path file, int threads) throws Exception {
         try (Transformer m = Checkpoints.load(file)) {
-            int tokens = Math.min(newTokens, m.config().maxSeqLen() - 1);
+            int tokens = Math.min(s.maxNewTokens(), m.config().maxSeqLen() - 1);
             double round = 0;
-            for (int[] run : new int[][] {{1, 1, 1}, {32, 1, 32}, {prompts, samples, slots}}) {
+            for (int[] run : new int[][] {{1, 1, 1}, {32, 1, 32}, {s.numPrompts(), s.n(), s.batchSize()}}) {
                 LocalSampler sampler = new LocalSampler(m, Set.of(), run[2]);
                 double jpo = jpo(sampler, run[0], run[1], tokens);
                 double perStep = (double) sampler.stats().tensors() / sampler.stats().steps();
                 int batch = run[0] * run[1];
                 String name = batch == run[2] && run[1] == 1 ? "batch " + batch
                         : String.format("round %dx%d, %d slots", run[0], run[1], run[2]);
-                double torchTps = noPytorch ? Double.NaN
+                double torchTps = s.noPytorch() ? Double.NaN
                         : BenchBaselines.pytorch(file, Math.min(run[2], batch), batch, tokens, threads);
                 System.out.printf("%-18s %-28s %,12.0f %,12.0f %16.2f %12.1f%n", label, name, jpo, torchTps, jpo / torchTps, perStep);
                 round = jpo;
@@ -105,8 +134,8 @@ final class BenchGenerate implements Callable<Integer> {
     }
 
     /** One small {@code jpo run} (stories260K, a "park" rule, 2 rounds) and round 1's timings from rounds.jsonl. */
-    private void loopSplit(Path tmp) throws IOException {
-        Path tok = tokenizer != null ? tokenizer : model.resolveSibling("tok512.bin");
+    private static void loopSplit(Path model, Optional<Path> tokenizer, Path tmp) throws IOException {
+        Path tok = tokenizer.orElse(model.resolveSibling("tok512.bin"));
         if (!Files.isRegularFile(tok)) {
             System.out.println("loop time split skipped: no tokenizer (--tokenizer, or tok512.bin next to --model)");
             return;

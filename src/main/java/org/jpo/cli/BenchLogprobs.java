@@ -4,12 +4,17 @@ import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
+import org.jpo.config.Binder;
+import org.jpo.config.Check;
+import org.jpo.config.ConfigError;
+import org.jpo.config.Key;
 import org.jpo.model.LogProbs;
 import org.jpo.model.ModelConfig;
 import org.jpo.model.SequenceBatch;
 import org.jpo.model.Transformer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -33,10 +38,30 @@ import static org.jpo.tensor.Tensors.*;
 @Command(name = "logprobs", mixinStandardHelpOptions = true,
         description = "Peak RSS and time of log-probs at V=32000: full logits vs chunked, inference and a training step.")
 final class BenchLogprobs implements Callable<Integer> {
-    @Option(names = "--chunks", split = ",", defaultValue = "64,256,1024", description = "Chunk sizes (default ${DEFAULT-VALUE}).") int[] chunks;
+    @Option(names = "--logprob-chunk-sizes", split = ",", defaultValue = "64,256,1024",
+            description = "Chunk sizes, jpo train's logprob_chunk_size (default ${DEFAULT-VALUE}).") List<Integer> logprobChunkSizes;
     @Option(names = "--repeats", defaultValue = "3", description = "Runs per variant; the fastest is shown (default ${DEFAULT-VALUE}).") int repeats;
+    @Parameters(paramLabel = "key=value", description = BenchCommand.OVERRIDES) List<String> overrides = List.of();
+
+    /** The settings, one key per flag. */
+    record Settings(
+            @Key(value = "[64, 256, 1024]", doc = "Chunk sizes, jpo train's logprob_chunk_size.") List<Integer> logprobChunkSizes,
+            @Key(value = "3", doc = "Runs per variant; the fastest is shown.") int repeats) {
+        Settings {
+            for (int k : logprobChunkSizes) {
+                if (k < 1) throw new ConfigError("logprob_chunk_sizes", "logprob_chunk_sizes must be >= 1, got " + k);
+            }
+            Check.atLeast("repeats", repeats, 1);
+        }
+    }
+
+    static final Binder<Settings> BINDER = new Binder<>(Settings.class, "bench logprobs", "jpo bench logprobs --help");
+
+    Settings settings() { return Overrides.bind(BINDER, () -> new Settings(logprobChunkSizes, repeats), overrides); }
 
     @Override public Integer call() {
+        Settings s = settings();
+        int repeats = s.repeats();
         int b = 8, t = 512, prompt = 64;
         try (Transformer m = Transformer.random(ModelConfig.llama(32000, 256, 2, 8, 8, 688, 512), 1)) {
             SplittableRandom rng = new SplittableRandom(5);
@@ -51,16 +76,16 @@ final class BenchLogprobs implements Callable<Integer> {
             for (boolean train : new boolean[] {false, true}) {
                 m.trainable(train);
                 String path = train ? "train" : "inference";
-                double[] base = run(path, "full [B,T-1,V] logits (before)", () -> full(m, SequenceBatch.of(p, c, 0), train), null);
-                run(path, "completion positions, chunk 0", () -> chunked(m, SequenceBatch.of(p, c, 0), 0, train), base);
-                for (int k : chunks) run(path, "chunk " + k, () -> chunked(m, SequenceBatch.of(p, c, 0), k, train), base);
+                double[] base = run(repeats, path, "full [B,T-1,V] logits (before)", () -> full(m, SequenceBatch.of(p, c, 0), train), null);
+                run(repeats, path, "completion positions, chunk 0", () -> chunked(m, SequenceBatch.of(p, c, 0), 0, train), base);
+                for (int k : s.logprobChunkSizes()) run(repeats, path, "chunk " + k, () -> chunked(m, SequenceBatch.of(p, c, 0), k, train), base);
             }
         }
         return 0;
     }
 
     /** Runs {@code f} {@code repeats} times; prints the lowest peak RSS increase and time; returns its values. */
-    private double[] run(String path, String variant, Supplier<double[]> f, double[] base) {
+    private static double[] run(int repeats, String path, String variant, Supplier<double[]> f, double[] base) {
         double peak = Double.MAX_VALUE, ms = Double.MAX_VALUE;
         double[] out = null;
         for (int i = 0; i < repeats; i++) {

@@ -3,6 +3,10 @@ package org.jpo.cli;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
+import org.jpo.config.Binder;
+import org.jpo.config.Check;
+import org.jpo.config.ConfigError;
+import org.jpo.config.Key;
 import org.jpo.model.LogProbs;
 import org.jpo.model.ModelConfig;
 import org.jpo.model.PackedPairs;
@@ -12,6 +16,7 @@ import org.jpo.model.TokenLogps;
 import org.jpo.model.Transformer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -31,11 +36,32 @@ import static org.jpo.tensor.Tensors.*;
         description = "DPO step time, plain concatenated forward vs prompt prefix sharing, at prompt:completion 1:1, 4:1 and 16:1.")
 final class BenchPrefix implements Callable<Integer> {
     @Option(names = "--steps", defaultValue = "7", description = "Timed steps per variant and ratio (default ${DEFAULT-VALUE}).") int steps;
-    @Option(names = "--batch", defaultValue = "8", description = "Pairs per step (default ${DEFAULT-VALUE}).") int batch;
-    @Option(names = "--length", defaultValue = "256", description = "Tokens of prompt + completion in a plain row (default ${DEFAULT-VALUE}).") int length;
-    @Option(names = "--ratios", split = ",", defaultValue = "1,4,16", description = "Prompt:completion ratios (default ${DEFAULT-VALUE}).") int[] ratios;
+    @Option(names = "--batch-size", defaultValue = "8", description = "Pairs per step (default ${DEFAULT-VALUE}).") int batchSize;
+    @Option(names = "--seq-len", defaultValue = "256", description = "Tokens of prompt + completion in a plain row (default ${DEFAULT-VALUE}).") int seqLen;
+    @Option(names = "--ratios", split = ",", defaultValue = "1,4,16", description = "Prompt:completion ratios (default ${DEFAULT-VALUE}).") List<Integer> ratios;
+    @Parameters(paramLabel = "key=value", description = BenchCommand.OVERRIDES) List<String> overrides = List.of();
+
+    /** The settings, one key per flag. */
+    record Settings(
+            @Key(value = "7", doc = "Timed steps per variant and ratio.") int steps,
+            @Key(value = "8", doc = "Pairs per step.") int batchSize,
+            @Key(value = "256", doc = "Tokens of prompt + completion in a plain row.") int seqLen,
+            @Key(value = "[1, 4, 16]", doc = "Prompt:completion ratios.") List<Integer> ratios) {
+        Settings {
+            Check.atLeast("steps", steps, 1);
+            Check.atLeast("batch_size", batchSize, 1);
+            Check.atLeast("seq_len", seqLen, 2);
+            for (int r : ratios) if (r < 1) throw new ConfigError("ratios", "ratios must be >= 1, got " + r);
+        }
+    }
+
+    static final Binder<Settings> BINDER = new Binder<>(Settings.class, "bench prefix", "jpo bench prefix --help");
+
+    Settings settings() { return Overrides.bind(BINDER, () -> new Settings(steps, batchSize, seqLen, ratios), overrides); }
 
     @Override public Integer call() {
+        Settings s = settings();
+        int steps = s.steps(), batch = s.batchSize(), length = s.seqLen();
         ModelConfig shape = ModelConfig.llama(8192, 256, 6, 8, 8, 688, 512);
         System.out.printf("threads: libtorch %d, OpenBLAS %d%n", torch.get_num_threads(), org.jpo.tensor.Natives.blasThreads());
         try (Transformer m = Transformer.random(shape, 1)) {
@@ -43,12 +69,12 @@ final class BenchPrefix implements Callable<Integer> {
             System.out.printf("llama d=256 L=6 H=8 V=8192 (%.1fM params), B=%d pairs, plain row = prompt + completion = %d tokens%n",
                     m.numParameters() / 1e6, batch, length);
             System.out.println("  prompt:completion  prompt  compl.   plain ms   shared ms   speed-up   max |Δloss|   max |Δgrad|");
-            for (int r : ratios) ratio(m, r);
+            for (int r : s.ratios()) ratio(m, r, steps, batch, length);
         }
         return 0;
     }
 
-    private void ratio(Transformer m, int r) {
+    private static void ratio(Transformer m, int r, int steps, int batch, int length) {
         int prompt = Math.round(length * r / (r + 1f)), completion = length - prompt;
         SplittableRandom rng = new SplittableRandom(3);
         List<int[]> p = new ArrayList<>(), c = new ArrayList<>(), j = new ArrayList<>();

@@ -5,6 +5,10 @@ import org.bytedeco.openblas.global.openblas_full;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 import org.jpo.UserError;
+import org.jpo.config.Binder;
+import org.jpo.config.Check;
+import org.jpo.config.ConfigError;
+import org.jpo.config.Key;
 import org.jpo.data.Example;
 import org.jpo.data.PairExample;
 import org.jpo.model.ModelConfig;
@@ -13,6 +17,7 @@ import org.jpo.tensor.Natives;
 import org.jpo.train.DpoStep;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -42,7 +47,7 @@ final class BenchTrain implements Callable<Integer> {
     static final String PYTHON = "/usr/bin/python3";
 
     @Option(names = "--thread-counts", split = ",", defaultValue = "1,2", description = "Thread counts to run at (default ${DEFAULT-VALUE}).")
-    int[] threadCounts;
+    List<Integer> threadCounts;
     @Option(names = "--steps", defaultValue = "10", description = "Timed steps of each side (jpo, jpo with prefix sharing, "
             + "PyTorch), run in turn; medians count (default ${DEFAULT-VALUE}).") int steps;
     @Option(names = "--warmup", defaultValue = "2", description = "Untimed steps first (default ${DEFAULT-VALUE}).") int warmup;
@@ -50,7 +55,7 @@ final class BenchTrain implements Callable<Integer> {
     @Option(names = "--layers", defaultValue = "6", description = "Layers L (default ${DEFAULT-VALUE}).") int layers;
     @Option(names = "--vocab", defaultValue = "8192", description = "Vocabulary V (default ${DEFAULT-VALUE}).") int vocab;
     @Option(names = "--seq-len", defaultValue = "256", description = "Tokens per row T, half prompt, half completion (default ${DEFAULT-VALUE}).") int seqLen;
-    @Option(names = "--batch", defaultValue = "8", description = "Pairs per step B; the forward has 2B rows (default ${DEFAULT-VALUE}).") int batch;
+    @Option(names = "--batch-size", defaultValue = "8", description = "Pairs per step B; the forward has 2B rows (default ${DEFAULT-VALUE}).") int batchSize;
     @Option(names = "--peak-size", defaultValue = "2048", description = "Side of the square matmul that measures the peak (default ${DEFAULT-VALUE}).") int peakSize;
     @Option(names = "--bf16-peak-size", defaultValue = "512", description = "Side of the bf16 peak matmul; smaller, since without "
             + "AVX-512 BF16 libtorch's bf16 matmul runs ~20x slower than fp32 (default ${DEFAULT-VALUE}).") int bf16PeakSize;
@@ -60,7 +65,47 @@ final class BenchTrain implements Callable<Integer> {
     @Option(names = "--bf16", description = "Also time the step fp32 vs bf16 autocast (config key bf16) on a Llama of --bf16-dim.") boolean bf16;
     @Option(names = "--bf16-dim", defaultValue = "1024", description = "Width of the bf16 comparison (default ${DEFAULT-VALUE}).") int bf16Dim;
     @Option(names = "--bf16-layers", defaultValue = "4", description = "Layers of the bf16 comparison (default ${DEFAULT-VALUE}).") int bf16Layers;
-    @Option(names = "--bf16-batch", defaultValue = "4", description = "Pairs per step of the bf16 comparison (default ${DEFAULT-VALUE}).") int bf16Batch;
+    @Option(names = "--bf16-batch-size", defaultValue = "4", description = "Pairs per step of the bf16 comparison (default ${DEFAULT-VALUE}).")
+    int bf16BatchSize;
+    @Parameters(paramLabel = "key=value", description = BenchCommand.OVERRIDES) List<String> overrides = List.of();
+
+    /** The settings, one key per flag. */
+    record Settings(
+            @Key(value = "[1, 2]", doc = "Thread counts to run at.") List<Integer> threadCounts,
+            @Key(value = "10", doc = "Timed steps of each side, run in turn; medians count.") int steps,
+            @Key(value = "2", doc = "Untimed steps first.") int warmup,
+            @Key(value = "512", doc = "Model width D, a multiple of 64 (heads of 64).") int dim,
+            @Key(value = "6", doc = "Layers L.") int layers,
+            @Key(value = "8192", doc = "Vocabulary V.") int vocab,
+            @Key(value = "256", doc = "Tokens per row T, half prompt, half completion.") int seqLen,
+            @Key(value = "8", doc = "Pairs per step B; the forward has 2B rows.") int batchSize,
+            @Key(value = "2048", doc = "Side of the square matmul that measures the fp32 peak.") int peakSize,
+            @Key(value = "512", doc = "Side of the bf16 peak matmul.") int bf16PeakSize,
+            @Key(value = "200", doc = "Pause after every step, in milliseconds.") long pauseMs,
+            @Key(value = "false", doc = "Skip the PyTorch baseline.") boolean noPytorch,
+            @Key(value = "false", doc = "Also time the step fp32 vs bf16 autocast on a Llama of bf16_dim.") boolean bf16,
+            @Key(value = "1024", doc = "Width of the bf16 comparison, a multiple of 64.") int bf16Dim,
+            @Key(value = "4", doc = "Layers of the bf16 comparison.") int bf16Layers,
+            @Key(value = "4", doc = "Pairs per step of the bf16 comparison.") int bf16BatchSize) {
+        Settings {
+            for (int n : threadCounts) if (n < 1) throw new ConfigError("thread_counts", "thread_counts must be >= 1, got " + n);
+            Check.atLeast("steps", steps, 1);
+            Check.atLeast("warmup", warmup, 0);
+            Check.atLeast("pause_ms", pauseMs, 0);
+            if (dim % 64 != 0 || dim < 64) throw new ConfigError("dim", "dim must be a multiple of 64 (heads of 64), got " + dim);
+            if (bf16Dim % 64 != 0 || bf16Dim < 64) throw new ConfigError("bf16_dim", "bf16_dim must be a multiple of 64 (heads of 64), got " + bf16Dim);
+        }
+    }
+
+    static final Binder<Settings> BINDER = new Binder<>(Settings.class, "bench train", "jpo bench train --help");
+
+    Settings settings() {
+        return Overrides.bind(BINDER, () -> new Settings(threadCounts, steps, warmup, dim, layers, vocab, seqLen, batchSize, peakSize, bf16PeakSize,
+                pauseMs, noPytorch, bf16, bf16Dim, bf16Layers, bf16BatchSize), overrides);
+    }
+
+    /** The settings of the running call. */
+    private Settings cfg;
 
     /** A model shape and the batch it is timed at. */
     record Shape(String name, ModelConfig config, int batch, int seqLen) {
@@ -70,15 +115,15 @@ final class BenchTrain implements Callable<Integer> {
     }
 
     @Override public Integer call() {
-        if (dim % 64 != 0 || bf16Dim % 64 != 0) throw new UserError("--dim and --bf16-dim must be multiples of 64 (heads of 64)");
-        if (steps < 1 || warmup < 0 || pauseMs < 0) throw new UserError("--steps must be >= 1, --warmup and --pause-ms >= 0");
-        List<Shape> shapes = List.of(new Shape("llama", llama(dim, layers), batch, seqLen), new Shape("gpt2", gpt2(dim, layers), batch, seqLen));
-        Shape big = new Shape("llama", llama(bf16Dim, bf16Layers), bf16Batch, seqLen);
-        Path script = noPytorch ? null : pythonScript();
-        describe(shapes, bf16 ? Optional.of(big) : Optional.empty(), script);
+        cfg = settings();
+        List<Shape> shapes = List.of(new Shape("llama", llama(cfg.dim(), cfg.layers()), cfg.batchSize(), cfg.seqLen()),
+                new Shape("gpt2", gpt2(cfg.dim(), cfg.layers()), cfg.batchSize(), cfg.seqLen()));
+        Shape big = new Shape("llama", llama(cfg.bf16Dim(), cfg.bf16Layers()), cfg.bf16BatchSize(), cfg.seqLen());
+        Path script = cfg.noPytorch() ? null : pythonScript();
+        describe(shapes, cfg.bf16() ? Optional.of(big) : Optional.empty(), script);
         int torchThreads = torch.get_num_threads(), blasThreads = Natives.blasThreads();
         try {
-            for (int n : threadCounts) atThreads(n, shapes, big, script);
+            for (int n : cfg.threadCounts()) atThreads(n, shapes, big, script);
         } finally {
             torch.set_num_threads(torchThreads);   // the process's pools as they were (tests share the JVM)
             openblas_full.openblas_set_num_threads(blasThreads);
@@ -88,16 +133,16 @@ final class BenchTrain implements Callable<Integer> {
 
     private void atThreads(int n, List<Shape> shapes, Shape big, Path script) {
         Natives.threads(n);
-        double peak32 = peak(torch.ScalarType.Float, peakSize), peak16 = peak(torch.ScalarType.BFloat16, bf16PeakSize);
+        double peak32 = peak(torch.ScalarType.Float, cfg.peakSize()), peak16 = peak(torch.ScalarType.BFloat16, cfg.bf16PeakSize());
         int during;
         try (Natives.Pools t = Natives.trainingThreads(false)) { during = torch.get_num_threads(); }
         System.out.printf("%nthreads %d (libtorch %d, %d inside an fp32 step; OpenBLAS %d)%n", n, torch.get_num_threads(), during, Natives.blasThreads());
         System.out.printf("  peak_fp32_gflops %.1f (%d³)  peak_bf16_gflops %.1f (%d³)  (median of 3 matmuls after 1)%n",
-                peak32 / 1e9, peakSize, peak16 / 1e9, bf16PeakSize);
+                peak32 / 1e9, cfg.peakSize(), peak16 / 1e9, cfg.bf16PeakSize());
         for (Shape s : shapes) {
             List<Side> sides = new ArrayList<>(List.of(jpoSide(s, false, false), jpoSide(s, false, true)));
             if (script != null) sides.add(pytorchSide(script, s, n));
-            double[][] sec = alternate(sides, warmup, steps, pauseMs);   // [side][step]
+            double[][] sec = alternate(sides, cfg.warmup(), cfg.steps(), cfg.pauseMs());   // [side][step]
             double jpo = s.tokens() / median(sec[0]), shared = s.tokens() / median(sec[1]);
             System.out.printf("  %-5s jpo tokens_per_second %,9.0f  mfu_fp32 %5.1f%%", s.name(), jpo, 100 * mfu(s, jpo, peak32));
             if (script != null) {
@@ -112,11 +157,11 @@ final class BenchTrain implements Callable<Integer> {
             if (script != null) System.out.printf("  ratio_vs_pytorch %.2f (%s)", median(ratios(sec[2], sec[1])), range(ratios(sec[2], sec[1])));
             System.out.println();
         }
-        if (bf16) {
-            double[][] sec = alternate(List.of(jpoSide(big, false, false), jpoSide(big, true, false)), warmup, steps, pauseMs);
+        if (cfg.bf16()) {
+            double[][] sec = alternate(List.of(jpoSide(big, false, false), jpoSide(big, true, false)), cfg.warmup(), cfg.steps(), cfg.pauseMs());
             double fp32 = big.tokens() / median(sec[0]), half = big.tokens() / median(sec[1]);
             System.out.printf("  bf16  %s d=%d: fp32 %,9.0f tok/s (mfu_fp32 %.1f%%)  bf16 %,9.0f tok/s (mfu_bf16 %.1f%%)  bf16_speedup %.2f%n",
-                    big.name(), bf16Dim, fp32, 100 * mfu(big, fp32, peak32), half, 100 * mfu(big, half, peak16), median(ratios(sec[0], sec[1])));
+                    big.name(), cfg.bf16Dim(), fp32, 100 * mfu(big, fp32, peak32), half, 100 * mfu(big, half, peak16), median(ratios(sec[0], sec[1])));
         }
     }
 
@@ -187,17 +232,17 @@ final class BenchTrain implements Callable<Integer> {
 
     private ModelConfig llama(int d, int l) {
         int hidden = (int) Math.ceil(8.0 * d / 3 / 32) * 32;   // Llama's 8/3·D MLP, rounded up to a multiple of 32
-        return ModelConfig.llama(vocab, d, l, d / 64, d / 64, hidden, seqLen);
+        return ModelConfig.llama(cfg.vocab(), d, l, d / 64, d / 64, hidden, cfg.seqLen());
     }
 
-    private ModelConfig gpt2(int d, int l) { return ModelConfig.gpt2(vocab, d, l, d / 64, seqLen); }
+    private ModelConfig gpt2(int d, int l) { return ModelConfig.gpt2(cfg.vocab(), d, l, d / 64, cfg.seqLen()); }
 
     private static double mfu(Shape s, double tokensPerSecond, double peak) { return s.flops() * tokensPerSecond / s.tokens() / peak; }
 
     private void describe(List<Shape> shapes, Optional<Shape> big, Path script) {
         System.out.println("DPO step: policy forward + backward on [2B,T] rows (chosen, then rejected; prompt T/2), sigmoid loss (beta 0.1) "
-                + "against cached reference log-probs, clip to norm 1, AdamW (weight decay 0); median of " + steps + " steps after "
-                + warmup + " warm-up");
+                + "against cached reference log-probs, clip to norm 1, AdamW (weight decay 0); median of " + cfg.steps() + " steps after "
+                + cfg.warmup() + " warm-up");
         System.out.println("flops_per_step = 6·(L·N_layer·2B·T + V·D·2B·C) + 12·L·q_dim·T²·2B, N_layer = D·(q_dim+2·kv_dim) + q_dim·D "
                 + "+ k·D·F (k = 3 Llama, 2 GPT-2), C = T − T/2 completion tokens (the head runs only there); mfu = flops_per_step·steps/s / peak");
         List<Shape> all = new ArrayList<>(shapes);
@@ -244,7 +289,7 @@ final class BenchTrain implements Callable<Integer> {
         SplittableRandom rng = new SplittableRandom(7);
         List<List<PairExample>> batches = new ArrayList<>();
         Map<Example, double[]> reference = new HashMap<>();
-        for (int i = 0; i < Math.min(3, warmup + steps); i++) batches.add(pairs(s, rng, reference));
+        for (int i = 0; i < Math.min(3, cfg.warmup() + cfg.steps()); i++) batches.add(pairs(s, rng, reference));
         DpoStep step = new DpoStep(Transformer.random(s.config(), 1), reference, 0.1, 1e-6, autocast, prefixSharing);
         int[] next = {0};
         return new Side() {

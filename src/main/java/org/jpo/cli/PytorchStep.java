@@ -32,7 +32,7 @@ final class PytorchStep implements AutoCloseable {
     PytorchStep(Path script, ModelConfig c, int batch, int seqLen, int threads) {
         List<String> cmd = List.of(BenchTrain.PYTHON, script.toString(), "--family", c.family() == ModelConfig.Family.LLAMA ? "llama" : "gpt2",
                 "--dim", "" + c.dim(), "--layers", "" + c.nLayers(), "--heads", "" + c.nHeads(), "--kv-heads", "" + c.nKvHeads(),
-                "--hidden", "" + c.hiddenDim(), "--vocab", "" + c.vocabSize(), "--seq", "" + seqLen, "--batch", "" + batch,
+                "--hidden", "" + c.hiddenDim(), "--vocab", "" + c.vocabSize(), "--seq-len", "" + seqLen, "--batch-size", "" + batch,
                 "--threads", "" + threads);
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
         ChildEnv.strip(pb.environment());

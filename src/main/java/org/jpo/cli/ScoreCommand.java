@@ -2,7 +2,9 @@ package org.jpo.cli;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.jpo.UserError;
+import org.jpo.config.Binder;
 import org.jpo.config.ConfigError;
+import org.jpo.config.Inline;
 import org.jpo.feedback.AvoidsVerifier;
 import org.jpo.feedback.CodeVerifier;
 import org.jpo.feedback.ContainsVerifier;
@@ -10,6 +12,7 @@ import org.jpo.feedback.JsonVerifier;
 import org.jpo.feedback.LengthVerifier;
 import org.jpo.feedback.MathVerifier;
 import org.jpo.feedback.RegexVerifier;
+import org.jpo.feedback.RewardModelConfig;
 import org.jpo.feedback.RewardModelScorer;
 import org.jpo.feedback.Score;
 import org.jpo.feedback.ScoreInput;
@@ -17,6 +20,7 @@ import org.jpo.feedback.Verifier;
 import org.jpo.io.Jsonl;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -33,10 +37,21 @@ import java.util.concurrent.Callable;
         description = "Score completions with a verifier or a reward model: each input line is {\"prompt\", \"completion\"} "
                 + "(text; the completion is what follows the prompt), other fields are kept. Output lines, in input order: the "
                 + "input object with \"score\" added (with --verifier also \"details\"; a score a verifier cannot give is null "
-                + "and details says why, e.g. --verifier math on a row without \"answer\").")
+                + "and details says why, e.g. --verifier math on a row without \"answer\"). key=value arguments set the scorer's "
+                + "config keys, as in a feedback: list (each flag is one: --timeout-seconds 5 = timeout_seconds=5).")
 final class ScoreCommand implements Callable<Integer> {
     /** The verifiers by their names on the command line, the {@code @Tag}s a feedback list names them by (a test keeps them equal). */
     enum VerifierName { MATH, REGEX, CONTAINS, AVOIDS, LENGTH, JSON, CODE }
+
+    /** A verifier's settings as a {@code feedback:} item has them (without weight): {@code type} and that verifier's keys. */
+    record VerifierSettings(@Inline("Verifier") Verifier verifier) {}
+
+    /** A reward model's settings as a {@code feedback:} item of type reward_model has them: path, tokenizer, batch_size. */
+    record RewardModelSettings(@Inline("Reward model") RewardModelConfig rewardModel) {}
+
+    private static final String KEYS = "jpo run --print-defaults (feedback:)";
+    private static final Binder<VerifierSettings> VERIFIER = new Binder<>(VerifierSettings.class, "score", KEYS);
+    private static final Binder<RewardModelSettings> REWARD_MODEL = new Binder<>(RewardModelSettings.class, "score", KEYS);
 
     @Option(names = "--verifier", paramLabel = "NAME",
             description = "math (final number vs the row's \"answer\"), regex (--pattern, --mode), contains / avoids (--words), "
@@ -73,22 +88,17 @@ final class ScoreCommand implements Callable<Integer> {
             description = "One {\"prompt\", \"completion\"} object per line; other fields are passed through.") Path input;
     @Option(names = "--out", paramLabel = "FILE", description = "Write JSONL here instead of standard output.") Path out;
 
+    @Parameters(paramLabel = "key=value", description = "The scorer's config keys, applied after the flags (e.g. timeout_seconds=5).")
+    List<String> overrides = List.of();
+
     @Override public Integer call() {
         if ((verifier == null) == (rewardModel == null)) throw new UserError("give exactly one of --verifier NAME or --reward-model DIR");
-        if (verifier != null) {
-            Verifier v;
-            try {
-                v = verifier();   // flag mistakes before reading the input
-            } catch (ConfigError e) {
-                throw new UserError("--" + e.key().replace('_', '-') + ": " + e.getMessage());
-            }
-            return verify(v);
-        }
+        if (verifier != null) return verify(verifier());   // setting mistakes before reading the input
         Map<String, Object> flags = flags();
         flags.remove("--tokenizer");
         flags.remove("--batch-size");
         rejectUnread("--reward-model", flags);
-        return rewardModel();
+        return rewardModel(rewardModelConfig());
     }
 
     /** Every flag that only some scorers read, with its value (null when not given). */
@@ -112,8 +122,16 @@ final class ScoreCommand implements Callable<Integer> {
         return flags;
     }
 
-    /** The verifier the flags describe; a flag the verifier does not read is an error, not ignored. */
+    /** The verifier the flags and then the key=value overrides describe. */
     Verifier verifier() {
+        for (String o : overrides) {
+            if (o.strip().startsWith("type=")) throw new UserError("override '" + o + "': the verifier is chosen by --verifier");
+        }
+        return Overrides.bind(VERIFIER, () -> new VerifierSettings(verifierFromFlags()), overrides).verifier();
+    }
+
+    /** The verifier the flags describe; a flag the verifier does not read is an error, not ignored. */
+    private Verifier verifierFromFlags() {
         Map<String, Object> flags = flags();
         VerifierName verifier = choice(VerifierName.class, this.verifier, "--verifier");
         String name = verifier.name().toLowerCase();
@@ -184,12 +202,23 @@ final class ScoreCommand implements Callable<Integer> {
         return 0;
     }
 
-    private Integer rewardModel() {
+    /** The reward model the flags and then the key=value overrides describe. */
+    RewardModelConfig rewardModelConfig() {
         int batch = batchSize == null ? 16 : batchSize;
         if (batch < 1) throw new UserError("--batch-size must be >= 1, got " + batch);
+        return Overrides.bind(REWARD_MODEL, () -> {
+            try {
+                return new RewardModelSettings(new RewardModelConfig(rewardModel, Optional.ofNullable(tokenizer), batch));
+            } catch (ConfigError e) {   // the key path is the flag --reward-model
+                throw e.key().equals("path") ? new ConfigError("reward_model", e.getMessage()) : e;
+            }
+        }, overrides).rewardModel();
+    }
+
+    private Integer rewardModel(RewardModelConfig rm) {
         List<Jsonl.Line> lines = Jsonl.read(input);
         if (lines.isEmpty()) throw new UserError(input + ": no rows");
-        try (RewardModelScorer scorer = RewardModelScorer.open(rewardModel, Optional.ofNullable(tokenizer), batch)) {
+        try (RewardModelScorer scorer = RewardModelScorer.open(rm.path(), rm.tokenizer(), rm.batchSize())) {
             List<RewardModelScorer.Tokens> rows = new ArrayList<>();
             for (Jsonl.Line line : lines) rows.add(tokens(scorer, line));
             double[] rewards = scorer.rewards(rows);

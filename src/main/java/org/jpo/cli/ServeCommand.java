@@ -33,15 +33,16 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--chat-template", paramLabel = "FILE", description = "Jinja chat template (default: the model's own).")
     Path chatTemplate;
 
-    @Option(names = "--max-batch", defaultValue = "64", paramLabel = "N", description = "Most rows decoded together (default ${DEFAULT-VALUE}).")
-    int maxBatch;
+    @Option(names = "--max-num-seqs", defaultValue = "64", paramLabel = "N",
+            description = "Most rows (prompt x sample) decoded together: the continuous batch's slots, vLLM's --max-num-seqs (default ${DEFAULT-VALUE}).")
+    int maxNumSeqs;
 
     @Option(names = "--max-n", defaultValue = "64", paramLabel = "N", description = "Largest n a request may ask for (default ${DEFAULT-VALUE}).")
     int maxN;
 
     @Override public Integer call() throws InterruptedException {
         Server server = Server.start(new Server.Options(weights.model, Optional.ofNullable(weights.tokenizer), host, port, Optional.ofNullable(apiKey),
-                servedName(), Optional.ofNullable(chatTemplate), maxBatch, maxN));
+                servedName(), Optional.ofNullable(chatTemplate), maxNumSeqs, maxN));
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             server.close();
             System.out.println("jpo serve: stopped");

@@ -59,7 +59,7 @@ public final class Server implements AutoCloseable {
                           String servedModelName, Optional<Path> chatTemplate, int maxBatch, int maxN) {
         public Options {
             if (port < 0 || port > 65535) throw new UserError("--port must be in [0, 65535], got " + port);
-            if (maxBatch < 1) throw new UserError("--max-batch must be >= 1, got " + maxBatch);
+            if (maxBatch < 1) throw new UserError("--max-num-seqs must be >= 1, got " + maxBatch);
             if (maxN < 1) throw new UserError("--max-n must be >= 1, got " + maxN);
             if (apiKey.isPresent() && apiKey.get().isEmpty()) apiKey = Optional.empty();
         }

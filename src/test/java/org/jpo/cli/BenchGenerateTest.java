@@ -26,12 +26,12 @@ class BenchGenerateTest {
     }
 
     @Test void runsOnTheRandomShapeAloneAndOnStories260K() {
-        String alone = run("bench", "generate", "--prompts", "2", "--samples", "2", "--new-tokens", "4", "--slots", "3", "--no-pytorch");
+        String alone = run("bench", "generate", "--num-prompts", "2", "--n", "2", "--max-new-tokens", "4", "--batch-size", "3", "--no-pytorch");
         assertTrue(alone.contains("random-15M-shape") && alone.contains("round 2x2, 3 slots"), alone);
         assertTrue(alone.contains("the number recorded in issue 10"), alone);
         assertFalse(alone.contains("stories260K"), alone);
-        String both = run("bench", "generate", "--model", Shared.stories260K().toString(), "--prompts", "2", "--samples", "2",
-                "--new-tokens", "4", "--no-pytorch", "--no-loop");
+        String both = run("bench", "generate", "--model", Shared.stories260K().toString(), "--num-prompts", "2", "--n", "2",
+                "--max-new-tokens", "4", "--no-pytorch", "--no-loop");
         assertTrue(both.contains("stories260K") && both.contains("batch 32") && both.contains("random-15M-shape"), both);
     }
 }

@@ -45,8 +45,8 @@ class BenchTrainTest {
         try {
             System.setOut(new PrintStream(buf, true, StandardCharsets.UTF_8));
             code = Main.run("bench", "train", "--no-pytorch", "--thread-counts", "1", "--dim", "64", "--layers", "1", "--vocab", "64",
-                    "--seq-len", "8", "--batch", "1", "--steps", "1", "--warmup", "0", "--peak-size", "32", "--bf16-peak-size", "32",
-                    "--bf16", "--bf16-dim", "64", "--bf16-layers", "1", "--bf16-batch", "1");
+                    "--seq-len", "8", "--batch-size", "1", "--steps", "1", "--warmup", "0", "--peak-size", "32", "--bf16-peak-size", "32",
+                    "--bf16", "--bf16-dim", "64", "--bf16-layers", "1", "--bf16-batch-size", "1");
         } finally {
             System.setOut(saved);
         }
