@@ -67,7 +67,23 @@ public final class Main implements Runnable {
     @Override public void run() { spec.commandLine().usage(System.out); }
 
     public static void main(String[] args) {
-        System.exit(run(args));
+        // SIGINT or SIGTERM: the JVM runs its hooks, then exits 130 or 143; what finished is on disk already
+        Thread interrupted = new Thread(() -> System.err.println("\n" + interrupted(args)));
+        Runtime.getRuntime().addShutdownHook(interrupted);
+        int code = run(args);
+        Runtime.getRuntime().removeShutdownHook(interrupted);
+        System.exit(code);
+    }
+
+    /** The line a stopped command leaves: what was interrupted and, for the commands that resume, how to go on. */
+    static String interrupted(String... args) {
+        String command = "";
+        for (int i = 0; i < args.length && command.isEmpty(); i++) {
+            if (args[i].equals("--threads")) i++;
+            else if (!args[i].startsWith("-")) command = args[i];
+        }
+        boolean resumes = command.equals("run") || command.equals("train");
+        return "interrupted: jpo " + command + (resumes ? "; nothing finished is lost: run again with --resume" : "");
     }
 
     /** Runs the CLI and returns its exit code: 0 success, 2 bad input or usage, 1 internal error. */
