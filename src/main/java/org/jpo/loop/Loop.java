@@ -147,6 +147,7 @@ public final class Loop implements AutoCloseable {
         } else if (last >= 0) {
             log.info("resuming {} after round {}", dir.root(), last);
         }
+        if (last < c.rounds()) log.info(plan(last));
         if (last < 0) {
             Manifest m = Manifest.start(0, "", c.seed(), inputs);
             serve(0, "eval", c.policy(), m);
@@ -314,6 +315,16 @@ public final class Loop implements AutoCloseable {
     /** The resolved config's key lines, for the manifest. */
     private String configKeys() {
         return c.toYaml().lines().filter(l -> !l.strip().startsWith("#") && !l.isBlank()).collect(Collectors.joining("\n"));
+    }
+
+    /** The sampling still to do, before it starts: a run of 39 hours is the user's right, but not a surprise. */
+    private String plan(int last) {
+        var s = c.sampling();
+        int from = Math.max(1, last + 1), rounds = c.rounds() - from + 1, anchored = c.pairs().strategy() == Strategy.ANCHORED ? 2 : 1;
+        long samples = (long) rounds * c.prompts().perRound() * s.n() * anchored;
+        long evals = (long) (rounds + (last < 0 ? 1 : 0)) * prompts.eval().size() * (1 + c.eval().samples());
+        return String.format("plan: rounds %d-%d, %,d samples and %,d eval completions of at most %,d tokens (%,d tokens at most)",
+                from, c.rounds(), samples, evals, s.maxNewTokens(), (samples + evals) * s.maxNewTokens());
     }
 
     /** The policy round {@code r} starts from. */

@@ -26,6 +26,8 @@ class InterruptTest {
         assertTrue(p.waitFor(60, TimeUnit.SECONDS));
         assertEquals(143, p.exitValue());
         String log = Files.readString(tmp.resolve("out.log"));
+        // 2 rounds × 12 prompts × 4 samples; 3 evals (round 0 too) × 6 prompts × (greedy + 2); at most 24 tokens each
+        assertTrue(log.contains("plan: rounds 1-2, 96 samples and 54 eval completions of at most 24 tokens (3,600 tokens at most)"), log);
         assertTrue(log.strip().endsWith("interrupted: jpo run; nothing finished is lost: run again with --resume"), log);
 
         assertEquals(0, LoopResumeTest.jpo(config, out, true).waitFor(), "resume failed; see " + tmp.resolve("out.log"));
