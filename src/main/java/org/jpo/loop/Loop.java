@@ -98,6 +98,10 @@ public final class Loop implements AutoCloseable {
             Optional<ChatTemplate> template = ChatTemplate.load(c.tokenizer().orElse(c.policy()));
             this.initial = Checkpoints.load(c.policy());
             int window = initial.config().maxSeqLen();
+            if (c.sampling().maxNewTokens() >= window) {
+                throw new UserError("sampling.max_new_tokens is " + c.sampling().maxNewTokens() + " but the policy's context window is " + window
+                        + " tokens, prompt included; set it below " + window);
+            }
             Path cache = c.outputDir().resolve("cache/requests");
             this.server = c.sampling().engine() == LoopConfig.Engine.REMOTE
                     ? Optional.of(new PolicyServer(c.sampling(), cache, scope::get)) : Optional.empty();

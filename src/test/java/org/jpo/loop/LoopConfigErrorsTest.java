@@ -63,6 +63,15 @@ class LoopConfigErrorsTest {
         assertFalse(Files.exists(tmp.resolve("out")), "output_dir was created before the error");
     }
 
+    /** 10^9 new tokens once sized a KV cache of 256 GB and died in a native dump, leaving a directory that blocked a rerun. */
+    @Test void moreNewTokensThanTheContextWindowFailBeforeAnyWork() throws Exception {
+        Path config = base("");
+        Cli.Result r = Cli.run("run", config.toString(), "sampling.max_new_tokens=1000000000");
+        assertEquals(2, r.exit(), r.toString());
+        assertTrue(r.err().contains("sampling.max_new_tokens is 1000000000 but the policy's context window is 512 tokens"), r.err());
+        assertFalse(Files.exists(tmp.resolve("out")), "output_dir was created before the error");
+    }
+
     @Test void anEmptyPromptFileIsAnError() throws Exception {
         Path config = base("");
         Files.writeString(tmp.resolve("prompts.jsonl"), "");
