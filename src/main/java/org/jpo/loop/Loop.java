@@ -14,6 +14,7 @@ import org.jpo.eval.ScorerMetrics;
 import org.jpo.feedback.Feedback;
 import org.jpo.feedback.ScoredRows;
 import org.jpo.feedback.ScorerContext;
+import org.jpo.io.DirLock;
 import org.jpo.io.Jsonl;
 import org.jpo.io.RunDir;
 import org.jpo.io.Trees;
@@ -68,6 +69,8 @@ public final class Loop implements AutoCloseable {
 
     private final LoopConfig c;
     private final RunDir dir;
+    /** This process is the directory's one writer while it holds this. */
+    private final DirLock lock;
     private final Tokenizer tok;
     private final Feedback feedback;
     private final Prompts.Split prompts;
@@ -86,11 +89,11 @@ public final class Loop implements AutoCloseable {
     /** Checks everything that can be checked (config, run directory, prompts, the fields scorers read) before any work. */
     public static Loop open(LoopConfig c, boolean resume) {
         RunDir dir = new RunDir(c.outputDir());
-        checkResume(dir, c, resume);
-        return new Loop(c, dir);
+        checkResume(dir, c, resume);   // early, before the models load; again under the lock
+        return new Loop(c, dir, resume);
     }
 
-    private Loop(LoopConfig c, RunDir dir) {
+    private Loop(LoopConfig c, RunDir dir, boolean resume) {
         this.c = c;
         this.dir = dir;
         this.tok = Tokenizers.require(c.policy(), c.tokenizer());
@@ -115,6 +118,9 @@ public final class Loop implements AutoCloseable {
             this.stopIds = LocalSampler.stopIds(initial, tok);
             this.tokenizerFiles = Checkpoints.tokenizerFiles(c.policy(), c.tokenizer());
             this.inputs = inputHashes(c);
+            // the first write is below: under the lock, check again (another run may have started meanwhile)
+            this.lock = DirLock.take(dir.root());
+            checkResume(dir, c, resume);
             var s = c.sampling();
             this.evaluation = new Evaluation(tok, feedback, prompts.eval(), new SamplingParams(c.eval().samples(), s.maxNewTokens(),
                     s.temperature(), s.topK(), s.topP(), false, Seeds.of(c.seed(), 0xE7A1L, 1)), c.eval().passThreshold());
@@ -423,5 +429,6 @@ public final class Loop implements AutoCloseable {
         if (initial != null) initial.close();
         if (feedback != null) feedback.close();
         tok.close();
+        if (lock != null) lock.close();
     }
 }
