@@ -1,6 +1,7 @@
 package org.jpo.cli;
 
 import org.jpo.UserError;
+import org.jpo.io.DirLock;
 import org.jpo.train.Run;
 import org.jpo.train.Runs;
 import org.jpo.train.TrainConfig;
@@ -31,6 +32,12 @@ final class TrainCommand implements Callable<Integer> {
         }
         if (config == null) throw new UserError("jpo train needs a CONFIG.yaml (see jpo train --print-defaults)");
         TrainConfig c = TrainConfig.load(config, overrides);
+        try (DirLock lock = DirLock.take(c.outputDir())) {
+            return train(c);
+        }
+    }
+
+    private Integer train(TrainConfig c) {
         Optional<Path> from = resume ? Trainer.latestCheckpoint(c.outputDir()) : Optional.empty();
         if (resume && from.isEmpty()) System.err.println("--resume: no checkpoint in " + c.outputDir() + "; starting from the beginning");
         Run<?> run = Runs.prepare(c, from, Runs.defaultCacheDir());

@@ -14,6 +14,7 @@ import org.jpo.eval.ScorerMetrics;
 import org.jpo.feedback.Feedback;
 import org.jpo.feedback.ScoredRows;
 import org.jpo.feedback.ScorerContext;
+import org.jpo.io.DirLock;
 import org.jpo.io.Jsonl;
 import org.jpo.io.RunDir;
 import org.jpo.io.Trees;
@@ -68,6 +69,8 @@ public final class Loop implements AutoCloseable {
 
     private final LoopConfig c;
     private final RunDir dir;
+    /** This process is the directory's one writer while it holds this. */
+    private final DirLock lock;
     private final Tokenizer tok;
     private final Feedback feedback;
     private final Prompts.Split prompts;
@@ -86,11 +89,11 @@ public final class Loop implements AutoCloseable {
     /** Checks everything that can be checked (config, run directory, prompts, the fields scorers read) before any work. */
     public static Loop open(LoopConfig c, boolean resume) {
         RunDir dir = new RunDir(c.outputDir());
-        checkResume(dir, c, resume);
-        return new Loop(c, dir);
+        checkResume(dir, c, resume);   // early, before the models load; again under the lock
+        return new Loop(c, dir, resume);
     }
 
-    private Loop(LoopConfig c, RunDir dir) {
+    private Loop(LoopConfig c, RunDir dir, boolean resume) {
         this.c = c;
         this.dir = dir;
         this.tok = Tokenizers.require(c.policy(), c.tokenizer());
@@ -119,6 +122,10 @@ public final class Loop implements AutoCloseable {
             this.stopIds = LocalSampler.stopIds(initial, tok);
             this.tokenizerFiles = Checkpoints.tokenizerFiles(c.policy(), c.tokenizer());
             this.inputs = inputHashes(c);
+            // the first write is below: under the lock, check again (another run may have started meanwhile)
+            this.lock = DirLock.take(dir.root());
+            checkResume(dir, c, resume);
+            verifyResume(dir, c, inputs);
             var s = c.sampling();
             this.evaluation = new Evaluation(tok, feedback, prompts.eval(), new SamplingParams(c.eval().samples(), s.maxNewTokens(),
                     s.temperature(), s.topK(), s.topP(), false, Seeds.of(c.seed(), 0xE7A1L, 1)), c.eval().passThreshold());
@@ -185,6 +192,7 @@ public final class Loop implements AutoCloseable {
         });
         phases.run(PAIRS, () -> pair(r, m));
         if (!phases.run(CHECKPOINT, () -> train(r, m))) replacePolicy(dir.file(r, CHECKPOINT));   // trained before a restart
+        phases.record(REFERENCE);   // ema: written with the checkpoint; the next round trains against it
         m.after(policy.checksum());
         phases.run(EVAL, () -> {
             serve(r, "eval", dir.file(r, CHECKPOINT), m);
@@ -418,6 +426,37 @@ public final class Loop implements AutoCloseable {
         }
     }
 
+    /**
+     * {@code --resume} builds on the inputs and on the last finished round's checkpoint, reference and pairs (and the
+     * pairs of the rounds before it that history trains on): each must hash as the manifests recorded. The round in
+     * progress is checked by {@link Phases#open}.
+     */
+    private static void verifyResume(RunDir dir, LoopConfig c, Map<String, String> inputs) {
+        int last = 0;
+        for (int r = 1; dir.has(r, MANIFEST); r++) last = r;
+        if (last == 0) return;
+        Path newest = dir.file(last, MANIFEST);
+        Map<String, String> was = Manifest.read(newest).inputs();
+        inputs.forEach((file, now) -> unchanged(Path.of(file), was.get(file), now, newest));
+        List<RoundRecord> done = Files.exists(dir.file(RunDir.ROUNDS)) ? Jsonl.read(dir.file(RunDir.ROUNDS), RoundRecord.class) : List.of();
+        int finished = done.isEmpty() ? 0 : done.get(done.size() - 1).round();
+        for (int r = Math.max(1, finished - c.pairs().history() + 1); r <= finished; r++) {
+            Map<String, String> outputs = Manifest.read(dir.file(r, MANIFEST)).outputs();
+            List<RunDir.RoundFile> read = r == finished ? List.of(PAIRS, CHECKPOINT, REFERENCE) : List.of(PAIRS);
+            for (RunDir.RoundFile f : read) {
+                if (dir.has(r, f)) unchanged(dir.file(r, f), outputs.get(f.fileName), RunDir.sha256(dir.file(r, f)), dir.file(r, MANIFEST));
+            }
+        }
+    }
+
+    /** Refuses a file whose sha256 is no longer what {@code manifest} recorded (nothing recorded: nothing to compare). */
+    private static void unchanged(Path file, String recorded, String now, Path manifest) {
+        if (recorded != null && !recorded.equals(now)) {
+            throw new UserError(file + " changed since the run started (sha256 " + recorded + " recorded in " + manifest + ", now " + now
+                    + "); restore it or start a new run");
+        }
+    }
+
     /** config.resolved.yaml, unless it holds these keys already (a resumed run keeps the file it wrote, comments and all). */
     private void writeConfig() {
         Path f = dir.file(RunDir.CONFIG);
@@ -438,5 +477,6 @@ public final class Loop implements AutoCloseable {
         if (initial != null) initial.close();
         if (feedback != null) feedback.close();
         tok.close();
+        if (lock != null) lock.close();
     }
 }

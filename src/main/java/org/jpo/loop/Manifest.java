@@ -76,6 +76,8 @@ final class Manifest {
 
     Map<String, String> outputs() { return outputs; }
 
+    Map<String, String> inputs() { return inputs == null ? Map.of() : inputs; }
+
     void usedSeeds(Long sampling, Long initialSampling, Long evalSampling, Long train) {
         seeds = new Seeds(seeds.run(), first(sampling, seeds.sampling()), first(initialSampling, seeds.initialSampling()),
                 first(evalSampling, seeds.evalSampling()), first(train, seeds.train()));

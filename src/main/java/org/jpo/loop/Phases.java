@@ -44,9 +44,14 @@ final class Phases {
     boolean run(RoundFile output, Runnable body) {
         boolean ran = !dir.has(round, output);
         if (ran) body.run();
-        if (dir.has(round, output)) manifest.outputs().putIfAbsent(output.fileName, RunDir.sha256(dir.file(round, output)));
-        save();
+        record(output);
         return ran;
+    }
+
+    /** Records {@code output}'s hash, if it exists and is not recorded yet, and saves the manifest. */
+    void record(RoundFile output) {
+        if (dir.has(round, output)) manifest.outputs().computeIfAbsent(output.fileName, k -> RunDir.sha256(dir.file(round, output)));
+        save();
     }
 
     void save() { Jsonl.writePretty(dir.file(round, RoundFile.MANIFEST), manifest); }

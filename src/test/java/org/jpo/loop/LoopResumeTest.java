@@ -53,10 +53,11 @@ class LoopResumeTest {
     }
 
     /** {@code jpo --threads 1 run CONFIG output_dir=OUT [--resume]} in a new JVM, its output appended to OUT's log. */
-    static Process jpo(Path config, Path out, boolean resume) throws IOException {
+    static Process jpo(Path config, Path out, boolean resume, String... overrides) throws IOException {
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xss8m",
                 "-Dai.djl.offline=true", "-cp", System.getProperty("java.class.path"), "org.jpo.cli.Main", "--threads", "1", "run",
                 config.toString(), "output_dir=" + out));
+        cmd.addAll(List.of(overrides));
         if (resume) cmd.add("--resume");
         Path log = out.resolveSibling(out.getFileName() + ".log");
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
@@ -66,15 +67,20 @@ class LoopResumeTest {
 
     /** SIGKILLs {@code p} as soon as {@code ready} holds (polled every 10 ms); fails if p ends first or after 3 minutes. */
     static void killWhen(Process p, Check ready) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
-        while (!ready.holds()) {
-            assertTrue(p.isAlive(), "the run ended before the moment to kill it (exit " + (p.isAlive() ? "" : p.exitValue()) + ")");
-            assertTrue(System.nanoTime() < deadline, "the moment to kill never came");
-            Thread.sleep(10);
-        }
+        waitFor(p, ready);
         p.destroyForcibly();   // SIGKILL on Linux
         assertTrue(p.waitFor(30, TimeUnit.SECONDS));
         assertEquals(137, p.exitValue(), "the process was not killed by SIGKILL");
+    }
+
+    /** Returns once {@code ready} holds (polled every 10 ms); fails if p ends first or after 3 minutes. */
+    static void waitFor(Process p, Check ready) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
+        while (!ready.holds()) {
+            assertTrue(p.isAlive(), "the run ended before the moment came (exit " + (p.isAlive() ? "" : p.exitValue()) + ")");
+            assertTrue(System.nanoTime() < deadline, "the moment never came");
+            Thread.sleep(10);
+        }
     }
 
     interface Check { boolean holds() throws Exception; }
