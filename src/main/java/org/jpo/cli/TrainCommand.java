@@ -1,8 +1,10 @@
 package org.jpo.cli;
 
 import org.jpo.UserError;
+import org.jpo.io.Targets;
 import org.jpo.train.Run;
 import org.jpo.train.Runs;
+import org.jpo.train.SavedConfig;
 import org.jpo.train.TrainConfig;
 import org.jpo.train.Trainer;
 import picocli.CommandLine.Command;
@@ -22,6 +24,8 @@ final class TrainCommand implements Callable<Integer> {
     @Parameters(index = "0", arity = "0..1", paramLabel = "CONFIG.yaml") Path config;
     @Parameters(index = "1..*", paramLabel = "key=value", description = "Config overrides.") List<String> overrides = List.of();
     @Option(names = "--resume", description = "Continue from the newest checkpoint in output_dir.") boolean resume;
+    @Option(names = "--overwrite", description = "Empty a non-empty output_dir first (without it, a non-empty output_dir is refused unless --resume).")
+    boolean overwrite;
     @Option(names = "--print-defaults", description = "Print every config key with its default and meaning, then exit.") boolean printDefaults;
 
     @Override public Integer call() {
@@ -31,6 +35,10 @@ final class TrainCommand implements Callable<Integer> {
         }
         if (config == null) throw new UserError("jpo train needs a CONFIG.yaml (see jpo train --print-defaults)");
         TrainConfig c = TrainConfig.load(config, overrides);
+        if (resume && overwrite) throw new UserError("--resume continues output_dir and --overwrite empties it: give one");
+        if (resume) SavedConfig.requireResumable(c);
+        else Targets.requireFreshDirectory(c.outputDir(), "output_dir", overwrite, "add --resume to continue its run, or --overwrite to replace it");
+        Targets.requireWritableDirectory(c.outputDir(), "output_dir");
         Optional<Path> from = resume ? Trainer.latestCheckpoint(c.outputDir()) : Optional.empty();
         if (resume && from.isEmpty()) System.err.println("--resume: no checkpoint in " + c.outputDir() + "; starting from the beginning");
         Run<?> run = Runs.prepare(c, from, Runs.defaultCacheDir());
