@@ -115,6 +115,19 @@ class NoDataLossTest {
         assertUserError(Cli.run("logprobs", "--model", m, "--input", in.toString(), "--out", tmp.toString()), "--out " + tmp, "is a directory");
     }
 
+    @Test void benchTrainBatchSizeZero() {
+        assertUserError(Cli.run("bench", "train", "--no-pytorch", "--thread-counts", "1", "--dim", "64", "--layers", "1", "--vocab", "64",
+                "--batch-size", "0"), "--batch-size", "batch_size must be >= 1, got 0");
+    }
+
+    @Test void scoreOutIsADirectoryBeforeScoring() throws Exception {
+        Path in = tmp.resolve("c.jsonl");
+        Files.writeString(in, "{\"prompt\": \"a\", \"completion\": \"b\"}\n");
+        Path dir = Files.createDirectories(tmp.resolve("d"));
+        assertUserError(Cli.run("score", "--input", in.toString(), "--verifier", "length", "--max", "5", "--out", dir.toString()),
+                "--out " + dir, "is a directory");
+    }
+
     @Test void inputIsADirectory() {
         assertUserError(generate("--prompts", tmp.toString()), tmp.toString(), "is a directory");
         assertUserError(Cli.run("logprobs", "--model", Shared.stories260K().toString(), "--input", tmp.toString()), tmp.toString(), "is a directory");
