@@ -92,6 +92,12 @@ final class BenchTrain implements Callable<Integer> {
             Check.atLeast("steps", steps, 1);
             Check.atLeast("warmup", warmup, 0);
             Check.atLeast("pause_ms", pauseMs, 0);
+            Check.atLeast("layers", layers, 1);
+            Check.atLeast("vocab", vocab, 2);
+            Check.atLeast("seq_len", seqLen, 2);
+            Check.atLeast("batch_size", batchSize, 1);
+            Check.atLeast("bf16_layers", bf16Layers, 1);
+            Check.atLeast("bf16_batch_size", bf16BatchSize, 1);
             if (dim % 64 != 0 || dim < 64) throw new ConfigError("dim", "dim must be a multiple of 64 (heads of 64), got " + dim);
             if (bf16Dim % 64 != 0 || bf16Dim < 64) throw new ConfigError("bf16_dim", "bf16_dim must be a multiple of 64 (heads of 64), got " + bf16Dim);
         }

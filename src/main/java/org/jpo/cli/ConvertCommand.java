@@ -1,6 +1,7 @@
 package org.jpo.cli;
 
 import org.jpo.UserError;
+import org.jpo.io.Targets;
 import org.jpo.model.Checkpoints;
 import org.jpo.model.LoraFiles;
 import org.jpo.model.Transformer;
@@ -33,7 +34,11 @@ final class ConvertCommand implements Callable<Integer> {
     @Option(names = "--tokenizer", paramLabel = "T", description = "Tokenizer file to carry along (default: the model directory's)")
     Path tokenizer;
 
-    @Option(names = "--out", required = true, paramLabel = "DIR") Path out;
+    @Option(names = "--out", required = true, paramLabel = "DIR", description = "The HF directory to write; must not exist or be empty.")
+    Path out;
+
+    @Option(names = "--overwrite", description = "Replace --out if it exists (the new directory is swapped in only once complete).")
+    boolean overwrite;
 
     @Override public Integer call() {
         if ((model == null) == (mergeLora == null)) throw new UserError("jpo convert needs exactly one of --model and --merge-lora");
@@ -41,6 +46,8 @@ final class ConvertCommand implements Callable<Integer> {
         if (mergeLora != null && !LoraFiles.isAdapter(mergeLora)) {
             throw new UserError("--merge-lora " + mergeLora + ": not a LoRA adapter directory (no " + LoraFiles.CONFIG + ")");
         }
+        if (!overwrite) Targets.requireFreshDirectory(out, "--out", false, "add --overwrite to replace it");
+        Targets.requireWritableDirectory(out.toAbsolutePath().getParent(), "--out's parent");
         Path basePath = mergeLora == null ? null : base != null ? base : LoraFiles.baseModel(mergeLora);
         try (Transformer m = mergeLora == null ? Checkpoints.load(model) : Checkpoints.loadAdapter(mergeLora, basePath)) {
             if (mergeLora != null) m.mergeLora();

@@ -3,6 +3,7 @@ package org.jpo.cli;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.jpo.UserError;
 import org.jpo.io.Jsonl;
+import org.jpo.io.Targets;
 import org.jpo.model.Transformer;
 import org.jpo.sampling.Completion;
 import org.jpo.sampling.LocalSampler;
@@ -50,7 +51,13 @@ final class GenerateCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new UserError(e.getMessage());
         }
+        if (batchRows < 1) throw new UserError("--batch-size must be >= 1, got " + batchRows);
+        if (out != null) Targets.requireWritableFile(out, "--out");
         try (Transformer m = model.loadModel(); Tokenizer tok = model.loadTokenizer(m)) {
+            int window = m.config().maxSeqLen();
+            if (maxNewTokens > window) {
+                throw new UserError("--max-new-tokens " + maxNewTokens + " exceeds the model's context window of " + window + " tokens");
+            }
             List<Prompt> prompts = prompts(tok, m);
             List<Completion> completions = new LocalSampler(m, ModelOptions.stopIds(m, tok), batchRows).sample(prompts, params);
             List<ObjectNode> rows = new ArrayList<>();
@@ -69,6 +76,10 @@ final class GenerateCommand implements Callable<Integer> {
         for (Jsonl.Line line : Jsonl.read(input.prompts)) {
             int[] ids = line.has("prompt_ids") ? line.ids("prompt_ids") : ModelOptions.promptIds(tok, m, line.text("prompt"));
             if (ids.length == 0) throw line.error("prompt_ids is empty (give at least BOS)");
+            int vocab = m.config().vocabSize();
+            for (int id : ids) {
+                if (id < 0 || id >= vocab) throw line.error("prompt_ids holds token id " + id + "; the vocabulary size is " + vocab);
+            }
             int window = m.config().maxSeqLen();
             if (ids.length >= window) {
                 throw line.error("prompt has " + ids.length + " tokens; the context window is " + window + " (no room to generate)");

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.jpo.UserError;
+import org.jpo.io.Targets;
 import org.jpo.io.Jsonl;
 import org.jpo.model.LogProbs;
 import org.jpo.model.SequenceBatch;
@@ -37,6 +38,7 @@ final class LogprobsCommand implements Callable<Integer> {
 
     @Override public Integer call() {
         if (batchSize < 1) throw new UserError("--batch-size must be >= 1, got " + batchSize);
+        if (out != null) Targets.requireWritableFile(out, "--out");
         List<Jsonl.Line> lines = Jsonl.read(input);
         try (Transformer m = model.loadModel()) {
             List<Row> rows = rows(lines, m);

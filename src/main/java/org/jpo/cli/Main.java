@@ -91,10 +91,29 @@ public final class Main implements Runnable {
         try {
             CommandLine cli = new CommandLine(new Main());
             cli.setExecutionExceptionHandler(Main::report);
+            cli.registerConverter(Integer.class, Main::toInt).registerConverter(int.class, Main::toInt);
             return cli.execute(args);
         } finally {
             verbose = quiet = false;
             console();
+        }
+    }
+
+    /** {@code e} as text, cut before libtorch's native backtrace (its "frame #" lines) unless --verbose. */
+    static String withoutNativeFrames(Throwable e) {
+        String s = e.toString();
+        int frame = s.indexOf("frame #");
+        if (verbose || frame < 0) return s;
+        return s.substring(0, s.lastIndexOf('\n', frame) + 1).stripTrailing();
+    }
+
+    /** An int option beyond int's range is "out of range", not "not an int". */
+    private static Integer toInt(String s) {
+        try {
+            return Integer.valueOf(s);
+        } catch (NumberFormatException e) {
+            if (s.strip().matches("[-+]?\\d+")) throw new CommandLine.TypeConversionException("out of range (at most " + Integer.MAX_VALUE + ")");
+            throw new CommandLine.TypeConversionException("'" + s + "' is not an integer");
         }
     }
 
@@ -105,8 +124,8 @@ public final class Main implements Runnable {
             if (verbose) e.printStackTrace(err);
             return 2;
         }
-        err.println("internal error: " + e);
-        for (Throwable c = e.getCause(); c != null; c = c.getCause()) err.println("  caused by: " + c);
+        err.println("internal error: " + withoutNativeFrames(e));
+        for (Throwable c = e.getCause(); c != null; c = c.getCause()) err.println("  caused by: " + withoutNativeFrames(c));
         if (verbose) e.printStackTrace(err);
         else err.println("(run with --verbose for the stack trace)");
         return 1;

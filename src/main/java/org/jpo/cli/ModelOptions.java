@@ -27,9 +27,11 @@ final class ModelOptions {
     /** The tokenizer, checked against the model's vocabulary. */
     Tokenizer loadTokenizer(Transformer m) {
         Tokenizer t = Tokenizers.require(model, Optional.ofNullable(tokenizer));
-        if (t.vocabSize() > m.config().vocabSize()) {
-            throw new UserError("tokenizer has " + t.vocabSize() + " tokens but the model " + model + " has a vocabulary of "
-                    + m.config().vocabSize());
+        try {
+            Tokenizers.requireSameVocab(t, m.config().vocabSize(), tokenizer != null ? tokenizer.toString() : "", model);
+        } catch (UserError e) {
+            t.close();
+            throw e;
         }
         return t;
     }

@@ -18,6 +18,7 @@ import org.jpo.feedback.Score;
 import org.jpo.feedback.ScoreInput;
 import org.jpo.feedback.Verifier;
 import org.jpo.io.Jsonl;
+import org.jpo.io.Targets;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -93,6 +94,7 @@ final class ScoreCommand implements Callable<Integer> {
 
     @Override public Integer call() {
         if ((verifier == null) == (rewardModel == null)) throw new UserError("give exactly one of --verifier NAME or --reward-model DIR");
+        if (out != null) Targets.requireWritableFile(out, "--out");
         if (verifier != null) return verify(verifier());   // setting mistakes before reading the input
         Map<String, Object> flags = flags();
         flags.remove("--tokenizer");

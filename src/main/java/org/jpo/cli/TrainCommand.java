@@ -2,8 +2,10 @@ package org.jpo.cli;
 
 import org.jpo.UserError;
 import org.jpo.io.DirLock;
+import org.jpo.io.Targets;
 import org.jpo.train.Run;
 import org.jpo.train.Runs;
+import org.jpo.train.SavedConfig;
 import org.jpo.train.TrainConfig;
 import org.jpo.train.Trainer;
 import picocli.CommandLine.Command;
@@ -23,6 +25,8 @@ final class TrainCommand implements Callable<Integer> {
     @Parameters(index = "0", arity = "0..1", paramLabel = "CONFIG.yaml") Path config;
     @Parameters(index = "1..*", paramLabel = "key=value", description = "Config overrides.") List<String> overrides = List.of();
     @Option(names = "--resume", description = "Continue from the newest checkpoint in output_dir.") boolean resume;
+    @Option(names = "--overwrite", description = "Empty a non-empty output_dir first (without it, a non-empty output_dir is refused unless --resume).")
+    boolean overwrite;
     @Option(names = "--print-defaults", description = "Print every config key with its default and meaning, then exit.") boolean printDefaults;
 
     @Override public Integer call() {
@@ -32,7 +36,11 @@ final class TrainCommand implements Callable<Integer> {
         }
         if (config == null) throw new UserError("jpo train needs a CONFIG.yaml (see jpo train --print-defaults)");
         TrainConfig c = TrainConfig.load(config, overrides);
+        if (resume && overwrite) throw new UserError("--resume continues output_dir and --overwrite empties it: give one");
+        Targets.requireWritableDirectory(c.outputDir(), "output_dir");   // a file or an unwritable place: refused before the lock writes
         try (DirLock lock = DirLock.take(c.outputDir())) {
+            if (resume) SavedConfig.requireResumable(c);
+            else Targets.requireFreshDirectory(c.outputDir(), "output_dir", overwrite, "add --resume to continue its run, or --overwrite to replace it");
             return train(c);
         }
     }

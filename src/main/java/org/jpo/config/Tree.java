@@ -10,6 +10,7 @@ import com.fasterxml.jackson.databind.node.NullNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import org.jpo.UserError;
+import org.yaml.snakeyaml.error.MarkedYAMLException;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -65,7 +66,7 @@ final class Tree {
             if (p.nextToken() != null) throw new UserError(file + ":" + line(p) + ": a config is one YAML document");
             return new Node(null, root.fields(), null, file, baseDir);
         } catch (JsonProcessingException e) {
-            throw new UserError(file + ":" + e.getLocation().getLineNr() + ": not valid YAML: " + problem(e), e);
+            throw new UserError(file + ":" + problemLine(e) + ": not valid YAML: " + problem(e), e);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -143,6 +144,12 @@ final class Tree {
     }
 
     private static int line(JsonParser p) { return p.currentTokenLocation().getLineNr(); }
+
+    /** The line SnakeYAML found the problem on (a tab, say), rather than where the token around it began. */
+    private static int problemLine(JsonProcessingException e) {
+        if (e.getCause() instanceof MarkedYAMLException m && m.getProblemMark() != null) return m.getProblemMark().getLine() + 1;
+        return e.getLocation().getLineNr();
+    }
 
     /** SnakeYAML's message without its echo of the source lines. */
     private static String problem(JsonProcessingException e) {

@@ -111,6 +111,7 @@ public final class Jsonl {
 
     /** Every non-blank line of a JSONL file (optionally .gz), bad ones included as {@link Malformed}. */
     public static List<Entry> entries(Path file) {
+        if (Files.isDirectory(file)) throw new UserError("input " + file + " is a directory, not a JSONL file");
         if (!Files.isRegularFile(file)) throw new UserError("input file not found: " + file);
         List<Entry> entries = new ArrayList<>();
         try (var in = new BufferedInputStream(file.toString().endsWith(".gz")

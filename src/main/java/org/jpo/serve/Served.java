@@ -34,10 +34,11 @@ record Served(Path path, Path tokenizerSource, Transformer model, Tokenizer toke
         try {
             Path source = tokenizerSource(model, tokenizer, fallback);
             Tokenizer t = Tokenizers.open(source);
-            if (t.vocabSize() > m.config().vocabSize()) {
+            try {
+                Tokenizers.requireSameVocab(t, m.config().vocabSize(), source.toString(), model);
+            } catch (UserError e) {
                 t.close();
-                throw new UserError("tokenizer " + source + " has " + t.vocabSize() + " tokens but the model " + model
-                        + " has a vocabulary of " + m.config().vocabSize());
+                throw e;
             }
             return new Served(model, source, m, t, LocalSampler.stopIds(m, t), template, m.checksum());
         } catch (RuntimeException e) {

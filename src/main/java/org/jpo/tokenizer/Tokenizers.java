@@ -46,6 +46,17 @@ public final class Tokenizers {
         return json ? HfTokenizer.load(path) : Llama2cTokenizer.load(path);
     }
 
+    /**
+     * {@code t} (from {@code source}) covers exactly the {@code vocab} ids of {@code model}: a larger tokenizer makes ids
+     * the model has no row for, a smaller one cannot decode some ids the model samples.
+     */
+    public static void requireSameVocab(Tokenizer t, int vocab, String source, Path model) {
+        if (t.vocabSize() != vocab) {
+            throw new UserError("tokenizer " + (source.isEmpty() ? "" : source + " ") + "has " + t.vocabSize() + " tokens but the model " + model
+                    + " has a vocabulary of " + vocab);
+        }
+    }
+
     private static Optional<Tokenizer> inDirectory(Path dir) {
         Path hf = dir.resolve(HF_FILE);
         if (Files.isRegularFile(hf)) return Optional.of(HfTokenizer.load(hf));
