@@ -17,6 +17,7 @@ import org.jpo.feedback.ScorerContext;
 import org.jpo.io.DirLock;
 import org.jpo.io.Jsonl;
 import org.jpo.io.RunDir;
+import org.jpo.io.Targets;
 import org.jpo.io.Trees;
 import org.jpo.model.Checkpoints;
 import org.jpo.model.Transformer;
@@ -89,6 +90,7 @@ public final class Loop implements AutoCloseable {
     /** Checks everything that can be checked (config, run directory, prompts, the fields scorers read) before any work. */
     public static Loop open(LoopConfig c, boolean resume) {
         RunDir dir = new RunDir(c.outputDir());
+        Targets.requireWritableDirectory(c.outputDir(), "output_dir");
         checkResume(dir, c, resume);   // early, before the models load; again under the lock
         return new Loop(c, dir, resume);
     }

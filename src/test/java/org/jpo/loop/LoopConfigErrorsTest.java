@@ -72,6 +72,15 @@ class LoopConfigErrorsTest {
         assertFalse(Files.exists(tmp.resolve("out")), "output_dir was created before the error");
     }
 
+    @Test void anOutputDirThatIsAFileIsNamedAndKept() throws Exception {
+        Path config = base("");
+        Path file = Files.writeString(tmp.resolve("afile"), "precious");
+        Cli.Result r = Cli.run("run", config.toString(), "output_dir=" + file);
+        assertEquals(2, r.exit(), r.toString());
+        assertTrue(r.err().contains("output_dir " + file + " is a file, not a directory"), r.err());
+        assertEquals("precious", Files.readString(file));
+    }
+
     @Test void anEmptyPromptFileIsAnError() throws Exception {
         Path config = base("");
         Files.writeString(tmp.resolve("prompts.jsonl"), "");
