@@ -194,17 +194,32 @@ public final class Sandbox {
         p.destroyForcibly();
     }
 
-    private static String lastLine(Path stderr) throws IOException {
+    /**
+     * The line of stderr that says what went wrong: the last exception line ({@code BlockingIOError: ...}) if there is
+     * one, else the last line. Not simply the last line: a program's forked copies share its stderr, and one killed while
+     * it printed its traceback leaves a line from the middle of it ({@code check(spawn)}) last.
+     */
+    static String lastLine(Path stderr) throws IOException {
         try (RandomAccessFile f = new RandomAccessFile(stderr.toFile(), "r")) {
             long from = Math.max(0, f.length() - STDERR_TAIL);
             byte[] tail = new byte[(int) (f.length() - from)];
             f.seek(from);
             f.readFully(tail);
-            String[] lines = new String(tail, StandardCharsets.UTF_8).strip().split("\\R");
-            String last = lines[lines.length - 1].strip();
+            List<String> lines = List.of(new String(tail, StandardCharsets.UTF_8).strip().split("\\R"));
+            String last = lines.get(lines.size() - 1).strip();
+            for (int i = lines.size() - 1; i >= 0; i--) {
+                if (EXCEPTION.matcher(lines.get(i)).matches()) {
+                    last = lines.get(i).strip();
+                    break;
+                }
+            }
             return last.length() <= 200 ? last : last.substring(0, 197) + "...";
         }
     }
+
+    /** A Python exception line: {@code AssertionError}, {@code BlockingIOError: [Errno 11] ...}, {@code mod.FooException: x}. */
+    private static final java.util.regex.Pattern EXCEPTION =
+            java.util.regex.Pattern.compile("[A-Za-z_][\\w.]*(Error|Exception|Exit|Interrupt|Iteration)(: .*)?");
 
     /** The working directory and program belong to the program's uid, which may then read and write them. */
     private static void giveTo(Path work, int uid) throws IOException {
