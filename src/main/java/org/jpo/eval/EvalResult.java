@@ -35,8 +35,8 @@ public record EvalResult(
 
     /** The value of {@code key} (e.g. {@code eval/mean_score}), NaN when it has none. */
     public double get(String key) {
-        Double v = byKey().get(key);
-        if (v == null) throw new IllegalArgumentException("no eval key " + key + " (keys: " + byKey().keySet() + ")");
-        return v;
+        Map<String, Double> all = byKey();
+        if (!all.containsKey(key)) throw new IllegalArgumentException("no eval key " + key + " (keys: " + all.keySet() + ")");
+        return all.get(key);
     }
 }

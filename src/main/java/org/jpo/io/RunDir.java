@@ -16,6 +16,7 @@ import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Optional;
 import java.util.stream.Stream;
 
 /**
@@ -55,6 +56,17 @@ public record RunDir(Path root) {
     public boolean has(int r, RoundFile f) { return Files.exists(file(r, f)); }
 
     public Path file(String name) { return root.resolve(name); }
+
+    /** {@code best} → the best round's checkpoint (a relative symlink), or to the starting policy when no round beat it. */
+    public void linkBest(Optional<Integer> round, Path initialPolicy) {
+        Path link = file(BEST);
+        try {
+            Files.deleteIfExists(link);
+            Files.createSymbolicLink(link, round.map(r -> root.relativize(file(r, RoundFile.CHECKPOINT))).orElse(initialPolicy.toAbsolutePath()));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot link " + link + ": " + e.getMessage(), e);
+        }
+    }
 
     /** A row read leniently: the record and the line as written. */
     public record Read<T>(T row, JsonNode json) {}

@@ -91,7 +91,7 @@ public final class Loop implements AutoCloseable {
     public static Loop open(LoopConfig c, boolean resume) {
         RunDir dir = new RunDir(c.outputDir());
         Targets.requireWritableDirectory(c.outputDir(), "output_dir");
-        checkResume(dir, c, resume);   // early, before the models load; again under the lock
+        Resume.checkConfig(dir, c, resume);   // early, before the models load; again under the lock
         return new Loop(c, dir, resume);
     }
 
@@ -123,16 +123,16 @@ public final class Loop implements AutoCloseable {
             prompts.train().forEach(r -> trainById.put(r.id(), r));
             this.stopIds = LocalSampler.stopIds(initial, tok);
             this.tokenizerFiles = Checkpoints.tokenizerFiles(c.policy(), c.tokenizer());
-            this.inputs = inputHashes(c);
+            this.inputs = Resume.inputHashes(c);
             // the first write is below: under the lock, check again (another run may have started meanwhile)
             this.lock = DirLock.take(dir.root());
-            checkResume(dir, c, resume);
-            verifyResume(dir, c, inputs);
+            Resume.checkConfig(dir, c, resume);
+            Resume.verifyInputs(dir, c, inputs);
             var s = c.sampling();
             this.evaluation = new Evaluation(tok, feedback, prompts.eval(), new SamplingParams(c.eval().samples(), s.maxNewTokens(),
                     s.temperature(), s.topK(), s.topP(), false, Seeds.of(c.seed(), 0xE7A1L, 1)), c.eval().passThreshold());
             Files.createDirectories(dir.root());
-            writeConfig();
+            Resume.writeConfig(dir, c);
         } catch (IOException e) {
             close();
             throw new UncheckedIOException("cannot create output_dir " + c.outputDir() + ": " + e.getMessage(), e);
@@ -171,7 +171,7 @@ public final class Loop implements AutoCloseable {
             policy = Checkpoints.load(last >= 1 ? dir.file(last, CHECKPOINT) : c.policy());
             for (int r = Math.max(1, last + 1); r <= c.rounds() && !stopEarly(); r++) round(r);
         }
-        pointBest(Rounds.best(finished(), c.earlyStop().metric()));
+        dir.linkBest(Rounds.best(finished(), c.earlyStop().metric()), c.policy());
         return finished();
     }
 
@@ -387,92 +387,6 @@ public final class Loop implements AutoCloseable {
     }
 
     private static double seconds(long t0) { return Math.round((System.nanoTime() - t0) / 1e7) / 100.0; }
-
-    /** {@code best} → the best round's checkpoint (a relative symlink), or to the starting policy when no round beat it. */
-    private void pointBest(Optional<Integer> round) {
-        Path link = dir.file(RunDir.BEST);
-        try {
-            Files.deleteIfExists(link);
-            Files.createSymbolicLink(link, round.map(r -> dir.root().relativize(dir.file(r, CHECKPOINT))).orElse(c.policy().toAbsolutePath()));
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot link " + link + ": " + e.getMessage(), e);
-        }
-    }
-
-    /** sha256 of every input: prompt files, the starting policy, the tokenizer. */
-    private static Map<String, String> inputHashes(LoopConfig c) {
-        Map<String, String> o = new LinkedHashMap<>();
-        o.put(c.prompts().file().toString(), RunDir.sha256(c.prompts().file()));
-        c.prompts().evalFile().ifPresent(f -> o.put(f.toString(), RunDir.sha256(f)));
-        o.put(c.policy().toString(), RunDir.sha256(c.policy()));
-        c.tokenizer().ifPresent(t -> o.put(t.toString(), RunDir.sha256(t)));
-        return o;
-    }
-
-    /** A started run continues only with --resume and the same config (more rounds allowed). */
-    private static void checkResume(RunDir dir, LoopConfig c, boolean resume) {
-        Path saved = dir.file(RunDir.CONFIG);
-        if (!Files.exists(saved)) {
-            if (resume) log.info("--resume: {} holds no run yet; starting from the beginning", dir.root());
-            return;
-        }
-        if (!resume) {
-            throw new UserError(dir.root() + " holds a run already (" + RunDir.CONFIG + "); add --resume to continue it, or choose another output_dir");
-        }
-        List<String> was = keyLines(RunDir.readText(saved)), now = keyLines(c.toYaml());
-        for (int i = 0; i < Math.min(was.size(), now.size()); i++) {
-            if (!was.get(i).equals(now.get(i))) {
-                throw new UserError("--resume: the config differs from the run's in " + saved + ": '" + was.get(i).strip() + "' is now '"
-                        + now.get(i).strip() + "' (only rounds may change when resuming)");
-            }
-        }
-    }
-
-    /**
-     * {@code --resume} builds on the inputs and on the last finished round's checkpoint, reference and pairs (and the
-     * pairs of the rounds before it that history trains on): each must hash as the manifests recorded. The round in
-     * progress is checked by {@link Phases#open}.
-     */
-    private static void verifyResume(RunDir dir, LoopConfig c, Map<String, String> inputs) {
-        int last = 0;
-        for (int r = 1; dir.has(r, MANIFEST); r++) last = r;
-        if (last == 0) return;
-        Path newest = dir.file(last, MANIFEST);
-        Map<String, String> was = Manifest.read(newest).inputs();
-        inputs.forEach((file, now) -> unchanged(Path.of(file), was.get(file), now, newest));
-        List<RoundRecord> done = Files.exists(dir.file(RunDir.ROUNDS)) ? Jsonl.read(dir.file(RunDir.ROUNDS), RoundRecord.class) : List.of();
-        int finished = done.isEmpty() ? 0 : done.get(done.size() - 1).round();
-        for (int r = Math.max(1, finished - c.pairs().history() + 1); r <= finished; r++) {
-            Map<String, String> outputs = Manifest.read(dir.file(r, MANIFEST)).outputs();
-            List<RunDir.RoundFile> read = r == finished ? List.of(PAIRS, CHECKPOINT, REFERENCE) : List.of(PAIRS);
-            for (RunDir.RoundFile f : read) {
-                if (dir.has(r, f)) unchanged(dir.file(r, f), outputs.get(f.fileName), RunDir.sha256(dir.file(r, f)), dir.file(r, MANIFEST));
-            }
-        }
-    }
-
-    /** Refuses a file whose sha256 is no longer what {@code manifest} recorded (nothing recorded: nothing to compare). */
-    private static void unchanged(Path file, String recorded, String now, Path manifest) {
-        if (recorded != null && !recorded.equals(now)) {
-            throw new UserError(file + " changed since the run started (sha256 " + recorded + " recorded in " + manifest + ", now " + now
-                    + "); restore it or start a new run");
-        }
-    }
-
-    /** config.resolved.yaml, unless it holds these keys already (a resumed run keeps the file it wrote, comments and all). */
-    private void writeConfig() {
-        Path f = dir.file(RunDir.CONFIG);
-        String yaml = c.toYaml();
-        boolean same = Files.exists(f) && keyLines(RunDir.readText(f)).equals(keyLines(yaml)) && roundsLine(RunDir.readText(f)).equals(roundsLine(yaml));
-        if (!same) RunDir.writeText(f, yaml);
-    }
-
-    private static List<String> roundsLine(String yaml) { return yaml.lines().filter(l -> l.startsWith("rounds:")).toList(); }
-
-    /** The config's key lines, without comments and the rounds line. */
-    private static List<String> keyLines(String yaml) {
-        return yaml.lines().filter(l -> !l.isBlank() && !l.strip().startsWith("#") && !l.startsWith("rounds:")).toList();
-    }
 
     @Override public void close() {
         if (policy != null) policy.close();
