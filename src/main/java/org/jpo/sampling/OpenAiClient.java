@@ -29,6 +29,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.DoubleSupplier;
@@ -174,7 +175,17 @@ public final class OpenAiClient {
         try {
             CompletionService<JsonNode> done = new ExecutorCompletionService<>(pool);
             List<Future<JsonNode>> futures = new ArrayList<>();
-            for (JsonNode b : bodies) futures.add(done.submit(() -> post(path, b)));
+            // the first failure stops the rest at once on the workers, not only when this thread wakes to cancel them
+            AtomicBoolean failed = new AtomicBoolean();
+            for (JsonNode b : bodies) futures.add(done.submit(() -> {
+                if (failed.get()) throw new Skipped();
+                try {
+                    return post(path, b);
+                } catch (RuntimeException e) {
+                    failed.set(true);
+                    throw e;
+                }
+            }));
             RuntimeException first = awaitAll(done, futures);
             pool.shutdown();
             while (!pool.awaitTermination(1, TimeUnit.MINUTES)) {
@@ -194,6 +205,11 @@ public final class OpenAiClient {
         }
     }
 
+    /** A request not sent because another of its batch had failed. */
+    private static final class Skipped extends RuntimeException {
+        Skipped() { super(null, null, false, false); }
+    }
+
     /**
      * Takes every future as it completes; at the first failure, which it returns (null if none), cancels the rest
      * without interrupting: a running request goes on to its answer and its cache entry, a waiting one never starts.
@@ -206,6 +222,7 @@ public final class OpenAiClient {
             try {
                 f.get();
             } catch (ExecutionException e) {
+                if (e.getCause() instanceof Skipped) continue;
                 if (first == null) {
                     first = e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
                     futures.forEach(g -> g.cancel(false));
