@@ -1,7 +1,8 @@
 package org.jpo.bandit;
 
+import org.jpo.io.RunDir;
+
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -21,14 +22,18 @@ public final class Report {
         return sb.toString();
     }
 
-    /** {@code <id>.csv}, {@code <id>.svg} and {@code <id>.txt} in {@code dir}; returns the paths written. */
+    /** The files {@link #write} writes for {@code e} in {@code dir}: {@code <id>.csv}, {@code <id>.svg}, {@code <id>.txt}. */
+    public static List<Path> files(Experiment e, Path dir) {
+        return List.of(dir.resolve(e.id() + ".csv"), dir.resolve(e.id() + ".svg"), dir.resolve(e.id() + ".txt"));
+    }
+
+    /** Writes {@link #files} (each through a temporary name); returns their paths. */
     public static List<Path> write(ExperimentResult r, String text, Path dir) throws IOException {
         Files.createDirectories(dir);
-        String id = r.experiment().id();
-        Path csv = dir.resolve(id + ".csv"), svg = dir.resolve(id + ".svg"), txt = dir.resolve(id + ".txt");
-        Files.writeString(csv, r.table().toCsv(), StandardCharsets.UTF_8);
-        Files.writeString(svg, r.plot().toSvg(), StandardCharsets.UTF_8);
-        Files.writeString(txt, text, StandardCharsets.UTF_8);
-        return List.of(csv, svg, txt);
+        List<Path> f = files(r.experiment(), dir);
+        RunDir.writeText(f.get(0), r.table().toCsv());
+        RunDir.writeText(f.get(1), r.plot().toSvg());
+        RunDir.writeText(f.get(2), text);
+        return f;
     }
 }

@@ -4,6 +4,7 @@ import org.jpo.UserError;
 import org.jpo.bandit.Experiment;
 import org.jpo.bandit.ExperimentResult;
 import org.jpo.bandit.Report;
+import org.jpo.io.Targets;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -33,9 +34,11 @@ public final class BanditCommand implements Callable<Integer> {
             description = "Directory for the CSV, SVG and text files (default: ${DEFAULT-VALUE}).")
     Path out;
 
+    @Option(names = "--overwrite", description = "Replace the experiments' files in --out if they exist.") boolean overwrite;
+
     @Override public Integer call() {
         List<Experiment> experiments = chosen();
-        createOut();
+        createOut(experiments);
         int failed = 0, total = 0;
         long start = System.nanoTime();
         for (Experiment e : experiments) {
@@ -61,8 +64,17 @@ public final class BanditCommand implements Callable<Integer> {
         }
     }
 
-    /** Fails before any experiment runs if the results could not be written. */
-    private void createOut() {
+    /** Fails before any experiment runs if the results could not be written, or would replace earlier ones unasked. */
+    private void createOut(List<Experiment> experiments) {
+        Targets.requireWritableDirectory(out, "--out");
+        for (Experiment e : experiments) {
+            for (Path f : Report.files(e, out)) {
+                if (Files.exists(f) && !overwrite) {
+                    throw new UserError("--out " + out + " holds " + f.getFileName() + " from an earlier run; add --overwrite to replace it, "
+                            + "or choose another --out");
+                }
+            }
+        }
         try {
             Files.createDirectories(out);
         } catch (IOException e) {

@@ -3,7 +3,6 @@ package org.jpo.cli;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.jpo.UserError;
 import org.jpo.io.Jsonl;
-import org.jpo.io.Targets;
 import org.jpo.model.Transformer;
 import org.jpo.sampling.Completion;
 import org.jpo.sampling.LocalSampler;
@@ -14,6 +13,8 @@ import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -25,6 +26,8 @@ import java.util.concurrent.Callable;
         description = "Sample completions from a model. Output: JSONL, one object per sample with prompt, completion, "
                 + "completion_ids, finish_reason, logp (and prompt_index, sample_index, seed).")
 final class GenerateCommand implements Callable<Integer> {
+    private static final Logger log = LoggerFactory.getLogger(GenerateCommand.class);
+
     @Mixin ModelOptions model;
 
     @ArgGroup(exclusive = true, multiplicity = "1") Input input;
@@ -42,7 +45,7 @@ final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "0", description = "Default ${DEFAULT-VALUE}.") long seed;
     @Option(names = "--greedy", description = "Argmax decoding.") boolean greedy;
     @Option(names = "--batch-size", defaultValue = "32", description = "Rows (prompt x sample) decoded together (default ${DEFAULT-VALUE}).") int batchRows;
-    @Option(names = "--out", paramLabel = "FILE", description = "Write JSONL here instead of standard output.") Path out;
+    @Mixin Output out;
 
     @Override public Integer call() {
         SamplingParams params;
@@ -52,17 +55,19 @@ final class GenerateCommand implements Callable<Integer> {
             throw new UserError(e.getMessage());
         }
         if (batchRows < 1) throw new UserError("--batch-size must be >= 1, got " + batchRows);
-        if (out != null) Targets.requireWritableFile(out, "--out");
+        out.check();
         try (Transformer m = model.loadModel(); Tokenizer tok = model.loadTokenizer(m)) {
             int window = m.config().maxSeqLen();
             if (maxNewTokens > window) {
                 throw new UserError("--max-new-tokens " + maxNewTokens + " exceeds the model's context window of " + window + " tokens");
             }
             List<Prompt> prompts = prompts(tok, m);
-            List<Completion> completions = new LocalSampler(m, ModelOptions.stopIds(m, tok), batchRows).sample(prompts, params);
+            long completions = (long) prompts.size() * n;
+            log.info(String.format("plan: %,d prompts × %,d samples = %,d completions of at most %,d new tokens (%,d tokens at most)",
+                    prompts.size(), n, completions, maxNewTokens, completions * maxNewTokens));
             List<ObjectNode> rows = new ArrayList<>();
-            for (Completion c : completions) rows.add(row(c, prompts.get(c.promptIndex()), tok));
-            Output.write(out, rows);
+            for (Completion c : new LocalSampler(m, ModelOptions.stopIds(m, tok), batchRows).sample(prompts, params)) rows.add(row(c, prompts.get(c.promptIndex()), tok));
+            out.write(rows);
         }
         return 0;
     }

@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.jpo.UserError;
-import org.jpo.io.Targets;
 import org.jpo.io.Jsonl;
 import org.jpo.model.LogProbs;
 import org.jpo.model.SequenceBatch;
@@ -31,20 +30,20 @@ final class LogprobsCommand implements Callable<Integer> {
     @Mixin ModelOptions model;
 
     @Option(names = "--input", required = true, paramLabel = "FILE.jsonl") Path input;
-    @Option(names = "--out", paramLabel = "FILE", description = "Write JSONL here instead of standard output.") Path out;
+    @Mixin Output out;
     @Option(names = "--batch-size", defaultValue = "16", description = "Sequences per forward (default ${DEFAULT-VALUE}).") int batchSize;
 
     private record Row(int[] prompt, int[] completion) {}
 
     @Override public Integer call() {
         if (batchSize < 1) throw new UserError("--batch-size must be >= 1, got " + batchSize);
-        if (out != null) Targets.requireWritableFile(out, "--out");
+        out.check();
         List<Jsonl.Line> lines = Jsonl.read(input);
         try (Transformer m = model.loadModel()) {
             List<Row> rows = rows(lines, m);
             List<ObjectNode> results = new ArrayList<>();
             for (int i = 0; i < rows.size(); i += batchSize) results.addAll(score(m, rows.subList(i, Math.min(rows.size(), i + batchSize))));
-            Output.write(out, results);
+            out.write(results);
         }
         return 0;
     }

@@ -91,6 +91,7 @@ public final class Main implements Runnable {
         try {
             CommandLine cli = new CommandLine(new Main());
             cli.setExecutionExceptionHandler(Main::report);
+            cli.setParameterExceptionHandler(Main::usageError);
             cli.registerConverter(Integer.class, Main::toInt).registerConverter(int.class, Main::toInt);
             return cli.execute(args);
         } finally {
@@ -115,6 +116,16 @@ public final class Main implements Runnable {
             if (s.strip().matches("[-+]?\\d+")) throw new CommandLine.TypeConversionException("out of range (at most " + Integer.MAX_VALUE + ")");
             throw new CommandLine.TypeConversionException("'" + s + "' is not an integer");
         }
+    }
+
+    /** A mistyped command line: one line saying what is wrong (and picocli's "did you mean"), then where help is. */
+    private static int usageError(CommandLine.ParameterException e, String[] args) {
+        CommandLine cli = e.getCommandLine();
+        PrintWriter err = cli.getErr();
+        err.println("error: " + e.getMessage());
+        CommandLine.UnmatchedArgumentException.printSuggestions(e, err);
+        err.println("(see " + cli.getCommandSpec().qualifiedName() + " --help)");
+        return 2;
     }
 
     private static int report(Exception e, CommandLine cli, CommandLine.ParseResult parsed) {

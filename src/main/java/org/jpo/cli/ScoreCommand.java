@@ -18,8 +18,8 @@ import org.jpo.feedback.Score;
 import org.jpo.feedback.ScoreInput;
 import org.jpo.feedback.Verifier;
 import org.jpo.io.Jsonl;
-import org.jpo.io.Targets;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -87,14 +87,14 @@ final class ScoreCommand implements Callable<Integer> {
 
     @Option(names = "--input", required = true, paramLabel = "FILE.jsonl",
             description = "One {\"prompt\", \"completion\"} object per line; other fields are passed through.") Path input;
-    @Option(names = "--out", paramLabel = "FILE", description = "Write JSONL here instead of standard output.") Path out;
+    @Mixin Output out;
 
     @Parameters(paramLabel = "key=value", description = "The scorer's config keys, applied after the flags (e.g. timeout_seconds=5).")
     List<String> overrides = List.of();
 
     @Override public Integer call() {
         if ((verifier == null) == (rewardModel == null)) throw new UserError("give exactly one of --verifier NAME or --reward-model DIR");
-        if (out != null) Targets.requireWritableFile(out, "--out");
+        out.check();
         if (verifier != null) return verify(verifier());   // setting mistakes before reading the input
         Map<String, Object> flags = flags();
         flags.remove("--tokenizer");
@@ -197,7 +197,7 @@ final class ScoreCommand implements Callable<Integer> {
             else o.put("details", s.details());
             results.add(o);
         }
-        Output.write(out, results);
+        out.write(results);
         int scored = lines.size() - missing;
         System.err.printf(Locale.ROOT, "%s: %d rows, %d scored (mean %s), %d missing%n", v.name(), lines.size(), scored,
                 scored == 0 ? "-" : String.format(Locale.ROOT, "%.4f", sum / scored), missing);
@@ -232,7 +232,7 @@ final class ScoreCommand implements Callable<Integer> {
                 o.put("score", rewards[i]);
                 results.add(o);
             }
-            Output.write(out, results);
+            out.write(results);
         }
         return 0;
     }

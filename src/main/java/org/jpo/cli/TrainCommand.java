@@ -47,7 +47,7 @@ final class TrainCommand implements Callable<Integer> {
 
     private Integer train(TrainConfig c) {
         Optional<Path> from = resume ? Trainer.latestCheckpoint(c.outputDir()) : Optional.empty();
-        if (resume && from.isEmpty()) System.err.println("--resume: no checkpoint in " + c.outputDir() + "; starting from the beginning");
+        if (resume && from.isEmpty() && !java.nio.file.Files.exists(c.outputDir().resolve("final"))) System.err.println("--resume: no checkpoint in " + c.outputDir() + "; starting from the beginning");
         Run<?> run = Runs.prepare(c, from, Runs.defaultCacheDir());
         Trainer.Result r = Trainer.train(run, from);
         var summary = org.jpo.io.Jsonl.JSON.createObjectNode();

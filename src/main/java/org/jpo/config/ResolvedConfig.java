@@ -28,6 +28,11 @@ public final class ResolvedConfig {
         }
     }
 
+    /** Whether the saved config sets the top-level {@code key} (what tells one command's directory from another's). */
+    public static boolean setsKey(Path saved, String key) {
+        return read(saved).lines().anyMatch(l -> l.startsWith(key + ":"));
+    }
+
     /** The key lines of a resolved config: no comments, no blank lines, none of the top-level keys in {@code except}. */
     public static List<String> keyLines(String yaml, Set<String> except) {
         return yaml.lines().filter(l -> !l.isBlank() && !l.strip().startsWith("#"))

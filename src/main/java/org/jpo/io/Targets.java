@@ -16,13 +16,17 @@ import java.util.stream.Stream;
 public final class Targets {
     private Targets() {}
 
-    /** {@code file} can be written: not a directory, not read-only, in an existing writable directory. */
-    public static void requireWritableFile(Path file, String what) {
+    /**
+     * {@code file} can be written: not a directory, not read-only, in an existing writable directory; an existing
+     * file is replaced only when {@code overwrite}.
+     */
+    public static void requireWritableFile(Path file, String what, boolean overwrite) {
         if (Files.isDirectory(file)) throw new UserError(what + " " + file + " is a directory; give a file name");
+        if (Files.exists(file) && !overwrite) throw new UserError(what + " " + file + " exists; add --overwrite to replace it");
         if (Files.exists(file) && !Files.isWritable(file)) throw new UserError(what + " " + file + " is not writable");
         Path parent = file.toAbsolutePath().getParent();
         if (!Files.isDirectory(parent)) throw new UserError(what + " " + file + ": directory " + parent + " does not exist");
-        if (!Files.isWritable(parent)) throw new UserError(what + " " + file + ": directory " + parent + " is not writable");
+        if (!canCreateIn(parent)) throw new UserError(what + " " + file + ": directory " + parent + " is not writable");
     }
 
     /**
@@ -49,14 +53,27 @@ public final class Targets {
         Path p = dir.toAbsolutePath();
         while (p != null && !Files.exists(p)) p = p.getParent();   // the nearest existing ancestor decides
         if (p == null || !Files.isDirectory(p)) throw new UserError(what + " " + dir + ": " + p + " is not a directory");
-        if (!Files.isWritable(p)) throw new UserError(what + " " + dir + ": " + p + " is not writable");
+        if (!canCreateIn(p)) throw new UserError(what + " " + dir + ": " + p + " is not writable");
     }
 
-    /** What a directory holds besides its lock file; nothing when it does not exist. */
-    private static List<Path> entries(Path dir) {
+    /**
+     * Whether a file can be created in the existing directory {@code dir}: tried, not read from the mode bits, which
+     * say yes to root and know nothing of read-only mounts or immutable directories.
+     */
+    private static boolean canCreateIn(Path dir) {
+        try {
+            Files.delete(Files.createTempFile(dir, ".jpo-probe-", ".tmp"));
+            return true;
+        } catch (IOException | UnsupportedOperationException e) {
+            return false;
+        }
+    }
+
+    /** What a directory holds besides its lock file, sorted; nothing when it does not exist. */
+    public static List<Path> entries(Path dir) {
         if (!Files.isDirectory(dir)) return List.of();
         try (Stream<Path> s = Files.list(dir)) {
-            return s.filter(p -> !p.getFileName().toString().equals(DirLock.FILE)).toList();
+            return s.filter(p -> !p.getFileName().toString().equals(DirLock.FILE)).sorted().toList();
         } catch (IOException e) {
             throw new UncheckedIOException("cannot list " + dir + ": " + e.getMessage(), e);
         }

@@ -5,6 +5,7 @@ import org.jpo.config.ResolvedConfig;
 import org.jpo.eval.RoundRecord;
 import org.jpo.io.Jsonl;
 import org.jpo.io.RunDir;
+import org.jpo.io.Targets;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -31,8 +32,17 @@ final class Resume {
     static void checkConfig(RunDir dir, LoopConfig c, boolean resume) {
         Path saved = dir.file(RunDir.CONFIG);
         if (!Files.exists(saved)) {
+            List<String> others = Targets.entries(dir.root()).stream().map(p -> p.getFileName().toString()).toList();
+            if (!others.isEmpty()) {
+                throw new UserError("output_dir " + dir.root() + " is not empty (" + String.join(", ", others.subList(0, Math.min(3, others.size())))
+                        + (others.size() > 3 ? ", …" : "") + ") and holds no jpo run (no " + RunDir.CONFIG + "); choose another output_dir");
+            }
             if (resume) log.info("--resume: {} holds no run yet; starting from the beginning", dir.root());
             return;
+        }
+        if (!ResolvedConfig.setsKey(saved, "policy")) {
+            throw new UserError("output_dir " + dir.root() + " holds a " + RunDir.CONFIG + " that is not a jpo run's (no 'policy' key: "
+                    + "a jpo train output_dir?); choose another output_dir");
         }
         if (!resume) {
             throw new UserError(dir.root() + " holds a run already (" + RunDir.CONFIG + "); add --resume to continue it, or choose another output_dir");

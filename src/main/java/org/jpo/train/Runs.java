@@ -10,6 +10,7 @@ import org.jpo.data.UnpairedExample;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.jpo.UserError;
 import org.jpo.io.Jsonl;
+import org.jpo.io.RunDir;
 import org.jpo.loss.LossConfig;
 import org.jpo.loss.LossType;
 import org.jpo.loss.PreferenceLoss;
@@ -24,8 +25,6 @@ import org.jpo.tokenizer.Tokenizers;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -225,13 +224,7 @@ public final class Runs {
         }
     }
 
-    private static void createOutputDir(TrainConfig c) {
-        try {
-            Files.createDirectories(c.outputDir());
-            Files.writeString(c.outputDir().resolve("config.resolved.yaml"), c.toYaml());
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot write to output_dir " + c.outputDir(), e);
-        }
-    }
+    /** The resolved config is written by {@link Trainer#train} once it knows there is work to do. */
+    private static void createOutputDir(TrainConfig c) { RunDir.createDirectories(c.outputDir()); }
 
 }

@@ -8,6 +8,7 @@ import org.bytedeco.pytorch.TensorVector;
 import org.bytedeco.pytorch.global.torch;
 import org.jpo.Progress;
 import org.jpo.UserError;
+import org.jpo.io.RunDir;
 import org.jpo.model.Checkpoints;
 import org.jpo.model.Transformer;
 import org.jpo.tensor.Natives;
@@ -49,7 +50,6 @@ public final class Trainer {
      */
     public static <E extends Example> Result train(Run<E> run, Optional<Path> from) {
         TrainerState state = from.map(TrainerState::read).orElse(new TrainerState(0, run.seed(), new Window(), Map.of()));
-        from.ifPresent(c -> log.info("resuming from {} (step {})", c, state.step()));
 
         Objective<E> objective = run.objective();
         long trainable = objective.parameters().values().stream().mapToLong(Tensor::numel).sum();
@@ -60,6 +60,14 @@ public final class Trainer {
             if (from.isPresent()) objective.restore(state.objective());
             Order<E> order = new Order<>(run.train(), run.batchSize(), run.seed());
             long total = run.totalSteps(order.batchesPerEpoch());
+            Path finalDir = run.outputDir().resolve("final");
+            long finished = requireWorkLeft(run, from, state.step(), total);
+            if (finished == total) {
+                log.info("finished: all {} steps are done in {} (raise max_steps or num_train_epochs to train further)", total, finalDir);
+                return new Result(finalDir, total, total, Map.of(), Map.of(), run.referenceCacheHit(), trainable);
+            }
+            from.ifPresent(c -> log.info("resuming from {} (step {})", c, state.step()));
+            RunDir.writeText(run.outputDir().resolve(RunDir.CONFIG), run.config().toYaml());
             Schedule schedule = run.schedule(total);
             MetricsLog metrics = new MetricsLog(run.outputDir().resolve("metrics.jsonl"), state.step());
             Window window = state.window();
@@ -104,14 +112,34 @@ public final class Trainer {
                 eval = evaluate(objective, run);
                 metrics.log(total, order.epoch(total * run.accumulation()), eval);
             }
-            Path finalDir = run.outputDir().resolve("final");
             objective.save(finalDir, run.tokenizerFiles());
+            new TrainerState(total, run.seed(), new Window(), objective.state()).write(finalDir);
             progress.close();
             log.debug("model saved to {}", finalDir);   // where a command puts it in its own result
             return new Result(finalDir, total, state.step(), lastLog, eval, run.referenceCacheHit(), trainable);
         } finally {
             objective.close();
         }
+    }
+
+    /**
+     * What a resume finds in output_dir must leave work to do without going back: a checkpoint or a {@code final/}
+     * past {@code total} steps (max_steps lowered) is refused, as continuing would replace {@code final/} with an
+     * earlier state. Returns the steps {@code final/} records (-1 when there is none, or it predates the record).
+     */
+    private static long requireWorkLeft(Run<?> run, Optional<Path> from, long startStep, long total) {
+        Path finalDir = run.outputDir().resolve("final");
+        long finished = Files.isRegularFile(finalDir.resolve(TrainerState.FILE)) ? TrainerState.read(finalDir).step() : -1;
+        String steps = total + (total == 1 ? " step" : " steps") + " this config trains";
+        String how = "; raise max_steps (or num_train_epochs), or start again with --overwrite";
+        if (startStep > total) {
+            throw new UserError("--resume: " + from.orElseThrow() + " is at step " + startStep + ", past the " + steps + how);
+        }
+        if (finished > total) {
+            throw new UserError("--resume: " + finalDir + " holds step " + finished + ", past the " + steps
+                    + "; resuming would replace it with an earlier state" + how);
+        }
+        return finished;
     }
 
     /** The training forward of one micro-batch, autocast to bf16 when {@code bf16} (config key bf16). */

@@ -26,7 +26,8 @@ class OverridesTest {
     private double lengthScore(String... args) throws Exception {
         Path in = Files.writeString(tmp.resolve("in.jsonl"), "{\"prompt\": \"\", \"completion\": \"Tom went to the park. 7 trees.\"}\n");
         Path out = tmp.resolve("out.jsonl");
-        List<String> all = new java.util.ArrayList<>(List.of("score", "--verifier", "length", "--input", in.toString(), "--out", out.toString()));
+        List<String> all = new java.util.ArrayList<>(List.of("score", "--verifier", "length", "--input", in.toString(), "--out", out.toString(),
+                "--overwrite"));
         all.addAll(List.of(args));
         Cli.Result r = Cli.run(all.toArray(String[]::new));
         assertEquals(0, r.exit(), r.toString());

@@ -156,7 +156,7 @@ class ScoreCommandTest {
     private List<JsonNode> verify(String jsonl, String... flags) throws Exception {
         Path in = tmp.resolve("v.jsonl"), out = tmp.resolve("v-out.jsonl");
         Files.writeString(in, jsonl);
-        List<String> args = new java.util.ArrayList<>(List.of("score", "--input", in.toString(), "--out", out.toString()));
+        List<String> args = new java.util.ArrayList<>(List.of("score", "--input", in.toString(), "--out", out.toString(), "--overwrite"));
         args.addAll(List.of(flags));
         Cli.Result r = Cli.run(args.toArray(String[]::new));
         assertEquals(0, r.exit(), r.toString());

@@ -115,7 +115,7 @@ class LoopVariantsTest {
 
     /** A reward model's scores reach samples.jsonl and pairing exactly as the scorer gives them on its own. */
     @Test void aRewardModelScoresTheRound() throws Exception {
-        Path rm = tmp.resolve("rm");
+        Path rm = tmp.resolve("reward-model");   // not the run's output_dir (tmp/rm)
         try (Transformer base = Checkpoints.load(Shared.stories260K()); org.jpo.model.RewardModel m = org.jpo.model.RewardModel.fromPolicy(base, 5)) {
             m.save(rm, List.of(Shared.tok512()));
         }

@@ -7,11 +7,13 @@ import org.bytedeco.pytorch.NoGradGuard;
 import org.jpo.model.Checkpoints;
 import org.jpo.model.Transformer;
 import org.jpo.testing.Shared;
+import org.jpo.testing.Tree;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
@@ -116,7 +118,7 @@ class ServerApiTest {
         assertEquals(cut.get("text").asText(), streamed.toString());
     }
 
-    @Test void loadSwitchesCheckpointsAndABadPathKeepsTheOldOne(@TempDir Path tmp) {
+    @Test void loadSwitchesCheckpointsAndABadPathKeepsTheOldOne(@TempDir Path tmp) throws Exception {
         Path modified = tmp.resolve("modified");
         String checksum;
         try (Transformer m = Checkpoints.load(Shared.stories260K());
@@ -142,8 +144,21 @@ class ServerApiTest {
             assertEquals(400, bad.status(), bad.body());
             assertTrue(bad.json().get("error").get("message").asText().contains("still serving"));
             assertEquals(after, c.post("/v1/completions", valid().put("max_tokens", 24)).json().get("choices").get(0).get("text").asText());
+
+            // a tokenizer short of the vocabulary once loaded, and every later request was a 500 until the next load
+            Path small = tmp.resolve("tok511.bin");
+            Files.write(small, Tree.firstTokens(Files.readAllBytes(Shared.tok512()), 511));
+            Client.Answer shortTokenizer = c.post("/v1/load", Client.object().put("model", modified.toString()).put("tokenizer", small.toString()));
+            assertEquals(400, shortTokenizer.status(), shortTokenizer.body());
+            String message = shortTokenizer.json().get("error").get("message").asText();
+            assertTrue(message.contains("511 tokens") && message.contains("vocabulary of 512") && message.contains("still serving"), message);
+            for (int i = 0; i < 3; i++) {
+                Client.Answer still = c.post("/v1/completions", valid().put("max_tokens", 24));
+                assertEquals(200, still.status(), still.body());
+                assertEquals(after, still.json().get("choices").get(0).get("text").asText());
+            }
             assertEquals(1, c.metric("jpo_load_total"));
-            assertEquals(1, c.metric("jpo_load_failures_total"));
+            assertEquals(2, c.metric("jpo_load_failures_total"));
         }
     }
 }
