@@ -97,7 +97,7 @@ public final class Progress implements AutoCloseable {
     }
 
     /** H:MM:SS, as the bar shows it. */
-    static String clock(double seconds) {
+    public static String clock(double seconds) {
         long s = Math.round(seconds);
         return String.format("%d:%02d:%02d", s / 3600, s % 3600 / 60, s % 60);
     }

@@ -32,7 +32,7 @@ final class DemoCommand implements Callable<Integer> {
 
     @Option(names = "--out", paramLabel = "DIR", description = "Where everything goes; must not exist (default: runs/demo-seed<S>, or -2, -3, ... if taken).") Path out;
     @Option(names = "--seed", paramLabel = "S", description = "Seed of the data, the initial weights, SFT and the loop (default 0).") long seed;
-    @Option(names = "--rounds", paramLabel = "N", description = "Preference rounds (default 3).") int rounds = 3;
+    @Option(names = "--rounds", paramLabel = "N", description = "Preference rounds (default 3; 0 = the SFT start and its evaluation only).") int rounds = 3;
 
     @Override public Integer call() {
         Main.defaultThreads(1);   // a 150K-parameter model gains nothing from a second thread
@@ -41,6 +41,7 @@ final class DemoCommand implements Callable<Integer> {
         log.info("jpo demo: addition task, SFT from scratch (stops at 30% greedy accuracy on training prompts)...");
         StartingPolicy.Prepared p = StartingPolicy.prepare(dir, seed);
         System.out.printf("SFT: %d steps, greedy accuracy on eval.jsonl %.1f%%, %.0f s%n", p.sftSteps(), 100 * p.sftAccuracy(), (System.nanoTime() - t0) / 1e9);
+        link(dir.resolve("start"), p.policy());
         Path run = dir.resolve("run");
         LoopConfig c = LoopConfig.load(DemoLoop.write(dir.resolve("loop.yaml"), run, p, seed, rounds), List.of());
         List<RoundRecord> lines;
@@ -53,6 +54,15 @@ final class DemoCommand implements Callable<Integer> {
                 (System.nanoTime() - t0) / 1e9);
         System.out.println("report: " + run.resolve("report.html"));
         return 0;
+    }
+
+    /** {@code start} → the SFT checkpoint the rounds start from (a relative link), which sweeps and controls name per seed. */
+    private static void link(Path start, Path policy) {
+        try {
+            Files.createSymbolicLink(start, start.getParent().relativize(policy));
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("cannot link " + start + " to " + policy, e);
+        }
     }
 
     /** {@code dir}, or the first of dir-2, dir-3, ... that does not exist, so a second demo never meets the first's files. */

@@ -28,6 +28,7 @@ import java.io.PrintWriter;
                 BanditCommand.class,
                 ReportCommand.class,
                 ServeCommand.class,
+                SweepCommand.class,
         })
 public final class Main implements Runnable {
     @Option(names = "--threads", scope = ScopeType.INHERIT, paramLabel = "N",
@@ -35,9 +36,14 @@ public final class Main implements Runnable {
     void threads(int n) {
         Natives.threads(n);
         threadsSet = true;
+        threadsGiven = n;
     }
 
     private static boolean threadsSet;
+    private static int threadsGiven;
+
+    /** --threads, when given. */
+    static java.util.OptionalInt threadsGiven() { return threadsSet ? java.util.OptionalInt.of(threadsGiven) : java.util.OptionalInt.empty(); }
 
     /** A command's own thread default, unless --threads was given. */
     static void defaultThreads(int n) { if (!threadsSet) Natives.threads(n); }
@@ -67,12 +73,31 @@ public final class Main implements Runnable {
     @Override public void run() { spec.commandLine().usage(System.out); }
 
     public static void main(String[] args) {
+        if (System.getenv("JPO_EXIT_WITH_PARENT") != null) exitWithParent();
         // SIGINT or SIGTERM: the JVM runs its hooks, then exits 130 or 143; what finished is on disk already
         Thread interrupted = new Thread(() -> System.err.println("\n" + interrupted(args)));
         Runtime.getRuntime().addShutdownHook(interrupted);
         int code = run(args);
         Runtime.getRuntime().removeShutdownHook(interrupted);
         System.exit(code);
+    }
+
+    /**
+     * A child of {@code jpo sweep} ends with it: the sweep holds the write end of this process's standard input, which the
+     * kernel closes when the sweep dies however it dies (even SIGKILL), and the read here then sees end of file. The exit
+     * runs the usual interrupted line and leaves what finished on disk.
+     */
+    private static void exitWithParent() {
+        Thread t = new Thread(() -> {
+            try {
+                while (System.in.read() != -1) { /* nothing is sent */ }
+            } catch (java.io.IOException e) {
+                // a broken pipe is the same news
+            }
+            System.exit(143);
+        }, "exit-with-parent");
+        t.setDaemon(true);
+        t.start();
     }
 
     /** The line a stopped command leaves: what was interrupted and, for the commands that resume, how to go on. */
@@ -82,7 +107,7 @@ public final class Main implements Runnable {
             if (args[i].equals("--threads")) i++;
             else if (!args[i].startsWith("-")) command = args[i];
         }
-        boolean resumes = command.equals("run") || command.equals("train");
+        boolean resumes = command.equals("run") || command.equals("train") || command.equals("sweep");
         return "interrupted: jpo " + command + (resumes ? "; nothing finished is lost: run again with --resume" : "");
     }
 

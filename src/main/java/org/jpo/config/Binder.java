@@ -170,6 +170,7 @@ public record Binder<R extends Record>(Class<R> type, String name, String help) 
             return null;
         }
         if (c == Optional.class) return Optional.of(value(n, arg(t), key));
+        if (c == JsonNode.class) return n.json();   // a free-form block its record reads itself (jpo sweep's recipes)
         if (c == List.class) {
             if (n.isMap()) throw expected("a list", n);
             List<Node> items = n.items() != null ? n.items() : List.of(n);

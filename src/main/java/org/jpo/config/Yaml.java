@@ -57,6 +57,7 @@ final class Yaml {
     static String write(Object v) {
         if (v == null) return "null";
         if (v instanceof Optional<?> o) return o.map(Yaml::write).orElse("null");
+        if (v instanceof com.fasterxml.jackson.databind.JsonNode j) return j.toString();   // JSON is YAML's flow style
         if (v instanceof List<?> l) return l.stream().map(Yaml::write).collect(Collectors.joining(", ", "[", "]"));
         if (v instanceof Record r && Binder.isBlock(r.getClass())) return flow(r);   // a record in a list; parse-types are text
         if (v instanceof Double d) return Double.toString(d).replace('E', 'e');

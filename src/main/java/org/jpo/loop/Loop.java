@@ -161,7 +161,7 @@ public final class Loop implements AutoCloseable {
         } else if (last >= 0) {
             log.info("resuming {} after round {}", dir.root(), last);
         }
-        if (last < c.rounds()) log.info(plan(last));
+        if (last < c.rounds() || last < 0) log.info(plan(last));
         if (last < 0) {
             Manifest m = Manifest.start(0, "", c.seed(), inputs);
             serve(0, "eval", c.policy(), m);
@@ -338,8 +338,9 @@ public final class Loop implements AutoCloseable {
         int from = Math.max(1, last + 1), rounds = c.rounds() - from + 1, anchored = c.pairs().strategy() == Strategy.ANCHORED ? 2 : 1;
         long samples = (long) rounds * c.prompts().perRound() * s.n() * anchored;
         long evals = (long) (rounds + (last < 0 ? 1 : 0)) * prompts.eval().size() * (1 + c.eval().samples());
-        return String.format("plan: rounds %d-%d, %,d samples and %,d eval completions of at most %,d tokens (%,d tokens at most)",
-                from, c.rounds(), samples, evals, s.maxNewTokens(), (samples + evals) * s.maxNewTokens());
+        String which = rounds > 0 ? String.format("rounds %d-%d", from, c.rounds()) : "evaluation only (rounds: 0)";
+        return String.format("plan: %s, %,d samples and %,d eval completions of at most %,d tokens (%,d tokens at most)",
+                which, Math.max(0, samples), evals, s.maxNewTokens(), (Math.max(0, samples) + evals) * s.maxNewTokens());
     }
 
     /** The policy round {@code r} starts from. */

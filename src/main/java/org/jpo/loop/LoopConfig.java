@@ -30,7 +30,7 @@ public record LoopConfig(
         @Key(required = true, section = "The run", doc = "The run directory: config, rounds.jsonl, report.html, round-NNN/. Required.")
         Path outputDir,
         @Key(value = "0", doc = "The run seed; every sample's, pair's and batch order's seed derives from it and the round.") long seed,
-        @Key(value = "3", doc = "Rounds of sample → score → pair → train → evaluate, >= 1.") int rounds,
+        @Key(value = "3", doc = "Rounds of sample → score → pair → train → evaluate, >= 0 (0: evaluate the policy only).") int rounds,
         @Key(required = true, doc = "The starting model: an HF directory or a llama2.c .bin. Required.") Path policy,
         @Key(doc = "Tokenizer file or directory; null = the one next to the policy.") Optional<Path> tokenizer,
         @Key(value = "initial", section = "Reference and update", doc = "The reference policy of each round's loss: initial (the "
@@ -53,7 +53,7 @@ public record LoopConfig(
     private static final List<String> LOSS_KEYS = Binder.keys(org.jpo.loss.LossConfig.class);
 
     public LoopConfig {
-        Check.atLeast("rounds", rounds, 1);
+        Check.atLeast("rounds", rounds, 0);
         Check.within("ema_rate", emaRate, 0, 1, false);
         if (emaRate == 0) throw new ConfigError("ema_rate", "ema_rate must be > 0 (0 would never move the reference; use reference: initial)");
         Check.nonNegative("momentum", momentum);
