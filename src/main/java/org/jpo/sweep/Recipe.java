@@ -29,7 +29,7 @@ sealed interface Recipe {
             throw new UserError("recipe " + name + ": command: expected train (a jpo train control), got " + command);
         }
         if (!node.path("config").isTextual()) throw new UserError("recipe " + name + ": command train needs config: a jpo train config file");
-        String config = sweepDir.resolve(node.get("config").asText()).toString();
+        String config = sweepDir.resolve(node.get("config").asText()).normalize().toString();
         return new Train(name, config, overrides(node, List.of("command", "config")));
     }
 

@@ -131,7 +131,8 @@ public final class Sweep implements AutoCloseable {
             loopConfigs.put(run, lc);
             configs.put(run.dir().resolve(RunDir.CONFIG), lc.toYaml());
         } else if (run.recipe() instanceof Recipe.Train t) {
-            TrainConfig tc = TrainConfig.load(Path.of(Recipe.seeded(t.config(), run.seed())),
+            Path file = Path.of(Recipe.seeded(t.config(), run.seed()));
+            TrainConfig tc = TrainConfig.BINDER.parse(file.toString(), seededText(file, run.seed()), file.getParent(),
                     concat(Recipe.seeded(mine(t.overrides()), run.seed()), List.of("seed=" + run.seed(), "output_dir=" + run.trainDir())));
             configs.put(run.trainDir().resolve(RunDir.CONFIG), tc.toYaml());
             base(run.seed(), concat(common(), List.of("rounds=0"), sweepKeys));   // the eval-only run (its policy comes from training)
@@ -152,13 +153,22 @@ public final class Sweep implements AutoCloseable {
     /** The base config at {@code seed} with {@code overrides} ({@code ${seed}} replaced in both). */
     private LoopConfig base(long seed, List<String> overrides) {
         List<String> seeded = Recipe.seeded(overrides, seed);
-        if (c.base().isTextual()) return LoopConfig.load(sweepDir.resolve(Recipe.seeded(c.base().asText(), seed)), seeded);
+        if (c.base().isTextual()) {
+            Path file = sweepDir.resolve(Recipe.seeded(c.base().asText(), seed)).normalize();
+            return LoopConfig.BINDER.parse(file.toString(), seededText(file, seed), file.getParent(), seeded);
+        }
         try {
             String yaml = Recipe.seeded(new YAMLMapper().writeValueAsString(c.base()), seed);
             return LoopConfig.BINDER.parse("the sweep's base", yaml, sweepDir, seeded);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /** A config file's text with {@code ${seed}} replaced: a file may name the starting policy of each seed. */
+    private static String seededText(Path file, long seed) {
+        if (!Files.isRegularFile(file)) throw new UserError("config file not found: " + file);
+        return Recipe.seeded(ResolvedConfig.read(file), seed);
     }
 
     private List<String> common() { return mine(Recipe.overrides(c.overrides(), List.of())); }

@@ -15,8 +15,9 @@ import java.util.Optional;
 /**
  * A {@code jpo sweep} file: recipes (overrides of one base {@code jpo run} config) run at every seed. Its keys, the
  * override syntax (jpo run's key=value keys, dotted inside sections) and the layout {@code OUT/<recipe>/seed-<s>/}
- * are a contract. {@code ${seed}} in the base's path and in any recipe value is the run's seed, so a base may name
- * a starting policy per seed.
+ * are a contract. {@code ${seed}} in the base's path or text, in a control's config file and in any recipe value is
+ * the run's seed, so each seed may start from its own policy. Paths in a recipe's values resolve against the working
+ * directory, as key=value arguments do; paths in files against the file's directory.
  */
 public record SweepConfig(
         @Key(required = true, doc = "The jpo run config every recipe starts from: a file (relative to this one) or an inline "
