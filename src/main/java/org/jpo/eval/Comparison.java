@@ -1,6 +1,7 @@
 package org.jpo.eval;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import org.jpo.io.RunDir;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -64,6 +65,9 @@ public final class Comparison {
 
     /** The terminal table: the final round of every eval key (with {@code allRounds} every round first), then costs. */
     public String table(boolean allRounds) { return CompareTable.text(this, allRounds); }
+
+    /** Writes the self-contained compare.html to {@code file} via a temporary file and an atomic rename. */
+    public void writeHtml(Path file) { RunDir.writeText(file, CompareReport.html(this)); }
 
     /** The recipes with a value of {@code key} at {@code round} ({@link #FINAL}: each run's last), in recipe order. */
     List<Cell> cells(String key, int round) {
