@@ -72,8 +72,9 @@ final class Recipes {
             } else if (Files.isRegularFile(d.resolve(RunDir.ROUNDS))) {
                 byRecipe.computeIfAbsent(recipeOf(d), k -> new ArrayList<>()).add(d);
             } else {
-                throw new UserError(d + ": " + (Files.isDirectory(d) ? "neither a sweep directory (" + SWEEP + ") nor a jpo run directory ("
-                        + RunDir.ROUNDS + ")" : "not a directory"));
+                if (!Files.isDirectory(d)) throw new UserError(d + ": not a directory");
+                String recipeDir = seedDirs(d).isEmpty() ? "" : "; it holds seed-<s>/ runs: give those (" + d.resolve("seed-*") + ") or the sweep directory";
+                throw new UserError(d + ": neither a sweep directory (" + SWEEP + ") nor a jpo run directory (" + RunDir.ROUNDS + ")" + recipeDir);
             }
         }
         List<String> notes = new ArrayList<>();

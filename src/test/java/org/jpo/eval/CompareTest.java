@@ -139,6 +139,9 @@ class CompareTest {
         Path empty = Files.createDirectories(dir.resolve("empty"));
         assertEquals(empty + ": neither a sweep directory (sweep.yaml) nor a jpo run directory (rounds.jsonl)",
                 assertThrows(UserError.class, () -> Recipes.of(List.of(sweep, empty), null)).getMessage());
+        assertEquals(sweep.resolve("ipo") + ": neither a sweep directory (sweep.yaml) nor a jpo run directory (rounds.jsonl); it holds seed-<s>/ runs: "
+                + "give those (" + sweep.resolve("ipo/seed-*") + ") or the sweep directory",
+                assertThrows(UserError.class, () -> Recipes.of(List.of(sweep.resolve("ipo")), null)).getMessage());
         assertEquals(dir.resolve("nope") + ": not a directory", assertThrows(UserError.class, () -> Recipes.of(List.of(dir.resolve("nope")), null)).getMessage());
         assertEquals("--baseline dpo is not a recipe here (recipes: ipo, sigmoid, sft)",
                 assertThrows(UserError.class, () -> Recipes.of(List.of(sweep), "dpo")).getMessage());
