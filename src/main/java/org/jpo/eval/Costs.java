@@ -16,8 +16,9 @@ import java.util.List;
  * run directory give the same numbers:
  * <ul>
  *   <li>{@code seconds}: the sum of every rounds.jsonl line's {@code timings} (round 0's eval included);</li>
- *   <li>{@code sampledTokens}: the completion tokens of round-NNN/samples.jsonl, rounds ≥ 1 (every row: under
- *       {@code anchored} the initial policy's samples were generated too); eval samples are not counted;</li>
+ *   <li>{@code sampledTokens}: the completion tokens of round-NNN/samples.jsonl (rounds ≥ 1: round 0 only evaluates;
+ *       every row: under {@code anchored} the initial policy's samples were generated too); eval samples are not
+ *       counted;</li>
  *   <li>{@code trainedTokens}: TRL's {@code num_tokens} (one value per logging window) summed over
  *       round-NNN/train/metrics.jsonl and, for a sweep's train recipe, over its training run's metrics.jsonl
  *       ({@code OUT/<recipe>/train/seed-<s>/} beside the eval-only run {@code OUT/<recipe>/seed-<s>/}).</li>
@@ -36,7 +37,6 @@ public record Costs(double seconds, long sampledTokens, long trainedTokens) {
         long sampled = 0, trained = 0;
         for (var e : run.rounds.entrySet()) {
             seconds += Charts.timings(e.getValue()).values().stream().mapToDouble(Double::doubleValue).sum();
-            if (e.getKey() < 1) continue;
             for (SampleRow s : run.samples(e.getKey())) sampled += s.tokens();
             trained += numTokens(run.trainLog(e.getKey()));
         }

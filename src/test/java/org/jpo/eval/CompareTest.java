@@ -60,6 +60,21 @@ class CompareTest {
         assertPaired(fin.get("sft").diff(), 2, 0.1, T1 * 0.05, 1 - 2 * Math.atan(2) / Math.PI);
     }
 
+    /**
+     * x ran seeds 1, 2 and 5: {0.7, 0.9} − sigmoid's seeds 1 and 2 {0.6, 0.7} = {0.1, 0.2}, not − its first two values;
+     * seed 5, which the baseline did not run, counts in x's mean but not in the difference.
+     */
+    @Test void differencesPairBySeedNotByPosition() throws Exception {
+        Path sweep = FakeSweep.write(dir.resolve("sweep"));
+        Path x1 = FakeRun.seeded(dir.resolve("x/seed-1"), 1, 0.3, 0.7), x2 = FakeRun.seeded(dir.resolve("x/seed-2"), 2, 0.3, 0.9);
+        Path x5 = FakeRun.seeded(dir.resolve("x/seed-5"), 5, 0.3, 0.2);
+        Comparison c = Comparison.of(List.of(sweep, x2, x5, x1), null);
+        Comparison.Cell x = byRecipe(c.cells(KEY, Comparison.FINAL)).get("x");
+        assertEquals(List.of(1L, 2L, 5L), List.copyOf(x.values().keySet()));
+        assertEquals(0.6, x.estimate().mean(), 1e-12);
+        assertPaired(x.diff(), 2, 0.15, T1 * 0.05, 1 - 2 * Math.atan(3) / Math.PI);
+    }
+
     @Test void everyRoundHasItsOwnRowsAndAnEvalOnlyRecipeOnlyRoundZero() throws Exception {
         Comparison c = Comparison.of(List.of(FakeSweep.write(dir.resolve("sweep"))), null);
         assertEquals(List.of(0, 1, 2), c.rounds);
