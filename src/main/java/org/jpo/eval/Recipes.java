@@ -36,6 +36,7 @@ final class Recipes {
     static final Pattern SEED_DIR = Pattern.compile("seed-(-?\\d+)");
     static final String SWEEP = "sweep.yaml";
     private static final Pattern SEED_LINE = Pattern.compile("(?m)^seed:\\s*\"?(-?\\d+)\"?\\s*(#.*)?$");
+    private static final Pattern ROUNDS_LINE = Pattern.compile("(?m)^rounds:\\s*(\\d{1,9})\\s*(#.*)?$");
 
     /** A finished run: its seed, its directory, its rounds.jsonl lines by round (round 0 = its starting policy). */
     record Run(long seed, Path dir, TreeMap<Integer, JsonNode> rounds, Costs costs) {
@@ -157,7 +158,13 @@ final class Recipes {
                 notes.add(name + ": " + d + " has no readable round yet; left out");
                 continue;
             }
-            long seed = seed(d, notes);
+            String config = Files.isRegularFile(d.resolve(RunDir.CONFIG)) ? RunDir.readText(d.resolve(RunDir.CONFIG)) : null;
+            long seed = seed(d, config, notes);
+            Matcher rounds = ROUNDS_LINE.matcher(config == null ? "" : config);
+            if (rounds.find() && view.lastRound() < Long.parseLong(rounds.group(1))) {
+                notes.add(d + ": round " + view.lastRound() + " of " + rounds.group(1) + " so far (still running, or stopped early); "
+                        + "its final round is " + view.lastRound());
+            }
             Run earlier = bySeed.get(seed);
             if (earlier != null) throw new UserError("recipe " + name + " has two runs of seed " + seed + ": " + earlier.dir() + " and " + d);
             bySeed.put(seed, new Run(seed, d, view.lines, Costs.recorded(d)));
@@ -165,17 +172,16 @@ final class Recipes {
         return new Recipe(name, List.copyOf(bySeed.values()), List.copyOf(unfinished));
     }
 
-    /** The run's {@code seed:} from its config.resolved.yaml; a {@code seed-<s>} directory's s when that file is missing. */
-    private static long seed(Path runDir, List<String> notes) {
-        Path config = runDir.resolve(RunDir.CONFIG);
+    /** The run's {@code seed:} from its config.resolved.yaml ({@code config}); a {@code seed-<s>} directory's s when that file is missing. */
+    private static long seed(Path runDir, String config, List<String> notes) {
         Long named = SEED_DIR.matcher(runDir.toAbsolutePath().normalize().getFileName() + "").matches() ? dirSeed(runDir) : null;
-        if (!Files.isRegularFile(config)) {
+        if (config == null) {
             if (named != null) return named;
             throw new UserError(runDir + ": no " + RunDir.CONFIG + ", so its seed is unknown and it cannot be paired");
         }
-        Matcher m = SEED_LINE.matcher(RunDir.readText(config));
-        if (!m.find()) throw new UserError(config + ": no 'seed:' line, so the run's seed is unknown and it cannot be paired");
-        long seed = parse(m.group(1), config);
+        Matcher m = SEED_LINE.matcher(config);
+        if (!m.find()) throw new UserError(runDir.resolve(RunDir.CONFIG) + ": no 'seed:' line, so the run's seed is unknown and it cannot be paired");
+        long seed = parse(m.group(1), runDir.resolve(RunDir.CONFIG));
         if (named != null && named != seed) notes.add(runDir + ": the directory says seed " + named + ", " + RunDir.CONFIG + " says " + seed + "; paired as " + seed);
         return seed;
     }

@@ -30,6 +30,14 @@ class CompareTest {
         assertEquals("ipo", Recipes.of(List.of(dir.resolve("sweep")), "ipo").baseline, "--baseline wins over the sweep's");
     }
 
+    @Test void aRunShortOfItsConfiguredRoundsIsNotedAndComparedAtItsLastRound() throws Exception {
+        Path sweep = FakeSweep.write(dir.resolve("sweep")), run = sweep.resolve("ipo/seed-2");
+        Files.writeString(run.resolve("config.resolved.yaml"), Files.readString(run.resolve("config.resolved.yaml")).replace("rounds: 2", "rounds: 5"));
+        Recipes r = Recipes.of(List.of(sweep), null);
+        assertEquals(run + ": round 2 of 5 so far (still running, or stopped early); its final round is 2", r.notes.get(0));
+        assertEquals(2, r.notes.size());
+    }
+
     @Test void looseRunDirectoriesAreRecipesByTheirParentOrTheirOwnName() throws Exception {
         FakeSweep.write(dir.resolve("sweep"));
         Path mine = FakeRun.seeded(dir.resolve("my-run"), 2, 0.3, 0.9);
