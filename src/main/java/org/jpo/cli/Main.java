@@ -27,6 +27,7 @@ import java.io.PrintWriter;
                 ScoreCommand.class,
                 BanditCommand.class,
                 ReportCommand.class,
+                CompareCommand.class,
                 ServeCommand.class,
                 SweepCommand.class,
         })

@@ -68,7 +68,7 @@ public final class Report {
         return b.append("</header>\n").toString();
     }
 
-    private static String section(String id, String title, String body) {
+    static String section(String id, String title, String body) {
         return "<section id=\"" + id + "\">\n<h2>" + esc(title) + "</h2>\n" + body + "</section>\n";
     }
 
@@ -79,15 +79,20 @@ public final class Report {
         return b.append("</div>\n").toString();
     }
 
-    private static String none(String text) { return "<p class=\"none\">" + esc(text) + "</p>\n"; }
+    static String none(String text) { return "<p class=\"none\">" + esc(text) + "</p>\n"; }
+
+    private static String data(RunView run, List<Charts.Chart> charts) {
+        return json(new Data(run.dir.root().getFileName() + "", run.lines.values(), charts));
+    }
 
     /**
-     * The data block. Every '<' becomes \u003c (JSON.parse reads it back unchanged): escaping only "</" would still let
-     * a completion holding "<!--<script" switch the HTML parser into a state where the block never ends.
+     * {@code data} as the JSON of a {@code <script type="application/json">} block. Every '<' becomes \u003c (JSON.parse
+     * reads it back unchanged): escaping only "</" would still let a completion holding "<!--<script" switch the HTML
+     * parser into a state where the block never ends.
      */
-    private static String data(RunView run, List<Charts.Chart> charts) {
+    static String json(Object data) {
         try {
-            return Jsonl.ROWS.writeValueAsString(new Data(run.dir.root().getFileName() + "", run.lines.values(), charts)).replace("<", "\\u003c");
+            return Jsonl.ROWS.writeValueAsString(data).replace("<", "\\u003c");
         } catch (JsonProcessingException e) {
             throw new IllegalStateException(e);
         }
@@ -96,7 +101,7 @@ public final class Report {
     /** The data block: the run's name, its rounds.jsonl lines as written, the charts. */
     private record Data(String run, Collection<JsonNode> rounds, List<Charts.Chart> charts) {}
 
-    private static String script(String code) {
+    static String script(String code) {
         if (code.toLowerCase(Locale.ROOT).contains("</script")) throw new IllegalStateException("inlined script contains </script");
         return "<script>\n" + code + "\n</script>\n";
     }

@@ -45,6 +45,8 @@ final class RunView {
 
     List<SampleRow> evalSamples(int round) { return read(round, RunDir.RoundFile.EVAL_SAMPLES, SampleRow.class); }
 
+    List<SampleRow> samples(int round) { return read(round, RunDir.RoundFile.SAMPLES, SampleRow.class); }
+
     List<PairRow> pairs(int round) { return read(round, RunDir.RoundFile.PAIRS, PairRow.class); }
 
     List<TrainLog> trainLog(int round) {

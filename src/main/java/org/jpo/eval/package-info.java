@@ -8,5 +8,10 @@
  * <p>The report (Report, Charts, Tables, RunView) reads only files through {@code org.jpo.io.RunDir} and the row
  * records: it never touches tensors, so it can be written from any partial run on any machine. Never imports
  * {@code train} or {@code loop}.
+ * <p>{@code jpo compare} is built the same way from many run directories: {@link org.jpo.eval.Recipes} groups them
+ * (a sweep's {@code <recipe>/seed-<s>/}, or loose runs) by recipe and seed, {@link org.jpo.eval.Comparison} computes
+ * each recipe's mean over seeds and its paired difference to a baseline with {@link org.jpo.eval.Stats} (Student t
+ * intervals, the paired t-test), {@link org.jpo.eval.Costs} measures what each run cost, and CompareTable and
+ * CompareReport print the table and write compare.html.
  */
 package org.jpo.eval;

@@ -37,6 +37,41 @@ public final class FakeRun {
         return dir;
     }
 
+    /**
+     * A run of seed {@code seed} whose {@code eval/greedy_pass_rate} at round r is {@code greedyPassRate[r]} (its
+     * other keys as {@link #round}), with {@code greedyPassRate.length - 1} training rounds, each with samples.jsonl
+     * (8 completions of 10 + r tokens) and train/metrics.jsonl. Its {@link Costs} are then: seconds 3.1 + Σ_{r≥1}
+     * (47.5 + 2.1 r), sampled tokens Σ_{r≥1} 8 (10 + r), trained tokens Σ_{r≥1} 64 (20 + 5 r).
+     */
+    public static Path seeded(Path dir, long seed, double... greedyPassRate) throws IOException {
+        Files.createDirectories(dir);
+        Files.writeString(dir.resolve("config.resolved.yaml"), "# jpo run config, resolved\noutput_dir: \"" + dir + "\"\nseed: " + seed
+                + "\nrounds: " + (greedyPassRate.length - 1) + "\npolicy: models/stories260K\n");
+        List<ObjectNode> rows = new ArrayList<>();
+        for (int r = 0; r < greedyPassRate.length; r++) {
+            rows.add(round(r).put("eval/greedy_pass_rate", greedyPassRate[r]));
+            if (r == 0) continue;
+            Path d = Files.createDirectories(dir.resolve("round-%03d".formatted(r)));
+            Jsonl.write(d.resolve("samples.jsonl"), samples(r));
+            Jsonl.write(d.resolve("train/metrics.jsonl"), metrics(r));
+        }
+        Jsonl.write(dir.resolve("rounds.jsonl"), rows);
+        return dir;
+    }
+
+    /** 8 completions (2 prompts × 4 samples) of 10 + r tokens each. */
+    static List<ObjectNode> samples(int r) {
+        List<ObjectNode> rows = new ArrayList<>();
+        for (int i = 0; i < 8; i++) {
+            ObjectNode o = Jsonl.JSON.createObjectNode().put("prompt_id", "p" + i / 4).put("prompt_index", i / 4).put("policy", "current")
+                    .put("greedy", false).put("sample_index", i % 4).put("prompt", "12+" + i / 4 + "=").put("completion", "x".repeat(10 + r));
+            var ids = o.putArray("completion_ids");
+            for (int t = 0; t < 10 + r; t++) ids.add(300 + t);
+            rows.add(o.put("finish_reason", "length").put("tokens", 10 + r).put("logp", -3.5).put("seed", 1000 + i).put("score", i % 2));
+        }
+        return rows;
+    }
+
     static ObjectNode round(int r) {
         ObjectNode o = Jsonl.JSON.createObjectNode().put("round", r)
                 .put("eval/mean_score", 0.31 + 0.1 * r).put("eval/pass_rate", 0.25 + 0.1 * r)
@@ -95,7 +130,7 @@ public final class FakeRun {
         for (int step = 1; step <= 20 + 5 * r; step++) {
             rows.add(Jsonl.JSON.createObjectNode().put("step", step).put("epoch", step / 20.0).put("loss", 0.69 / (1 + 0.05 * step * r))
                     .put("rewards/accuracies", Math.min(1, 0.5 + 0.02 * step)).put("rewards/margins", 0.05 * step * r)
-                    .put("grad_norm", 1.5).put("learning_rate", 5e-6));
+                    .put("grad_norm", 1.5).put("learning_rate", 5e-6).put("num_tokens", 64));
             if (step % 10 == 0) rows.add(Jsonl.JSON.createObjectNode().put("step", step).put("eval_loss", 0.7 / (1 + 0.04 * step * r)));
         }
         return rows;

@@ -126,7 +126,7 @@ class ReportTest {
     }
 
     @Test void headlessChromiumDrawsEveryChart() throws Exception {
-        String dom = dumpDom(report());
+        String dom = dumpDom(dir, report());
         assertNoError(dom);
         assertTrue(dom.contains("data-charts=\"" + expectedCharts(3) + "\""), "data-charts in " + bodyTag(dom));
         assertEquals(expectedCharts(3), count(dom, "class=\"uplot"), "uPlot roots in the DOM");
@@ -135,7 +135,7 @@ class ReportTest {
     @Test void headlessChromiumDrawsAPartialRun() throws Exception {
         Jsonl.write(dir.resolve("rounds.jsonl"), List.of(FakeRun.round(0)));
         Report.write(dir);
-        String dom = dumpDom(Files.readString(dir.resolve("report.html")));
+        String dom = dumpDom(dir, Files.readString(dir.resolve("report.html")));
         assertNoError(dom);
         assertTrue(dom.contains("data-charts=\"" + expectedCharts(0) + "\""), "data-charts in " + bodyTag(dom));
     }
@@ -143,32 +143,32 @@ class ReportTest {
     /** 5 eval charts; per training round loss, eval_loss, rewards/margins, rewards/accuracies; margins; timings. */
     private static int expectedCharts(int rounds) { return rounds == 0 ? 5 + 1 : 5 + 4 + 1 + 1; }
 
-    private static JsonNode data(String html) throws Exception { return Jsonl.JSON.readTree(dataText(html)); }
+    static JsonNode data(String html) throws Exception { return Jsonl.JSON.readTree(dataText(html)); }
 
-    private static String dataText(String html) {
+    static String dataText(String html) {
         Matcher m = Pattern.compile("<script type=\"application/json\" id=\"data\">(.*?)</script>", Pattern.DOTALL).matcher(html);
         assertTrue(m.find(), "data block");
         return m.group(1);
     }
 
-    private static int count(String s, String part) {
+    static int count(String s, String part) {
         int n = 0;
         for (int i = s.indexOf(part); i >= 0; i = s.indexOf(part, i + 1)) n++;
         return n;
     }
 
-    private static void assertNoError(String dom) {
+    static void assertNoError(String dom) {
         assertTrue(dom.contains("<body"), "no DOM dumped: " + dom);
         assertFalse(bodyTag(dom).contains("data-error"), "JS error: " + bodyTag(dom));
     }
 
-    private static String bodyTag(String dom) {
+    static String bodyTag(String dom) {
         int i = dom.indexOf("<body");
         return i < 0 ? dom : dom.substring(i, dom.indexOf('>', i) + 1);
     }
 
-    /** The DOM after the page's scripts ran, from headless chromium; skipped without chromium unless CI=true. */
-    private String dumpDom(String html) throws Exception {
+    /** The DOM after the page's scripts ran, from headless chromium (files in dir); skipped without chromium unless CI=true. */
+    static String dumpDom(Path dir, String html) throws Exception {
         if (!Files.isExecutable(CHROMIUM)) {
             if ("true".equals(System.getenv("CI"))) fail(CHROMIUM + " is missing; .ci/run installs it");
             Assumptions.abort(CHROMIUM + " not installed (apt-get install chromium); skipping the rendering check");
