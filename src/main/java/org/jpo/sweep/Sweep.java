@@ -1,12 +1,11 @@
 package org.jpo.sweep;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import org.jpo.Progress;
 import org.jpo.UserError;
 import org.jpo.config.ResolvedConfig;
+import org.jpo.eval.Costs;
 import org.jpo.io.DirLock;
-import org.jpo.io.Jsonl;
 import org.jpo.io.RunDir;
 import org.jpo.io.Targets;
 import org.jpo.loop.LoopConfig;
@@ -32,12 +31,12 @@ import java.util.stream.Stream;
  * a time. Before any run starts, every run's config is resolved (an error names the recipe, the seed and the key) and
  * written as the run directory's {@code config.resolved.yaml}; each run is then {@code jpo run that --resume}, so a
  * killed sweep resumed with {@code --resume} continues every unfinished run where it stopped and skips the finished
- * ones ({@code sweep.json} in their directory, untouched). A {@code jpo train} control trains into
+ * ones ({@code sweep.json} in their directory, untouched: the run's wall time and tokens, {@link Costs}). A {@code jpo train} control trains into
  * {@code OUT/<recipe>/train/seed-<s>/}, then an eval-only run of its final model fills {@code OUT/<recipe>/seed-<s>/}.
  */
 public final class Sweep implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Sweep.class);
-    public static final String FILE = "sweep.yaml", DONE = "sweep.json";
+    public static final String FILE = "sweep.yaml", DONE = Costs.FILE;
 
     /** One (recipe, seed). */
     record Run(Recipe recipe, long seed, Path dir) {
@@ -275,9 +274,8 @@ public final class Sweep implements AutoCloseable {
                 startRun();
                 return null;
             }
-            ObjectNode done = Jsonl.JSON.createObjectNode().put("recipe", run.recipe().name()).put("seed", run.seed())
-                    .put("seconds", seconds());
-            RunDir.writeText(run.dir().resolve(DONE), done.toPrettyString() + "\n");
+            Costs measured = Costs.of(run.dir());   // its tokens; the seconds are the sweep's, a control's training included
+            new Costs(seconds(), measured.sampledTokens(), measured.trainedTokens()).write(run.dir());
             log.info("{}: done in {}", run.label(), Progress.clock(seconds()));
             return "";
         }

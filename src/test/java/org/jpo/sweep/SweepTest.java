@@ -81,6 +81,9 @@ class SweepTest {
                 Map<String, String> ra = results(a), rb = results(b);
                 for (String k : ra.keySet()) assertEquals(ra.get(k), rb.get(k), recipe + " seed " + seed + ": " + k);
                 assertEquals(ra.keySet(), rb.keySet(), recipe + " seed " + seed);
+                var costs = org.jpo.eval.Costs.recorded(b);   // sweep.json: the sweep's wall time, the files' tokens
+                assertEquals(org.jpo.eval.Costs.of(b).sampledTokens(), costs.sampledTokens());
+                assertTrue(costs.sampledTokens() > 0 && costs.trainedTokens() > 0 && costs.seconds() > 0, costs.toString());
             }
         }
     }
