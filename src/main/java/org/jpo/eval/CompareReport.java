@@ -46,7 +46,7 @@ final class CompareReport {
 
     private static String header(Comparison c) {
         StringBuilder b = new StringBuilder("<header>\n<h1>jpo compare</h1>\n<p>" + esc(CompareTable.header(c)) + "</p>\n<p>"
-                + esc(CompareTable.METHOD) + ".</p>\n");
+                + esc(CompareTable.METHOD) + ". A highlighted Δ: its interval excludes 0 (better or worse, as the key reads).</p>\n");
         for (String n : c.notes()) b.append("<p class=\"note\">").append(esc(n)).append("</p>\n");
         return b.append("</header>\n").toString();
     }
