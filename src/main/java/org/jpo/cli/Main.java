@@ -36,7 +36,7 @@ public final class Main implements Runnable {
             description = "Threads for libtorch and OpenBLAS (default: all cores; 1 on a busy machine).")
     void threads(int n) {
         Natives.threads(n);
-        threadsSet = true;
+        threadsSet = threadsChanged = true;
         threadsGiven = n;
     }
 
@@ -47,7 +47,14 @@ public final class Main implements Runnable {
     static java.util.OptionalInt threadsGiven() { return threadsSet ? java.util.OptionalInt.of(threadsGiven) : java.util.OptionalInt.empty(); }
 
     /** A command's own thread default, unless --threads was given. */
-    static void defaultThreads(int n) { if (!threadsSet) Natives.threads(n); }
+    static void defaultThreads(int n) {
+        if (threadsSet) return;
+        Natives.threads(n);
+        threadsChanged = true;
+    }
+
+    /** Set when a command changed the thread pools, which run() restores: the count changes how sums round. */
+    private static boolean threadsChanged;
 
     @Option(names = "--verbose", scope = ScopeType.INHERIT,
             description = "Also print debug lines, each log line with its thread and logger, and stack traces of errors.")
@@ -122,6 +129,8 @@ public final class Main implements Runnable {
             return cli.execute(args);
         } finally {
             verbose = quiet = false;
+            if (threadsChanged) Natives.threads(Runtime.getRuntime().availableProcessors());   // the pools every command starts with
+            threadsSet = threadsChanged = false;
             console();
         }
     }
