@@ -84,18 +84,19 @@ public final class Sweep implements AutoCloseable {
         Map<Path, String> configs = s.plan();
         s.lock = DirLock.take(out);
         try {
-            configs.forEach((f, yaml) -> {
-                if (!Files.exists(f)) {
-                    RunDir.createDirectories(f.getParent());
-                    RunDir.writeText(f, yaml);
-                    return;
-                }
+            configs.forEach((f, yaml) -> {   // all checked before any is written
+                if (!Files.exists(f)) return;
                 try {
                     ResolvedConfig.requireSame(f, yaml, Set.of());
                 } catch (UserError e) {
                     throw new UserError(f.getParent() + " ran with another config; a finished or started run keeps its recipe: "
                             + e.getMessage(), e);
                 }
+            });
+            configs.forEach((f, yaml) -> {
+                if (Files.exists(f)) return;
+                RunDir.createDirectories(f.getParent());
+                RunDir.writeText(f, yaml);
             });
             RunDir.writeText(out.resolve(FILE), c.toYaml());
             return s;

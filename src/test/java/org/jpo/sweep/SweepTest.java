@@ -50,6 +50,7 @@ class SweepTest {
         Cli.Result changed = Cli.run("sweep", sweep.toString(), "--resume");
         assertEquals(2, changed.exit(), changed.toString());
         assertTrue(changed.err().contains(tmp.resolve("out/a/seed-0") + " ran with another config"), changed.err());
+        assertFalse(Files.exists(tmp.resolve("out/a/seed-1")), "a refused resume wrote another run's config");
     }
 
     @Test void jobsTwoEqualsJobsOneAndAKilledSweepResumesToTheSameResults() throws Exception {
