@@ -43,14 +43,14 @@ class SweepTest {
 
     @Test void aStartedSweepNeedsResumeAndKeepsItsRecipes() throws Exception {
         Path sweep = sweep("out", "  a: {}\n");
-        Files.createDirectories(tmp.resolve("out/a/seed-0"));
-        Files.writeString(tmp.resolve("out/a/seed-0/config.resolved.yaml"), "seed: 0\n");
+        Files.createDirectories(tmp.resolve("out/a/seed-1"));   // the last run in the plan: seed-0's config comes first
+        Files.writeString(tmp.resolve("out/a/seed-1/config.resolved.yaml"), "seed: 1\n");
         Cli.Result r = Cli.run("sweep", sweep.toString());
         assertTrue(r.exit() == 2 && r.err().contains("is not empty; add --resume"), r.toString());
         Cli.Result changed = Cli.run("sweep", sweep.toString(), "--resume");
         assertEquals(2, changed.exit(), changed.toString());
-        assertTrue(changed.err().contains(tmp.resolve("out/a/seed-0") + " ran with another config"), changed.err());
-        assertFalse(Files.exists(tmp.resolve("out/a/seed-1")), "a refused resume wrote another run's config");
+        assertTrue(changed.err().contains(tmp.resolve("out/a/seed-1") + " ran with another config"), changed.err());
+        assertFalse(Files.exists(tmp.resolve("out/a/seed-0")), "a refused resume wrote another run's config");
     }
 
     @Test void jobsTwoEqualsJobsOneAndAKilledSweepResumesToTheSameResults() throws Exception {
