@@ -39,6 +39,10 @@ class DemoTest {
         assertTrue(gain(rounds) >= 0.15, "greedy accuracy gain " + gain(rounds) + "\n" + r.out());
         assertTrue(r.out().contains("greedy accuracy on 256 held-out problems"), r.out());
         assertTrue(Files.exists(out.resolve("run/report.html")));
+        var policy = java.util.regex.Pattern.compile("(?m)^policy: \"?([^\"\n]+)\"?").matcher(Files.readString(out.resolve("run/config.resolved.yaml")));
+        assertTrue(policy.find());
+        assertTrue(Files.isSymbolicLink(out.resolve("start")));
+        assertEquals(Path.of(policy.group(1)).toRealPath(), out.resolve("start").toRealPath(), "start is not the policy the rounds started from");
         for (String chatter : List.of("[main]", "org.jpo.", " INFO ", " DEBUG ")) {
             assertFalse(r.out().contains(chatter) || r.err().contains(chatter), "the demo prints logger names: " + chatter + "\n" + r.err());
         }

@@ -1,8 +1,8 @@
 package org.jpo.loop;
 
-import org.jpo.io.DirLock;
 import org.jpo.io.RunDir;
 import org.jpo.testing.Cli;
+import org.jpo.testing.Tree;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -11,8 +11,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.Map;
-import java.util.TreeMap;
-import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.*;
 
@@ -57,13 +55,5 @@ class ResumeVerifiesTest {
     }
 
     /** Every file of the run directory (but the lock, which holds the last holder's pid) with its sha256. */
-    private Map<String, String> files() throws IOException {
-        Path out = tmp.resolve("out");
-        Map<String, String> m = new TreeMap<>();
-        try (Stream<Path> s = Files.walk(out)) {
-            s.filter(Files::isRegularFile).filter(f -> !f.getFileName().toString().equals(DirLock.FILE))
-                    .forEach(f -> m.put(out.relativize(f).toString(), RunDir.sha256(f)));
-        }
-        return m;
-    }
+    private Map<String, String> files() { return Tree.snapshot(tmp.resolve("out")); }
 }

@@ -62,11 +62,23 @@ class SweepTest {
         Path two = sweep("two", recipes);
         Process p = jpo("--threads", "1", "sweep", two.toString(), "--jobs", "2");
         Path out = tmp.resolve("two");
-        waitFor(p, () -> runs(out).stream().anyMatch(d -> Files.exists(d.resolve(Sweep.DONE))));
-        List<ProcessHandle> children = p.descendants().toList();
+        // a run finished, and another is mid-way (its round 0 evaluated, round 1 not yet): the kill catches it there
+        var midway = new java.util.concurrent.atomic.AtomicReference<Path>();
+        waitFor(p, () -> {
+            List<Path> all = runs(out);
+            if (all.stream().noneMatch(d -> Files.exists(d.resolve(Sweep.DONE)))) return false;
+            for (Path d : all) if (!Files.exists(d.resolve(Sweep.DONE)) && roundsOf(d) == 1) midway.set(d);
+            return midway.get() != null;
+        });
+        List<ProcessHandle> children = p.descendants().filter(ProcessHandle::isAlive).toList();
+        assertFalse(children.isEmpty(), "no run was alive at the kill");
         p.destroyForcibly();   // SIGKILL: the runs must notice on their own
         assertTrue(p.waitFor(30, TimeUnit.SECONDS));
         for (ProcessHandle c : children) assertTrue(c.onExit().get(30, TimeUnit.SECONDS) != null && !c.isAlive(), "a run outlived its sweep");
+        // the one caught mid-way stopped because the sweep died (the interrupted line), not because its work was done
+        Path log = midway.get().resolveSibling(midway.get().getFileName() + ".log");
+        assertTrue(Files.readString(log).contains("interrupted: jpo run"), "the run caught mid-way was not interrupted: " + log);
+        assertEquals(1, roundsOf(midway.get()), "the run caught mid-way finished its round anyway");
         List<Path> finished = runs(out).stream().filter(d -> Files.exists(d.resolve(Sweep.DONE))).toList();
         assertTrue(finished.size() >= 1 && finished.size() < 4, "finished at the kill: " + finished);
         Map<String, FileTime> mtimes = mtimes(finished);
@@ -87,6 +99,39 @@ class SweepTest {
                 assertTrue(costs.sampledTokens() > 0 && costs.trainedTokens() > 0 && costs.seconds() > 0, costs.toString());
             }
         }
+    }
+
+    /**
+     * A jpo train control (trained, then evaluated by a rounds: 0 run of its final model) and two identical recipes,
+     * compared: the identical ones differ by exactly 0, the control's costs are its training's.
+     */
+    @Test void aTrainControlAndTwoIdenticalRecipesThroughCompare() throws Exception {
+        Files.writeString(tmp.resolve("sft.jsonl"), "{\"prompt\": \"Once upon a time\", \"completion\": \" there was a park.\"}\n".repeat(6));
+        Files.writeString(tmp.resolve("sft.yaml"), "method: sft\nmodel: " + Shared.stories260K() + "\ntokenizer: " + Shared.tok512()
+                + "\ntrain_file: sft.jsonl\noutput_dir: unused\nmax_steps: 3\nper_device_train_batch_size: 2\nmax_length: 32\n"
+                + "max_prompt_length: 16\nlearning_rate: 1.0e-3\n");
+        Path sweep = sweep("ctl", "  a: {}\n  b: {}\n  gold: {command: train, config: sft.yaml}\n");
+        Cli.Result r = Cli.run("--threads", "1", "sweep", sweep.toString(), "--jobs", "2");
+        assertEquals(0, r.exit(), r.toString());
+
+        Path out = tmp.resolve("ctl"), train = out.resolve("gold/train/seed-0"), eval = out.resolve("gold/seed-0");
+        assertTrue(Files.isDirectory(train.resolve("final")));
+        assertEquals(1, Files.readAllLines(eval.resolve(RunDir.ROUNDS)).size(), "the control's run evaluates only");
+        assertTrue(Files.readString(eval.resolve(RunDir.CONFIG)).contains("policy: \"" + train.resolve("final") + "\""));
+        long trained = 0;
+        for (String l : Files.readAllLines(train.resolve("metrics.jsonl"))) trained += org.jpo.io.Jsonl.JSON.readTree(l).path("num_tokens").asLong();
+        var costs = org.jpo.eval.Costs.recorded(eval);
+        assertTrue(trained > 0);
+        assertEquals(trained, costs.trainedTokens());
+        assertEquals(0, costs.sampledTokens());
+
+        Cli.Result c = Cli.run("compare", out.toString());
+        assertEquals(0, c.exit(), c.toString());
+        List<String> bRows = c.out().lines().filter(l -> l.startsWith("final  b ")).toList();
+        assertFalse(bRows.isEmpty(), c.out());
+        for (String row : bRows) assertTrue(row.contains(" 0 ") && row.contains("[0, 0]") && row.strip().endsWith(" 1"), row);
+        assertTrue(c.out().lines().anyMatch(l -> l.startsWith("final  gold ")), c.out());
+        assertTrue(Files.exists(out.resolve("compare.html")));
     }
 
     /** A sweep over the stories fixture: 1 round, 4 prompts × 4 samples of 8 tokens ("the" preferred), seeds 0 and 1. */
@@ -122,6 +167,12 @@ class SweepTest {
         }
         assertFalse(m.get("rounds.jsonl round 1").contains("\"training_rows\":0"), "round 1 did not train: " + m);
         return m;
+    }
+
+    /** The lines of a run's rounds.jsonl (0 before its round 0 is evaluated). */
+    private static int roundsOf(Path run) throws IOException {
+        Path f = run.resolve(RunDir.ROUNDS);
+        return Files.exists(f) ? (int) Files.readAllLines(f).stream().filter(l -> !l.isBlank()).count() : 0;
     }
 
     private static List<Path> runs(Path out) throws IOException {
