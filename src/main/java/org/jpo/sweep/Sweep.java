@@ -309,8 +309,6 @@ public final class Sweep implements AutoCloseable {
         return all;
     }
 
-    public List<String> recipes() { return c.recipeNames(); }
-
     public int size() { return runs.size(); }
 
     @Override public void close() {

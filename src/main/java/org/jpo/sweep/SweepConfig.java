@@ -63,9 +63,6 @@ public record SweepConfig(
     /** The recipe names, in the file's order. */
     public List<String> recipeNames() { return names(recipes); }
 
-    /** The baseline: named, else the first recipe. */
-    public String baselineName() { return baseline.orElse(recipeNames().get(0)); }
-
     private static List<String> names(JsonNode recipes) {
         List<String> names = new ArrayList<>();
         recipes.fieldNames().forEachRemaining(names::add);
