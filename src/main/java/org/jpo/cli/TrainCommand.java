@@ -1,6 +1,9 @@
 package org.jpo.cli;
 
+import org.jpo.Console;
 import org.jpo.UserError;
+import org.jpo.dist.Dist;
+import org.jpo.dist.Group;
 import org.jpo.io.DirLock;
 import org.jpo.io.Targets;
 import org.jpo.train.Run;
@@ -37,6 +40,15 @@ final class TrainCommand implements Callable<Integer> {
         if (config == null) throw new UserError("jpo train needs a CONFIG.yaml (see jpo train --print-defaults)");
         TrainConfig c = TrainConfig.load(config, overrides);
         if (resume && overwrite) throw new UserError("--resume continues output_dir and --overwrite empties it: give one");
+        // data parallel: every rank joins first, so a rank that stops below ends the others at once
+        Optional<Group> group = Dist.join(c.dist());
+        if (group.isPresent() && !group.get().world().leader()) {
+            // rank 0 checks and owns output_dir; the others only read it
+            try (Console.Hush h = Console.hush()) {
+                if (resume) SavedConfig.requireResumable(c);
+                return train(c);
+            }
+        }
         Targets.requireWritableDirectory(c.outputDir(), "output_dir");   // a file or an unwritable place: refused before the lock writes
         try (DirLock lock = DirLock.take(c.outputDir())) {
             if (resume) SavedConfig.requireResumable(c);

@@ -1,5 +1,7 @@
 package org.jpo.dist;
 
+import org.bytedeco.javacpp.BytePointer;
+import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.javacpp.chrono.Milliseconds;
 import org.bytedeco.pytorch.AllreduceOptions;
 import org.bytedeco.pytorch.BroadcastOptions;
@@ -11,12 +13,16 @@ import org.bytedeco.pytorch.TCPStore;
 import org.bytedeco.pytorch.TCPStoreOptions;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorVector;
+import org.bytedeco.pytorch.global.torch;
 import org.jpo.UserError;
 import org.jpo.tensor.Natives;
+import org.jpo.tensor.Tensors;
 
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * The ranks of a {@link World} joined in one Gloo process group of PyTorch's c10d (the engine under torchrun and
@@ -72,6 +78,90 @@ public final class Group {
             gloo.allreduce(new TensorVector(t), new AllreduceOptions().reduceOp(new ReduceOp(ReduceOp.RedOpType.AVG)))._wait();
         } catch (RuntimeException e) {
             throw failed(world, phase, timeout, e);
+        }
+    }
+
+    /** {@code t} (one contiguous tensor) ← the sum of every rank's {@code t}. */
+    public void allreduceSum(Tensor t, String phase) {
+        try {
+            gloo.allreduce(new TensorVector(t), new AllreduceOptions().reduceOp(new ReduceOp(ReduceOp.RedOpType.SUM)))._wait();
+        } catch (RuntimeException e) {
+            throw failed(world, phase, timeout, e);
+        }
+    }
+
+    /** The element-wise sum of every rank's {@code values} (float64). */
+    public double[] sum(double[] values, String phase) {
+        try (PointerScope scope = new PointerScope()) {
+            Tensor t = Tensors.doubles(values, values.length);
+            allreduceSum(t, phase);
+            return Tensors.toDoubles(t);
+        }
+    }
+
+    /** Waits until every rank has reached this call (one small allreduce). */
+    public void barrier(String phase) { sum(new double[] {0}, phase); }
+
+    /** Every rank's {@code value}, by rank (int64, so no bit is lost). */
+    public long[] allgather(long value, String phase) {
+        long[] mine = new long[world.size()];
+        mine[world.rank()] = value;
+        try (PointerScope scope = new PointerScope()) {
+            Tensor t = Tensors.longs(mine, mine.length);
+            allreduceSum(t, phase);
+            return Tensors.toLongs(t);
+        }
+    }
+
+    /**
+     * Every rank's {@code bytes}, by rank: the lengths, then one buffer in which each rank fills its own span (the others
+     * are zero, so the sum is the concatenation). Through Gloo, so a dead peer is seen at once, as in any collective.
+     */
+    public List<byte[]> allgather(byte[] bytes, String phase) {
+        long[] lengths = allgather((long) bytes.length, phase);
+        long total = 0, offset = 0;
+        for (int r = 0; r < lengths.length; r++) {
+            if (r == world.rank()) offset = total;
+            total += lengths[r];
+        }
+        List<byte[]> out = new ArrayList<>();
+        try (PointerScope scope = new PointerScope()) {
+            Tensor t = torch.zeros(new long[] {Math.max(1, total)}, Tensors.options(torch.ScalarType.Byte));
+            if (bytes.length > 0) new BytePointer(t.data_ptr()).position(offset).put(bytes, 0, bytes.length);
+            allreduceSum(t, phase);
+            BytePointer all = new BytePointer(t.data_ptr());
+            long at = 0;
+            for (long n : lengths) {
+                byte[] b = new byte[(int) n];
+                all.position(at).get(b);
+                out.add(b);
+                at += n;
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Refuses to go on unless every rank holds the same {@code text} (a resolved config): each rank's SHA-256 prefix is
+     * gathered, and every rank names the ones that differ from rank 0's.
+     */
+    public void requireSame(String what, String text, String phase) {
+        long mine = java.nio.ByteBuffer.wrap(sha256(text)).getLong();
+        long[] all = allgather(mine, phase);
+        List<Integer> differ = new ArrayList<>();
+        for (int r = 1; r < all.length; r++) if (all[r] != all[0]) differ.add(r);
+        if (!differ.isEmpty()) {
+            throw new UserError("rank " + world.rank() + " of " + world.size() + ": " + what + " of rank" + (differ.size() > 1 ? "s " : " ")
+                    + differ.stream().map(String::valueOf).collect(java.util.stream.Collectors.joining(", "))
+                    + " differs from rank 0's; every rank must start with the same config and files");
+        }
+    }
+
+    private static byte[] sha256(String text) {
+        try {
+            return java.security.MessageDigest.getInstance("SHA-256").digest(text.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
         }
     }
 

@@ -5,6 +5,7 @@ import org.jpo.config.Binder;
 import org.jpo.config.Check;
 import org.jpo.config.ConfigError;
 import org.jpo.config.Hints;
+import org.jpo.config.Inline;
 import org.jpo.config.Key;
 import org.jpo.config.Reads;
 import org.jpo.feedback.FeedbackItem;
@@ -47,7 +48,8 @@ public record LoopConfig(
         @Key(section = "Pairing", doc = "How scored samples become training rows.") PairsConfig pairs,
         @Key(section = "Training", doc = "Each round's training: any jpo train key but method, model, train_file, reference, output_dir, seed.") RoundKeys train,
         @Key(section = "Evaluation", doc = "The held-out evaluation after every round and once before the first.") EvalConfig eval,
-        @Key(doc = "Stop when the eval metric has not improved for patience rounds.") EarlyStop earlyStop) implements Reads {
+        @Key(doc = "Stop when the eval metric has not improved for patience rounds.") EarlyStop earlyStop,
+        @Inline("Data parallel (read when WORLD_SIZE > 1: jpo launch, torchrun, Slurm)") org.jpo.dist.DistOptions dist) implements Reads {
 
     public static final Binder<LoopConfig> BINDER = new Binder<>(LoopConfig.class, "run", "jpo run --print-defaults");
     private static final List<String> LOSS_KEYS = Binder.keys(org.jpo.loss.LossConfig.class);
@@ -77,7 +79,7 @@ public record LoopConfig(
         tokenizer.ifPresent(t -> Check.exists("tokenizer", t, false));
         // every train key is checked now, by building round 1's train config, rather than after round 1 has sampled
         try {
-            TrainConfig.forRound(train, method(pairs), policy, tokenizer, prompts.file(), outputDir.resolve("round-001/train"), seed, policy);
+            TrainConfig.forRound(train, method(pairs), policy, tokenizer, prompts.file(), outputDir.resolve("round-001/train"), seed, policy, dist);
         } catch (ConfigError e) {
             throw inTrainSection(e);
         }
@@ -137,7 +139,7 @@ public record LoopConfig(
      */
     public TrainConfig trainConfig(int round, Path model, Path outputDir, Path reference, Path trainFile) {
         try {
-            return TrainConfig.forRound(train, method(pairs), model, tokenizer, trainFile, outputDir, org.jpo.Seeds.of(seed, round, 0x7A1L), reference);
+            return TrainConfig.forRound(train, method(pairs), model, tokenizer, trainFile, outputDir, org.jpo.Seeds.of(seed, round, 0x7A1L), reference, dist);
         } catch (ConfigError e) {
             throw inTrainSection(e);
         }

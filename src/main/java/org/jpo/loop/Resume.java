@@ -47,7 +47,7 @@ final class Resume {
         if (!resume) {
             throw new UserError(dir.root() + " holds a run already (" + RunDir.CONFIG + "); add --resume to continue it, or choose another output_dir");
         }
-        ResolvedConfig.requireSame(saved, c.toYaml(), Set.of("rounds"));
+        ResolvedConfig.requireSame(saved, c.toYaml(), Set.of("rounds", "dist_backend", "dist_timeout_seconds"));
     }
 
     /** sha256 of every input: prompt files, the starting policy, the tokenizer. */

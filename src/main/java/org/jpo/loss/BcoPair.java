@@ -55,9 +55,17 @@ public record BcoPair(double beta, double mean) implements ReferencedLoss {
 
         /** This mean updated with the chosen and rejected rewards of one step [B] each. */
         public RunningMean update(LossResult r) {
-            long n = r.chosenRewards().numel() + r.rejectedRewards().numel();
-            double total = r.chosenRewards().sum().item_double() + r.rejectedRewards().sum().item_double();
-            return new RunningMean((mean * count + total) / (count + n), count + n);
+            return update(total(r), r.chosenRewards().numel() + r.rejectedRewards().numel());
+        }
+
+        /** This mean updated with {@code n} rewards summing to {@code total} (several ranks' shares of one step, summed). */
+        public RunningMean update(double total, long n) {
+            return n == 0 ? this : new RunningMean((mean * count + total) / (count + n), count + n);
+        }
+
+        /** The sum of a step's chosen and rejected rewards. */
+        public static double total(LossResult r) {
+            return r.chosenRewards().sum().item_double() + r.rejectedRewards().sum().item_double();
         }
     }
 }

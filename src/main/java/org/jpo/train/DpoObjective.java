@@ -94,6 +94,8 @@ final class DpoObjective implements Objective<PairExample> {
         policy.trainable(true);
     }
 
+    private DataParallel dp = DataParallel.SINGLE;
+
     @Override public Step compute(List<PairExample> batch) { return forward(batch).step(); }
 
     /**
@@ -104,8 +106,20 @@ final class DpoObjective implements Objective<PairExample> {
      */
     @Override public Step train(List<PairExample> batch) {
         Forward f = forward(batch);
-        bcoMean = bcoMean.map(m -> m.update(f.result()));
+        if (dp.world() == 1) bcoMean = bcoMean.map(m -> m.update(f.result()));
+        else advanceBcoMean(BcoPair.RunningMean.total(f.result()), 2L * batch.size());
         return f.step();
+    }
+
+    @Override public void parallel(DataParallel dp) { this.dp = dp; }
+
+    @Override public void idle() { advanceBcoMean(0, 0); }
+
+    /** Several ranks: the running mean moves by every rank's rewards of the step. */
+    private void advanceBcoMean(double total, long n) {
+        if (bcoMean.isEmpty()) return;
+        double[] t = dp.sum(new double[] {total, n}, "bco_pair's running mean");
+        bcoMean = bcoMean.map(m -> m.update(t[0], (long) t[1]));
     }
 
     private record Forward(Step step, LossResult result) {}
@@ -127,7 +141,7 @@ final class DpoObjective implements Objective<PairExample> {
         Map<String, Double> m = new LinkedHashMap<>(Metrics.of(r, pol));
         m.put("logits/chosen", item(lp.meanLogits().narrow(0, 0, b).mean()));
         m.put("logits/rejected", item(lp.meanLogits().narrow(0, b, b).mean()));
-        return new Forward(new Step(r.mean(), m, batch.stream().mapToLong(Examples::tokens).sum(), f.twoPass()), r);
+        return new Forward(new Step(r.mean(), m, batch.stream().mapToLong(Examples::tokens).sum(), b, f.twoPass()), r);
     }
 
     /** The pairs as one forward's rows: packed with a shared prompt, or chosen rows then rejected rows. */

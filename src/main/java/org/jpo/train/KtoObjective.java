@@ -35,6 +35,7 @@ final class KtoObjective implements Objective<UnpairedExample> {
     private final UnpairedLoss loss;
     private final Map<Example, double[]> reference;
     private final Map<UnpairedExample, int[]> partners = new IdentityHashMap<>();
+    private DataParallel dp = DataParallel.SINGLE;
 
     /** @param datasets every dataset the objective will see (train, eval), to fix each example's KL partner */
     KtoObjective(Transformer policy, UnpairedLoss loss, Map<Example, double[]> reference, List<List<UnpairedExample>> datasets) {
@@ -56,7 +57,16 @@ final class KtoObjective implements Objective<UnpairedExample> {
         return out;
     }
 
-    @Override public Step compute(List<UnpairedExample> batch) {
+    @Override public void parallel(DataParallel dp) { this.dp = dp; }
+
+    /** Training on several ranks: the KL estimate is the mean over every rank's share of the global micro-batch. */
+    @Override public Step train(List<UnpairedExample> batch) { return step(batch, dp.world() > 1); }
+
+    @Override public Step compute(List<UnpairedExample> batch) { return step(batch, false); }
+
+    @Override public void idle() { dp.sum(new double[] {0, 0}, "kto's KL estimate"); }
+
+    private Step step(List<UnpairedExample> batch, boolean globalKl) {
         int b = batch.size();
         List<int[]> prompts = batch.stream().map(UnpairedExample::prompt).toList();
         TokenLogps own = LogProbs.of(policy, SequenceBatch.of(prompts, batch.stream().map(UnpairedExample::completion).toList(), 0));
@@ -73,10 +83,17 @@ final class KtoObjective implements Objective<UnpairedExample> {
             desirable[i] = batch.get(i).desirable() ? 1 : 0;
         }
         Logps policyLogps = new Logps(own.sum(), own.length());
+        Logps klPolicy = new Logps(kl.sum(), kl.length()), klReference = new Logps(floats(refKl, b), kl.length());
+        if (globalKl) {
+            // the estimate is a detached mean: the global one, as a single mismatched completion of that value
+            double[] t = dp.sum(new double[] {item(klPolicy.sum().sub(klReference.sum()).sum()), b}, "kto's KL estimate");
+            klPolicy = new Logps(vector(t[0] / t[1]), longs(new long[] {1}, 1));
+            klReference = new Logps(vector(0.0), longs(new long[] {1}, 1));
+        }
         UnpairedBatch ub = new UnpairedBatch(policyLogps, new Logps(floats(refOwn, b), own.length()),
-                longs(desirable, b).to(torch.ScalarType.Bool), new Logps(kl.sum(), kl.length()), new Logps(floats(refKl, b), kl.length()));
+                longs(desirable, b).to(torch.ScalarType.Bool), klPolicy, klReference);
         LossResult r = loss.apply(ub);
-        return new Step(r.mean(), Metrics.of(r, ub), batch.stream().mapToLong(Examples::tokens).sum());
+        return new Step(r.mean(), Metrics.of(r, ub), batch.stream().mapToLong(Examples::tokens).sum(), b);
     }
 
     @Override public Map<String, Tensor> parameters() { return policy.trainableParameters(); }

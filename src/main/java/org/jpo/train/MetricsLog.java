@@ -19,7 +19,12 @@ import java.util.Map;
  * run first drops the lines written after its checkpoint, so the file ends up as an uninterrupted run's.
  */
 final class MetricsLog {
+    /** Where the other ranks of a data-parallel run log: nowhere (rank 0 writes the file). */
+    static final MetricsLog NONE = new MetricsLog();
+
     private final Path file;
+
+    private MetricsLog() { this.file = null; }
 
     MetricsLog(Path file, long resumeStep) {
         this.file = file;
@@ -33,6 +38,7 @@ final class MetricsLog {
     }
 
     void log(long step, double epoch, Map<String, Double> metrics) {
+        if (file == null) return;
         ObjectNode o = Jsonl.JSON.createObjectNode();
         o.put("step", step);
         o.put("epoch", Math.round(epoch * 1e4) / 1e4);

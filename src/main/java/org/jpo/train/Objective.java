@@ -23,6 +23,15 @@ interface Objective<E extends Example> extends AutoCloseable {
      */
     default Step train(List<E> batch) { return compute(batch); }
 
+    /**
+     * Trains data-parallel over {@code dp}'s ranks: an objective whose loss reads a statistic of the whole micro-batch
+     * (KTO's KL estimate, BCO's running mean) takes it over every rank's share, so it is the global batch's.
+     */
+    default void parallel(DataParallel dp) {}
+
+    /** A rank whose share of a training micro-batch is empty: it takes part in the collectives {@link #train} makes. */
+    default void idle() {}
+
     /** State besides weights and optimizer moments that a resume must restore, by name (saved in trainer_state.json). */
     default Map<String, Double> state() { return Map.of(); }
 
@@ -42,10 +51,12 @@ interface Objective<E extends Example> extends AutoCloseable {
 
     /**
      * @param tokens  non-pad tokens in the micro-batch (for tokens/s and num_tokens)
+     * @param weight  what the loss is a mean over (examples, or completion tokens for sft): how much of a data-parallel
+     *                global batch's mean this micro-batch's is ({@link DataParallel})
      * @param twoPass the LM head's deferred backward when log-probs were chunked ({@link LogProbs.TwoPass})
      */
-    record Step(Tensor loss, Map<String, Double> metrics, long tokens, Optional<LogProbs.TwoPass> twoPass) {
-        Step(Tensor loss, Map<String, Double> metrics, long tokens) { this(loss, metrics, tokens, Optional.empty()); }
+    record Step(Tensor loss, Map<String, Double> metrics, long tokens, double weight, Optional<LogProbs.TwoPass> twoPass) {
+        Step(Tensor loss, Map<String, Double> metrics, long tokens, double weight) { this(loss, metrics, tokens, weight, Optional.empty()); }
 
         /** Backpropagates loss / {@code divisor} (gradient accumulation) into every parameter. */
         void backward(double divisor) {

@@ -57,12 +57,12 @@ final class ReferenceLogps {
      * the numbers unchanged (to rounding), so they are not part of the key.
      */
     static Outcome pairs(Path cacheDir, Transformer ref, String refChecksum, List<PairExample> examples, int batchSize,
-                         DpoObjective.Modifiers mods) {
+                         DpoObjective.Modifiers mods, DataParallel dp) {
         double ldAlpha = mods.ldAlpha();
         String key = key(refChecksum, "pairs ld_alpha=" + ldAlpha, examples);
-        return cached(cacheDir, key, examples, 2, progress -> {
+        return cached(cacheDir, key, examples, 2, dp, progress -> {
             double[][] out = new double[examples.size()][];
-            for (int i = 0; i < examples.size(); i += batchSize) {
+            for (int i = dp.rank() * batchSize; i < examples.size(); i += batchSize * dp.world()) {
                 List<PairExample> batch = examples.subList(i, Math.min(examples.size(), i + batchSize));
                 try (PointerScope scope = new PointerScope(); NoGradGuard g = new NoGradGuard()) {
                     var rows = DpoObjective.rows(batch, mods.prefixSharing());
@@ -76,11 +76,12 @@ final class ReferenceLogps {
         });
     }
 
-    static Outcome unpaired(Path cacheDir, Transformer ref, String refChecksum, List<UnpairedExample> examples, int batchSize) {
+    static Outcome unpaired(Path cacheDir, Transformer ref, String refChecksum, List<UnpairedExample> examples, int batchSize,
+                            DataParallel dp) {
         String key = key(refChecksum, "unpaired", examples);
-        return cached(cacheDir, key, examples, 2, progress -> {
+        return cached(cacheDir, key, examples, 2, dp, progress -> {
             double[][] out = new double[examples.size()][];
-            for (int i = 0; i < examples.size(); i += batchSize) {
+            for (int i = dp.rank() * batchSize; i < examples.size(); i += batchSize * dp.world()) {
                 int end = Math.min(examples.size(), i + batchSize);
                 List<UnpairedExample> batch = examples.subList(i, end);
                 List<int[]> partners = KtoObjective.klCompletions(examples, i, end);
@@ -98,24 +99,39 @@ final class ReferenceLogps {
 
     private interface Compute { double[][] run(Progress progress); }
 
-    private static Outcome cached(Path cacheDir, String key, List<? extends Example> examples, int width, Compute compute) {
+    /**
+     * Several ranks: a hit only when every rank reads the file; else each computes every W-th batch, the rows are summed
+     * over the ranks (each row is nonzero on one), and rank 0 writes the file.
+     */
+    private static Outcome cached(Path cacheDir, String key, List<? extends Example> examples, int width, DataParallel dp, Compute compute) {
         Path file = cacheDir.resolve(SUBDIR).resolve(key + ".bin");
         double[][] values = read(file, examples.size(), width);
-        boolean hit = values != null;
+        boolean hit = dp.sum(new double[] {values == null ? 1 : 0}, "reading the reference log-prob cache")[0] == 0;
         if (hit) {
             log.info("reference log-probs: cache hit, {} examples from {}", examples.size(), file);
         } else {
             long t0 = System.nanoTime();
             try (Progress progress = Progress.start("reference log-probs", "examples", examples.size(), 0)) {
-                values = compute.run(progress);
+                values = gather(compute.run(progress), width, dp);
             }
-            write(file, values);
+            if (dp.leader()) write(file, values);
             log.debug("reference log-probs: computed {} examples in {} ms, cached at {}", examples.size(),
                     (System.nanoTime() - t0) / 1_000_000, file);
         }
         Map<Example, double[]> byExample = new IdentityHashMap<>();
         for (int i = 0; i < examples.size(); i++) byExample.put(examples.get(i), values[i]);
         return new Outcome(byExample, hit);
+    }
+
+    /** Every rank's rows in one table: the rows this rank did not compute (null) are zero, and the ranks' tables are summed. */
+    private static double[][] gather(double[][] mine, int width, DataParallel dp) {
+        if (dp.world() == 1) return mine;
+        double[] flat = new double[mine.length * width];
+        for (int i = 0; i < mine.length; i++) if (mine[i] != null) System.arraycopy(mine[i], 0, flat, i * width, width);
+        double[] all = dp.sum(flat, "gathering reference log-probs");
+        double[][] out = new double[mine.length][];
+        for (int i = 0; i < mine.length; i++) out[i] = java.util.Arrays.copyOfRange(all, i * width, (i + 1) * width);
+        return out;
     }
 
     /** SHA-256 of the reference checksum, the settings and every token id of every example, in order. */

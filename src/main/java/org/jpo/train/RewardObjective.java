@@ -36,7 +36,7 @@ final class RewardObjective implements Objective<PairExample> {
                 ? Optional.of(vector(batch.stream().mapToDouble(e -> e.margin().orElse(0)).toArray()))
                 : Optional.empty();
         LossResult result = loss.apply(r.narrow(0, 0, b), r.narrow(0, b, b), margin);
-        return new Step(result.mean(), BradleyTerry.metrics(result), batch.stream().mapToLong(Examples::tokens).sum());
+        return new Step(result.mean(), BradleyTerry.metrics(result), batch.stream().mapToLong(Examples::tokens).sum(), b);
     }
 
     @Override public Map<String, Tensor> parameters() { return model.parameters(); }

@@ -9,10 +9,10 @@ import java.util.Optional;
 
 /**
  * One training run, resolved: the examples, the objective built on the loaded models, and the config's
- * numbers. {@link Runs#prepare} makes it; {@link Trainer#train} runs it.
+ * numbers, and the ranks it trains on. {@link Runs#prepare} makes it; {@link Trainer#train} runs it.
  */
 public record Run<E extends Example>(TrainConfig config, List<E> train, List<E> eval, Objective<E> objective,
-                                     List<Path> tokenizerFiles, boolean referenceCacheHit) {
+                                     List<Path> tokenizerFiles, boolean referenceCacheHit, DataParallel dp) {
     Path outputDir() { return config.outputDir(); }
 
     long seed() { return config.seed(); }

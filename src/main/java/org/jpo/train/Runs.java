@@ -45,7 +45,7 @@ public final class Runs {
      */
     public static Run<?> prepare(TrainConfig c, Optional<Path> resumeFrom, Path cacheDir) {
         createOutputDir(c);
-        Trainer.cleanTemporaries(c.outputDir());
+        if (ranks(c).leader()) Trainer.cleanTemporaries(c.outputDir());
         try (Tokenizer tok = Tokenizers.require(c.model(), c.tokenizer())) {
             Optional<ChatTemplate> template = ChatTemplate.load(c.tokenizer().orElse(c.model()));
             return switch (c.method()) {
@@ -80,7 +80,7 @@ public final class Runs {
     public static Run<?> prepareRound(TrainConfig c, List<? extends Example> examples, Transformer policy, Optional<Path> resumeFrom,
             Path cacheDir) {
         createOutputDir(c);
-        Trainer.cleanTemporaries(c.outputDir());
+        if (ranks(c).leader()) Trainer.cleanTemporaries(c.outputDir());
         if (examples.isEmpty()) throw new UserError("no training rows this round");
         Transformer lent = LoraRuns.prepare(c, policy.borrowed());
         return switch (c.method()) {
@@ -117,7 +117,7 @@ public final class Runs {
         List<PairExample> all = new ArrayList<>(data.train());
         all.addAll(data.eval());
         var outcome = withReference(c, policy, refPath,
-                ref -> ReferenceLogps.pairs(cacheDir, ref, ref.checksum(), all, c.opt().perDeviceEvalBatchSize(), mods));
+                ref -> ReferenceLogps.pairs(cacheDir, ref, ref.checksum(), all, c.opt().perDeviceEvalBatchSize(), mods, ranks(c)));
         var objective = new DpoObjective(policy, loss, new DpoObjective.Cached(outcome.values()), mods);
         return run(c, data, objective, outcome.hit());
     }
@@ -147,8 +147,8 @@ public final class Runs {
         UnpairedLoss loss = (UnpairedLoss) c.loss().create();
         return withReference(c, policy, c.reference().model().orElse(c.model()), ref -> {
             String sum = ref.checksum();
-            var train = ReferenceLogps.unpaired(cacheDir, ref, sum, data.train(), c.opt().perDeviceEvalBatchSize());
-            var eval = ReferenceLogps.unpaired(cacheDir, ref, sum, data.eval(), c.opt().perDeviceEvalBatchSize());
+            var train = ReferenceLogps.unpaired(cacheDir, ref, sum, data.train(), c.opt().perDeviceEvalBatchSize(), ranks(c));
+            var eval = ReferenceLogps.unpaired(cacheDir, ref, sum, data.eval(), c.opt().perDeviceEvalBatchSize(), ranks(c));
             var values = new java.util.IdentityHashMap<>(train.values());
             values.putAll(eval.values());
             return run(c, data, new KtoObjective(policy, loss, values, List.of(data.train(), data.eval())), train.hit());
@@ -161,7 +161,7 @@ public final class Runs {
     }
 
     static <E extends Example> Run<E> run(TrainConfig c, Split<E> data, Objective<E> objective, boolean hit) {
-        return new Run<>(c, data.train(), data.eval(), objective, Checkpoints.tokenizerFiles(c.model(), c.tokenizer()), hit);
+        return new Run<>(c, data.train(), data.eval(), objective, Checkpoints.tokenizerFiles(c.model(), c.tokenizer()), hit, ranks(c));
     }
 
     /** Train and eval examples: eval_file, else a seeded eval_fraction of train_file, else none. */
@@ -191,7 +191,7 @@ public final class Runs {
         } else {
             split = new Split<>(train.examples(), List.of());
         }
-        Jsonl.writePretty(c.outputDir().resolve(DATA_STATS), stats);
+        if (ranks(c).leader()) Jsonl.writePretty(c.outputDir().resolve(DATA_STATS), stats);
         return split;
     }
 
@@ -209,8 +209,17 @@ public final class Runs {
         return new Split<>(trainSet, List.copyOf(evalSet));
     }
 
-    /** Where on_bad_row: skip writes a split's bad rows. */
-    static Path rejects(TrainConfig c, String split) { return c.outputDir().resolve("rejects-" + split + ".jsonl"); }
+    /** Where on_bad_row: skip writes a split's bad rows (rank 0's; the other ranks' go to a file of their own that is deleted). */
+    static Path rejects(TrainConfig c, String split) {
+        if (ranks(c).leader()) return c.outputDir().resolve("rejects-" + split + ".jsonl");
+        try {
+            Path f = Files.createTempFile("jpo-rejects-" + split, ".jsonl");
+            f.toFile().deleteOnExit();
+            return f;
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
 
     private static void report(DataStats s) {
         log.info("{}: {} rows → {} examples; truncated prompts {}, truncated completions {}, dropped empty {}, skipped bad {}{}",
@@ -224,7 +233,12 @@ public final class Runs {
         }
     }
 
-    /** The resolved config is written by {@link Trainer#train} once it knows there is work to do. */
-    private static void createOutputDir(TrainConfig c) { RunDir.createDirectories(c.outputDir()); }
+    /** The resolved config is written by {@link Trainer#train} once it knows there is work to do; only rank 0 writes output_dir. */
+    private static void createOutputDir(TrainConfig c) {
+        if (ranks(c).leader()) RunDir.createDirectories(c.outputDir());
+    }
+
+    /** This process's ranks: joined on first use when WORLD_SIZE > 1 (see {@link DataParallel}). */
+    static DataParallel ranks(TrainConfig c) { return new DataParallel(org.jpo.dist.Dist.join(c.dist())); }
 
 }

@@ -9,13 +9,13 @@ import java.util.Set;
 /**
  * The config a run saved in {@code output_dir/config.resolved.yaml}, against which {@code --resume} is checked: a resumed
  * run continues the same training, so every key must match except the length of training (to train longer or stop
- * sooner). Everything else (data, model, loss, optimizer, schedule, seeds) would silently make a different run.
+ * sooner) and how the ranks of a data-parallel job talk. Everything else (data, model, loss, optimizer, schedule, seeds) would silently make a different run.
  */
 public final class SavedConfig {
     public static final String FILE = "config.resolved.yaml";
 
     /** The keys a resumed run may change. */
-    static final Set<String> MAY_CHANGE = Set.of("max_steps", "num_train_epochs");
+    static final Set<String> MAY_CHANGE = Set.of("max_steps", "num_train_epochs", "dist_backend", "dist_timeout_seconds");
 
     private SavedConfig() {}
 

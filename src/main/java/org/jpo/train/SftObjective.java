@@ -32,7 +32,7 @@ final class SftObjective implements Objective<SftExample> {
         Map<String, Double> m = new LinkedHashMap<>();
         m.put("loss", item(loss));
         m.put("num_completion_tokens", item(tokens));
-        return new Step(loss, m, batch.stream().mapToLong(Examples::tokens).sum());
+        return new Step(loss, m, batch.stream().mapToLong(Examples::tokens).sum(), item(tokens));
     }
 
     @Override public Map<String, Tensor> parameters() { return policy.trainableParameters(); }

@@ -8,6 +8,7 @@ import org.jpo.config.Inline;
 import org.jpo.config.Key;
 import org.jpo.config.Reads;
 import org.jpo.data.DataOptions;
+import org.jpo.dist.DistOptions;
 import org.jpo.loss.LossConfig;
 import org.jpo.loss.LossType;
 import org.jpo.model.LoraConfig;
@@ -47,7 +48,8 @@ public record TrainConfig(
         Reference reference,
         @Inline("") TrDpo trDpo,
         @Key(value = "0.0", section = "Reward model (method reward)", doc = "Weight of (r⁺ + r⁻)², pulling rewards toward "
-                + "mean zero (arXiv:2312.09244; 0.01 is recommended); TRL's null is 0.") double centerRewardsCoefficient)
+                + "mean zero (arXiv:2312.09244; 0.01 is recommended); TRL's null is 0.") double centerRewardsCoefficient,
+        @Inline("Data parallel (read when WORLD_SIZE > 1: jpo launch, torchrun, Slurm)") DistOptions dist)
         implements Reads {
 
     public static final Binder<TrainConfig> BINDER = new Binder<>(TrainConfig.class, "train", "jpo train --print-defaults");
@@ -97,11 +99,11 @@ public record TrainConfig(
      * policy, used when the round's loss reads one. No eval data: the loop evaluates after the round.
      */
     public static TrainConfig forRound(RoundKeys keys, Method method, Path model, Optional<Path> tokenizer, Path trainFile, Path outputDir,
-            long seed, Path reference) {
+            long seed, Path reference, DistOptions dist) {
         List<LossType> losses = keys.loss().resolve(method.defaultLoss).lossType();
         Reference ref = readsReference(method, losses) ? new Reference(false, Optional.of(reference)) : Reference.NONE;
         return new TrainConfig(method, model, tokenizer, trainFile, Optional.empty(), 0.0, outputDir, seed, keys.data(), keys.opt(),
-                keys.logging(), keys.loss(), keys.speed(), keys.lora(), ref, keys.trDpo(), 0.0);
+                keys.logging(), keys.loss(), keys.speed(), keys.lora(), ref, keys.trDpo(), 0.0, dist);
     }
 
     /** Loss keys are read by dpo and kto; eval_steps when there is eval data (TR-DPO's and LoRA's keys say theirs). */

@@ -52,13 +52,22 @@ public final class Trainer {
         TrainerState state = from.map(TrainerState::read).orElse(new TrainerState(0, run.seed(), new Window(), Map.of()));
 
         Objective<E> objective = run.objective();
+        DataParallel dp = run.dp();
         long trainable = objective.parameters().values().stream().mapToLong(Tensor::numel).sum();
         log.debug("trainable parameters: {}", trainable);
         try (AdamW opt = new AdamW(objective.parameters(), run.beta1(), run.beta2(), run.adamEpsilon(), run.weightDecay());
              Natives.Pools threads = Natives.trainingThreads(run.config().opt().bf16())) {
+            dp.group().ifPresent(g -> g.requireSame("the resolved config (or the checkpoint it resumes)",
+                    run.config().toYaml() + "\nresume: " + state.step(), "comparing the ranks' configs"));
             from.ifPresent(c -> Checkpointing.loadOptimizer(c, opt));
             if (from.isPresent()) objective.restore(state.objective());
-            Order<E> order = new Order<>(run.train(), run.batchSize(), run.seed());
+            objective.parallel(dp);
+            dp.broadcastParameters(objective.parameters());
+            if (run.train().size() < dp.world()) {
+                throw new UserError(run.config().trainFile() + ": " + run.train().size() + " training examples for " + dp.world() + " ranks; each needs one");
+            }
+            // the global batch is per_device_train_batch_size × world (TRL's meaning); each rank trains on its share
+            Order<E> order = new Order<>(run.train(), run.batchSize() * dp.world(), run.seed());
             long total = run.totalSteps(order.batchesPerEpoch());
             Path finalDir = run.outputDir().resolve("final");
             long finished = requireWorkLeft(run, from, state.step(), total);
@@ -67,26 +76,32 @@ public final class Trainer {
                 return new Result(finalDir, total, total, Map.of(), Map.of(), run.referenceCacheHit(), trainable);
             }
             from.ifPresent(c -> log.info("resuming from {} (step {})", c, state.step()));
-            RunDir.writeText(run.outputDir().resolve(RunDir.CONFIG), run.config().toYaml());
+            if (dp.leader()) RunDir.writeText(run.outputDir().resolve(RunDir.CONFIG), run.config().toYaml());
             Schedule schedule = run.schedule(total);
-            MetricsLog metrics = new MetricsLog(run.outputDir().resolve("metrics.jsonl"), state.step());
+            MetricsLog metrics = dp.leader() ? new MetricsLog(run.outputDir().resolve("metrics.jsonl"), state.step()) : MetricsLog.NONE;
             Window window = state.window();
             Progress progress = Progress.start("train", "steps", total, state.step());
             Map<String, Double> lastLog = Map.of(), eval = Map.of();
+            List<String> names = null;   // the metrics' names, agreed by the ranks at the first micro-batch
 
             for (long step = state.step(); step < total; step++) {
                 long t0 = System.nanoTime();
                 for (int micro = 0; micro < run.accumulation(); micro++) {
                     long k = step * run.accumulation() + micro;
-                    List<E> batch = order.batch(k);
+                    List<E> global = order.batch(k), batch = dp.shard(global);
                     try (PointerScope scope = new PointerScope()) {
-                        Objective.Step s = forward(objective, batch, run.config().opt().bf16());
-                        double loss = item(s.loss());
-                        if (!Double.isFinite(loss)) throw diverged(run, step, micro, loss, batch);
-                        s.backward(run.accumulation());
-                        window.add(s.metrics(), s.tokens());
+                        Objective.Step s = null;
+                        if (batch.isEmpty()) objective.idle();
+                        else s = forward(objective, batch, run.config().opt().bf16());
+                        if (names == null) names = dp.metricNames(s == null ? List.of() : List.copyOf(s.metrics().keySet()));
+                        double loss = s == null ? 0 : item(s.loss());
+                        DataParallel.Combined c = dp.combine(s, Double.isFinite(loss), names);
+                        if (c.diverged()) throw diverged(run, step, micro, Double.isFinite(loss) ? Double.NaN : loss, global);
+                        if (s != null && c.scale() != 0) s.backward(run.accumulation() / c.scale());
+                        window.add(c.metrics(), c.tokens());
                     }
                 }
+                dp.averageGradients(objective.parameters());
                 double lr = schedule.at(step);
                 double gradNorm = update(opt, objective.parameters(), run.maxGradNorm(), lr);
                 long done = step + 1;
@@ -103,7 +118,7 @@ public final class Trainer {
                     eval = evaluate(objective, run);
                     metrics.log(done, order.epoch(done * run.accumulation()), eval);
                 }
-                if (run.saveSteps() > 0 && done % run.saveSteps() == 0 && done < total) {
+                if (run.saveSteps() > 0 && done % run.saveSteps() == 0 && done < total && dp.leader()) {
                     Checkpointing.save(run.outputDir(), new TrainerState(done, run.seed(), window, objective.state()), objective, opt,
                             run.liveReference(), run.tokenizerFiles(), run.saveTotalLimit());
                 }
@@ -112,8 +127,14 @@ public final class Trainer {
                 eval = evaluate(objective, run);
                 metrics.log(total, order.epoch(total * run.accumulation()), eval);
             }
-            objective.save(finalDir, run.tokenizerFiles());
-            new TrainerState(total, run.seed(), new Window(), objective.state()).write(finalDir);
+            if (dp.world() > 1) {
+                long sum = dp.requireSameParameters(objective.parameters());
+                log.info("parameters identical on all {} ranks (checksum {})", dp.world(), Long.toHexString(sum));
+            }
+            if (dp.leader()) {
+                objective.save(finalDir, run.tokenizerFiles());
+                new TrainerState(total, run.seed(), new Window(), objective.state()).write(finalDir);
+            }
             progress.close();
             log.debug("model saved to {}", finalDir);   // where a command puts it in its own result
             return new Result(finalDir, total, state.step(), lastLog, eval, run.referenceCacheHit(), trainable);
@@ -187,18 +208,22 @@ public final class Trainer {
         return sb.append(String.format("lr %.2e %.0f tok/s", m.get("learning_rate"), m.get("tokens_per_second"))).toString();
     }
 
-    /** Mean metrics over the eval set (no gradient), with TRL's {@code eval_} prefix. */
+    /**
+     * Mean metrics over the eval set (no gradient), with TRL's {@code eval_} prefix. Several ranks: rank r evaluates
+     * every W-th batch and the sums are added over the ranks, so the means are one process's.
+     */
     static <E extends Example> Map<String, Double> evaluate(Objective<E> objective, Run<E> run) {
         Window w = new Window();
         List<E> eval = run.eval();
-        for (int i = 0; i < eval.size(); i += run.evalBatchSize()) {
+        DataParallel dp = run.dp();
+        for (int i = dp.rank() * run.evalBatchSize(); i < eval.size(); i += run.evalBatchSize() * dp.world()) {
             try (PointerScope scope = new PointerScope(); NoGradGuard g = new NoGradGuard()) {
                 Objective.Step s = objective.compute(eval.subList(i, Math.min(eval.size(), i + run.evalBatchSize())));
                 w.add(s.metrics(), s.tokens());
             }
         }
         Map<String, Double> m = new LinkedHashMap<>();
-        w.means().forEach((k, v) -> m.put("eval_" + k, v));
+        dp.sum(w).means().forEach((k, v) -> m.put("eval_" + k, v));
         return m;
     }
 
