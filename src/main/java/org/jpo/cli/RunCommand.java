@@ -1,6 +1,8 @@
 package org.jpo.cli;
 
+import org.jpo.Console;
 import org.jpo.UserError;
+import org.jpo.dist.World;
 import org.jpo.loop.Loop;
 import org.jpo.loop.LoopConfig;
 import picocli.CommandLine.Command;
@@ -30,10 +32,11 @@ final class RunCommand implements Callable<Integer> {
         }
         if (config == null) throw new UserError("jpo run needs a LOOP.yaml (see jpo run --print-defaults)");
         LoopConfig c = LoopConfig.load(config, overrides);
-        try (Loop loop = Loop.open(c, resume)) {
+        boolean leader = World.from(System.getenv()).leader();
+        try (Console.Hush h = leader ? null : Console.hush(); Loop loop = Loop.open(c, resume)) {   // data parallel: rank 0 speaks
             loop.run();
         }
-        System.out.println("report: " + c.outputDir().resolve("report.html"));
+        if (leader) System.out.println("report: " + c.outputDir().resolve("report.html"));
         return 0;
     }
 }

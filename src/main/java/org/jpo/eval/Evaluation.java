@@ -3,6 +3,7 @@ package org.jpo.eval;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.jpo.feedback.Feedback;
+import org.jpo.dist.Shards;
 import org.jpo.feedback.ScoredRows;
 import org.jpo.model.LogProbs;
 import org.jpo.model.SequenceBatch;
@@ -35,12 +36,26 @@ public record Evaluation(Tokenizer tok, Feedback feedback, List<PromptRow> promp
 
     /** @param baseRows the starting policy's eval rows (round 0's), or null when this is round 0 */
     public Result run(Sampler sampler, Transformer model, Transformer initial, List<SampleRow> baseRows) {
-        List<SampleRow> rows = new ArrayList<>(Samples.draw(sampler, prompts, SamplingParams.greedy(sampled.maxNewTokens()), tok,
+        return run(sampler, model, initial, baseRows, Shards.SINGLE);
+    }
+
+    /**
+     * Several ranks: each samples, scores and measures its share of the prompts; every rank gets all the rows, in the
+     * order one process makes them (greedy rows, then sampled ones, each by prompt).
+     */
+    public Result run(Sampler sampler, Transformer model, Transformer initial, List<SampleRow> baseRows, Shards shards) {
+        List<PromptRow> mine = shards.mine(prompts);
+        List<SampleRow> rows = new ArrayList<>(Samples.draw(sampler, mine, SamplingParams.greedy(sampled.maxNewTokens()), tok,
                 SampleRow.Policy.CURRENT, 0, true));
-        rows.addAll(Samples.draw(sampler, prompts, sampled, tok, SampleRow.Policy.CURRENT, 0, false));
+        rows.addAll(Samples.draw(sampler, mine, sampled, tok, SampleRow.Policy.CURRENT, 0, false));
         Map<String, PromptRow> byId = new LinkedHashMap<>();
-        prompts.forEach(p -> byId.put(p.id(), p));
+        mine.forEach(p -> byId.put(p.id(), p));
         rows = withLogps(ScoredRows.score(rows, byId, feedback), byId, model, initial);
+        if (shards.world() > 1) {
+            List<SampleRow> all = new ArrayList<>(shards.gather(rows.stream().filter(SampleRow::greedy).toList(), SampleRow.class, "gathering greedy eval rows"));
+            all.addAll(shards.gather(rows.stream().filter(x -> !x.greedy()).toList(), SampleRow.class, "gathering sampled eval rows"));
+            rows = all;
+        }
         List<EvalSample> now = samples(rows);
         return new Result(rows, EvalMetrics.of(now, baseRows == null ? now : samples(baseRows), passThreshold));
     }

@@ -5,6 +5,8 @@ import org.jpo.UserError;
 import org.jpo.data.Example;
 import org.jpo.data.IdExamples;
 import org.jpo.data.PairRowExamples;
+import org.jpo.dist.Dist;
+import org.jpo.dist.Shards;
 import org.jpo.eval.EvalResult;
 import org.jpo.eval.Evaluation;
 import org.jpo.eval.Report;
@@ -86,18 +88,29 @@ public final class Loop implements AutoCloseable {
     private final Optional<PolicyServer> server;
     /** The request cache's directory for the servers' present state: round-NNN/{sample,eval}. */
     private final AtomicReference<String> scope = new AtomicReference<>("");
+    /** The ranks of a data-parallel run: each samples, scores and evaluates its share of the prompts; rank 0 writes. */
+    private final Shards shards;
 
     /** Checks everything that can be checked (config, run directory, prompts, the fields scorers read) before any work. */
     public static Loop open(LoopConfig c, boolean resume) {
         RunDir dir = new RunDir(c.outputDir());
-        Targets.requireWritableDirectory(c.outputDir(), "output_dir");
-        Resume.checkConfig(dir, c, resume);   // early, before the models load; again under the lock
-        return new Loop(c, dir, resume);
+        // data parallel: every rank joins first, so a rank that stops below ends the others at once
+        Shards shards = new Shards(Dist.join(c.dist()));
+        if (shards.world() > 1 && c.sampling().engine() == LoopConfig.Engine.REMOTE) {
+            throw new UserError("sampling.engine: remote with WORLD_SIZE " + shards.world() + ": a server samples for the run already "
+                    + "(scale it instead); run the loop as one process, or use engine: local");
+        }
+        if (shards.leader()) {
+            Targets.requireWritableDirectory(c.outputDir(), "output_dir");
+            Resume.checkConfig(dir, c, resume);   // early, before the models load; again under the lock
+        }
+        return new Loop(c, dir, resume, shards);
     }
 
-    private Loop(LoopConfig c, RunDir dir, boolean resume) {
+    private Loop(LoopConfig c, RunDir dir, boolean resume, Shards shards) {
         this.c = c;
         this.dir = dir;
+        this.shards = shards;
         this.tok = Tokenizers.require(c.policy(), c.tokenizer());
         try {
             Optional<ChatTemplate> template = ChatTemplate.load(c.tokenizer().orElse(c.policy()));
@@ -125,15 +138,20 @@ public final class Loop implements AutoCloseable {
             this.stopIds = LocalSampler.stopIds(initial, tok);
             this.tokenizerFiles = Checkpoints.tokenizerFiles(c.policy(), c.tokenizer());
             this.inputs = Resume.inputHashes(c);
-            // the first write is below: under the lock, check again (another run may have started meanwhile)
-            this.lock = DirLock.take(dir.root());
-            Resume.checkConfig(dir, c, resume);
-            Resume.verifyInputs(dir, c, inputs);
+            // the first write is below: under the lock, check again (another run may have started meanwhile); rank 0 alone writes
+            this.lock = shards.leader() ? DirLock.take(dir.root()) : null;
+            if (shards.leader()) {
+                Resume.checkConfig(dir, c, resume);
+                Resume.verifyInputs(dir, c, inputs);
+            }
             var s = c.sampling();
             this.evaluation = new Evaluation(tok, feedback, prompts.eval(), new SamplingParams(c.eval().samples(), s.maxNewTokens(),
                     s.temperature(), s.topK(), s.topP(), false, Seeds.of(c.seed(), 0xE7A1L, 1)), c.eval().passThreshold());
-            Files.createDirectories(dir.root());
-            Resume.writeConfig(dir, c);
+            if (shards.leader()) {
+                Files.createDirectories(dir.root());
+                Resume.writeConfig(dir, c);
+            }
+            shards.requireSame("the resolved config", c.toYaml() + "\n" + inputs, "comparing the ranks' configs");
         } catch (IOException e) {
             close();
             throw new UncheckedIOException("cannot create output_dir " + c.outputDir() + ": " + e.getMessage(), e);
@@ -156,7 +174,7 @@ public final class Loop implements AutoCloseable {
     private List<RoundRecord> rounds() {
         List<RoundRecord> done = finished();
         int last = done.isEmpty() ? -1 : done.get(done.size() - 1).round();
-        if (last >= c.rounds()) {
+        if (last >= c.rounds() && shards.leader()) {
             System.out.println("finished: all " + c.rounds() + " rounds are done in " + dir.root() + " (raise rounds to run more)");
         } else if (last >= 0) {
             log.info("resuming {} after round {}", dir.root(), last);
@@ -172,7 +190,7 @@ public final class Loop implements AutoCloseable {
             policy = Checkpoints.load(last >= 1 ? dir.file(last, CHECKPOINT) : c.policy());
             for (int r = Math.max(1, last + 1); r <= c.rounds() && !stopEarly(); r++) round(r);
         }
-        dir.linkBest(Rounds.best(finished(), c.earlyStop().metric()), c.policy());
+        if (shards.leader()) dir.linkBest(Rounds.best(finished(), c.earlyStop().metric()), c.policy());
         return finished();
     }
 
@@ -180,7 +198,7 @@ public final class Loop implements AutoCloseable {
 
     /** sample → score → pair → train → evaluate → save; a phase whose output exists finished before a restart. */
     private void round(int r) {
-        Phases phases = Phases.open(dir, r, () -> Manifest.start(r, configKeys(), c.seed(), inputs));
+        Phases phases = Phases.open(dir, r, () -> Manifest.start(r, configKeys(), c.seed(), inputs), shards);
         Manifest m = phases.manifest();
         if (!m.hasModel()) m.before(policy.checksum());
         List<PromptRow> ps = Prompts.forRound(prompts.train(), c.prompts().perRound(), c.seed(), r);
@@ -207,16 +225,19 @@ public final class Loop implements AutoCloseable {
     /** n completions per prompt from the policy (and, for anchored, from the initial policy), written unscored. */
     private void sample(int r, List<PromptRow> ps, Manifest m) {
         SamplingParams params = samplingParams(Seeds.of(c.seed(), r, 0x5A3L));
-        List<SampleRow> rows = new ArrayList<>(Samples.draw(sampler(policy), ps, params, tok, SampleRow.Policy.CURRENT, 0, false));
+        List<PromptRow> mine = shards.mine(ps);   // seeds are per (round, prompt, sample): a share samples what one process would
+        List<SampleRow> rows = new ArrayList<>(shards.gather(Samples.draw(sampler(policy), mine, params, tok, SampleRow.Policy.CURRENT, 0, false),
+                SampleRow.class, "gathering samples"));
         Long initialSeed = null;
         if (c.pairs().strategy() == Strategy.ANCHORED) {
             SamplingParams initialParams = samplingParams(Seeds.of(c.seed(), r, 0x1A17L));
             // the server holds the policy, not the starting model: its samples are drawn here
-            rows.addAll(Samples.draw(local(initial), ps, initialParams, tok, SampleRow.Policy.INITIAL, params.n(), false));
+            rows.addAll(shards.gather(Samples.draw(local(initial), mine, initialParams, tok, SampleRow.Policy.INITIAL, params.n(), false),
+                    SampleRow.class, "gathering the initial policy's samples"));
             initialSeed = initialParams.seed();
         }
         m.usedSeeds(params.seed(), initialSeed, null, null);
-        Jsonl.write(dir.file(r, COMPLETIONS), rows);
+        if (shards.leader()) Jsonl.write(dir.file(r, COMPLETIONS), rows);
     }
 
     private SamplingParams samplingParams(long seed) {
@@ -224,15 +245,28 @@ public final class Loop implements AutoCloseable {
         return new SamplingParams(s.n(), s.maxNewTokens(), s.temperature(), s.topK(), s.topP(), false, seed);
     }
 
+    /** Scores the completions; several ranks score the prompts of their share and every row goes back to its place. */
     private void score(int r) {
-        Jsonl.write(dir.file(r, SAMPLES), ScoredRows.score(Jsonl.read(dir.file(r, COMPLETIONS), SampleRow.class), trainById, feedback));
-        Trees.delete(dir.file(r, COMPLETIONS));
+        List<SampleRow> rows = Jsonl.read(dir.file(r, COMPLETIONS), SampleRow.class);
+        List<String> ids = rows.stream().map(SampleRow::promptId).distinct().toList();
+        Set<String> mine = Set.copyOf(shards.mine(ids));
+        List<SampleRow> scored = shards.gather(ScoredRows.score(rows.stream().filter(x -> mine.contains(x.promptId())).toList(), trainById, feedback),
+                SampleRow.class, "gathering scores");
+        if (shards.world() > 1) {
+            Map<String, SampleRow> byKey = new LinkedHashMap<>();
+            scored.forEach(x -> byKey.put(x.promptId() + "/" + x.sampleIndex(), x));
+            scored = rows.stream().map(x -> byKey.get(x.promptId() + "/" + x.sampleIndex())).toList();
+        }
+        if (shards.leader()) {
+            Jsonl.write(dir.file(r, SAMPLES), scored);
+            Trees.delete(dir.file(r, COMPLETIONS));
+        }
     }
 
     private void pair(int r, Manifest m) {
         List<SampleRow> samples = Jsonl.read(dir.file(r, SAMPLES), SampleRow.class);
         PairRows.Rows p = PairRows.build(samples, c.pairs(), c.seed(), r, tok.eosId(), c.winProbScores());
-        Jsonl.write(dir.file(r, PAIRS), p.rows());
+        if (shards.leader()) Jsonl.write(dir.file(r, PAIRS), p.rows());
         m.counts(RoundRecord.Counts.of(p.outcome().counts(), (int) samples.stream().filter(x -> x.score() != null).count()));
     }
 
@@ -270,9 +304,10 @@ public final class Loop implements AutoCloseable {
         if (c.reference() == LoopConfig.ReferenceMode.EMA) {
             try (Transformer reference = Checkpoints.load(ref)) {
                 Updates.ema(reference, policy, c.emaRate());
-                Checkpoints.save(reference, dir.file(r, REFERENCE), tokenizerFiles);
+                if (shards.leader()) Checkpoints.save(reference, dir.file(r, REFERENCE), tokenizerFiles);
             }
         }
+        if (!shards.leader()) return;
         Checkpoints.save(policy, dir.file(r, CHECKPOINT), tokenizerFiles);
         deleteTrainingCheckpoints(out);
     }
@@ -292,10 +327,12 @@ public final class Loop implements AutoCloseable {
     private void evaluate(int r, Transformer model, Manifest m) {
         long t0 = System.nanoTime();
         List<SampleRow> base = r == 0 ? null : Jsonl.read(dir.file(0, EVAL_SAMPLES), SampleRow.class);
-        Evaluation.Result e = evaluation.run(sampler(model), model, initial, base);
-        RunDir.createDirectories(dir.round(r));
-        Jsonl.write(dir.file(r, EVAL_SAMPLES), e.rows());
-        Jsonl.writePretty(dir.file(r, EVAL), e.metrics());
+        Evaluation.Result e = evaluation.run(sampler(model), model, initial, base, shards);
+        if (shards.leader()) {
+            RunDir.createDirectories(dir.round(r));
+            Jsonl.write(dir.file(r, EVAL_SAMPLES), e.rows());
+            Jsonl.writePretty(dir.file(r, EVAL), e.metrics());
+        }
         m.usedSeeds(null, null, evaluation.sampled().seed(), null);
         m.seconds(Phase.EVAL, seconds(t0));
     }
@@ -304,6 +341,10 @@ public final class Loop implements AutoCloseable {
 
     /** The round's line: its eval keys, counts, timings and last training log, appended to rounds.jsonl; then the report. */
     private void finish(int r, Manifest m) {
+        if (!shards.leader()) {
+            shards.barrier("waiting for rank 0 to finish round " + r);
+            return;
+        }
         if (r > 0 && !m.hasScorers()) {
             List<SampleRow> samples = Jsonl.read(dir.file(r, SAMPLES), SampleRow.class);
             m.scorers(ScorerMetrics.of(samples), ScorerMetrics.agreement(samples));
@@ -319,6 +360,7 @@ public final class Loop implements AutoCloseable {
         Jsonl.write(dir.file(RunDir.ROUNDS), lines);
         Rounds.print(lines, System.out);
         Report.write(dir.root());
+        shards.barrier("finishing round " + r);
     }
 
     /** The rounds whose line is in rounds.jsonl: finished, in order (0 is the starting policy's eval). */

@@ -1,6 +1,7 @@
 package org.jpo.loop;
 
 import org.jpo.UserError;
+import org.jpo.dist.Shards;
 import org.jpo.io.Jsonl;
 import org.jpo.io.RunDir;
 import org.jpo.io.RunDir.RoundFile;
@@ -17,16 +18,18 @@ final class Phases {
     private final RunDir dir;
     private final int round;
     private final Manifest manifest;
+    private final Shards shards;
 
-    private Phases(RunDir dir, int round, Manifest manifest) {
+    private Phases(RunDir dir, int round, Manifest manifest, Shards shards) {
         this.dir = dir;
         this.round = round;
         this.manifest = manifest;
+        this.shards = shards;
     }
 
     /** The round's manifest as saved (or {@code fresh} for a new round), after checking its finished outputs are unchanged. */
-    static Phases open(RunDir dir, int round, Supplier<Manifest> fresh) {
-        RunDir.createDirectories(dir.round(round));
+    static Phases open(RunDir dir, int round, Supplier<Manifest> fresh, Shards shards) {
+        if (shards.leader()) RunDir.createDirectories(dir.round(round));
         Manifest m = dir.has(round, RoundFile.MANIFEST) ? Manifest.read(dir.file(round, RoundFile.MANIFEST)) : fresh.get();
         m.outputs().forEach((name, sha) -> {
             Path f = dir.round(round).resolve(name);
@@ -35,16 +38,20 @@ final class Phases {
                         + "); restore it, or delete it and the files after it to redo those phases");
             }
         });
-        return new Phases(dir, round, m);
+        return new Phases(dir, round, m, shards);
     }
 
     Manifest manifest() { return manifest; }
 
-    /** Runs {@code body} unless {@code output} exists; then records the output's hash and saves the manifest. Returns whether it ran. */
+    /**
+     * Runs {@code body} unless {@code output} exists; then records the output's hash and saves the manifest. Returns whether
+     * it ran. Several ranks: rank 0's disk decides, and every rank waits until rank 0 has written the output.
+     */
     boolean run(RoundFile output, Runnable body) {
-        boolean ran = !dir.has(round, output);
+        boolean ran = shards.leaders(!dir.has(round, output), "agreeing on round " + round + "'s " + output.fileName);
         if (ran) body.run();
         record(output);
+        shards.barrier("writing round " + round + "'s " + output.fileName);
         return ran;
     }
 
@@ -54,5 +61,7 @@ final class Phases {
         save();
     }
 
-    void save() { Jsonl.writePretty(dir.file(round, RoundFile.MANIFEST), manifest); }
+    void save() {
+        if (shards.leader()) Jsonl.writePretty(dir.file(round, RoundFile.MANIFEST), manifest);
+    }
 }
