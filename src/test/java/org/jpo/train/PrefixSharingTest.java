@@ -137,8 +137,8 @@ class PrefixSharingTest {
         List<PairExample> pairs = pairs(12);
         for (ModelConfig config : List.of(LLAMA, GPT2)) {
             try (Transformer ref = Transformer.random(config, 8)) {
-                var plain = ReferenceLogps.pairs(dir.resolve(config.modelType() + "-plain"), ref, "x", pairs, 3, mods(0.5, false, false, 0));
-                var shared = ReferenceLogps.pairs(dir.resolve(config.modelType() + "-shared"), ref, "x", pairs, 3, mods(0.5, false, true, 2));
+                var plain = ReferenceLogps.pairs(dir.resolve(config.modelType() + "-plain"), ref, "x", pairs, 3, mods(0.5, false, false, 0), DataParallel.SINGLE);
+                var shared = ReferenceLogps.pairs(dir.resolve(config.modelType() + "-shared"), ref, "x", pairs, 3, mods(0.5, false, true, 2), DataParallel.SINGLE);
                 assertTrue(!plain.hit() && !shared.hit());
                 for (PairExample e : pairs) {
                     double[] a = plain.values().get(e), b = shared.values().get(e);

@@ -1,0 +1,93 @@
+package org.jpo.train;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import org.jpo.io.Jsonl;
+import org.jpo.io.SafeTensors;
+import org.jpo.testing.Cli;
+import org.jpo.testing.Ranks;
+import org.jpo.testing.Tree;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+import static org.jpo.tensor.Tensors.toFloats;
+import static org.junit.jupiter.api.Assertions.*;
+
+/**
+ * {@code jpo train} on two ranks (two JVMs on c10d's Gloo, one thread each) trains what one process trains on the same
+ * micro-batches: the 2-rank global batch of 2 × 4 pairs is, in one process, 4 pairs with gradient_accumulation_steps 2.
+ */
+class DataParallelTest {
+    @TempDir Path tmp;
+
+    /** 40 dog-preferring pairs: 5 global batches of 8 an epoch, so both runs split every epoch the same way. */
+    private Path config(String extra) throws Exception {
+        Path pairs = TrainFixtures.dogPairs(tmp.resolve("pairs.jsonl"), 40);
+        return TrainFixtures.config(tmp.resolve("dpo.yaml"), pairs, tmp.resolve("unused"),
+                "learning_rate: 1.0e-3\nmax_steps: 6\nlogging_steps: 1\nsave_steps: 2\n" + extra);
+    }
+
+    @Test void twoRanksTrainBitForBitAsOneProcessOnTheSameMicroBatches() throws Exception {
+        Path yaml = config("");
+        Path one = tmp.resolve("one"), two = tmp.resolve("two");
+        Cli.Result r = Cli.run("--threads", "1", "train", yaml.toString(), "output_dir=" + one, "per_device_train_batch_size=4",
+                "gradient_accumulation_steps=2");
+        assertEquals(0, r.exit(), r.toString());
+
+        Ranks ranks = Ranks.start(tmp.resolve("ranks"), 2, "train", yaml.toString(), "output_dir=" + two, "per_device_train_batch_size=4");
+        assertEquals(List.of(0, 0), ranks.exits(120), ranks.logs());
+        assertTrue(ranks.log0().contains("parameters identical on all 2 ranks"), ranks.log0());
+
+        assertEquals(0, maxDifference(one.resolve("final"), two.resolve("final")), "weights differ");
+        assertEquals(withoutSpeed(one), withoutSpeed(two), "metrics.jsonl differs");
+        // rank 0 alone wrote output_dir: the same files as the one process, and rank 1 wrote none of its own
+        assertEquals(Tree.snapshot(one).keySet(), Tree.snapshot(two).keySet());
+    }
+
+    @Test void ktoAndSftOnTwoRanksMatchOneProcessOnTheGlobalBatch() throws Exception {
+        for (String method : List.of("kto", "sft")) {
+            Path rows = tmp.resolve(method + ".jsonl");
+            Jsonl.write(rows, java.util.stream.IntStream.range(0, 40).mapToObj(i -> method.equals("kto")
+                    ? Jsonl.JSON.createObjectNode().put("prompt", TrainFixtures.OPENINGS[i % 6]).put("completion", i % 2 == 0 ? " dog." : " cat.")
+                            .put("label", i % 2 == 0)
+                    : Jsonl.JSON.createObjectNode().put("prompt", TrainFixtures.OPENINGS[i % 6]).put("completion", " dog. The dog " + "ran ".repeat(1 + i % 4))).toList());
+            Path yaml = TrainFixtures.config(tmp.resolve(method + ".yaml"), rows, tmp.resolve("unused"),
+                    "learning_rate: 1.0e-3\nmax_steps: 4\nlogging_steps: 1\n").toAbsolutePath();
+            Files.writeString(yaml, Files.readString(yaml).replace("method: dpo", "method: " + method));
+            Path one = tmp.resolve(method + "-one"), two = tmp.resolve(method + "-two");
+            Cli.Result r = Cli.run("--threads", "1", "train", yaml.toString(), "output_dir=" + one, "per_device_train_batch_size=8");
+            assertEquals(0, r.exit(), r.toString());
+            Ranks ranks = Ranks.start(tmp.resolve(method + "-ranks"), 2, "train", yaml.toString(), "output_dir=" + two, "per_device_train_batch_size=4");
+            assertEquals(List.of(0, 0), ranks.exits(120), ranks.logs());
+            // the global batch is one forward of 8 here and two of 4 there: the sums round differently
+            double d = maxDifference(one.resolve("final"), two.resolve("final"));
+            System.out.println(method + " max weight difference " + d);
+            assertTrue(d < 1e-4, method + ": weights differ by " + d);   // measured 7.1e-5 (kto), 3.0e-5 (sft)
+            List<JsonNode> a = MetricsLog.read(one.resolve("metrics.jsonl")), b = MetricsLog.read(two.resolve("metrics.jsonl"));
+            assertEquals(a.size(), b.size());
+            for (int i = 0; i < a.size(); i++) {
+                assertEquals(a.get(i).get("loss").asDouble(), b.get(i).get("loss").asDouble(), 1e-4, method + " loss at line " + i);
+                assertEquals(a.get(i).get("num_tokens").asDouble(), b.get(i).get("num_tokens").asDouble(), 0, method + " tokens at line " + i);
+            }
+        }
+    }
+
+    static double maxDifference(Path a, Path b) {
+        Map<String, org.bytedeco.pytorch.Tensor> x = SafeTensors.read(a.resolve("model.safetensors")), y = SafeTensors.read(b.resolve("model.safetensors"));
+        assertEquals(x.keySet(), y.keySet());
+        double max = 0;
+        for (String k : x.keySet()) {
+            float[] p = toFloats(x.get(k)), q = toFloats(y.get(k));
+            for (int i = 0; i < p.length; i++) max = Math.max(max, Math.abs(p[i] - q[i]));
+        }
+        return max;
+    }
+
+    static List<String> withoutSpeed(Path dir) throws Exception {
+        return Files.readAllLines(dir.resolve("metrics.jsonl")).stream().map(l -> l.replaceAll(",\"tokens_per_second\":[^,}]*", "")).toList();
+    }
+}
