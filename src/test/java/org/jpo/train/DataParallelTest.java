@@ -76,6 +76,56 @@ class DataParallelTest {
         }
     }
 
+    @Test void aKilledRankEndsTheOtherWithOneLineAndResumeFinishesAsIfUninterrupted() throws Exception {
+        Path yaml = config("dist_timeout_seconds: 30\n");
+        Path one = tmp.resolve("one"), two = tmp.resolve("two");
+        List<String> steps = List.of("max_steps=30");
+        Cli.Result r = Cli.run("--threads", "1", "train", yaml.toString(), "output_dir=" + one, "per_device_train_batch_size=4",
+                "gradient_accumulation_steps=2", steps.get(0));
+        assertEquals(0, r.exit(), r.toString());
+
+        Ranks ranks = Ranks.start(tmp.resolve("killed"), 2, "train", yaml.toString(), "output_dir=" + two, "per_device_train_batch_size=4", steps.get(0));
+        long deadline = System.nanoTime() + 120_000_000_000L;
+        while (!Files.isDirectory(two.resolve("checkpoint-2")) && System.nanoTime() < deadline) Thread.sleep(20);
+        ranks.processes.get(1).destroyForcibly();   // SIGKILL
+        long t0 = System.nanoTime();
+        assertEquals(2, ranks.exits(60).get(0), ranks.logs());
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        assertTrue(seconds < 30, "rank 0 took " + seconds + " s to stop");
+        List<String> errors = ranks.log0().lines().filter(l -> l.startsWith("error:")).toList();
+        assertEquals(1, errors.size(), ranks.log0());
+        assertTrue(errors.get(0).startsWith("error: rank 0 of 2: ") && errors.get(0).contains("failed: a peer died or did not answer within 30 s"),
+                errors.get(0));
+        assertFalse(Files.exists(two.resolve("final")), "a killed run wrote final/");
+
+        Ranks resumed = Ranks.start(tmp.resolve("resumed"), 2, "train", yaml.toString(), "output_dir=" + two, "per_device_train_batch_size=4",
+                steps.get(0), "--resume");
+        assertEquals(List.of(0, 0), resumed.exits(120), resumed.logs());
+        assertTrue(resumed.log0().contains("resuming from " + two.resolve("checkpoint-")), resumed.log0());
+        assertEquals(0, maxDifference(one.resolve("final"), two.resolve("final")), "the resumed run's weights differ");
+        assertEquals(withoutSpeed(one), withoutSpeed(two), "the resumed run's metrics.jsonl differs");
+    }
+
+    @Test void aRankThatNeverJoinsOrDiffersIsNamed() throws Exception {
+        Path yaml = config("dist_timeout_seconds: 3\n");
+        int port = Ranks.freePort();
+        Ranks alone = Ranks.start(tmp.resolve("alone"), 2, port, List.of(0), "train", yaml.toString(), "output_dir=" + tmp.resolve("a"));
+        assertEquals(List.of(2), alone.exits(60), alone.logs());
+        assertTrue(alone.log0().contains("error: rank 0 of 2: joining the group at 127.0.0.1:" + port + " failed"), alone.log0());
+
+        // rank 1 with another learning rate: both stop before training, naming rank 1
+        int port2 = Ranks.freePort();
+        Path out = tmp.resolve("b");
+        Ranks r0 = Ranks.start(tmp.resolve("differ"), 2, port2, List.of(0), "train", yaml.toString(), "output_dir=" + out);
+        Ranks r1 = Ranks.start(tmp.resolve("differ"), 2, port2, List.of(1), "train", yaml.toString(), "output_dir=" + out, "learning_rate=2.0e-3");
+        assertEquals(List.of(2), r0.exits(60), r0.logs());
+        assertEquals(List.of(2), r1.exits(60), r1.log(1).toString());
+        String expected = " of 2: the resolved config (or the checkpoint it resumes) of rank 1 differs from rank 0's";
+        assertTrue(r0.log0().contains("error: rank 0" + expected), r0.log0());
+        assertTrue(Files.readString(r1.log(1)).contains("error: rank 1" + expected), Files.readString(r1.log(1)));
+        assertFalse(Files.exists(out.resolve("metrics.jsonl")), "training started");
+    }
+
     static double maxDifference(Path a, Path b) {
         Map<String, org.bytedeco.pytorch.Tensor> x = SafeTensors.read(a.resolve("model.safetensors")), y = SafeTensors.read(b.resolve("model.safetensors"));
         assertEquals(x.keySet(), y.keySet());
