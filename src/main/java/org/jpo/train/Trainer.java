@@ -83,6 +83,8 @@ public final class Trainer {
             Progress progress = Progress.start("train", "steps", total, state.step());
             Map<String, Double> lastLog = Map.of(), eval = Map.of();
             List<String> names = null;   // the metrics' names, agreed by the ranks at the first micro-batch
+            double syncSeconds = 0;      // several ranks: time in the gradient allreduce since the last log line
+            int syncSteps = 0;
 
             for (long step = state.step(); step < total; step++) {
                 long t0 = System.nanoTime();
@@ -101,7 +103,10 @@ public final class Trainer {
                         window.add(c.metrics(), c.tokens());
                     }
                 }
+                long s0 = System.nanoTime();
                 dp.averageGradients(objective.parameters());
+                syncSeconds += (System.nanoTime() - s0) / 1e9;
+                syncSteps++;
                 double lr = schedule.at(step);
                 double gradNorm = update(opt, objective.parameters(), run.maxGradNorm(), lr);
                 long done = step + 1;
@@ -110,6 +115,9 @@ public final class Trainer {
 
                 if (done % run.loggingSteps() == 0 || done == total) {
                     lastLog = logLine(window, gradNorm, lr);
+                    if (dp.world() > 1) lastLog.put("allreduce_seconds", syncSeconds / syncSteps);
+                    syncSeconds = 0;
+                    syncSteps = 0;
                     metrics.log(done, order.epoch(done * run.accumulation()), lastLog);
                     window.reset();
                 }
