@@ -49,10 +49,16 @@ public final class Trainer {
      * {@link Runs#prepare} already loaded into the objective).
      */
     public static <E extends Example> Result train(Run<E> run, Optional<Path> from) {
-        TrainerState state = from.map(TrainerState::read).orElse(new TrainerState(0, run.seed(), new Window(), Map.of()));
+        DataParallel dp = run.dp();
+        TrainerState state = from.map(TrainerState::read).orElse(new TrainerState(0, run.seed(), new Window(), Map.of(), dp.world()));
+        if (state.worldSize() != dp.world()) {
+            throw new UserError("--resume: " + from.orElseThrow() + " was trained by " + state.worldSize() + (state.worldSize() == 1 ? " process" : " ranks")
+                    + " (global batch per_device_train_batch_size × " + state.worldSize() + "), this run has " + dp.world()
+                    + ": resume it with " + state.worldSize() + (state.worldSize() == 1 ? " process" : " ranks") + " (jpo launch --nproc-per-node "
+                    + state.worldSize() + "), so every step keeps its global batch");
+        }
 
         Objective<E> objective = run.objective();
-        DataParallel dp = run.dp();
         long trainable = objective.parameters().values().stream().mapToLong(Tensor::numel).sum();
         log.debug("trainable parameters: {}", trainable);
         try (AdamW opt = new AdamW(objective.parameters(), run.beta1(), run.beta2(), run.adamEpsilon(), run.weightDecay());
@@ -127,7 +133,7 @@ public final class Trainer {
                     metrics.log(done, order.epoch(done * run.accumulation()), eval);
                 }
                 if (run.saveSteps() > 0 && done % run.saveSteps() == 0 && done < total && dp.leader()) {
-                    Checkpointing.save(run.outputDir(), new TrainerState(done, run.seed(), window, objective.state()), objective, opt,
+                    Checkpointing.save(run.outputDir(), new TrainerState(done, run.seed(), window, objective.state(), dp.world()), objective, opt,
                             run.liveReference(), run.tokenizerFiles(), run.saveTotalLimit());
                 }
             }
@@ -141,7 +147,7 @@ public final class Trainer {
             }
             if (dp.leader()) {
                 objective.save(finalDir, run.tokenizerFiles());
-                new TrainerState(total, run.seed(), new Window(), objective.state()).write(finalDir);
+                new TrainerState(total, run.seed(), new Window(), objective.state(), dp.world()).write(finalDir);
             }
             progress.close();
             log.debug("model saved to {}", finalDir);   // where a command puts it in its own result

@@ -17,13 +17,17 @@ import java.util.Map;
  * objective's own state ({@link Objective#state}, e.g. BCO's running reward mean). There is no other random
  * state to save: batch order is a function of (seed, epoch), and LoRA dropout saves its stream position with the adapter.
  */
-record TrainerState(long step, long seed, Window window, Map<String, Double> objective) {
+record TrainerState(long step, long seed, Window window, Map<String, Double> objective, int worldSize) {
     static final String FILE = "trainer_state.json";
+
+    /** @param worldSize the ranks that trained it: a global batch is per_device_train_batch_size × this */
+    TrainerState {}
 
     void write(Path dir) {
         ObjectNode o = Jsonl.JSON.createObjectNode();
         o.put("global_step", step);
         o.put("seed", seed);
+        o.put("world_size", worldSize);
         o.put("rng", "batch order derives from (seed, epoch); no hidden generator state");
         ObjectNode w = o.putObject("logging_window");
         w.put("count", window.count).put("tokens", window.tokens);
@@ -46,7 +50,7 @@ record TrainerState(long step, long seed, Window window, Map<String, Double> obj
             Map<String, Double> objective = new LinkedHashMap<>();
             o.path("objective_state").fields().forEachRemaining(e -> objective.put(e.getKey(), e.getValue().asDouble()));
             if (!o.has("global_step")) throw new UserError(f + ": missing 'global_step'");
-            return new TrainerState(o.get("global_step").asLong(), o.path("seed").asLong(), w, objective);
+            return new TrainerState(o.get("global_step").asLong(), o.path("seed").asLong(), w, objective, o.path("world_size").asInt(1));
         } catch (IOException e) {
             throw new UserError(f + ": unreadable checkpoint state (" + e.getMessage() + ")");
         }

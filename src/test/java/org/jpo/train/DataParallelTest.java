@@ -97,6 +97,13 @@ class DataParallelTest {
         assertTrue(errors.get(0).startsWith("error: rank 0 of 2: ") && errors.get(0).contains("failed: a peer died or did not answer within 30 s"),
                 errors.get(0));
         assertFalse(Files.exists(two.resolve("final")), "a killed run wrote final/");
+        // one process would train the rest on global batches of 4: refused, naming how to resume
+        Map<String, String> before = Tree.snapshot(two);
+        Cli.Result alone = Cli.run("--threads", "1", "train", yaml.toString(), "output_dir=" + two, "per_device_train_batch_size=4", steps.get(0), "--resume");
+        assertEquals(2, alone.exit(), alone.toString());
+        assertTrue(alone.err().contains("was trained by 2 ranks (global batch per_device_train_batch_size × 2), this run has 1: resume it with 2 ranks"),
+                alone.err());
+        assertEquals(before, Tree.snapshot(two), "the refused resume changed output_dir");
 
         Ranks resumed = Ranks.start(tmp.resolve("resumed"), 2, "train", yaml.toString(), "output_dir=" + two, "per_device_train_batch_size=4",
                 steps.get(0), "--resume");
