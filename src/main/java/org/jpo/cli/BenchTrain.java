@@ -68,6 +68,12 @@ final class BenchTrain implements Callable<Integer> {
     @Option(names = "--bf16-batch-size", defaultValue = "4", description = "Pairs per step of the bf16 comparison (default ${DEFAULT-VALUE}).")
     int bf16BatchSize;
     @Parameters(paramLabel = "key=value", description = BenchCommand.OVERRIDES) List<String> overrides = List.of();
+    @Option(names = "--nproc", defaultValue = "1", description = "Ranks: > 1 times jpo train's DPO step on the llama shape at world 1 "
+            + "and at this many ranks (data parallel), with the scaling efficiency, instead (default ${DEFAULT-VALUE}).") int nproc;
+    @Option(names = "--threads-per-rank", defaultValue = "1", description = "Threads of each rank, and of world 1, with --nproc (default ${DEFAULT-VALUE}).")
+    int threadsPerRank;
+    /** A rank of --nproc's world: the bench's directory (set by the bench for its child processes). */
+    @Option(names = "--rank-of", hidden = true) Path rankOf;
 
     /** The settings, one key per flag. */
     record Settings(
@@ -86,7 +92,10 @@ final class BenchTrain implements Callable<Integer> {
             @Key(value = "false", doc = "Also time the step fp32 vs bf16 autocast on a Llama of bf16_dim.") boolean bf16,
             @Key(value = "1024", doc = "Width of the bf16 comparison, a multiple of 64.") int bf16Dim,
             @Key(value = "4", doc = "Layers of the bf16 comparison.") int bf16Layers,
-            @Key(value = "4", doc = "Pairs per step of the bf16 comparison.") int bf16BatchSize) {
+            @Key(value = "4", doc = "Pairs per step of the bf16 comparison.") int bf16BatchSize,
+            @Key(value = "1", doc = "Ranks: > 1 times jpo train's DPO step on the llama shape at world 1 and at this many ranks "
+                    + "(data parallel, a process each, batch_size pairs per rank) instead.") int nproc,
+            @Key(value = "1", doc = "Threads of each rank (and of world 1) with nproc > 1.") int threadsPerRank) {
         Settings {
             for (int n : threadCounts) if (n < 1) throw new ConfigError("thread_counts", "thread_counts must be >= 1, got " + n);
             Check.atLeast("steps", steps, 1);
@@ -98,6 +107,8 @@ final class BenchTrain implements Callable<Integer> {
             Check.atLeast("batch_size", batchSize, 1);
             Check.atLeast("bf16_layers", bf16Layers, 1);
             Check.atLeast("bf16_batch_size", bf16BatchSize, 1);
+            Check.atLeast("nproc", nproc, 1);
+            Check.atLeast("threads_per_rank", threadsPerRank, 1);
             if (dim % 64 != 0 || dim < 64) throw new ConfigError("dim", "dim must be a multiple of 64 (heads of 64), got " + dim);
             if (bf16Dim % 64 != 0 || bf16Dim < 64) throw new ConfigError("bf16_dim", "bf16_dim must be a multiple of 64 (heads of 64), got " + bf16Dim);
         }
@@ -107,7 +118,7 @@ final class BenchTrain implements Callable<Integer> {
 
     Settings settings() {
         return Overrides.bind(BINDER, () -> new Settings(threadCounts, steps, warmup, dim, layers, vocab, seqLen, batchSize, peakSize, bf16PeakSize,
-                pauseMs, noPytorch, bf16, bf16Dim, bf16Layers, bf16BatchSize), overrides);
+                pauseMs, noPytorch, bf16, bf16Dim, bf16Layers, bf16BatchSize, nproc, threadsPerRank), overrides);
     }
 
     /** The settings of the running call. */
@@ -122,6 +133,8 @@ final class BenchTrain implements Callable<Integer> {
 
     @Override public Integer call() {
         cfg = settings();
+        if (rankOf != null) return BenchTrainDist.rank(cfg, rankOf, llama(cfg.dim(), cfg.layers()));
+        if (cfg.nproc() > 1) return BenchTrainDist.run(cfg, llama(cfg.dim(), cfg.layers()), overrides);
         List<Shape> shapes = List.of(new Shape("llama", llama(cfg.dim(), cfg.layers()), cfg.batchSize(), cfg.seqLen()),
                 new Shape("gpt2", gpt2(cfg.dim(), cfg.layers()), cfg.batchSize(), cfg.seqLen()));
         Shape big = new Shape("llama", llama(cfg.bf16Dim(), cfg.bf16Layers()), cfg.bf16BatchSize(), cfg.seqLen());

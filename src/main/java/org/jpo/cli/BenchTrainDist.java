@@ -1,0 +1,110 @@
+package org.jpo.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import org.jpo.UserError;
+import org.jpo.io.Jsonl;
+import org.jpo.io.Trees;
+import org.jpo.model.ModelConfig;
+import org.jpo.sweep.Sweep;
+import org.jpo.tensor.Natives;
+import org.jpo.train.ScalingRun;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * {@code jpo bench train --nproc N}: jpo train's DPO step on the llama shape, through the trainer itself, at world 1 and at
+ * N ranks (a process each, {@code threads_per_rank} threads each, on this machine's loopback), on the same global batch
+ * of batch_size × N pairs. Reports tokens/s of both, the scaling efficiency (world N's tokens/s over N × world 1's) and
+ * the gradient allreduce's time per step and share of it.
+ */
+final class BenchTrainDist {
+    private BenchTrainDist() {}
+
+    static int run(BenchTrain.Settings cfg, ModelConfig shape, List<String> overrides) {
+        int n = cfg.nproc(), t = cfg.threadsPerRank();
+        Path dir = tempDir();
+        try {
+            System.out.printf("jpo train's DPO step, llama D=%d L=%d V=%d, T=%d, %d pairs per rank per step; world 1 and world %d at %d thread%s "
+                    + "each; %d timed steps after %d%n", cfg.dim(), cfg.layers(), cfg.vocab(), cfg.seqLen(), cfg.batchSize(), n, t, t == 1 ? "" : "s",
+                    cfg.steps(), cfg.warmup());
+            Natives.threads(t);
+            ScalingRun.Measured one = ScalingRun.run(dir.resolve("one"), shape, cfg.batchSize() * n, cfg.seqLen(), cfg.warmup(), cfg.steps(), 1)
+                    .orElseThrow();
+            ScalingRun.Measured many = ranks(dir.resolve("many"), cfg, overrides);
+            System.out.printf("  world 1  tokens_per_second %,9.0f  step_seconds %.3f%n", one.tokensPerSecond(), one.stepSeconds());
+            System.out.printf("  world %d  tokens_per_second %,9.0f  step_seconds %.3f  allreduce_seconds %.3f (%.0f%% of the step)%n", n,
+                    many.tokensPerSecond(), many.stepSeconds(), many.allreduceSeconds(), 100 * many.allreduceSeconds() / many.stepSeconds());
+            System.out.printf("  scaling_efficiency %.2f (world %d's tokens/s over %d × world 1's)%n", many.tokensPerSecond() / (n * one.tokensPerSecond()), n, n);
+            return 0;
+        } finally {
+            Natives.threads(Runtime.getRuntime().availableProcessors());
+            Trees.delete(dir);
+        }
+    }
+
+    /** A child's part: train as its rank; rank 0 prints its numbers as one JSON line. */
+    static int rank(BenchTrain.Settings cfg, Path dir, ModelConfig shape) {
+        ScalingRun.run(dir, shape, cfg.batchSize(), cfg.seqLen(), cfg.warmup(), cfg.steps(), 1)
+                .ifPresent(m -> System.out.println(Jsonl.JSON.valueToTree(m)));
+        return 0;
+    }
+
+    /** Starts the N ranks (this bench's settings, each its own JVM) and reads rank 0's line; any rank failing is an error with its log. */
+    private static ScalingRun.Measured ranks(Path dir, BenchTrain.Settings cfg, List<String> overrides) {
+        int n = cfg.nproc(), port = freePort();
+        List<Process> ps = new ArrayList<>();
+        try {
+            Files.createDirectories(dir);
+            for (int r = 0; r < n; r++) {
+                List<String> cmd = new ArrayList<>(Sweep.Launcher.sameJvm(cfg.threadsPerRank()).java());
+                cmd.addAll(List.of("--threads", Integer.toString(cfg.threadsPerRank()), "bench", "train", "--rank-of", dir.toString(),
+                        "--nproc", Integer.toString(n), "dim=" + cfg.dim(), "layers=" + cfg.layers(), "vocab=" + cfg.vocab(), "seq_len=" + cfg.seqLen(),
+                        "batch_size=" + cfg.batchSize(), "steps=" + cfg.steps(), "warmup=" + cfg.warmup()));
+                ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(dir.resolve("rank-" + r + ".log").toFile());
+                pb.environment().putAll(java.util.Map.of("RANK", "" + r, "WORLD_SIZE", "" + n, "LOCAL_RANK", "" + r, "LOCAL_WORLD_SIZE", "" + n,
+                        "MASTER_ADDR", "127.0.0.1", "MASTER_PORT", "" + port, "JPO_EXIT_WITH_PARENT", "1"));
+                ps.add(pb.start());
+            }
+            for (int r = 0; r < n; r++) {
+                Process p = ps.get(r);
+                if (!p.waitFor(3600, TimeUnit.SECONDS) || p.exitValue() != 0) {
+                    throw new UserError("bench rank " + r + " failed; its log:\n" + Files.readString(dir.resolve("rank-" + r + ".log")));
+                }
+            }
+            String last = Files.readAllLines(dir.resolve("rank-0.log")).stream().filter(l -> l.startsWith("{")).reduce((a, b) -> b)
+                    .orElseThrow(() -> new UserError("bench rank 0 printed no result"));
+            JsonNode o = Jsonl.JSON.readTree(last);
+            return new ScalingRun.Measured(o.get("tokensPerSecond").asDouble(), o.get("stepSeconds").asDouble(), o.get("allreduceSeconds").asDouble());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new UserError("interrupted");
+        } finally {
+            ps.forEach(Process::destroyForcibly);
+        }
+    }
+
+    private static Path tempDir() {
+        try {
+            return Files.createTempDirectory("jpo-bench-dist");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static int freePort() {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}
