@@ -74,6 +74,8 @@ final class BenchTrain implements Callable<Integer> {
     int threadsPerRank;
     /** A rank of --nproc's world: the bench's directory (set by the bench for its child processes). */
     @Option(names = "--rank-of", hidden = true) Path rankOf;
+    /** That rank averages gradients with DDP's Reducer. */
+    @Option(names = "--rank-reducer", hidden = true) boolean rankReducer;
 
     /** The settings, one key per flag. */
     record Settings(
@@ -133,8 +135,8 @@ final class BenchTrain implements Callable<Integer> {
 
     @Override public Integer call() {
         cfg = settings();
-        if (rankOf != null) return BenchTrainDist.rank(cfg, rankOf, llama(cfg.dim(), cfg.layers()));
-        if (cfg.nproc() > 1) return BenchTrainDist.run(cfg, llama(cfg.dim(), cfg.layers()), overrides);
+        if (rankOf != null) return BenchTrainDist.rank(cfg, rankOf, llama(cfg.dim(), cfg.layers()), rankReducer);
+        if (cfg.nproc() > 1) return BenchTrainDist.run(cfg, llama(cfg.dim(), cfg.layers()));
         List<Shape> shapes = List.of(new Shape("llama", llama(cfg.dim(), cfg.layers()), cfg.batchSize(), cfg.seqLen()),
                 new Shape("gpt2", gpt2(cfg.dim(), cfg.layers()), cfg.batchSize(), cfg.seqLen()));
         Shape big = new Shape("llama", llama(cfg.bf16Dim(), cfg.bf16Layers()), cfg.bf16BatchSize(), cfg.seqLen());

@@ -27,7 +27,7 @@ import java.util.concurrent.TimeUnit;
 final class BenchTrainDist {
     private BenchTrainDist() {}
 
-    static int run(BenchTrain.Settings cfg, ModelConfig shape, List<String> overrides) {
+    static int run(BenchTrain.Settings cfg, ModelConfig shape) {
         int n = cfg.nproc(), t = cfg.threadsPerRank();
         Path dir = tempDir();
         try {
@@ -35,13 +35,19 @@ final class BenchTrainDist {
                     + "each; %d timed steps after %d%n", cfg.dim(), cfg.layers(), cfg.vocab(), cfg.seqLen(), cfg.batchSize(), n, t, t == 1 ? "" : "s",
                     cfg.steps(), cfg.warmup());
             Natives.threads(t);
-            ScalingRun.Measured one = ScalingRun.run(dir.resolve("one"), shape, cfg.batchSize() * n, cfg.seqLen(), cfg.warmup(), cfg.steps(), 1)
+            ScalingRun.Measured one = ScalingRun.run(dir.resolve("one"), shape, cfg.batchSize() * n, cfg.seqLen(), cfg.warmup(), cfg.steps(), 1, false)
                     .orElseThrow();
-            ScalingRun.Measured many = ranks(dir.resolve("many"), cfg, overrides);
-            System.out.printf("  world 1  tokens_per_second %,9.0f  step_seconds %.3f%n", one.tokensPerSecond(), one.stepSeconds());
-            System.out.printf("  world %d  tokens_per_second %,9.0f  step_seconds %.3f  allreduce_seconds %.3f (%.0f%% of the step)%n", n,
-                    many.tokensPerSecond(), many.stepSeconds(), many.allreduceSeconds(), 100 * many.allreduceSeconds() / many.stepSeconds());
-            System.out.printf("  scaling_efficiency %.2f (world %d's tokens/s over %d × world 1's)%n", many.tokensPerSecond() / (n * one.tokensPerSecond()), n, n);
+            System.out.printf("  world 1                     tokens_per_second %,9.0f  step_seconds %.3f%n", one.tokensPerSecond(), one.stepSeconds());
+            for (boolean reducer : new boolean[] {false, true}) {
+                ScalingRun.Measured many = ranks(dir.resolve(reducer ? "reducer" : "flat"), cfg, reducer);
+                System.out.printf("  world %d, %-20s tokens_per_second %,9.0f  step_seconds %.3f  scaling_efficiency %.2f", n,
+                        reducer ? "DDP's Reducer" : "flat allreduce", many.tokensPerSecond(), many.stepSeconds(), many.tokensPerSecond() / (n * one.tokensPerSecond()));
+                if (!reducer) System.out.printf("  allreduce_seconds %.3f (%.0f%% of the step)", many.allreduceSeconds(), 100 * many.allreduceSeconds() / many.stepSeconds());
+                System.out.println();
+            }
+            System.out.printf("  (scaling_efficiency: world %d's tokens/s over %d × world 1's; jpo train uses the flat allreduce)%n", n, n);
+            System.out.printf("  largest weight difference after the steps: flat vs Reducer %.1e, flat vs world 1 %.1e%n",
+                    difference(dir.resolve("flat"), dir.resolve("reducer"), n, n), difference(dir.resolve("flat"), dir.resolve("one"), n, 1));
             return 0;
         } finally {
             Natives.threads(Runtime.getRuntime().availableProcessors());
@@ -50,14 +56,14 @@ final class BenchTrainDist {
     }
 
     /** A child's part: train as its rank; rank 0 prints its numbers as one JSON line. */
-    static int rank(BenchTrain.Settings cfg, Path dir, ModelConfig shape) {
-        ScalingRun.run(dir, shape, cfg.batchSize(), cfg.seqLen(), cfg.warmup(), cfg.steps(), 1)
+    static int rank(BenchTrain.Settings cfg, Path dir, ModelConfig shape, boolean reducer) {
+        ScalingRun.run(dir, shape, cfg.batchSize(), cfg.seqLen(), cfg.warmup(), cfg.steps(), 1, reducer)
                 .ifPresent(m -> System.out.println(Jsonl.JSON.valueToTree(m)));
         return 0;
     }
 
     /** Starts the N ranks (this bench's settings, each its own JVM) and reads rank 0's line; any rank failing is an error with its log. */
-    private static ScalingRun.Measured ranks(Path dir, BenchTrain.Settings cfg, List<String> overrides) {
+    private static ScalingRun.Measured ranks(Path dir, BenchTrain.Settings cfg, boolean reducer) {
         int n = cfg.nproc(), port = freePort();
         List<Process> ps = new ArrayList<>();
         try {
@@ -67,6 +73,7 @@ final class BenchTrainDist {
                 cmd.addAll(List.of("--threads", Integer.toString(cfg.threadsPerRank()), "bench", "train", "--rank-of", dir.toString(),
                         "--nproc", Integer.toString(n), "dim=" + cfg.dim(), "layers=" + cfg.layers(), "vocab=" + cfg.vocab(), "seq_len=" + cfg.seqLen(),
                         "batch_size=" + cfg.batchSize(), "steps=" + cfg.steps(), "warmup=" + cfg.warmup()));
+                if (reducer) cmd.add("--rank-reducer");
                 ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(dir.resolve("rank-" + r + ".log").toFile());
                 pb.environment().putAll(java.util.Map.of("RANK", "" + r, "WORLD_SIZE", "" + n, "LOCAL_RANK", "" + r, "LOCAL_WORLD_SIZE", "" + n,
                         "MASTER_ADDR", "127.0.0.1", "MASTER_PORT", "" + port, "JPO_EXIT_WITH_PARENT", "1"));
@@ -89,6 +96,17 @@ final class BenchTrainDist {
             throw new UserError("interrupted");
         } finally {
             ps.forEach(Process::destroyForcibly);
+        }
+    }
+
+    /** The largest absolute difference between the final weights of two of the runs. */
+    private static double difference(Path a, Path b, int worldA, int worldB) {
+        try (org.bytedeco.javacpp.PointerScope scope = new org.bytedeco.javacpp.PointerScope()) {
+            var x = org.jpo.io.SafeTensors.read(a.resolve("out-world-" + worldA + "/final/model.safetensors"));
+            var y = org.jpo.io.SafeTensors.read(b.resolve("out-world-" + worldB + "/final/model.safetensors"));
+            double max = 0;
+            for (String k : x.keySet()) max = Math.max(max, x.get(k).sub(y.get(k)).abs().max().item_double());
+            return max;
         }
     }
 

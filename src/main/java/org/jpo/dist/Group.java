@@ -40,11 +40,13 @@ public final class Group {
 
     private final World world;
     private final ProcessGroupGloo gloo;
+    private final Store store;
     private final Duration timeout;
 
-    private Group(World world, ProcessGroupGloo gloo, Duration timeout) {
+    private Group(World world, ProcessGroupGloo gloo, Store store, Duration timeout) {
         this.world = world;
         this.gloo = gloo;
+        this.store = store;
         this.timeout = timeout;
     }
 
@@ -64,13 +66,22 @@ public final class Group {
             o.devices(new GlooDeviceVector(loopback(world.masterAddr()) ? ProcessGroupGloo.createDeviceForHostname("127.0.0.1")
                     : ProcessGroupGloo.createDefaultDevice()));   // on a cluster: the interface this host's name resolves to
             o.timeout(new Milliseconds(ms));
-            return new Group(world, new ProcessGroupGloo(raw.clone(), world.rank(), world.size(), o), timeout);
+            Store store = raw.clone();   // an intrusive_ptr handle: it may be passed to any number of groups
+            return new Group(world, new ProcessGroupGloo(store, world.rank(), world.size(), o), store, timeout);
         } catch (RuntimeException e) {
             throw failed(world, "joining the group at " + world.masterAddr() + ":" + world.masterPort(), timeout, e);
         }
     }
 
     public World world() { return world; }
+
+    /** DDP's Reducer over {@code params} on this group (see {@link GradReducer}). */
+    public GradReducer reducer(List<Tensor> params) {
+        org.bytedeco.pytorch.ProcessGroup pg = new org.bytedeco.pytorch.ProcessGroup(store, world.rank(), world.size());
+        pg.setBackend(torch.DeviceType.CPU, org.bytedeco.pytorch.ProcessGroup.BackendType.GLOO, new org.bytedeco.pytorch.BackendOptional(gloo));
+        pg.setDefaultBackend(org.bytedeco.pytorch.ProcessGroup.BackendType.GLOO);
+        return new GradReducer(pg, params);
+    }
 
     /** {@code t} (one contiguous tensor) ← the mean of every rank's {@code t}. */
     public void allreduceMean(Tensor t, String phase) {

@@ -26,7 +26,8 @@ import java.util.SplittableRandom;
 /**
  * jpo train's DPO step through {@link Trainer#train} itself, on random token ids and a random model of a given shape,
  * on however many ranks this process has (for {@code jpo bench train --nproc}): the same seed makes the same model and
- * rows on every rank, and one epoch is exactly the steps asked for.
+ * rows on every rank, and one epoch is exactly the steps asked for. {@code reducer}: gradients averaged by DDP's Reducer
+ * during the backward instead of the trainer's flat allreduce after it.
  */
 public final class ScalingRun {
     private ScalingRun() {}
@@ -35,7 +36,8 @@ public final class ScalingRun {
     public record Measured(double tokensPerSecond, double stepSeconds, double allreduceSeconds) {}
 
     /** Trains {@code warmup + steps} steps of {@code perDevice} pairs per rank in {@code dir}; rank 0's numbers (others: empty). */
-    public static Optional<Measured> run(Path dir, ModelConfig shape, int perDevice, int seqLen, int warmup, int steps, long seed) {
+    public static Optional<Measured> run(Path dir, ModelConfig shape, int perDevice, int seqLen, int warmup, int steps, long seed,
+                                         boolean reducer) {
         DataParallel dp = new DataParallel(Dist.join(DistOptions.DEFAULT));
         Path model = dir.resolve("model"), rows = dir.resolve("unused.jsonl"), out = dir.resolve("out-world-" + dp.world());
         try {
@@ -52,6 +54,7 @@ public final class ScalingRun {
         var objective = new DpoObjective(policy, new Sigmoid(0.1), new DpoObjective.Cached(reference),
                 new DpoObjective.Modifiers(1, false, false, true, 0));
         RunDir.createDirectories(out);
+        if (reducer) dp.useReducer(objective.parameters());
         Trainer.train(new Run<>(c, examples, List.of(), objective, List.of(), false, dp), Optional.empty());
         if (!dp.leader()) return Optional.empty();
         double tokens = 0, seconds = 0, allreduce = 0;

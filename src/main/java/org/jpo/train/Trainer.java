@@ -100,12 +100,18 @@ public final class Trainer {
                     try (PointerScope scope = new PointerScope()) {
                         Objective.Step s = null;
                         if (batch.isEmpty()) objective.idle();
-                        else s = forward(objective, batch, run.config().opt().bf16());
+                        else {
+                            dp.beforeForward();
+                            s = forward(objective, batch, run.config().opt().bf16());
+                        }
                         if (names == null) names = dp.metricNames(s == null ? List.of() : List.copyOf(s.metrics().keySet()));
                         double loss = s == null ? 0 : item(s.loss());
                         DataParallel.Combined c = dp.combine(s, Double.isFinite(loss), names);
                         if (c.diverged()) throw diverged(run, step, micro, Double.isFinite(loss) ? Double.NaN : loss, global);
-                        if (s != null && c.scale() != 0) s.backward(run.accumulation() / c.scale());
+                        if (s != null && c.scale() != 0) {
+                            dp.beforeBackward();
+                            s.backward(run.accumulation() / c.scale());
+                        }
                         window.add(c.metrics(), c.tokens());
                     }
                 }
