@@ -87,7 +87,11 @@ public final class Main implements Runnable {
         Thread interrupted = new Thread(() -> System.err.println("\n" + interrupted(args)));
         Runtime.getRuntime().addShutdownHook(interrupted);
         int code = run(args);
-        Runtime.getRuntime().removeShutdownHook(interrupted);
+        try {
+            Runtime.getRuntime().removeShutdownHook(interrupted);
+        } catch (IllegalStateException e) {
+            // the JVM is exiting already (jpo launch returns when a signal stopped its ranks): the hook prints the line
+        }
         System.exit(code);
     }
 

@@ -16,6 +16,7 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * {@code jpo launch}: this node's ranks of a data-parallel job, each a jpo process with torchrun's environment contract
@@ -56,10 +57,15 @@ public record Launch(int procsPerNode, int nodes, int nodeRank, String masterAdd
      */
     public int run(ChildJpo jpo, List<String> args, PrintStream out, PrintStream err) {
         List<Process> ranks = new CopyOnWriteArrayList<>();   // the shutdown hook reads it
-        List<Thread> pumps = new ArrayList<>();
+        List<Thread> pumps = new CopyOnWriteArrayList<>();
         Object lock = new Object();   // one writer at a time: lines stay whole
         BlockingQueue<Integer> ended = new LinkedBlockingQueue<>();   // local ranks, as they exit
-        Thread stop = new Thread(() -> stop(ranks), "launch-stop");   // SIGINT, SIGTERM: the ranks end with this process
+        AtomicBoolean exiting = new AtomicBoolean();
+        Thread stop = new Thread(() -> {   // SIGINT, SIGTERM: the ranks end with this process, their last lines (how to resume) shown
+            exiting.set(true);
+            stop(ranks);
+            join(pumps);
+        }, "launch-stop");
         Runtime.getRuntime().addShutdownHook(stop);
         try {
             for (int local = 0; local < procsPerNode; local++) {
@@ -77,6 +83,7 @@ public record Launch(int procsPerNode, int nodes, int nodeRank, String masterAdd
                 if (code == 0) continue;
                 stop(ranks);
                 join(pumps);
+                if (exiting.get()) return code;   // stopped by a signal, not failed
                 err.println("error: rank " + rank(local) + " exited with code " + code + "; stopped the other ranks");
                 return code;
             }
@@ -141,23 +148,33 @@ public record Launch(int procsPerNode, int nodes, int nodeRank, String masterAdd
         line.reset();
     }
 
-    /** Asks every rank still running to end (SIGTERM), then kills what is left after {@link #GRACE_MS}, and waits. */
+    /**
+     * Asks every rank still running to end (SIGTERM), then kills what is left after {@link #GRACE_MS}, and waits. Through
+     * the process handle: Process.destroy() also closes the pipes, and the rank's last lines (how to resume) would be lost.
+     */
     private static void stop(List<Process> ranks) {
         List<Process> alive = ranks.stream().filter(Process::isAlive).toList();
-        alive.forEach(Process::destroy);
+        alive.forEach(p -> p.toHandle().destroy());
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(GRACE_MS);
         for (Process p : alive) {
             try {
-                if (!p.waitFor(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) p.destroyForcibly().waitFor();
+                if (!p.waitFor(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
+                    p.toHandle().destroyForcibly();
+                    p.waitFor();
+                }
             } catch (InterruptedException e) {
-                p.destroyForcibly();
+                p.toHandle().destroyForcibly();
                 Thread.currentThread().interrupt();
             }
         }
     }
 
     /** Waits for the ranks' last lines (a grandchild holding a pipe open is not waited for). */
-    private static void join(List<Thread> pumps) throws InterruptedException {
-        for (Thread t : pumps) t.join(GRACE_MS);
+    private static void join(List<Thread> pumps) {
+        try {
+            for (Thread t : pumps) t.join(GRACE_MS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 }

@@ -4,10 +4,15 @@ import org.jpo.ChildJpo;
 import org.jpo.dist.EnvProbe;
 import org.jpo.testing.Cli;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
@@ -16,6 +21,8 @@ import static org.junit.jupiter.api.Assertions.*;
 
 /** jpo launch: torchrun's environment for each rank, prefixed whole lines, the first failure stops the rest, bad input refused. */
 class LaunchTest {
+    @TempDir Path tmp;
+
     @Test void eachRankGetsTorchrunsEnvironmentAndItsLinesArePrefixed() {
         Cli.Result r = probe("launch", "--nproc-per-node", "2", "--nnodes", "2", "--node-rank", "1", "--master-addr", "10.1.2.3",
                 "--master-port", "1234", "--", "env");
@@ -63,6 +70,34 @@ class LaunchTest {
         assertTrue(r.err().endsWith("error: rank 1 exited with code 3; stopped the other ranks\n"), r.toString());
         assertEquals(Set.of(), started(before), "a rank outlived the launch");
     }
+
+    @Test void aSignalToLaunchEndsItsRanksAndShowsTheirLastLines() throws Exception {
+        Path log = tmp.resolve("launch.log");
+        List<String> cmd = ChildJpo.sameJvm(1).command(List.of("launch", "--nproc-per-node", "2", "--", "bench", "train", "--no-pytorch",
+                "--thread-counts", "1", "--steps", "100000", "--dim", "64", "--layers", "1", "--vocab", "256", "--seq-len", "16",
+                "--batch-size", "1", "--peak-size", "64", "--pause-ms", "0"));   // prints at once, then runs for minutes
+        Process launch = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        try {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (!(read(log).contains("[rank 0] ") && read(log).contains("[rank 1] "))) {   // both ranks run
+                assertTrue(launch.isAlive() && System.nanoTime() < deadline, read(log));
+                Thread.sleep(50);
+            }
+            List<ProcessHandle> ranks = launch.toHandle().children().toList();
+            assertEquals(2, ranks.size(), ranks.toString());
+            launch.toHandle().destroy();   // SIGTERM
+            assertTrue(launch.waitFor(30, TimeUnit.SECONDS), read(log));
+            assertEquals(143, launch.exitValue(), read(log));
+            assertEquals(List.of(), ranks.stream().filter(ProcessHandle::isAlive).toList(), "a rank outlived the launch");
+            for (int rank = 0; rank < 2; rank++) assertTrue(read(log).contains("[rank " + rank + "] interrupted: jpo bench\n"), read(log));
+            assertFalse(read(log).contains("error: rank"), "a stopped rank is not a failed one: " + read(log));
+            assertFalse(read(log).contains("Exception"), read(log));
+        } finally {
+            launch.destroyForcibly();
+        }
+    }
+
+    private static String read(Path f) throws IOException { return new String(Files.readAllBytes(f), StandardCharsets.UTF_8); }
 
     @Test void badInputIsRefusedBeforeAnyRankStarts() {
         String[][] cases = {
