@@ -2,6 +2,7 @@ package org.jpo.cli;
 
 import org.jpo.ChildJpo;
 import org.jpo.dist.EnvProbe;
+import org.jpo.dist.World;
 import org.jpo.testing.Cli;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -32,6 +33,7 @@ class LaunchTest {
             String p = "[rank " + rank + "] ";
             for (String line : List.of("RANK=" + rank, "WORLD_SIZE=4", "LOCAL_RANK=" + (rank - 2), "LOCAL_WORLD_SIZE=2",
                     "MASTER_ADDR=10.1.2.3", "MASTER_PORT=1234", "JPO_EXIT_WITH_PARENT=1", "args=--threads " + threads + " env",
+                    "world=World[rank=" + rank + ", size=4, localRank=" + (rank - 2) + ", localSize=2, masterAddr=10.1.2.3, masterPort=1234]",
                     "no newline at the end")) {
                 assertTrue(r.out().contains(p + line + "\n"), p + line + "\n" + r);
             }
@@ -42,7 +44,7 @@ class LaunchTest {
         int[] lines = new int[4];
         for (String line : r.out().split("\n", -1)) {
             if (line.isEmpty()) continue;
-            assertTrue(line.matches("\\[rank [23]] [^\\[]*"), "not one whole line of one rank: " + line);
+            assertTrue(line.matches("\\[rank [23]] .*") && line.indexOf("[rank ", 1) < 0, "not one whole line of one rank: " + line);
             Matcher m = numbered.matcher(line);
             if (!m.matches()) continue;
             assertEquals(m.group(1), m.group(2), line);
@@ -55,7 +57,7 @@ class LaunchTest {
         Cli.Result r = probe("--threads", "3", "launch", "--nproc-per-node", "1", "--", "env");
         assertEquals(0, r.exit(), r.toString());
         for (String line : List.of("RANK=0", "WORLD_SIZE=1", "LOCAL_RANK=0", "LOCAL_WORLD_SIZE=1", "MASTER_ADDR=127.0.0.1",
-                "MASTER_PORT=29500", "args=--threads 3 env")) {
+                "MASTER_PORT=29500", "args=--threads 3 env", "world=" + World.SINGLE)) {
             assertTrue(r.out().contains("[rank 0] " + line + "\n"), line + "\n" + r);
         }
     }

@@ -4,7 +4,7 @@ import java.util.List;
 
 /**
  * A rank of {@code LaunchTest}, in its own JVM, started as {@code jpo launch} starts jpo ({@code --threads T} first):
- * prints its environment contract and arguments. Modes: {@code env} (also a line on stderr and many numbered lines, to
+ * prints its environment contract, the {@link World} read from it, and its arguments. Modes: {@code env} (also a line on stderr and many numbered lines, to
  * see that lines stay whole); {@code fail R C} (rank R exits C at once, every other rank sleeps a minute).
  */
 public final class EnvProbe {
@@ -13,6 +13,7 @@ public final class EnvProbe {
             System.out.println(name + "=" + System.getenv(name));
         }
         System.out.println("args=" + String.join(" ", args));
+        System.out.println("world=" + World.from(System.getenv()));   // what a rank's trainer reads
         String rank = System.getenv("RANK");
         switch (args[2]) {
             case "env" -> {
