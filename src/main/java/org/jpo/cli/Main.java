@@ -30,6 +30,7 @@ import java.io.PrintWriter;
                 CompareCommand.class,
                 ServeCommand.class,
                 SweepCommand.class,
+                LaunchCommand.class,
         })
 public final class Main implements Runnable {
     @Option(names = "--threads", scope = ScopeType.INHERIT, paramLabel = "N",
@@ -86,7 +87,11 @@ public final class Main implements Runnable {
         Thread interrupted = new Thread(() -> System.err.println("\n" + interrupted(args)));
         Runtime.getRuntime().addShutdownHook(interrupted);
         int code = run(args);
-        Runtime.getRuntime().removeShutdownHook(interrupted);
+        try {
+            Runtime.getRuntime().removeShutdownHook(interrupted);
+        } catch (IllegalStateException e) {
+            // the JVM is exiting already (jpo launch returns when a signal stopped its ranks): the hook prints the line
+        }
         System.exit(code);
     }
 
@@ -110,13 +115,18 @@ public final class Main implements Runnable {
 
     /** The line a stopped command leaves: what was interrupted and, for the commands that resume, how to go on. */
     static String interrupted(String... args) {
-        String command = "";
-        for (int i = 0; i < args.length && command.isEmpty(); i++) {
-            if (args[i].equals("--threads")) i++;
-            else if (!args[i].startsWith("-")) command = args[i];
-        }
+        String command = commandWord(java.util.List.of(args));
         boolean resumes = command.equals("run") || command.equals("train") || command.equals("sweep");
         return "interrupted: jpo " + command + (resumes ? "; nothing finished is lost: run again with --resume" : "");
+    }
+
+    /** The command in jpo's arguments {@code args}: the first word that is not an option (nor --threads' value); "" if none. */
+    static String commandWord(java.util.List<String> args) {
+        for (int i = 0; i < args.size(); i++) {
+            if (args.get(i).equals("--threads")) i++;
+            else if (!args.get(i).startsWith("-")) return args.get(i);
+        }
+        return "";
     }
 
     /** Runs the CLI and returns its exit code: 0 success, 2 bad input or usage, 1 internal error. */

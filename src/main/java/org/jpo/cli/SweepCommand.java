@@ -1,5 +1,6 @@
 package org.jpo.cli;
 
+import org.jpo.ChildJpo;
 import org.jpo.UserError;
 import org.jpo.sweep.SweepConfig;
 import org.jpo.sweep.Sweep;
@@ -32,7 +33,7 @@ final class SweepCommand implements Callable<Integer> {
         if (jobs < 1) throw new UserError("--jobs must be >= 1, got " + jobs);
         int threads = Main.threadsGiven().orElse(Math.max(1, Runtime.getRuntime().availableProcessors() / jobs));
         try (Sweep sweep = Sweep.open(file, overrides, resume)) {
-            List<String> failed = sweep.run(jobs, Sweep.Launcher.sameJvm(threads));
+            List<String> failed = sweep.run(jobs, ChildJpo.sameJvm(threads));
             if (!failed.isEmpty()) {
                 System.err.println("error: " + failed.size() + " of " + sweep.size() + " runs failed: " + String.join("; ", failed)
                         + ". What finished is kept: fix the cause and run again with --resume");

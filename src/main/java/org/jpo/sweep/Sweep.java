@@ -1,6 +1,7 @@
 package org.jpo.sweep;
 
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import org.jpo.ChildJpo;
 import org.jpo.Progress;
 import org.jpo.UserError;
 import org.jpo.config.ResolvedConfig;
@@ -47,15 +48,6 @@ public final class Sweep implements AutoCloseable {
         Path log() { return dir.resolveSibling(dir.getFileName() + ".log"); }
 
         boolean finished() { return Files.exists(dir.resolve(DONE)); }
-    }
-
-    /** How a child jpo is started: the java command line up to the arguments, and its threads. */
-    public record Launcher(List<String> java, int threads) {
-        /** This JVM's java, classpath and flags that matter ({@code -Xss8m}, offline tokenizers), as the launcher starts it. */
-        public static Launcher sameJvm(int threads) {
-            return new Launcher(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xss8m", "-Dai.djl.offline=true",
-                    "-cp", System.getProperty("java.class.path"), "org.jpo.cli.Main"), threads);
-        }
     }
 
     private final SweepConfig c;
@@ -177,7 +169,7 @@ public final class Sweep implements AutoCloseable {
      * Runs what is not finished, {@code jobs} at a time; returns the runs that failed (their logs say why). Prints a
      * line as each run starts, finishes a round and ends.
      */
-    public List<String> run(int jobs, Launcher launcher) {
+    public List<String> run(int jobs, ChildJpo launcher) {
         Deque<Run> pending = new ArrayDeque<>();
         long skipped = 0;
         for (Run r : runs) {
@@ -212,13 +204,13 @@ public final class Sweep implements AutoCloseable {
     /** A run in progress: its current process (the train control's jpo train, then its run), rounds seen, start time. */
     private final class Live {
         final Run run;
-        final Launcher launcher;
+        final ChildJpo launcher;
         final long t0 = System.nanoTime();
         Process process;
         boolean training;
         int roundsSeen = -1;
 
-        Live(Run run, Launcher launcher) {
+        Live(Run run, ChildJpo launcher) {
             this.run = run;
             this.launcher = launcher;
             training = run.recipe() instanceof Recipe.Train && !Files.exists(run.trainDir().resolve("final"));
@@ -243,9 +235,7 @@ public final class Sweep implements AutoCloseable {
         }
 
         private Process start(List<String> args) {
-            List<String> cmd = new ArrayList<>(launcher.java());
-            cmd.addAll(List.of("--threads", Integer.toString(launcher.threads())));
-            cmd.addAll(args);
+            List<String> cmd = launcher.command(args);
             ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(run.log().toFile()));
             pb.environment().put("JPO_EXIT_WITH_PARENT", "1");   // the child watches its stdin: a killed sweep takes its runs along
             try {

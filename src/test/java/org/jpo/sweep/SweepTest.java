@@ -1,5 +1,7 @@
 package org.jpo.sweep;
 
+import org.jpo.ChildJpo;
+
 import org.jpo.io.RunDir;
 import org.jpo.testing.Cli;
 import org.jpo.testing.Shared;
@@ -192,7 +194,7 @@ class SweepTest {
     }
 
     private Process jpo(String... args) throws IOException {
-        List<String> cmd = new ArrayList<>(Sweep.Launcher.sameJvm(1).java());
+        List<String> cmd = new ArrayList<>(ChildJpo.sameJvm(1).java());
         cmd.addAll(List.of(args));
         return new ProcessBuilder(cmd).directory(tmp.toFile()).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(tmp.resolve("sweep.log").toFile())).start();
