@@ -1,11 +1,11 @@
 package org.jpo.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import org.jpo.ChildJpo;
 import org.jpo.UserError;
 import org.jpo.io.Jsonl;
 import org.jpo.io.Trees;
 import org.jpo.model.ModelConfig;
-import org.jpo.sweep.Sweep;
 import org.jpo.tensor.Natives;
 import org.jpo.train.ScalingRun;
 
@@ -69,10 +69,9 @@ final class BenchTrainDist {
         try {
             Files.createDirectories(dir);
             for (int r = 0; r < n; r++) {
-                List<String> cmd = new ArrayList<>(Sweep.Launcher.sameJvm(cfg.threadsPerRank()).java());
-                cmd.addAll(List.of("--threads", Integer.toString(cfg.threadsPerRank()), "bench", "train", "--rank-of", dir.toString(),
+                List<String> cmd = new ArrayList<>(ChildJpo.sameJvm(cfg.threadsPerRank()).command(List.of("bench", "train", "--rank-of", dir.toString(),
                         "--nproc", Integer.toString(n), "dim=" + cfg.dim(), "layers=" + cfg.layers(), "vocab=" + cfg.vocab(), "seq_len=" + cfg.seqLen(),
-                        "batch_size=" + cfg.batchSize(), "steps=" + cfg.steps(), "warmup=" + cfg.warmup()));
+                        "batch_size=" + cfg.batchSize(), "steps=" + cfg.steps(), "warmup=" + cfg.warmup())));
                 if (reducer) cmd.add("--rank-reducer");
                 ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(dir.resolve("rank-" + r + ".log").toFile());
                 pb.environment().putAll(java.util.Map.of("RANK", "" + r, "WORLD_SIZE", "" + n, "LOCAL_RANK", "" + r, "LOCAL_WORLD_SIZE", "" + n,
