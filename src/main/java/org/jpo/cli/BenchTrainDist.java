@@ -35,17 +35,24 @@ final class BenchTrainDist {
                     + "each; %d timed steps after %d%n", cfg.dim(), cfg.layers(), cfg.vocab(), cfg.seqLen(), cfg.batchSize(), n, t, t == 1 ? "" : "s",
                     cfg.steps(), cfg.warmup());
             Natives.threads(t);
-            ScalingRun.Measured one = ScalingRun.run(dir.resolve("one"), shape, cfg.batchSize() * n, cfg.seqLen(), cfg.warmup(), cfg.steps(), 1, false)
+            // world 1: the ranks' micro-batches accumulated (the same work per forward), and the global batch in one forward
+            ScalingRun.Measured one = ScalingRun.run(dir.resolve("one"), shape, cfg.batchSize(), n, cfg.seqLen(), cfg.warmup(), cfg.steps(), 1, false)
                     .orElseThrow();
-            System.out.printf("  world 1                     tokens_per_second %,9.0f  step_seconds %.3f%n", one.tokensPerSecond(), one.stepSeconds());
+            ScalingRun.Measured whole = ScalingRun.run(dir.resolve("whole"), shape, cfg.batchSize() * n, 1, cfg.seqLen(), cfg.warmup(), cfg.steps(), 1,
+                    false).orElseThrow();
+            System.out.printf("  world 1, %d × %d pairs accumulated  tokens_per_second %,9.0f  step_seconds %.3f%n", n, cfg.batchSize(),
+                    one.tokensPerSecond(), one.stepSeconds());
+            System.out.printf("  world 1, %d pairs in one forward    tokens_per_second %,9.0f  step_seconds %.3f%n", n * cfg.batchSize(),
+                    whole.tokensPerSecond(), whole.stepSeconds());
             for (boolean reducer : new boolean[] {false, true}) {
                 ScalingRun.Measured many = ranks(dir.resolve(reducer ? "reducer" : "flat"), cfg, reducer);
-                System.out.printf("  world %d, %-20s tokens_per_second %,9.0f  step_seconds %.3f  scaling_efficiency %.2f", n,
-                        reducer ? "DDP's Reducer" : "flat allreduce", many.tokensPerSecond(), many.stepSeconds(), many.tokensPerSecond() / (n * one.tokensPerSecond()));
+                System.out.printf("  world %d, %-23s tokens_per_second %,9.0f  step_seconds %.3f  scaling_efficiency %.2f (%.2f)", n,
+                        reducer ? "DDP's Reducer" : "flat allreduce", many.tokensPerSecond(), many.stepSeconds(),
+                        many.tokensPerSecond() / (n * one.tokensPerSecond()), many.tokensPerSecond() / (n * whole.tokensPerSecond()));
                 if (!reducer) System.out.printf("  allreduce_seconds %.3f (%.0f%% of the step)", many.allreduceSeconds(), 100 * many.allreduceSeconds() / many.stepSeconds());
                 System.out.println();
             }
-            System.out.printf("  (scaling_efficiency: world %d's tokens/s over %d × world 1's; jpo train uses the flat allreduce)%n", n, n);
+            System.out.printf("  (scaling_efficiency: world %d's tokens/s over %d × world 1's accumulated (in one forward); jpo train uses the flat allreduce)%n", n, n);
             System.out.printf("  largest weight difference after the steps: flat vs Reducer %.1e, flat vs world 1 %.1e%n",
                     difference(dir.resolve("flat"), dir.resolve("reducer"), n, n), difference(dir.resolve("flat"), dir.resolve("one"), n, 1));
             return 0;
@@ -57,7 +64,7 @@ final class BenchTrainDist {
 
     /** A child's part: train as its rank; rank 0 prints its numbers as one JSON line. */
     static int rank(BenchTrain.Settings cfg, Path dir, ModelConfig shape, boolean reducer) {
-        ScalingRun.run(dir, shape, cfg.batchSize(), cfg.seqLen(), cfg.warmup(), cfg.steps(), 1, reducer)
+        ScalingRun.run(dir, shape, cfg.batchSize(), 1, cfg.seqLen(), cfg.warmup(), cfg.steps(), 1, reducer)
                 .ifPresent(m -> System.out.println(Jsonl.JSON.valueToTree(m)));
         return 0;
     }

@@ -35,9 +35,12 @@ public final class ScalingRun {
     /** What the timed steps measured: global tokens/s, mean seconds per step and in the gradient allreduce. */
     public record Measured(double tokensPerSecond, double stepSeconds, double allreduceSeconds) {}
 
-    /** Trains {@code warmup + steps} steps of {@code perDevice} pairs per rank in {@code dir}; rank 0's numbers (others: empty). */
-    public static Optional<Measured> run(Path dir, ModelConfig shape, int perDevice, int seqLen, int warmup, int steps, long seed,
-                                         boolean reducer) {
+    /**
+     * Trains {@code warmup + steps} steps of {@code perDevice} × {@code accumulation} pairs per rank in {@code dir}; rank 0's
+     * numbers (others: empty).
+     */
+    public static Optional<Measured> run(Path dir, ModelConfig shape, int perDevice, int accumulation, int seqLen, int warmup, int steps,
+                                         long seed, boolean reducer) {
         DataParallel dp = new DataParallel(Dist.join(DistOptions.DEFAULT));
         Path model = dir.resolve("model"), rows = dir.resolve("unused.jsonl"), out = dir.resolve("out-world-" + dp.world());
         try {
@@ -47,10 +50,10 @@ public final class ScalingRun {
             throw new UncheckedIOException(e);
         }
         int total = warmup + steps;
-        TrainConfig c = TrainConfig.load(writeConfig(dir, dp, model, rows, out, perDevice, total, seqLen), List.of());
+        TrainConfig c = TrainConfig.load(writeConfig(dir, dp, model, rows, out, perDevice, total, seqLen), List.of("gradient_accumulation_steps=" + accumulation));
         Transformer policy = Transformer.random(shape, seed);
         Map<Example, double[]> reference = new IdentityHashMap<>();
-        List<PairExample> examples = pairs(shape.vocabSize(), perDevice * dp.world() * total, seqLen, seed, reference);
+        List<PairExample> examples = pairs(shape.vocabSize(), perDevice * accumulation * dp.world() * total, seqLen, seed, reference);
         var objective = new DpoObjective(policy, new Sigmoid(0.1), new DpoObjective.Cached(reference),
                 new DpoObjective.Modifiers(1, false, false, true, 0));
         RunDir.createDirectories(out);

@@ -32,17 +32,27 @@ class DataParallelTest {
     }
 
     @Test void twoRanksTrainBitForBitAsOneProcessOnTheSameMicroBatches() throws Exception {
-        Path yaml = config("");
-        Path one = tmp.resolve("one"), two = tmp.resolve("two");
+        sameAsOneProcess(config(""), "full");
+    }
+
+    /** LoRA: the adapters are the trainable parameters the ranks broadcast, average and compare. */
+    @Test void loraAdaptersTooOnTwoRanks() throws Exception {
+        sameAsOneProcess(config("lora_r: 8\nlora_target_modules: all-linear\n"), "lora");
+        assertTrue(Files.exists(tmp.resolve("lora-two/final/adapter_model.safetensors")));
+    }
+
+    private void sameAsOneProcess(Path yaml, String name) throws Exception {
+        Path one = tmp.resolve(name + "-one"), two = tmp.resolve(name + "-two");
         Cli.Result r = Cli.run("--threads", "1", "train", yaml.toString(), "output_dir=" + one, "per_device_train_batch_size=4",
                 "gradient_accumulation_steps=2");
         assertEquals(0, r.exit(), r.toString());
 
-        Ranks ranks = Ranks.start(tmp.resolve("ranks"), 2, "train", yaml.toString(), "output_dir=" + two, "per_device_train_batch_size=4");
+        Ranks ranks = Ranks.start(tmp.resolve(name + "-ranks"), 2, "train", yaml.toString(), "output_dir=" + two, "per_device_train_batch_size=4");
         assertEquals(List.of(0, 0), ranks.exits(120), ranks.logs());
         assertTrue(ranks.log0().contains("parameters identical on all 2 ranks"), ranks.log0());
 
-        assertEquals(0, maxDifference(one.resolve("final"), two.resolve("final")), "weights differ");
+        String weights = Files.exists(one.resolve("final/adapter_model.safetensors")) ? "adapter_model.safetensors" : "model.safetensors";
+        assertEquals(0, maxDifference(one.resolve("final"), two.resolve("final"), weights), "weights differ");
         assertEquals(withoutSpeed(one), withoutSpeed(two), "metrics.jsonl differs");
         // rank 0 alone wrote output_dir: the same files as the one process, and rank 1 wrote none of its own
         assertEquals(Tree.snapshot(one).keySet(), Tree.snapshot(two).keySet());
@@ -133,8 +143,10 @@ class DataParallelTest {
         assertFalse(Files.exists(out.resolve("metrics.jsonl")), "training started");
     }
 
-    static double maxDifference(Path a, Path b) {
-        Map<String, org.bytedeco.pytorch.Tensor> x = SafeTensors.read(a.resolve("model.safetensors")), y = SafeTensors.read(b.resolve("model.safetensors"));
+    static double maxDifference(Path a, Path b) { return maxDifference(a, b, "model.safetensors"); }
+
+    static double maxDifference(Path a, Path b, String file) {
+        Map<String, org.bytedeco.pytorch.Tensor> x = SafeTensors.read(a.resolve(file)), y = SafeTensors.read(b.resolve(file));
         assertEquals(x.keySet(), y.keySet());
         double max = 0;
         for (String k : x.keySet()) {
