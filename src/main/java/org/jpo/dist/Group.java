@@ -190,7 +190,8 @@ public final class Group {
      * when a peer died, a timeout when one froze or never came).
      */
     static UserError failed(World world, String phase, Duration timeout, RuntimeException e) {
-        String cause = String.valueOf(e.getMessage()).lines().findFirst().orElse("").strip();
+        String cause = String.valueOf(e.getMessage()).lines().findFirst().orElse("").strip()
+                .replaceFirst("^\\[[^\\]]*\\.(cc|cpp|h):\\d+\\] ", "");   // the source line of libtorch's build machine says nothing here
         return new UserError("rank " + world.rank() + " of " + world.size() + ": " + phase + " failed: a peer died or did not answer within "
                 + timeout.toSeconds() + " s (dist_timeout_seconds): " + cause, e);
     }
