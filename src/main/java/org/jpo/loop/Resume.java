@@ -94,7 +94,9 @@ final class Resume {
     static void writeConfig(RunDir dir, LoopConfig c) {
         Path f = dir.file(RunDir.CONFIG);
         String yaml = c.toYaml();
-        if (Files.exists(f) && ResolvedConfig.keyLines(RunDir.readText(f), Set.of()).equals(ResolvedConfig.keyLines(yaml, Set.of()))) return;
+        // how the ranks talk changes no result: a run saved before those keys existed, or with other values, is kept as it is
+        Set<String> transport = Set.of("dist_backend", "dist_timeout_seconds");
+        if (Files.exists(f) && ResolvedConfig.keyLines(RunDir.readText(f), transport).equals(ResolvedConfig.keyLines(yaml, transport))) return;
         RunDir.writeText(f, yaml);
     }
 }

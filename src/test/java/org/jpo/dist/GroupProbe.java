@@ -9,17 +9,14 @@ import java.util.Arrays;
 import static org.jpo.tensor.Tensors.*;
 
 /**
- * A rank of {@link GroupTest}, in its own JVM: joins the group from the environment, then per mode: {@code sum}
- * allreduces and broadcasts and prints what it got; {@code die} (rank 1 halts before the allreduce, as a SIGKILL
- * would leave it); exit 2 with the error line on a {@link UserError}, as the CLI does.
+ * A rank of {@link GroupTest}, in its own JVM: joins the group from the environment, allreduces and broadcasts and
+ * prints what it got; exit 2 with the error line on a {@link UserError}, as the CLI does.
  */
 public final class GroupProbe {
     public static void main(String[] args) {
-        String mode = args[0];
         World w = World.from(System.getenv());
         try {
-            Group g = Group.join(w, Duration.ofSeconds(Long.parseLong(args[1])));
-            if (mode.equals("die") && w.rank() == 1) Runtime.getRuntime().halt(137);
+            Group g = Group.join(w, Duration.ofSeconds(Long.parseLong(args[0])));
             Tensor t = floats(new float[] {w.rank() + 1, 10f * (w.rank() + 1)}, 2);
             g.allreduceMean(t, "the test's allreduce");
             Tensor b = floats(new float[] {w.rank() + 7}, 1);

@@ -15,31 +15,24 @@ import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.*;
 
-/** Two ranks in two JVMs on c10d's Gloo: collectives give the right answers; a dead or absent peer is an error, never a hang. */
+/**
+ * Two ranks in two JVMs on c10d's Gloo: collectives give the right answers; an absent peer is an error after the timeout,
+ * never a hang (a peer killed mid-training is DataParallelTest's).
+ */
 class GroupTest {
     @TempDir Path tmp;
 
     @Test void twoRanksAverageAndBroadcast() throws Exception {
         int port = freePort();
-        Process r0 = rank(0, 2, port, "sum", 30), r1 = rank(1, 2, port, "sum", 30);
+        Process r0 = rank(0, 2, port, 30), r1 = rank(1, 2, port, 30);
         assertEquals(0, finish(r0, 0), log(0));
         assertEquals(0, finish(r1, 1), log(1));
         assertTrue(log(0).contains("rank 0 mean [1.5, 15.0] broadcast [7.0]"), log(0));
         assertTrue(log(1).contains("rank 1 mean [1.5, 15.0] broadcast [7.0]"), log(1));
     }
 
-    @Test void aPeerThatDiesEndsTheOtherWithOneLine() throws Exception {
-        int port = freePort();
-        Process r0 = rank(0, 2, port, "die", 20), r1 = rank(1, 2, port, "die", 20);
-        assertEquals(137, finish(r1, 1), log(1));
-        long t0 = System.nanoTime();
-        assertEquals(2, finish(r0, 0), log(0));
-        assertTrue((System.nanoTime() - t0) / 1e9 < 20, "rank 0 waited out the timeout or more");
-        assertTrue(log(0).contains("error: rank 0 of 2: the test's allreduce failed: a peer died or did not answer within 20 s"), log(0));
-    }
-
     @Test void aPeerThatNeverComesIsNamedAfterTheTimeout() throws Exception {
-        Process r0 = rank(0, 2, freePort(), "sum", 3);
+        Process r0 = rank(0, 2, freePort(), 3);
         assertEquals(2, finish(r0, 0), log(0));
         assertTrue(log(0).contains("error: rank 0 of 2: joining the group at 127.0.0.1:"), log(0));
     }
@@ -61,9 +54,10 @@ class GroupTest {
         assertTrue(e.getMessage().contains(expected), e.getMessage());
     }
 
-    private Process rank(int rank, int world, int port, String mode, int timeoutSeconds) throws IOException {
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
-                System.getProperty("java.class.path"), GroupProbe.class.getName(), mode, Integer.toString(timeoutSeconds)));
+    private Process rank(int rank, int world, int port, int timeoutSeconds) throws IOException {
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-cp",
+                System.getProperty("java.class.path"), GroupProbe.class.getName(), Integer.toString(timeoutSeconds)));
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(tmp.resolve("rank" + rank + ".log").toFile());
         pb.environment().putAll(Map.of("RANK", "" + rank, "WORLD_SIZE", "" + world, "MASTER_ADDR", "127.0.0.1", "MASTER_PORT", "" + port,
                 "OMP_NUM_THREADS", "1"));
