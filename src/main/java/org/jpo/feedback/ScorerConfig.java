@@ -11,7 +11,7 @@ import java.util.List;
  */
 @Hints(ApiKeys.HINT)
 public sealed interface ScorerConfig
-        permits Verifier, RewardModelConfig, EnsembleConfig, ImplicitRewardConfig, JudgeConfig, PairwiseJudgeConfig {
+        permits Verifier, RewardModelConfig, EnsembleConfig, ImplicitRewardConfig, JudgeConfig, PairwiseJudgeConfig, SelfConsistency {
     /** The scorer, ready to score; the caller closes it if it is {@link AutoCloseable} (a reward model holds native memory). */
     Scorer open(ScorerContext context);
 

@@ -26,7 +26,7 @@ class FeedbackConfigTest {
     record Loop(@Key(required = true, doc = "The scorers, combined by their weighted sum.") List<FeedbackItem> feedback) {}
 
     static final Binder<Loop> BINDER = new Binder<>(Loop.class, "loop", "loop --keys");
-    static final String TYPES = "math, regex, contains, avoids, length, json, code, reward_model, ensemble, implicit_reward, judge, pairwise_judge";
+    static final String TYPES = "math, regex, contains, avoids, length, json, code, reward_model, ensemble, implicit_reward, judge, pairwise_judge, self_consistency";
 
     @TempDir Path dir;
     Path rm;
@@ -104,6 +104,11 @@ class FeedbackConfigTest {
                 c("  - {type: code, python: python3}\n", "@2: feedback item 1: python must be an absolute path, got python3"),
                 c("  - {type: regex, pattern: '('}\n", "@2: feedback item 1: pattern is not a valid Java regular expression: "
                         + "Unclosed group near index 1 of ("),
+                c("  - {type: self_consistency, extract: regex}\n", "@2: in 'feedback item 1': extract: regex needs a pattern with one capturing group"),
+                c("  - {type: self_consistency, extract: regex, pattern: 'x=\\d+'}\n",
+                        "@2: feedback item 1: pattern needs a capturing group (...) around the answer, got x=\\d+"),
+                c("  - {type: self_consistency, pattern: '(\\d+)'}\n", "@2: feedback item 1: pattern is read by extract: regex only, but extract is math"),
+                c("  - {type: self_consistency, extract: vote}\n", "@2: feedback item 1: extract: expected one of math, regex, exact; got \"vote\""),
                 c("  - math\n", "@1: feedback: expected a feedback item (a mapping of its keys), got \"math\" (item 1 of [\"math\"])"),
                 c("  {type: math}\n", "@1: feedback: expected a list, got {\"type\":\"math\"}"));
     }
@@ -151,6 +156,6 @@ class FeedbackConfigTest {
         assertEquals(List.of("weight", "type", "answer_field", "pattern", "mode", "words", "min", "max", "unit", "required_keys",
                 "timeout_seconds", "cpu_seconds", "memory_mb", "max_processes", "parallel", "python", "path", "tokenizer", "batch_size",
                 "members", "reference", "beta", "url", "model", "api_key_env", "api", "k", "retries", "temperature", "max_tokens", "template",
-                "max_concurrency", "max_pairs"), Binder.keys(FeedbackItem.class));
+                "max_concurrency", "max_pairs", "extract"), Binder.keys(FeedbackItem.class));
     }
 }
