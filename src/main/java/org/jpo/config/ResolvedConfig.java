@@ -17,8 +17,11 @@ public final class ResolvedConfig {
     private ResolvedConfig() {}
 
     /** Refuses {@code yaml} unless its key lines are {@code saved}'s, the top-level keys in {@code mayChange} aside. */
-    public static void requireSame(Path saved, String yaml, Set<String> mayChange) {
-        List<String> was = keyLines(read(saved), mayChange), now = keyLines(yaml, mayChange);
+    public static void requireSame(Path saved, String yaml, Set<String> mayChange) { requireSame(saved, read(saved), yaml, mayChange); }
+
+    /** {@link #requireSame(Path, String, Set)} with the saved config's text as {@code savedYaml} (e.g. resolved again by this version). */
+    public static void requireSame(Path saved, String savedYaml, String yaml, Set<String> mayChange) {
+        List<String> was = keyLines(savedYaml, mayChange), now = keyLines(yaml, mayChange);
         for (int i = 0; i < Math.max(was.size(), now.size()); i++) {
             String a = i < was.size() ? was.get(i).strip() : "(nothing)", b = i < now.size() ? now.get(i).strip() : "(nothing)";
             if (!a.equals(b)) {

@@ -76,6 +76,8 @@ public final class Loop implements AutoCloseable {
     private final DirLock lock;
     private final Tokenizer tok;
     private final Feedback feedback;
+    /** eval.feedback's scorers, or {@link #feedback} itself when it lists none. */
+    private final Feedback evalFeedback;
     private final Prompts.Split prompts;
     private final Map<String, PromptRow> trainById = new LinkedHashMap<>();
     private final Set<Integer> stopIds;
@@ -124,11 +126,16 @@ public final class Loop implements AutoCloseable {
             Path cache = c.outputDir().resolve("cache/requests");
             this.server = c.sampling().engine() == LoopConfig.Engine.REMOTE
                     ? Optional.of(new PolicyServer(c.sampling(), cache, scope::get)) : Optional.empty();
-            this.feedback = Feedback.open(c.feedback(), new ScorerContext(Optional.of(cache),
-                    Optional.of(new ScorerContext.Policy(() -> policy != null ? policy : initial, tok)), scope::get));
+            ScorerContext context = new ScorerContext(Optional.of(cache),
+                    Optional.of(new ScorerContext.Policy(() -> policy != null ? policy : initial, tok)), scope::get);
+            this.feedback = Feedback.open(c.feedback(), context);
+            this.evalFeedback = c.eval().feedback().isEmpty() ? feedback : Feedback.open(c.eval().feedback(), context);
             var p = c.prompts();
-            List<PromptRow> all = Prompts.read(p.file(), tok, template, feedback.requiredFields(), window);
-            Optional<List<PromptRow>> eval = p.evalFile().map(f -> Prompts.read(f, tok, template, feedback.requiredFields(), window));
+            // the prompts file holds the eval split too (eval_fraction) unless eval_file is given: it needs both sets of fields
+            List<String> fields = new ArrayList<>(feedback.requiredFields());
+            if (p.evalFile().isEmpty()) evalFeedback.requiredFields().stream().filter(f -> !fields.contains(f)).forEach(fields::add);
+            List<PromptRow> all = Prompts.read(p.file(), tok, template, fields, window);
+            Optional<List<PromptRow>> eval = p.evalFile().map(f -> Prompts.read(f, tok, template, evalFeedback.requiredFields(), window));
             this.prompts = Prompts.split(all, eval, p.evalFraction(), p.evalLimit(), c.seed(), p.file());
             if (c.prompts().perRound() > prompts.train().size()) {
                 throw new UserError(p.file() + ": prompts.per_round is " + p.perRound() + " but only " + prompts.train().size()
@@ -145,7 +152,7 @@ public final class Loop implements AutoCloseable {
                 Resume.verifyInputs(dir, c, inputs);
             }
             var s = c.sampling();
-            this.evaluation = new Evaluation(tok, feedback, prompts.eval(), new SamplingParams(c.eval().samples(), s.maxNewTokens(),
+            this.evaluation = new Evaluation(tok, evalFeedback, prompts.eval(), new SamplingParams(c.eval().samples(), s.maxNewTokens(),
                     s.temperature(), s.topK(), s.topP(), false, Seeds.of(c.seed(), 0xE7A1L, 1)), c.eval().passThreshold());
             if (shards.leader()) {
                 Files.createDirectories(dir.root());
@@ -435,6 +442,7 @@ public final class Loop implements AutoCloseable {
     @Override public void close() {
         if (policy != null) policy.close();
         if (initial != null) initial.close();
+        if (evalFeedback != null && evalFeedback != feedback) evalFeedback.close();
         if (feedback != null) feedback.close();
         tok.close();
         if (lock != null) lock.close();

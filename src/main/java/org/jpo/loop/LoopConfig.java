@@ -275,9 +275,12 @@ public record LoopConfig(
     public record EvalConfig(
             @Key(value = "4", doc = "Sampled completions per held-out prompt (besides the greedy one), >= 1.") int samples,
             @Key(value = "1.0", doc = "A completion passes when its score >= pass_threshold (pass_rate, greedy_pass_rate).")
-            double passThreshold) {
+            double passThreshold,
+            @Key(value = "[]", doc = "The scorers the evaluation reads, as feedback: lists them; [] = feedback's. E.g. train on votes "
+                    + "(self_consistency) and evaluate against gold answers ([{type: math}]).") List<FeedbackItem> feedback) {
         public EvalConfig {
             Check.atLeast("samples", samples, 1);
+            if (feedback == null) feedback = List.of();
             if (!Double.isFinite(passThreshold)) throw new ConfigError("pass_threshold", "pass_threshold must be a finite number");
         }
     }

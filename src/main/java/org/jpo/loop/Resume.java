@@ -47,7 +47,7 @@ final class Resume {
         if (!resume) {
             throw new UserError(dir.root() + " holds a run already (" + RunDir.CONFIG + "); add --resume to continue it, or choose another output_dir");
         }
-        ResolvedConfig.requireSame(saved, c.toYaml(), Set.of("rounds", "dist_backend", "dist_timeout_seconds"));
+        ResolvedConfig.requireSame(saved, resolvedNow(saved), c.toYaml(), Set.of("rounds", "dist_backend", "dist_timeout_seconds"));
     }
 
     /** sha256 of every input: prompt files, the starting policy, the tokenizer. */
@@ -91,12 +91,24 @@ final class Resume {
     }
 
     /** config.resolved.yaml, unless it holds these keys already (a resumed run keeps the file it wrote, comments and all). */
+    /**
+     * A saved config as this version resolves it: a key added since the run was written takes its default (which keeps the
+     * old behaviour), so it is no difference. A config this version cannot read is compared as written, line by line.
+     */
+    static String resolvedNow(Path saved) {
+        try {
+            return LoopConfig.load(saved, List.of()).toYaml();
+        } catch (RuntimeException e) {
+            return RunDir.readText(saved);
+        }
+    }
+
     static void writeConfig(RunDir dir, LoopConfig c) {
         Path f = dir.file(RunDir.CONFIG);
         String yaml = c.toYaml();
         // how the ranks talk changes no result: a run saved before those keys existed, or with other values, is kept as it is
         Set<String> transport = Set.of("dist_backend", "dist_timeout_seconds");
-        if (Files.exists(f) && ResolvedConfig.keyLines(RunDir.readText(f), transport).equals(ResolvedConfig.keyLines(yaml, transport))) return;
+        if (Files.exists(f) && ResolvedConfig.keyLines(resolvedNow(f), transport).equals(ResolvedConfig.keyLines(yaml, transport))) return;
         RunDir.writeText(f, yaml);
     }
 }
