@@ -14,10 +14,17 @@ public record ChildJpo(List<String> java, int threads) {
         if (threads < 1) throw new IllegalArgumentException("threads must be >= 1, got " + threads);
     }
 
-    /** This JVM's java, classpath and flags that matter ({@code -Xss8m}, offline tokenizers), as the {@code jpo} script starts it. */
+    /**
+     * This JVM's java, classpath and flags that matter ({@code -Xss8m}, offline tokenizers), as the {@code jpo} script starts
+     * it, plus the options in {@code $JPO_CHILD_JAVA_OPTIONS} (space-separated, e.g. {@code -Xmx8g}).
+     */
     public static ChildJpo sameJvm(int threads) {
-        return new ChildJpo(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xss8m", "-Dai.djl.offline=true",
-                "-cp", System.getProperty("java.class.path"), "org.jpo.cli.Main"), threads);
+        List<String> java = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xss8m",
+                "-Dai.djl.offline=true"));
+        String extra = System.getenv("JPO_CHILD_JAVA_OPTIONS");
+        if (extra != null && !extra.isBlank()) java.addAll(List.of(extra.strip().split("\\s+")));
+        java.addAll(List.of("-cp", System.getProperty("java.class.path"), "org.jpo.cli.Main"));
+        return new ChildJpo(java, threads);
     }
 
     /** The command line that runs jpo with {@code args}; {@code --threads} goes first, before the command words. */
