@@ -11,7 +11,6 @@ import org.jpo.train.ScalingRun;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -71,7 +70,7 @@ final class BenchTrainDist {
 
     /** Starts the N ranks (this bench's settings, each its own JVM) and reads rank 0's line; any rank failing is an error with its log. */
     private static ScalingRun.Measured ranks(Path dir, BenchTrain.Settings cfg, boolean reducer) {
-        int n = cfg.nproc(), port = freePort();
+        int n = cfg.nproc(), port = org.jpo.dist.World.freePort();
         List<Process> ps = new ArrayList<>();
         try {
             Files.createDirectories(dir);
@@ -124,11 +123,4 @@ final class BenchTrainDist {
         }
     }
 
-    private static int freePort() {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
 }

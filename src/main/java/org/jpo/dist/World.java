@@ -37,6 +37,15 @@ public record World(int rank, int size, int localRank, int localSize, String mas
 
     public boolean single() { return size == 1; }
 
+    /** A port free on this machine now, for a MASTER_PORT of ranks started here (the bench's, the tests'). */
+    public static int freePort() {
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+            return s.getLocalPort();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
     public boolean leader() { return rank == 0; }
 
     private static int number(Map<String, String> env, String name, Integer otherwise) {

@@ -5,7 +5,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -23,7 +22,7 @@ class GroupTest {
     @TempDir Path tmp;
 
     @Test void twoRanksAverageAndBroadcast() throws Exception {
-        int port = freePort();
+        int port = World.freePort();
         Process r0 = rank(0, 2, port, 30), r1 = rank(1, 2, port, 30);
         assertEquals(0, finish(r0, 0), log(0));
         assertEquals(0, finish(r1, 1), log(1));
@@ -32,7 +31,7 @@ class GroupTest {
     }
 
     @Test void aPeerThatNeverComesIsNamedAfterTheTimeout() throws Exception {
-        Process r0 = rank(0, 2, freePort(), 3);
+        Process r0 = rank(0, 2, World.freePort(), 3);
         assertEquals(2, finish(r0, 0), log(0));
         assertTrue(log(0).contains("error: rank 0 of 2: joining the group at 127.0.0.1:"), log(0));
     }
@@ -73,8 +72,4 @@ class GroupTest {
     }
 
     private String log(int rank) throws IOException { return Files.readString(tmp.resolve("rank" + rank + ".log")); }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) { return s.getLocalPort(); }
-    }
 }

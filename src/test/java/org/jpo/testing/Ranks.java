@@ -2,7 +2,8 @@ package org.jpo.testing;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.ServerSocket;
+import org.jpo.dist.World;
+
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -54,7 +55,7 @@ public final class Ranks {
     public static Ranks start(Path dir, int world, String... args) {
         List<Integer> all = new ArrayList<>();
         for (int i = 0; i < world; i++) all.add(i);
-        return start(dir, world, freePort(), all, args);
+        return start(dir, world, World.freePort(), all, args);
     }
 
     /** Each started rank's exit code, in order, after at most {@code seconds} (then the test fails with the logs). */
@@ -88,14 +89,6 @@ public final class Ranks {
     private static String read(Path f) {
         try {
             return Files.exists(f) ? Files.readString(f) : "";
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
-    public static int freePort() {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

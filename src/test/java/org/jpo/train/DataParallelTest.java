@@ -134,7 +134,7 @@ class DataParallelTest {
     @Test void aRankWithAnotherConfigIsNamedByEveryRank() throws Exception {
         Path yaml = config("dist_timeout_seconds: 30\n");
         // rank 1 with another learning rate: both stop before training, naming rank 1
-        int port2 = Ranks.freePort();
+        int port2 = org.jpo.dist.World.freePort();
         Path out = tmp.resolve("b");
         Ranks r0 = Ranks.start(tmp.resolve("differ"), 2, port2, List.of(0), "train", yaml.toString(), "output_dir=" + out);
         Ranks r1 = Ranks.start(tmp.resolve("differ"), 2, port2, List.of(1), "train", yaml.toString(), "output_dir=" + out, "learning_rate=2.0e-3");
