@@ -7,6 +7,8 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Function;
+import java.util.function.UnaryOperator;
 
 /**
  * Work split by rank, then put back together: rank r takes the r-th contiguous share of a list (prompts), and
@@ -46,6 +48,29 @@ public final class Shards {
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("cannot pass " + type.getSimpleName() + " rows between ranks: " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * {@code work} done on {@code rows} with each rank taking the rows of its share of the groups ({@code group} names a
+     * row's), every row coming back in its place: {@code work} must return one row per row it gets, in order.
+     */
+    public <T> List<T> byGroup(List<T> rows, Function<T, String> groupOf, UnaryOperator<List<T>> work, Class<T> type, String phase) {
+        if (group.isEmpty()) return work.apply(rows);
+        List<String> groups = rows.stream().map(groupOf).distinct().toList();
+        int w = world(), n = groups.size(), me = group.get().world().rank();
+        java.util.Map<String, Integer> owner = new java.util.HashMap<>();
+        for (int r = 0; r < w; r++) for (int i = (int) ((long) r * n / w); i < (int) ((long) (r + 1) * n / w); i++) owner.put(groups.get(i), r);
+        List<T> done = gather(work.apply(rows.stream().filter(x -> owner.get(groupOf.apply(x)) == me).toList()), type, phase);
+        // the gathered rows are rank 0's in order, then rank 1's, ...: each rank's next row is at its start plus its count so far
+        int[] start = new int[w + 1], next = new int[w];
+        for (T x : rows) start[owner.get(groupOf.apply(x)) + 1]++;
+        for (int r = 0; r < w; r++) start[r + 1] += start[r];
+        List<T> out = new ArrayList<>(rows.size());
+        for (T x : rows) {
+            int r = owner.get(groupOf.apply(x));
+            out.add(done.get(start[r] + next[r]++));
+        }
+        return out;
     }
 
     /** Rank 0's {@code value}, on every rank (what rank 0 finds on disk decides for all). */

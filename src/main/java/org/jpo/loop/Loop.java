@@ -252,18 +252,10 @@ public final class Loop implements AutoCloseable {
         return new SamplingParams(s.n(), s.maxNewTokens(), s.temperature(), s.topK(), s.topP(), false, seed);
     }
 
-    /** Scores the completions; several ranks score the prompts of their share and every row goes back to its place. */
+    /** Scores the completions; several ranks score the prompts of their share, and every row comes back to its place. */
     private void score(int r) {
-        List<SampleRow> rows = Jsonl.read(dir.file(r, COMPLETIONS), SampleRow.class);
-        List<String> ids = rows.stream().map(SampleRow::promptId).distinct().toList();
-        Set<String> mine = Set.copyOf(shards.mine(ids));
-        List<SampleRow> scored = shards.gather(ScoredRows.score(rows.stream().filter(x -> mine.contains(x.promptId())).toList(), trainById, feedback),
-                SampleRow.class, "gathering scores");
-        if (shards.world() > 1) {
-            Map<String, SampleRow> byKey = new LinkedHashMap<>();
-            scored.forEach(x -> byKey.put(x.promptId() + "/" + x.sampleIndex(), x));
-            scored = rows.stream().map(x -> byKey.get(x.promptId() + "/" + x.sampleIndex())).toList();
-        }
+        List<SampleRow> scored = shards.byGroup(Jsonl.read(dir.file(r, COMPLETIONS), SampleRow.class), SampleRow::promptId,
+                rows -> ScoredRows.score(rows, trainById, feedback), SampleRow.class, "gathering scores");
         if (shards.leader()) {
             Jsonl.write(dir.file(r, SAMPLES), scored);
             Trees.delete(dir.file(r, COMPLETIONS));

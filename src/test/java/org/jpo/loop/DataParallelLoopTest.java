@@ -20,13 +20,15 @@ import static org.junit.jupiter.api.Assertions.*;
 class DataParallelLoopTest {
     @TempDir Path tmp;
 
+    /** Anchored pairs: the policy's samples of every prompt, then the initial policy's, which the ranks gather apart. */
     @Test void aRoundOnTwoRanksSamplesAndScoresWhatOneProcessDoes() throws Exception {
         Path yaml = LoopFixtures.storiesConfig(tmp);
         Path one = tmp.resolve("one"), two = tmp.resolve("two");
         // the same global batch of 4 pairs: per_device 4 on one process, 2 on each of two
-        Cli.Result r = Cli.run("--threads", "1", "run", yaml.toString(), "rounds=1", "output_dir=" + one, "train.per_device_train_batch_size=4");
+        Cli.Result r = Cli.run("--threads", "1", "run", yaml.toString(), "rounds=1", "output_dir=" + one, "train.per_device_train_batch_size=4",
+                "pairs.strategy=anchored");
         assertEquals(0, r.exit(), r.toString());
-        Ranks ranks = Ranks.start(tmp.resolve("ranks"), 2, "run", yaml.toString(), "rounds=1", "output_dir=" + two);
+        Ranks ranks = Ranks.start(tmp.resolve("ranks"), 2, "run", yaml.toString(), "rounds=1", "output_dir=" + two, "pairs.strategy=anchored");
         assertEquals(List.of(0, 0), ranks.exits(180), ranks.logs());
 
         for (String f : List.of("round-000/eval_samples.jsonl", "round-001/samples.jsonl")) {
