@@ -37,6 +37,21 @@ class BenchTrainTest {
         assertEquals(10992, BenchTrain.stepFlops(ModelConfig.gpt2(10, 4, 2, 2, 8), 1, 4, 1));
     }
 
+    /**
+     * --nproc 2: the trainer at world 1 (the ranks' micro-batches accumulated, and the global batch in one forward) and on
+     * two ranks with each gradient sync; the flat allreduce, DDP's Reducer and world 1 accumulated end with the same weights.
+     */
+    @Test void dataParallelScalingThroughTheTrainer() {
+        org.jpo.testing.Cli.Result r = org.jpo.testing.Cli.run("bench", "train", "--nproc", "2", "--steps", "2", "--warmup", "1", "--dim", "64", "--layers", "1",
+                "--vocab", "64", "--seq-len", "8", "--batch-size", "2");
+        assertEquals(0, r.exit(), r.toString());
+        for (String line : new String[] {"world 1, 2 × 2 pairs accumulated  tokens_per_second", "world 1, 4 pairs in one forward    tokens_per_second",
+                "world 2, flat allreduce          tokens_per_second", "world 2, DDP's Reducer           tokens_per_second", "scaling_efficiency",
+                "allreduce_seconds", "largest weight difference after the steps: flat vs Reducer 0.0e+00, flat vs world 1 0.0e+00"}) {
+            assertTrue(r.out().contains(line), line + " missing from:\n" + r);
+        }
+    }
+
     @Test void runsEndToEndAtTinySizesWithoutPytorch() {
         int threadsBefore = torch.get_num_threads(), blasBefore = Natives.blasThreads();
         PrintStream saved = System.out;

@@ -144,6 +144,12 @@ class DataParallelTest {
         assertTrue(r0.log0().contains("error: rank 0" + expected), r0.log0());
         assertTrue(Files.readString(r1.log(1)).contains("error: rank 1" + expected), Files.readString(r1.log(1)));
         assertFalse(Files.exists(out.resolve("metrics.jsonl")), "training started");
+
+        // dist_backend: nccl needs natives this build does not have: refused at once, before joining
+        Ranks nccl = Ranks.start(tmp.resolve("nccl"), 2, org.jpo.dist.World.freePort(), List.of(0), "train", yaml.toString(),
+                "output_dir=" + tmp.resolve("c"), "dist_backend=nccl");
+        assertEquals(List.of(2), nccl.exits(60), nccl.logs());
+        assertTrue(nccl.log0().contains("error: dist_backend: nccl needs a GPU build of jpo"), nccl.log0());
     }
 
     static double maxDifference(Path a, Path b) { return maxDifference(a, b, "model.safetensors"); }
