@@ -7,7 +7,6 @@ import org.jpo.dist.Dist;
 import org.jpo.dist.DistOptions;
 import org.jpo.io.RunDir;
 import org.jpo.loss.Sigmoid;
-
 import org.jpo.model.ModelConfig;
 import org.jpo.model.Transformer;
 

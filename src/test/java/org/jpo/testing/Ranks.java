@@ -2,6 +2,7 @@ package org.jpo.testing;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import org.jpo.ChildJpo;
 import org.jpo.dist.World;
 
 import java.nio.file.Files;
@@ -32,12 +33,8 @@ public final class Ranks {
             throw new UncheckedIOException(e);
         }
         for (int rank : ranks) {
-            // C1 alone and the serial collector: two ranks starting on two cores spend half the CPU (measured 5.3 → 2.8 s of a
-            // stories260K train) on C2 and GC threads; the work itself is libtorch's
-            List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xss8m",
-                    "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC",
-                    "-Dai.djl.offline=true", "-cp", System.getProperty("java.class.path"), "org.jpo.cli.Main", "--threads", "1"));
-            cmd.addAll(List.of(args));
+            // jpo as jpo launch starts a rank: with $JPO_CHILD_JAVA_OPTIONS, which the pom sets to C1 and the serial collector
+            List<String> cmd = ChildJpo.sameJvm(1).command(List.of(args));
             ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(r.log(rank).toFile());
             pb.environment().putAll(Map.of("RANK", "" + rank, "WORLD_SIZE", "" + world, "LOCAL_RANK", "" + rank, "LOCAL_WORLD_SIZE", "" + world,
                     "MASTER_ADDR", "127.0.0.1", "MASTER_PORT", "" + port, "JPO_CACHE_DIR", dir.resolve("cache").toString(),
