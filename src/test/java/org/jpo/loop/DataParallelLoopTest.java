@@ -35,11 +35,10 @@ class DataParallelLoopTest {
             assertEquals(completions(one.resolve(f)), completions(two.resolve(f)), f);
         }
         assertEquals(java.nio.file.Files.readString(one.resolve("round-001/pairs.jsonl")), java.nio.file.Files.readString(two.resolve("round-001/pairs.jsonl")));
-        // after training on float sums of other shapes: measured 18 of 18 eval completions the same
+        // after training on float sums of other shapes (weights within ~1e-4): measured 18 of 18 eval completions the same,
+        // here and with best_worst pairs; deterministic on one machine, so asserted whole
         List<List<Integer>> a = completions(one.resolve("round-001/eval_samples.jsonl")), b = completions(two.resolve("round-001/eval_samples.jsonl"));
-        assertEquals(a.size(), b.size());
-        long same = java.util.stream.IntStream.range(0, a.size()).filter(i -> a.get(i).equals(b.get(i))).count();
-        assertTrue(same >= a.size() - 1, same + " of " + a.size() + " eval completions agree");
+        assertEquals(a, b, "eval completions after training");
         // rank 0 wrote what one process writes; rank 1 nothing more
         assertEquals(Tree.snapshot(one).keySet(), Tree.snapshot(two).keySet());
     }
