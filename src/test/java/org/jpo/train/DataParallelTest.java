@@ -72,7 +72,9 @@ class DataParallelTest {
             // the global batch is one forward of 8 here and two of 4 there: the sums round differently
             double d = maxDifference(one.resolve("final"), two.resolve("final"));
             System.out.println(method + " max weight difference " + d);
-            assertTrue(d < 1e-4, method + ": weights differ by " + d);   // measured 7.1e-5 (kto), 3.0e-5 (sft)
+            // measured 7.1e-5 (kto) and 3.0e-5 (sft) on this VM; the bounds leave under 2x for another CPU's rounding
+            double bound = method.equals("kto") ? 1e-4 : 5e-5;
+            assertTrue(d < bound, method + ": weights differ by " + d);
             List<JsonNode> a = MetricsLog.read(one.resolve("metrics.jsonl")), b = MetricsLog.read(two.resolve("metrics.jsonl"));
             assertEquals(a.size(), b.size());
             for (int i = 0; i < a.size(); i++) {
