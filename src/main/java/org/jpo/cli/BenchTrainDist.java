@@ -84,12 +84,14 @@ final class BenchTrainDist {
                         "MASTER_ADDR", "127.0.0.1", "MASTER_PORT", "" + port, "JPO_EXIT_WITH_PARENT", "1"));
                 ps.add(pb.start());
             }
+            StringBuilder failed = new StringBuilder();
             for (int r = 0; r < n; r++) {
                 Process p = ps.get(r);
                 if (!p.waitFor(3600, TimeUnit.SECONDS) || p.exitValue() != 0) {
-                    throw new UserError("bench rank " + r + " failed; its log:\n" + Files.readString(dir.resolve("rank-" + r + ".log")));
+                    failed.append("bench rank ").append(r).append(" failed; its log:\n").append(Files.readString(dir.resolve("rank-" + r + ".log")));
                 }
             }
+            if (!failed.isEmpty()) throw new UserError(failed.toString().strip());
             String last = Files.readAllLines(dir.resolve("rank-0.log")).stream().filter(l -> l.startsWith("{")).reduce((a, b) -> b)
                     .orElseThrow(() -> new UserError("bench rank 0 printed no result"));
             JsonNode o = Jsonl.JSON.readTree(last);

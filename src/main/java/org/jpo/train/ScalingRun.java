@@ -71,12 +71,10 @@ public final class ScalingRun {
     }
 
     private static Path writeConfig(Path dir, DataParallel dp, Path model, Path rows, Path out, int perDevice, int total, int seqLen) {
-        Path f = dir.resolve("train-world-" + dp.world() + ".yaml");
-        if (dp.leader() || !Files.exists(f)) {
-            RunDir.writeText(f, "method: dpo\nmodel: " + model + "\ntrain_file: " + rows + "\noutput_dir: " + out + "\nlearning_rate: 1.0e-6\n"
-                    + "max_steps: " + total + "\nlogging_steps: 1\nsave_steps: " + (total + 1) + "\nper_device_train_batch_size: " + perDevice
-                    + "\nmax_length: " + (2 * seqLen) + "\nmax_prompt_length: " + seqLen + "\n");
-        }
+        Path f = dir.resolve("train-world-" + dp.world() + "-rank-" + dp.rank() + ".yaml");   // each rank its own: one temp file each
+        RunDir.writeText(f, "method: dpo\nmodel: " + model + "\ntrain_file: " + rows + "\noutput_dir: " + out + "\nlearning_rate: 1.0e-6\n"
+                + "max_steps: " + total + "\nlogging_steps: 1\nsave_steps: " + (total + 1) + "\nper_device_train_batch_size: " + perDevice
+                + "\nmax_length: " + (2 * seqLen) + "\nmax_prompt_length: " + seqLen + "\n");
         return f;
     }
 
