@@ -33,17 +33,28 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--out", paramLabel = "DIR", description = "Where everything goes; must not exist (default: runs/demo-seed<S>, or -2, -3, ... if taken).") Path out;
     @Option(names = "--seed", paramLabel = "S", description = "Seed of the data, the initial weights, SFT and the loop (default 0).") long seed;
     @Option(names = "--rounds", paramLabel = "N", description = "Preference rounds (default 3; 0 = the SFT start and its evaluation only).") int rounds = 3;
+    @Option(names = "--task", paramLabel = "T", description = "addition (default: \"27+58=\" → \"85\") or chain (multi-step: \"17+25+8=\" → "
+            + "\"17+25=42\\n42+8=50\", 3-4 operands, one line per step).") DemoTask task = DemoTask.addition;
+
+    enum DemoTask {
+        addition(StartingPolicy.Settings.DEMO), chain(StartingPolicy.Settings.CHAIN);
+
+        final StartingPolicy.Settings settings;
+
+        DemoTask(StartingPolicy.Settings settings) { this.settings = settings; }
+    }
 
     @Override public Integer call() {
         Main.defaultThreads(1);   // a 150K-parameter model gains nothing from a second thread
-        Path dir = out != null ? fresh(out) : unused(Path.of("runs", "demo-seed" + seed));
+        Path dir = out != null ? fresh(out) : unused(Path.of("runs", (task == DemoTask.addition ? "demo" : "demo-" + task) + "-seed" + seed));
         long t0 = System.nanoTime();
-        log.info("jpo demo: addition task, SFT from scratch (stops at 30% greedy accuracy on training prompts)...");
-        StartingPolicy.Prepared p = StartingPolicy.prepare(dir, seed);
+        StartingPolicy.Settings settings = task.settings;
+        log.info("jpo demo: {} task, SFT from scratch (stops at {}% greedy accuracy on training prompts)...", task, Math.round(100 * settings.target()));
+        StartingPolicy.Prepared p = StartingPolicy.prepare(dir, seed, settings);
         System.out.printf("SFT: %d steps, greedy accuracy on eval.jsonl %.1f%%, %.0f s%n", p.sftSteps(), 100 * p.sftAccuracy(), (System.nanoTime() - t0) / 1e9);
         link(dir.resolve("start"), p.policy());
         Path run = dir.resolve("run");
-        LoopConfig c = LoopConfig.load(DemoLoop.write(dir.resolve("loop.yaml"), run, p, seed, rounds), List.of());
+        LoopConfig c = LoopConfig.load(DemoLoop.write(dir.resolve("loop.yaml"), run, p, settings, seed, rounds), List.of());
         List<RoundRecord> lines;
         try (Loop loop = Loop.open(c, false)) {
             lines = loop.run();

@@ -26,7 +26,7 @@ import java.util.function.Function;
  * @param promptRows the loop's training prompts ({@code prompts.jsonl})
  * @param sftRows    SFT examples ({@code sft.jsonl})
  */
-public record AdditionTask(int digits, int evalRows, int promptRows, int sftRows) {
+public record AdditionTask(int digits, int evalRows, int promptRows, int sftRows) implements Task {
     public AdditionTask {
         if (digits < 1 || digits > 9) throw new IllegalArgumentException("digits must be in 1..9, got " + digits);
         long distinct = (long) Math.pow(10, 2 * digits);
@@ -46,14 +46,11 @@ public record AdditionTask(int digits, int evalRows, int promptRows, int sftRows
         public String completion() { return answer(); }
     }
 
-    /** The three files {@link #write} makes. */
-    public record Files(Path prompts, Path eval, Path sft) {}
-
     /**
      * Draws distinct problems from the seed and splits them: eval first, then prompts, then SFT rows, so the
      * three sets are disjoint. The same seed gives the same files.
      */
-    public Files write(Path dir, long seed) {
+    @Override public Files write(Path dir, long seed) {
         List<Sum> all = draw(seed);
         List<Sum> eval = all.subList(0, evalRows), prompts = all.subList(evalRows, evalRows + promptRows);
         List<Sum> sft = all.subList(evalRows + promptRows, all.size());
@@ -63,6 +60,16 @@ public record AdditionTask(int digits, int evalRows, int promptRows, int sftRows
         Jsonl.write(f.sft(), rows(sft, AdditionTask::sftRow));
         return f;
     }
+
+    @Override public String alphabet() { return CharTokenizer.ALPHABET; }
+
+    /** "a+b=". */
+    @Override public int maxPromptChars() { return 2 * digits + 2; }
+
+    /** The sum: one digit more than an operand. */
+    @Override public int maxCompletionChars() { return digits + 1; }
+
+    @Override public int maxSeqLen() { return 4 * digits + 8; }
 
     /** Distinct problems in draw order; a set, so no problem lands in two splits. */
     List<Sum> draw(long seed) {

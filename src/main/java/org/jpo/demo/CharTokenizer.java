@@ -10,7 +10,7 @@ import java.util.List;
 /**
  * A character-level HF tokenizer for the addition task, written as {@code tokenizer.json} so the ordinary HF
  * loaders (ours, the Rust library, transformers) read it: a WordLevel model over single characters, a pre-tokenizer
- * that splits every character off ({@code Split} on the regex {@code .}), a template that puts {@code <s>} first,
+ * that splits every character off ({@code Split} on the regex {@code [\s\S]}), a template that puts {@code <s>} first,
  * and the {@code Fuse} decoder, which joins tokens without the spaces WordLevel's default decoding inserts.
  * {@code tokenizer_config.json} names BOS and EOS, which is where {@code SpecialIds} looks for them.
  */
@@ -23,19 +23,28 @@ public final class CharTokenizer {
     private CharTokenizer() {}
 
     /** Vocabulary size: the three special tokens and one token per character. */
-    public static int vocabSize() { return 3 + ALPHABET.length(); }
+    public static int vocabSize(String alphabet) { return 3 + alphabet.length(); }
 
-    /** Writes {@code tokenizer.json} and {@code tokenizer_config.json} into {@code dir}; returns both paths. */
-    public static List<Path> write(Path dir) {
+    /** The addition task's: {@link #vocabSize(String)} of {@link #ALPHABET}. */
+    public static int vocabSize() { return vocabSize(ALPHABET); }
+
+    /** The addition task's tokenizer: {@link #write(Path, String)} of {@link #ALPHABET}. */
+    public static List<Path> write(Path dir) { return write(dir, ALPHABET); }
+
+    /**
+     * Writes {@code tokenizer.json} and {@code tokenizer_config.json} into {@code dir}; returns both paths. The characters
+     * of {@code alphabet} get ids 3, 4, ... in order.
+     */
+    public static List<Path> write(Path dir, String alphabet) {
         Path json = dir.resolve("tokenizer.json"), config = dir.resolve("tokenizer_config.json");
-        Jsonl.writePretty(json, tokenizerJson());
+        Jsonl.writePretty(json, tokenizerJson(alphabet));
         ObjectNode c = Jsonl.JSON.createObjectNode().put("bos_token", BOS).put("eos_token", EOS).put("unk_token", UNK)
                 .put("add_bos_token", true).put("add_eos_token", false).put("tokenizer_class", "PreTrainedTokenizerFast");
         Jsonl.writePretty(config, c);
         return List.of(json, config);
     }
 
-    private static ObjectNode tokenizerJson() {
+    private static ObjectNode tokenizerJson(String alphabet) {
         ObjectNode root = Jsonl.JSON.createObjectNode().put("version", "1.0");
         root.putNull("truncation");
         root.putNull("padding");
@@ -47,14 +56,14 @@ public final class CharTokenizer {
         }
         root.putNull("normalizer");
         ObjectNode split = root.putObject("pre_tokenizer").put("type", "Split");
-        split.putObject("pattern").put("Regex", ".");
+        split.putObject("pattern").put("Regex", "[\\s\\S]");   // every character, newline too (which "." is not)
         split.put("behavior", "Isolated").put("invert", false);
         root.set("post_processor", bosTemplate());
         root.putObject("decoder").put("type", "Fuse");
         ObjectNode model = root.putObject("model").put("type", "WordLevel").put("unk_token", UNK);
         ObjectNode vocab = model.putObject("vocab");
         for (int id = 0; id < special.size(); id++) vocab.put(special.get(id), id);
-        for (int i = 0; i < ALPHABET.length(); i++) vocab.put(String.valueOf(ALPHABET.charAt(i)), 3 + i);
+        for (int i = 0; i < alphabet.length(); i++) vocab.put(String.valueOf(alphabet.charAt(i)), 3 + i);
         return root;
     }
 

@@ -23,11 +23,11 @@ public final class DemoLoop {
      *
      * @param file   where to write the YAML
      * @param output the loop's output_dir
+     * @param s      the settings that made {@code p} (the task's lengths)
      * @param seed   the loop's seed (sampling and batch order)
      * @param rounds preference rounds (3 measured)
      */
-    public static Path write(Path file, Path output, StartingPolicy.Prepared p, long seed, int rounds) {
-        StartingPolicy.Settings s = StartingPolicy.Settings.DEMO;
+    public static Path write(Path file, Path output, StartingPolicy.Prepared p, StartingPolicy.Settings s, long seed, int rounds) {
         String yaml = String.join("\n",
                 "output_dir: " + output,
                 "seed: " + seed,

@@ -49,19 +49,21 @@ public final class StartingPolicy {
      * @param maxSteps     SFT steps at most
      * @param target       SFT stops at the first check whose greedy accuracy on the loop's prompts reaches this
      */
-    public record Settings(AdditionTask task, int dim, int layers, int heads, int hidden, double learningRate, int batch,
+    public record Settings(Task task, int dim, int layers, int heads, int hidden, double learningRate, int batch,
                            int checkEvery, int maxSteps, double target) {
         /** The settings measured for {@code jpo demo}. */
         public static final Settings DEMO = new Settings(new AdditionTask(2, 256, 2048, 3500), 64, 3, 4, 256, 3e-3, 32, 25, 1000, 0.3);
 
-        /** Context: BOS, "a+b=", the sum and EOS, with room to spare. */
-        public int maxSeqLen() { return 4 * task.digits() + 8; }
+        /** {@code jpo demo --task chain}: 3-4 operands of 1-2 digits. */
+        public static final Settings CHAIN = new Settings(new ChainTask(2, 3, 4, 256, 2048, 8000), 64, 3, 4, 256, 3e-3, 32, 50, 3000, 0.3);
 
-        /** Tokens of BOS and "a+b=". */
-        public int maxPromptLength() { return 2 * task.digits() + 3; }
+        public int maxSeqLen() { return task.maxSeqLen(); }
 
-        /** Tokens a completion needs: the sum's digits and EOS. */
-        public int maxNewTokens() { return task.digits() + 2; }
+        /** Tokens of BOS and the longest prompt. */
+        public int maxPromptLength() { return task.maxPromptChars() + 1; }
+
+        /** Tokens a completion needs: the longest gold completion and EOS. */
+        public int maxNewTokens() { return task.maxCompletionChars() + 1; }
     }
 
     /**
@@ -72,7 +74,7 @@ public final class StartingPolicy {
      * @param sftSteps    SFT steps taken
      * @param sftAccuracy greedy accuracy of the policy on eval.jsonl, in [0, 1]
      */
-    public record Prepared(Path policy, AdditionTask.Files data, long sftSteps, double sftAccuracy) {}
+    public record Prepared(Path policy, Task.Files data, long sftSteps, double sftAccuracy) {}
 
     /** {@link Settings#DEMO} into {@code dir}. */
     public static Prepared prepare(Path dir, long seed) { return prepare(dir, seed, Settings.DEMO); }
@@ -90,10 +92,10 @@ public final class StartingPolicy {
      * in; the re-warming effect of arXiv:2308.04014), while an unannealed one kept improving.
      */
     public static Prepared prepare(Path dir, long seed, Settings s) {
-        AdditionTask.Files data = s.task().write(dir, seed);
-        List<Path> tokenizer = CharTokenizer.write(dir);
+        Task.Files data = s.task().write(dir, seed);
+        List<Path> tokenizer = CharTokenizer.write(dir, s.task().alphabet());
         Path init = dir.resolve("init");
-        ModelConfig config = ModelConfig.llama(CharTokenizer.vocabSize(), s.dim(), s.layers(), s.heads(), s.heads(), s.hidden(),
+        ModelConfig config = ModelConfig.llama(CharTokenizer.vocabSize(s.task().alphabet()), s.dim(), s.layers(), s.heads(), s.heads(), s.hidden(),
                 s.maxSeqLen()).withSpecialTokens(OptionalInt.of(1), OptionalInt.of(2));
         try (Transformer model = Transformer.random(config, seed)) {
             Checkpoints.save(model, init, tokenizer);
