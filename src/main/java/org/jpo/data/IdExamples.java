@@ -20,9 +20,9 @@ public final class IdExamples {
         this.bos = bos;
     }
 
-    public PairExample pair(String source, int[] prompt, int[] chosen, int[] rejected, Optional<PairExample.WinProbs> winProbs) {
+    public PairExample pair(String source, int[] prompt, int[] chosen, int[] rejected, OptionalDouble margin, Optional<PairExample.WinProbs> winProbs) {
         Tokenization.Truncated t = fit(prompt, chosen, rejected);
-        return new PairExample(source, t.prompt(), t.completions()[0], t.completions()[1], OptionalDouble.empty(), winProbs);
+        return new PairExample(source, t.prompt(), t.completions()[0], t.completions()[1], margin, winProbs);
     }
 
     public UnpairedExample unpaired(String source, int[] prompt, int[] completion, boolean desirable) {

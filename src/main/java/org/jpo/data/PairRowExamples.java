@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalDouble;
 
 /** A loop's training rows ({@code pairs.jsonl}) → the trainer's examples, of the kind the rows are. */
 public final class PairRowExamples {
@@ -23,7 +24,7 @@ public final class PairRowExamples {
     /** The row's ids after its prompt's, truncated as the data options say; PairRow's three kinds, each once. */
     private static Example example(String source, PairRow row, int[] prompt, IdExamples ids) {
         if (row instanceof PairRow.Preference p) {
-            return ids.pair(source, prompt, p.chosenIds(), p.rejectedIds(), p.chosenWinProb() == null
+            return ids.pair(source, prompt, p.chosenIds(), p.rejectedIds(), OptionalDouble.of(p.margin()), p.chosenWinProb() == null
                     ? Optional.empty() : Optional.of(new PairExample.WinProbs(p.chosenWinProb(), p.rejectedWinProb())));
         }
         if (row instanceof PairRow.Labeled l) return ids.unpaired(source, prompt, l.completionIds(), l.label());

@@ -48,6 +48,10 @@ public record LossConfig(
             double ldAlpha,
             @Key(value = "false", doc = "WPO (arXiv:2406.11827): weight each pair by its probability under the policy.")
             boolean useWeighting,
+            @Key(value = "false", doc = "ScPO (arXiv:2411.04109): multiply each pair's loss by its row's margin (a dataset's margin "
+                    + "column; in jpo run the chosen − rejected score, which self_consistency scores make the vote margin over the "
+                    + "samples).")
+            boolean marginWeighting,
             @Key(value = "0.05", doc = "discopop's τ > 0 (arXiv:2406.08414).") double discopopTau,
             @Key(value = "1.0", doc = "kto's weight λ_D >= 0 of desirable rows.") double desirableWeight,
             @Key(value = "1.0", doc = "kto's weight λ_U >= 0 of undesirable rows.") double undesirableWeight,

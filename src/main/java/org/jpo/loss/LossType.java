@@ -96,8 +96,8 @@ public enum LossType {
     /** What a loss reads, which decides its Java type. */
     public enum Kind {
         // the trainer applies LD-DPO's length weighting and WPO's pair weights to every paired loss's log-probs
-        REFERENCED("referenced", "ld_alpha", "use_weighting"),
-        REFERENCE_FREE("reference-free", "ld_alpha", "use_weighting"),
+        REFERENCED("referenced", "ld_alpha", "use_weighting", "margin_weighting"),
+        REFERENCE_FREE("reference-free", "ld_alpha", "use_weighting", "margin_weighting"),
         UNPAIRED("unpaired");
 
         public final String label;

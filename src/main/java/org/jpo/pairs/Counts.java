@@ -11,7 +11,7 @@ package org.jpo.pairs;
  * @param sftTargets     SFT targets made
  * @param tiesDropped    candidate pairs dropped because both scores are equal (in prompts not all tied)
  * @param belowMargin    {@code all_pairs}: pairs with 0 &lt; gap &lt;= min_margin, dropped
- * @param belowThreshold {@code best}: prompts whose best score is below the threshold
+ * @param belowThreshold {@code best}, {@code best_worst}: prompts whose best score is below the threshold
  * @param reversed       {@code anchored}: pairs dropped because the chosen scored below the rejected
  * @param allTied        prompts with two or more scored samples, all of one score (pairwise strategies
  *                       yield nothing for them; unpaired and best still label them)

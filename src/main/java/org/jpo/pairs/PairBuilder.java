@@ -47,7 +47,7 @@ public final class PairBuilder {
         Tally t = new Tally(p.promptId(), config.strategy(), config.uncertaintyK());
         List<Sample> cur = t.read(p.current());
         Tally done = switch (config.strategy()) {
-            case BEST_WORST -> t.contested(cur, 2) ? t.pair(best(cur), worst(cur)) : t;
+            case BEST_WORST -> !t.contested(cur, 2) ? t : belowThreshold(best(cur)) ? t.belowThreshold() : t.pair(best(cur), worst(cur));
             case BEST_RANDOM -> t.contested(cur, 2) ? t.pair(best(cur), random(cur, round, p.promptId())) : t;
             case BEST_SECOND -> t.contested(cur, 2) ? t.pair(best(cur), second(cur)) : t;
             case SWEET_SPOT -> t.contested(cur, 2) ? t.pair(best(cur), sweetSpot(cur)) : t;
@@ -146,6 +146,9 @@ public final class PairBuilder {
 
     private Tally bestOnly(Tally t, List<Sample> s) {
         Sample b = best(s);
-        return config.threshold().isPresent() && b.score() < config.threshold().get() ? t.belowThreshold() : t.sft(b);
+        return belowThreshold(b) ? t.belowThreshold() : t.sft(b);
     }
+
+    /** A threshold is set and the best sample scores below it (best; best_worst: ScPO's vote threshold). */
+    private boolean belowThreshold(Sample best) { return config.threshold().isPresent() && best.score() < config.threshold().get(); }
 }

@@ -21,7 +21,8 @@ public record PairsConfig(
         @Key(value = "0.0", doc = "length_penalized: λ > 0, the score penalty per completion token (score − λ·tokens).")
         double lengthPenalty,
         @Key(doc = "unpaired: desirable iff score >= threshold (required); best: keep the best sample only if its score "
-                + ">= threshold (null = always).")
+                + ">= threshold; best_worst: keep a prompt's pair only if its chosen score >= threshold (ScPO's vote threshold "
+                + "with self_consistency scores, the most-voted answer's share of the samples). Null = always.")
         Optional<Double> threshold,
         @Key(value = "1", doc = "Train each round on the rows of the last k rounds (this one included), >= 1.") int history,
         @Key(value = "finished_only", doc = "finished_only: a completion keeps its EOS only if it ended with one (one cut at "
@@ -58,7 +59,7 @@ public record PairsConfig(
         return switch (key) {
             case "min_margin" -> strategy == ALL_PAIRS ? null : onlyBy("all_pairs");
             case "length_penalty" -> strategy == LENGTH_PENALIZED ? null : onlyBy("length_penalized");
-            case "threshold" -> strategy == UNPAIRED || strategy == BEST ? null : onlyBy("unpaired and best");
+            case "threshold" -> strategy == UNPAIRED || strategy == BEST || strategy == BEST_WORST ? null : onlyBy("unpaired, best and best_worst");
             case "uncertainty_k" -> pairwise() || strategy == ANCHORED ? null : "strategy " + strategy.name().toLowerCase() + " makes no pairs";
             default -> null;
         };

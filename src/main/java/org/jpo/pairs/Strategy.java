@@ -9,7 +9,9 @@ package org.jpo.pairs;
 public enum Strategy {
     /**
      * chosen = the highest score, rejected = the lowest (Self-Rewarding LMs arXiv:2401.10020; RLHFlow's online
-     * iterative DPO arXiv:2405.07863).
+     * iterative DPO arXiv:2405.07863). With {@code threshold} set, a prompt whose best sample scores below it yields
+     * nothing (counted as below the threshold): ScPO's vote threshold (arXiv:2411.04109) when the scores are
+     * {@code self_consistency}'s vote shares.
      */
     BEST_WORST,
     /**

@@ -56,6 +56,7 @@ final class DpoObjective implements Objective<PairExample> {
      *
      * @param ldAlpha        LD-DPO's α ({@link LdDpo}; 1 = off)
      * @param wpo            WPO weights ({@link Wpo})
+     * @param margins        margin_weighting: each pair's loss times its example's margin (ScPO, arXiv:2411.04109)
      * @param bcoRunningMean shift bco_pair by the running mean of the rewards of the training micro-batches seen
      *                       so far (bco_pair must be the loss, or the first loss of a sum, so that the rewards
      *                       the loss reports are bco_pair's)
@@ -63,7 +64,7 @@ final class DpoObjective implements Objective<PairExample> {
      *                       two rows repeating the prompt; equal results
      * @param chunk          LM-head positions per chunk ({@link LogProbs#forward}); 0 = all at once
      */
-    record Modifiers(double ldAlpha, boolean wpo, boolean bcoRunningMean, boolean prefixSharing, int chunk) {}
+    record Modifiers(double ldAlpha, boolean wpo, boolean margins, boolean bcoRunningMean, boolean prefixSharing, int chunk) {}
 
     /** Where reference log-probs come from. */
     sealed interface Reference permits Cached, Live, None {}
@@ -138,10 +139,21 @@ final class DpoObjective implements Objective<PairExample> {
             Tensor w = Wpo.fromTokens(lp.logps(), f.logSumSq().orElseThrow(), lp.mask());          // [2B]
             r = Wpo.apply(r, w.narrow(0, 0, b), w.narrow(0, b, b));
         }
+        if (mods.margins()) r = new LossResult(r.losses().mul(margins(batch)), r.chosenRewards(), r.rejectedRewards());
         Map<String, Double> m = new LinkedHashMap<>(Metrics.of(r, pol));
         m.put("logits/chosen", item(lp.meanLogits().narrow(0, 0, b).mean()));
         m.put("logits/rejected", item(lp.meanLogits().narrow(0, b, b).mean()));
         return new Forward(new Step(r.mean(), m, batch.stream().mapToLong(Examples::tokens).sum(), b, f.twoPass()), r);
+    }
+
+    /** Each pair's margin [B], the weight of its loss under margin_weighting (ScPO's vote margin in the loop). */
+    static Tensor margins(List<PairExample> batch) {
+        double[] m = new double[batch.size()];
+        for (int i = 0; i < m.length; i++) {
+            PairExample e = batch.get(i);
+            m[i] = e.margin().orElseThrow(() -> new UserError(e.source() + ": margin_weighting needs a margin on every row, this one has none"));
+        }
+        return vector(m);
     }
 
     /** The pairs as one forward's rows: packed with a shared prompt, or chosen rows then rejected rows. */

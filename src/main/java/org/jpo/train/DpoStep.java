@@ -33,7 +33,7 @@ public final class DpoStep implements AutoCloseable {
      */
     public DpoStep(Transformer policy, Map<Example, double[]> reference, double beta, double lr, boolean bf16, boolean prefixSharing) {
         this.objective = new DpoObjective(policy, new Sigmoid(beta), new DpoObjective.Cached(reference),
-                new DpoObjective.Modifiers(1, false, false, prefixSharing, 0));
+                new DpoObjective.Modifiers(1, false, false, false, prefixSharing, 0));
         this.opt = new AdamW(objective.parameters(), 0.9, 0.999, 1e-8, 0.0);
         this.lr = lr;
         this.bf16 = bf16;

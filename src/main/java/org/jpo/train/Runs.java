@@ -66,7 +66,7 @@ public final class Runs {
     /** The trainer-side loss settings of the DPO family, read from the config in this one place. */
     static DpoObjective.Modifiers modifiers(TrainConfig c) {
         LossConfig.Knobs k = c.loss().knobs();
-        return new DpoObjective.Modifiers(k.ldAlpha(), k.useWeighting(), k.bcoPair().runningMean(), c.speed().prefixSharing(),
+        return new DpoObjective.Modifiers(k.ldAlpha(), k.useWeighting(), k.marginWeighting(), k.bcoPair().runningMean(), c.speed().prefixSharing(),
                 c.speed().logprobChunkSize());
     }
 

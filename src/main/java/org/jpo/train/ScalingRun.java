@@ -54,7 +54,7 @@ public final class ScalingRun {
         Map<Example, double[]> reference = new IdentityHashMap<>();
         List<PairExample> examples = pairs(shape.vocabSize(), perDevice * accumulation * dp.world() * total, seqLen, seed, reference);
         var objective = new DpoObjective(policy, new Sigmoid(0.1), new DpoObjective.Cached(reference),
-                new DpoObjective.Modifiers(1, false, false, true, 0));
+                new DpoObjective.Modifiers(1, false, false, false, true, 0));
         RunDir.createDirectories(out);
         if (reducer) dp.useReducer(objective.parameters());
         Trainer.train(new Run<>(c, examples, List.of(), objective, List.of(), false, dp), Optional.empty());

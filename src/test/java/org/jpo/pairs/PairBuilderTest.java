@@ -222,6 +222,18 @@ class PairBuilderTest {
         assertEquals(List.of(new SftTarget("p", 1)), run(BEST, scores(0.25, 0.375)).sftTargets());   // no threshold
     }
 
+    /** ScPO's vote threshold: 8 samples, the most-voted answer has 4 votes (0.5); at 5/8 the prompt yields nothing. */
+    @Test void bestWorstKeepsAPromptOnlyWhenItsChosenScoreReachesTheThreshold() {
+        PairsConfig at = new PairsConfig(BEST_WORST, 0.0, 0.0, Optional.of(0.5), 1, PairsConfig.Eos.FINISHED_ONLY, 0.0);
+        assertPair(run(at, scores(0.125, 0.5, 0.375, null, 0.5)), 1, 0, 0.375);   // the vote margin (4 − 1)/8
+        PairsConfig above = new PairsConfig(BEST_WORST, 0.0, 0.0, Optional.of(0.625), 1, PairsConfig.Eos.FINISHED_ONLY, 0.0);
+        Outcome below = run(above, scores(0.125, 0.5, 0.375, null, 0.5));
+        assertEquals(List.of(), below.pairs());
+        assertEquals(new Counts(1, 5, 1, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0), below.counts());
+        Counts tied = run(above, scores(0.5, 0.5)).counts();
+        assertEquals(List.of(1, 0), List.of(tied.allTied(), tied.belowThreshold()), "a prompt whose samples all tie is counted as tied");
+    }
+
     @Test void inputOrderDoesNotChangeTheResult() {
         List<Sample> s = new ArrayList<>(List.of(scores(9.0, 10.0, 0.0, 9.0, 3.0, 9.0, 9.0, 9.0, 9.0, 9.0, 10.0, 10.0, null)));
         for (Strategy st : Strategy.values()) {

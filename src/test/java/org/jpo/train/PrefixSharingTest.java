@@ -97,7 +97,7 @@ class PrefixSharingTest {
     private static double diff(double a, double b) { return Math.abs(a - b) / Math.max(1, Math.abs(a)); }
 
     static DpoObjective.Modifiers mods(double ldAlpha, boolean wpo, boolean shared, int chunk) {
-        return new DpoObjective.Modifiers(ldAlpha, wpo, false, shared, chunk);
+        return new DpoObjective.Modifiers(ldAlpha, wpo, false, false, shared, chunk);
     }
 
     /** Shared prefix and chunked head, alone and together, against the plain concatenated forward. */
