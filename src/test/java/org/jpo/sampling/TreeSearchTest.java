@@ -30,6 +30,11 @@ class TreeSearchTest {
     static final class Fake implements TreeSearch.Model {
         static final Map<String, Double> SCORES = Map.of("A", 0.5, "B", 1.0, "AA", 0.2, "AB", 0.8, "BA", 1.0, "BB", 0.0);
         final List<Draw> draws = new ArrayList<>();
+        final Map<String, Double> scores;
+
+        Fake() { this(SCORES); }
+
+        Fake(Map<String, Double> scores) { this.scores = scores; }
 
         @Override public List<Drawn> draw(List<Draw> ds) {
             List<Drawn> out = new ArrayList<>();
@@ -56,7 +61,7 @@ class TreeSearchTest {
             for (Evaluation e : evaluations) {
                 StringBuilder k = new StringBuilder();
                 for (int id : e.completion()) if (id == A || id == B) k.append(id == A ? 'A' : 'B');
-                out.add(SCORES.get(k.toString()));
+                out.add(scores.get(k.toString()));
             }
             return out;
         }
@@ -122,6 +127,14 @@ class TreeSearchTest {
         assertEquals(List.of(0.5, 1.0, 1.0, 0.0, 0.2, 0.8), tree.scores());
         assertEquals(List.of(0, 1, 2, 3, 4, 5), tree.evaluations().stream().map(Evaluation::index).toList());
         assertArrayEquals(new int[] {A, NL, B, EOS}, tree.evaluations().get(5).completion(), "a terminal step: its prefix, no rollout");
+    }
+
+    /** c_puct 0 and equal values: every child's u ties, and the lowest index (A, drawn first) is the one expanded. */
+    @Test void tiesGoToTheLowestIndex() {
+        Map<String, Double> flat = Map.of("A", 1.0, "B", 1.0, "AA", 1.0, "AB", 1.0, "BA", 1.0, "BB", 1.0);
+        List<Node> t = new TreeSearch(new TreeConfig("\n", 3, 2, 2, 0.0, 1), 64).run(List.of(7), 11, new Fake(flat)).get(0).nodes();
+        assertEquals(List.of(3, 4), t.get(1).children());
+        assertTrue(t.get(2).children().isEmpty());
     }
 
     /** Draw j of simulation s in prompt p's tree has the seed of (round seed, p, s, j); rollouts come after the steps. */
