@@ -411,6 +411,12 @@ public final class Loop implements AutoCloseable {
     private String plan(int last) {
         var s = c.sampling();
         int from = Math.max(1, last + 1), rounds = c.rounds() - from + 1, anchored = c.pairs().strategy() == Strategy.ANCHORED ? 2 : 1;
+        if (s.tree().isPresent() && rounds > 0) {   // a simulation draws at most children steps and children × rollouts rollouts
+            var t = s.tree().get();
+            long rows = (long) rounds * c.prompts().perRound() * t.simulations() * t.children() * (1 + t.rollouts());
+            return String.format("plan: rounds %d-%d, %,d search trees of %d simulations (at most %,d steps and rollouts of at most %,d tokens), "
+                    + "then the eval", from, c.rounds(), rounds * c.prompts().perRound(), t.simulations(), rows, s.maxNewTokens());
+        }
         long samples = (long) rounds * c.prompts().perRound() * s.n() * anchored;
         long evals = (long) (rounds + (last < 0 ? 1 : 0)) * prompts.eval().size() * (1 + c.eval().samples());
         String which = rounds > 0 ? String.format("rounds %d-%d", from, c.rounds()) : "evaluation only (rounds: 0)";
