@@ -227,9 +227,9 @@ public record LoopConfig(
             int maxRetries,
             @Key(value = "0.0", doc = "remote: vLLM's min_p (drop tokens below min_p times the top probability), in [0, 1); 0 = off.")
             double minP,
-            @Key(doc = "Monte Carlo tree search over reasoning steps instead of n samples per prompt (MCTS-DPO arXiv:2405.00451), "
-                    + "with pairs.strategy tree; null = off. E.g. {step_delimiter: \"\\n\", children: 4, simulations: 32, max_depth: 6, "
-                    + "c_puct: 1.0, rollouts: 1} (org.jpo.sampling.TreeConfig, TreeSearch).") Optional<org.jpo.sampling.TreeConfig> tree)
+            @Key(doc = "Monte Carlo tree search over reasoning steps instead of n samples per prompt, with pairs.strategy tree "
+                    + "(MCTS-DPO arXiv:2405.00451; org.jpo.sampling.TreeSearch); null = off, {} = every default.")
+            Optional<org.jpo.sampling.TreeConfig> tree)
             implements Reads {
         public SamplingConfig {
             Check.atLeast("n", n, 1);
