@@ -36,8 +36,8 @@ import java.util.List;
  * for full samples.
  *
  * <p>Randomness: draw j of simulation s in the tree of prompt p (steps j &lt; children, then rollouts) has the seed
- * {@code Seeds.of(seed, p, s, j)}, {@code seed} being the round's; so a tree depends on (run seed, round, prompt) only
- * and is drawn again identically after a restart. Trees advance in lockstep, one simulation at a time, so each step
+ * {@code Seeds.of(Seeds.of(seed, p), s, j)}, {@code seed} being the round's (from the run seed and the round); so a tree
+ * depends on (run seed, round, prompt) only and is drawn again identically after a restart. Trees advance in lockstep, one simulation at a time, so each step
  * draws and scores all trees' rows in one batch; a tree never reads another's rows.
  */
 public final class TreeSearch {
