@@ -56,6 +56,12 @@ class TreeLoopTest {
         assertEquals(tokens, round.path("tree").path("sampled_tokens").asLong());
         assertEquals(tokens, Costs.of(whole).sampledTokens());
         assertTrue(Files.readString(whole.resolve("report.html")).contains("Search trees: step pairs per depth"));
+        // a step ends at the first token whose text completes the delimiter: a step that ended otherwise holds none
+        for (JsonNode n : nodes) {
+            if (n.get("parent").asInt() < 0) continue;
+            assertEquals(n.get("end").asText().equals("delimiter"), n.get("step").asText().contains("."), n.toString());
+        }
+        assertTrue(nodes.stream().anyMatch(n -> n.path("end").asText().equals("delimiter")));
 
         for (JsonNode pair : Jsonl.read(whole.resolve("round-001/pairs.jsonl"), JsonNode.class)) {
             List<JsonNode> tree = nodes.stream().filter(n -> n.get("prompt_id").equals(pair.get("prompt_id"))).toList();
