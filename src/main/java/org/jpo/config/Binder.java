@@ -199,7 +199,7 @@ public record Binder<R extends Record>(Class<R> type, String name, String help) 
             if (j.isIntegralNumber() && j.canConvertToLong()) return j.longValue();
         } else if (c == boolean.class || c == Boolean.class) {
             if (j.isBoolean()) return j.booleanValue();
-        } else if (j.isTextual() && !j.textValue().isBlank()) {
+        } else if (j.isTextual() && (!j.textValue().isBlank() || c == String.class && !j.textValue().isEmpty())) {   // a string may be " " or "\n" (a delimiter)
             return text(j.textValue(), c, n.baseDir());
         }
         throw expected(what(c), n);

@@ -48,7 +48,7 @@ final class Yaml {
                 for (Object item : l) out.append(indent).append("  - ").append(write(item)).append('\n');
             } else {
                 out.append(' ').append(config == null ? k.value() : write(value)).append('\n');
-                if (config == null && records(rc) != null) example(out, records(rc), indent + "#");
+                if (config == null && records(rc) != null) example(out, records(rc), indent + "#", rc.getType() == List.class);
             }
         }
     }
@@ -86,15 +86,15 @@ final class Yaml {
 
     private static String entries(String flow) { return flow.substring(1, flow.length() - 1); }
 
-    /** The record type of a list-of-records key, else null. */
+    /** The record type of a list-of-records key (or an optional record's, a block that may be absent), else null. */
     private static Class<?> records(RecordComponent rc) {
-        if (rc.getType() != List.class || !(rc.getGenericType() instanceof ParameterizedType p)) return null;
+        if (rc.getType() != List.class && rc.getType() != Optional.class || !(rc.getGenericType() instanceof ParameterizedType p)) return null;
         return p.getActualTypeArguments()[0] instanceof Class<?> c && Binder.isBlock(c) ? c : null;
     }
 
     /** For {@code --print-defaults} of a list of records: what one item may say, as comments. */
-    private static void example(StringBuilder out, Class<?> item, String prefix) {
-        lines(out, prefix, "Each item is a mapping with these keys:");
+    private static void example(StringBuilder out, Class<?> item, String prefix, boolean list) {
+        lines(out, prefix, list ? "Each item is a mapping with these keys:" : "When set, a mapping with these keys:");
         for (RecordComponent rc : item.getRecordComponents()) {
             Inline inline = rc.getAnnotation(Inline.class);
             if (inline != null && Tags.isTagged(rc)) types(out, inline.value(), rc.getType(), prefix + "  ");

@@ -21,8 +21,13 @@ public final class PairRowExamples {
         return out;
     }
 
-    /** The row's ids after its prompt's, truncated as the data options say; PairRow's three kinds, each once. */
+    /** The row's ids after its prompt's, truncated as the data options say; PairRow's four kinds, each once. */
     private static Example example(String source, PairRow row, int[] prompt, IdExamples ids) {
+        if (row instanceof PairRow.StepPair s) {   // the steps follow the prompt and the prefix of steps they share
+            int[] both = java.util.Arrays.copyOf(prompt, prompt.length + s.prefixIds().length);
+            System.arraycopy(s.prefixIds(), 0, both, prompt.length, s.prefixIds().length);
+            return ids.pair(source, both, s.chosenIds(), s.rejectedIds(), OptionalDouble.of(s.margin()), Optional.empty());
+        }
         if (row instanceof PairRow.Preference p) {
             return ids.pair(source, prompt, p.chosenIds(), p.rejectedIds(), OptionalDouble.of(p.margin()), p.chosenWinProb() == null
                     ? Optional.empty() : Optional.of(new PairExample.WinProbs(p.chosenWinProb(), p.rejectedWinProb())));

@@ -84,9 +84,14 @@ final class Charts {
     /** Pair margins per round over shared bins (x = bin edges; the last point closes the last step). Null if no margins. */
     static Chart margins(RunView run) {
         Map<Integer, List<Double>> byRound = new TreeMap<>();
+        boolean steps = false;
         for (int r : run.rounds.keySet()) {
             List<Double> m = new ArrayList<>();
-            if (r >= 1) for (PairRow p : run.pairs(r)) if (p instanceof PairRow.Preference pref) m.add(pref.margin());
+            for (PairRow p : r >= 1 ? run.pairs(r) : List.<PairRow>of()) {
+                if (p instanceof PairRow.Preference pref) m.add(pref.margin());
+                if (p instanceof PairRow.StepPair step) m.add(step.margin());
+                steps |= p instanceof PairRow.StepPair;
+            }
             if (!m.isEmpty()) byRound.put(r, m);
         }
         if (byRound.isEmpty()) return null;
@@ -103,7 +108,8 @@ final class Charts {
             for (double v : e.getValue()) counts[Math.min(BINS - 1, (int) ((v - lo) / width))]++;
             series.add(new Series("round " + e.getKey(), List.<Number>of(counts)));
         }
-        return new Chart("margins", "Pair margins (chosen score - rejected score)", "step", "margin", edges, series);
+        return new Chart("margins", steps ? "Pair margins (step pairs: chosen Q - rejected Q)" : "Pair margins (chosen score - rejected score)",
+                "step", "margin", edges, series);
     }
 
     /** Seconds per phase per round, stacked; null if no round recorded timings. */

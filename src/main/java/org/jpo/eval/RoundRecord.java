@@ -18,10 +18,12 @@ import static com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL;
  *
  * @param timings seconds per phase ({@link Phase} names; a remote policy adds {@code sync})
  * @param train   the round's last training log line (TRL's metric names), null when it trained on nothing
+ * @param tree    sampling.tree: the round's trees and step pairs (pairs per depth, the Q-gap distribution); null otherwise
  */
 @JsonInclude(NON_NULL) @JsonIgnoreProperties(ignoreUnknown = true)   // a newer jpo's keys: the report still reads the line
 public record RoundRecord(int round, @JsonUnwrapped EvalResult eval, Counts counts, Map<String, Double> timings,
-                          Map<String, Double> train, Map<String, ScorerStats> scorers, List<Agreement> scorerAgreement) {
+                          Map<String, Double> train, Map<String, ScorerStats> scorers, List<Agreement> scorerAgreement,
+                          org.jpo.pairs.TreeStats tree) {
 
     /** A round's phases, by their names in {@code timings}, in the order a round runs them; a remote policy's syncs last. */
     public enum Phase {

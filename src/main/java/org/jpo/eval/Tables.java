@@ -54,13 +54,50 @@ final class Tables {
         return perRound(run.rounds.tailMap(1), COUNTS.stream().map(Column::name).toList(), (r, k) -> {
             Column<RoundRecord.Counts> col = COUNTS.stream().filter(c -> c.name().equals(k)).findFirst().orElseThrow();
             if (r.counts() == null) return fmt(null);
-            return k.equals("all_tied") ? allTied(r.counts()) : fmt(col.value().apply(r.counts()));
+            return k.equals("all_tied") ? allTied(r) : fmt(col.value().apply(r.counts()));
         });
     }
 
-    /** The all-tied cell, highlighted and as a share of prompts: with 0/1 verifiers it is usually most of them. */
-    private static String allTied(RoundRecord.Counts c) {
-        String share = c.prompts() > 0 ? " (" + Math.round(100.0 * c.allTied() / c.prompts()) + "%)" : "";
+    /**
+     * sampling.tree: each round's trees and the step pairs made of them: pairs per depth of the expanded node and the
+     * Q-gap distribution of the kept pairs; empty when no round searched trees.
+     */
+    static String tree(RunView run) {
+        if (run.rounds.values().stream().noneMatch(r -> r.tree() != null)) return "";
+        List<String> keys = List.of("trees", "nodes", "expanded", "deepest", "evaluations", "sampled_tokens", "pairs by depth", "q_gap min",
+                "q_gap p25", "q_gap median", "q_gap p75", "q_gap max", "q_gap mean");
+        return "<p>Search trees: step pairs per depth of the expanded node (depth: pairs) and the distribution of their Q gaps "
+                + "(chosen_q − rejected_q).</p>\n" + perRound(run.rounds.tailMap(1), keys, (r, k) -> {
+            org.jpo.pairs.TreeStats t = r.tree();
+            if (t == null) return fmt(null);
+            org.jpo.pairs.TreeStats.Gaps g = t.qGap();
+            return switch (k) {
+                case "trees" -> fmt(t.trees());
+                case "nodes" -> fmt(t.nodes());
+                case "expanded" -> fmt(t.expanded());
+                case "deepest" -> fmt(t.deepest());
+                case "evaluations" -> fmt(t.evaluations());
+                case "sampled_tokens" -> fmt(t.sampledTokens());
+                case "pairs by depth" -> "<td class=\"name\">" + (t.pairsByDepth().isEmpty() ? "—" : String.join(" ",
+                        t.pairsByDepth().entrySet().stream().map(e -> e.getKey() + ":" + e.getValue()).toList())) + "</td>";
+                case "q_gap min" -> fmt(g == null ? null : g.min());
+                case "q_gap p25" -> fmt(g == null ? null : g.p25());
+                case "q_gap median" -> fmt(g == null ? null : g.median());
+                case "q_gap p75" -> fmt(g == null ? null : g.p75());
+                case "q_gap max" -> fmt(g == null ? null : g.max());
+                default -> fmt(g == null ? null : g.mean());
+            };
+        });
+    }
+
+    /**
+     * The all-tied cell, highlighted and as a share of prompts (of expanded nodes, for search trees): with 0/1 verifiers it
+     * is usually most of them.
+     */
+    private static String allTied(RoundRecord r) {
+        RoundRecord.Counts c = r.counts();
+        int of = r.tree() == null ? c.prompts() : r.tree().expanded();
+        String share = of > 0 ? " (" + Math.round(100.0 * c.allTied() / of) + "%)" : "";
         return "<td class=\"tied\">" + fmt(c.allTied()) + share + "</td>";
     }
 
@@ -69,6 +106,10 @@ final class Tables {
         if (run.lastRound() < 1) return "";
         RoundRecord.Counts c = run.rounds.get(run.lastRound()).counts();
         if (c == null) return "";
+        if (run.rounds.get(run.lastRound()).tree() != null) {
+            return "<p class=\"callout\">Round " + run.lastRound() + ": <b>" + fmt(c.allTied()) + " of " + fmt(run.rounds.get(run.lastRound()).tree().expanded())
+                    + " expanded nodes were all-tied</b> (every child had the same Q), so they gave no pair.</p>\n";
+        }
         return "<p class=\"callout\">Round " + run.lastRound() + ": <b>" + fmt(c.allTied()) + " of " + fmt(c.prompts())
                 + " prompts were all-tied</b> (every completion got the same score), so they gave no pair.</p>\n";
     }

@@ -32,6 +32,8 @@ public record RunDir(Path root) {
     public enum RoundFile {
         /** Sampled, not yet scored (deleted once samples.jsonl is written). */
         COMPLETIONS("completions.jsonl"),
+        /** sampling.tree: every prompt's search tree, a node a row (written with samples.jsonl, just before it). */
+        TREES("trees.jsonl"),
         SAMPLES("samples.jsonl"),
         PAIRS("pairs.jsonl"),
         /** The round's training run: metrics.jsonl, in-round checkpoints, the resolved train config. */

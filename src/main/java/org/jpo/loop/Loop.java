@@ -26,6 +26,7 @@ import org.jpo.model.Transformer;
 import org.jpo.pairs.PairRow;
 import org.jpo.pairs.PairRows;
 import org.jpo.pairs.Strategy;
+import org.jpo.pairs.TreePairs;
 import org.jpo.sampling.LocalSampler;
 import org.jpo.sampling.OpenAiClient;
 import org.jpo.sampling.PromptRow;
@@ -33,6 +34,7 @@ import org.jpo.sampling.SampleRow;
 import org.jpo.sampling.Sampler;
 import org.jpo.sampling.Samples;
 import org.jpo.sampling.SamplingParams;
+import org.jpo.sampling.TreeRow;
 import org.jpo.tokenizer.ChatTemplate;
 import org.jpo.tokenizer.Tokenizer;
 import org.jpo.tokenizer.Tokenizers;
@@ -211,6 +213,11 @@ public final class Loop implements AutoCloseable {
         List<PromptRow> ps = Prompts.forRound(prompts.train(), c.prompts().perRound(), c.seed(), r);
         Path start = start(r);
         phases.run(SAMPLES, () -> {
+            if (c.sampling().tree().isPresent()) {   // the search scores as it samples: one phase writes trees and samples
+                serve(r, "sample", start, m);
+                timed(m, Phase.SAMPLE, () -> searchTrees(r, ps, m));
+                return;
+            }
             phases.run(COMPLETIONS, () -> {
                 serve(r, "sample", start, m);
                 timed(m, Phase.SAMPLE, () -> sample(r, ps, m));
@@ -218,6 +225,7 @@ public final class Loop implements AutoCloseable {
             serve(r, "sample", start, m);   // judges of the policy's own server judge with the weights that sampled
             timed(m, Phase.SCORE, () -> score(r));
         });
+        phases.record(TREES);
         phases.run(PAIRS, () -> pair(r, m));
         if (!phases.run(CHECKPOINT, () -> train(r, m))) replacePolicy(dir.file(r, CHECKPOINT));   // trained before a restart
         phases.record(REFERENCE);   // ema: written with the checkpoint; the next round trains against it
@@ -247,6 +255,22 @@ public final class Loop implements AutoCloseable {
         if (shards.leader()) Jsonl.write(dir.file(r, COMPLETIONS), rows);
     }
 
+    /**
+     * sampling.tree: one search tree per prompt, its evaluations scored as it goes; trees.jsonl, then samples.jsonl. Seeds
+     * are per (run seed, round, prompt, simulation), so a share of the prompts searches what one process would.
+     */
+    private void searchTrees(int r, List<PromptRow> ps, Manifest m) {
+        long seed = Seeds.of(c.seed(), r, 0x7EE5L);
+        TreeSampling.Result mine = TreeSampling.run(c.sampling().tree().orElseThrow(), c.sampling(), local(policy), tok, stopIds, shards.mine(ps),
+                trainById, feedback, seed);
+        List<TreeRow> nodes = shards.gather(mine.nodes(), TreeRow.class, "gathering search trees");
+        List<SampleRow> samples = shards.gather(mine.samples(), SampleRow.class, "gathering the trees' evaluations");
+        m.usedSeeds(seed, null, null, null);
+        if (!shards.leader()) return;
+        Jsonl.write(dir.file(r, TREES), nodes);
+        Jsonl.write(dir.file(r, SAMPLES), samples);
+    }
+
     private SamplingParams samplingParams(long seed) {
         var s = c.sampling();
         return new SamplingParams(s.n(), s.maxNewTokens(), s.temperature(), s.topK(), s.topP(), false, seed);
@@ -264,9 +288,19 @@ public final class Loop implements AutoCloseable {
 
     private void pair(int r, Manifest m) {
         List<SampleRow> samples = Jsonl.read(dir.file(r, SAMPLES), SampleRow.class);
+        int scored = (int) samples.stream().filter(x -> x.score() != null).count();
+        if (c.pairs().strategy() == Strategy.TREE) {
+            Map<String, String> texts = new LinkedHashMap<>();
+            trainById.forEach((id, p) -> texts.put(id, p.text()));
+            TreePairs.Result p = TreePairs.build(Jsonl.read(dir.file(r, TREES), TreeRow.class), samples, texts, c.pairs().minMargin());
+            if (shards.leader()) Jsonl.write(dir.file(r, PAIRS), p.rows());
+            m.counts(RoundRecord.Counts.of(p.counts(), scored));
+            m.tree(p.stats());
+            return;
+        }
         PairRows.Rows p = PairRows.build(samples, c.pairs(), c.seed(), r, tok.eosId(), c.winProbScores());
         if (shards.leader()) Jsonl.write(dir.file(r, PAIRS), p.rows());
-        m.counts(RoundRecord.Counts.of(p.outcome().counts(), (int) samples.stream().filter(x -> x.score() != null).count()));
+        m.counts(RoundRecord.Counts.of(p.outcome().counts(), scored));
     }
 
     /** Trains the policy on this round's rows (and the last history − 1 rounds'), then applies momentum and the EMA. */
@@ -349,7 +383,7 @@ public final class Loop implements AutoCloseable {
             m.scorers(ScorerMetrics.of(samples), ScorerMetrics.agreement(samples));
         }
         RoundRecord line = new RoundRecord(r, RunDir.readJson(dir.file(r, EVAL), EvalResult.class), m.counts(), m.timings(), m.train(),
-                m.scorers(), m.scorerAgreement());
+                m.scorers(), m.scorerAgreement(), m.tree());
         if (r > 0) {
             m.finish();
             Jsonl.writePretty(dir.file(r, MANIFEST), m);
@@ -377,6 +411,12 @@ public final class Loop implements AutoCloseable {
     private String plan(int last) {
         var s = c.sampling();
         int from = Math.max(1, last + 1), rounds = c.rounds() - from + 1, anchored = c.pairs().strategy() == Strategy.ANCHORED ? 2 : 1;
+        if (s.tree().isPresent() && rounds > 0) {   // a simulation draws at most children steps and children × rollouts rollouts
+            var t = s.tree().get();
+            long rows = (long) rounds * c.prompts().perRound() * t.simulations() * t.children() * (1 + t.rollouts());
+            return String.format("plan: rounds %d-%d, %,d search trees of %d simulations (at most %,d steps and rollouts of at most %,d tokens), "
+                    + "then the eval", from, c.rounds(), rounds * c.prompts().perRound(), t.simulations(), rows, s.maxNewTokens());
+        }
         long samples = (long) rounds * c.prompts().perRound() * s.n() * anchored;
         long evals = (long) (rounds + (last < 0 ? 1 : 0)) * prompts.eval().size() * (1 + c.eval().samples());
         String which = rounds > 0 ? String.format("rounds %d-%d", from, c.rounds()) : "evaluation only (rounds: 0)";

@@ -60,6 +60,11 @@ public record LoopConfig(
         if (emaRate == 0) throw new ConfigError("ema_rate", "ema_rate must be > 0 (0 would never move the reference; use reference: initial)");
         Check.nonNegative("momentum", momentum);
         if (feedback.isEmpty()) throw new ConfigError("feedback", "feedback must list at least one scorer, e.g. [{type: contains, words: [park]}]");
+        if (sampling.tree().isPresent() != (pairs.strategy() == Strategy.TREE)) {
+            throw new ConfigError(sampling.tree().isPresent() ? "pairs.strategy" : "sampling.tree", sampling.tree().isPresent()
+                    ? "sampling.tree makes step-level pairs only: set pairs.strategy: tree (strategy is " + name(pairs.strategy()) + ")"
+                    : "pairs.strategy tree pairs the steps of search trees: set sampling.tree, e.g. {children: 4, simulations: 32}");
+        }
         if (pairs.pairwise() && sampling.n() < 2) {
             throw new ConfigError("sampling.n", "sampling.n is " + sampling.n() + ", but strategy " + name(pairs.strategy())
                     + " pairs samples of one prompt: n must be >= 2");
@@ -221,7 +226,11 @@ public record LoopConfig(
             @Key(value = "5", doc = "remote: retries of a request after 429, 5xx or a connection error, with exponential backoff.")
             int maxRetries,
             @Key(value = "0.0", doc = "remote: vLLM's min_p (drop tokens below min_p times the top probability), in [0, 1); 0 = off.")
-            double minP) implements Reads {
+            double minP,
+            @Key(doc = "Monte Carlo tree search over reasoning steps instead of n samples per prompt, with pairs.strategy tree "
+                    + "(MCTS-DPO arXiv:2405.00451; org.jpo.sampling.TreeSearch); null = off, {} = every default.")
+            Optional<org.jpo.sampling.TreeConfig> tree)
+            implements Reads {
         public SamplingConfig {
             Check.atLeast("n", n, 1);
             Check.positive("temperature", temperature);
@@ -238,6 +247,11 @@ public record LoopConfig(
             Check.atLeast("max_retries", maxRetries, 0);
             Check.within("min_p", minP, 0, 1, true);
             ApiKeys.checkEnvName("api_key_env", apiKeyEnv);
+            if (tree == null) tree = Optional.empty();
+            if (tree.isPresent() && engine == Engine.REMOTE) {
+                throw new ConfigError("tree", "tree search needs engine local: it reads each step's token log-probs and stops at the "
+                        + "step delimiter, which the remote engine does not do");
+            }
             if (engine == Engine.REMOTE) {
                 if (url.isEmpty()) throw new ConfigError("url", "engine remote needs url, the server's base URL (e.g. http://127.0.0.1:8000/v1)");
                 if (model.isEmpty()) throw new ConfigError("model", "engine remote needs model, the served model name");
@@ -258,6 +272,7 @@ public record LoopConfig(
                     "request_timeout_seconds", "max_concurrency", "max_retries", "min_p").contains(key);
             if (remoteOnly && engine == Engine.LOCAL) return "only engine remote reads it (engine is local)";
             if (key.equals("sync_command") && sync != Sync.COMMAND) return "only sync command reads it (sync is " + name(sync) + ")";
+            if (key.equals("n") && tree.isPresent()) return "tree draws tree.children steps per expansion, not n samples";
             return null;
         }
 

@@ -39,6 +39,8 @@ final class Manifest {
     private Long trainableParameters;
     private Map<String, RoundRecord.ScorerStats> scorers;
     private List<RoundRecord.Agreement> scorerAgreement;
+    /** sampling.tree: what the round's trees held and the step pairs made of them. */
+    private org.jpo.pairs.TreeStats tree;
     private Boolean finished;
 
     /** The seeds a round used, each recorded by the phase that used it (the initial policy's only under anchored). */
@@ -111,6 +113,10 @@ final class Manifest {
         scorers = s;
         scorerAgreement = agreement;
     }
+
+    org.jpo.pairs.TreeStats tree() { return tree; }
+
+    void tree(org.jpo.pairs.TreeStats t) { tree = t; }
 
     void finish() { finished = true; }
 

@@ -60,6 +60,7 @@ public final class PairBuilder {
             case ANCHORED -> anchored(t, cur, t.read(p.initial()));
             case UNPAIRED -> t.enough(cur, 1) ? unpaired(t, cur) : t;
             case BEST -> t.enough(cur, 1) ? bestOnly(t, cur) : t;
+            case TREE -> throw new IllegalArgumentException("strategy tree pairs the steps of search trees (TreePairs), not samples");
         };
         return done.outcome();
     }

@@ -18,7 +18,7 @@ import static com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL;
  * what it sampled. Each points back at its prompt and samples. The snake_case field names are a contract.
  */
 @JsonDeserialize(using = PairRow.Reader.class)
-public sealed interface PairRow permits PairRow.Preference, PairRow.Labeled, PairRow.Sft {
+public sealed interface PairRow permits PairRow.Preference, PairRow.Labeled, PairRow.Sft, PairRow.StepPair {
     String promptId();
 
     int promptIndex();
@@ -46,13 +46,33 @@ public sealed interface PairRow permits PairRow.Preference, PairRow.Labeled, Pai
     record Sft(String promptId, int promptIndex, String prompt, String completion, int completionIndex, double score,
                int[] completionIds) implements PairRow {}
 
-    /** Which row a line is, by its columns (TRL's): chosen makes a pair, a label a KTO row, else an SFT target. */
+    /**
+     * A step-level pair from a search tree ({@code sampling.tree}, MCTS-DPO arXiv:2405.00451): two children of one
+     * expanded node, the highest-Q child's step chosen and the lowest-Q child's rejected. Both follow the same prompt and
+     * prefix of steps, token for token: training reads prompt ids + {@code prefix_ids}, never re-tokenized text.
+     *
+     * @param prompt       the prompt's text followed by the prefix's (TRL's prompt column: what both steps follow)
+     * @param prefix       the prefix steps' text alone
+     * @param depth        the expanded node's depth: how many steps the prefix holds
+     * @param node         the expanded node's id in trees.jsonl; chosen_node, rejected_node its children's
+     * @param margin       chosen_q − rejected_q
+     * @param visits       N of the expanded node; chosen_visits, rejected_visits its children's
+     */
+    @JsonDeserialize(using = JsonDeserializer.None.class)
+    record StepPair(String promptId, int promptIndex, String prompt, String prefix, String chosen, String rejected, int depth, int node,
+                    int chosenNode, int rejectedNode, double chosenQ, double rejectedQ, double margin, int visits, int chosenVisits,
+                    int rejectedVisits, int[] prefixIds, int[] chosenIds, int[] rejectedIds) implements PairRow {}
+
+    /**
+     * Which row a line is, by its columns (TRL's): prefix ids make a step pair, chosen a pair, a label a KTO row, else an
+     * SFT target.
+     */
     final class Reader extends StdDeserializer<PairRow> {
         Reader() { super(PairRow.class); }
 
         @Override public PairRow deserialize(JsonParser p, DeserializationContext ctx) throws IOException {
             JsonNode row = p.readValueAsTree();
-            Class<? extends PairRow> kind = row.has("chosen") ? Preference.class : row.has("label") ? Labeled.class : Sft.class;
+            Class<? extends PairRow> kind = row.has("prefix_ids") ? StepPair.class : row.has("chosen") ? Preference.class : row.has("label") ? Labeled.class : Sft.class;
             return ctx.readTreeAsValue(row, kind);
         }
     }

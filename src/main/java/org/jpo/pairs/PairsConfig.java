@@ -15,9 +15,10 @@ import static org.jpo.pairs.Strategy.*;
  */
 public record PairsConfig(
         @Key(value = "best_worst", doc = "How samples become rows: best_worst | best_random | best_second | sweet_spot | "
-                + "all_pairs | length_penalized | sppo | anchored | unpaired | best (see org.jpo.pairs.Strategy).")
+                + "all_pairs | length_penalized | sppo | anchored | unpaired | best | tree (sampling.tree's step pairs; see org.jpo.pairs.Strategy).")
         Strategy strategy,
-        @Key(value = "0.0", doc = "all_pairs: keep a pair only if its score gap is > min_margin (>= 0).") double minMargin,
+        @Key(value = "0.0", doc = "all_pairs: keep a pair only if its score gap is > min_margin; tree: only if its Q gap is > 0 and "
+                + ">= min_margin (>= 0).") double minMargin,
         @Key(value = "0.0", doc = "length_penalized: λ > 0, the score penalty per completion token (score − λ·tokens).")
         double lengthPenalty,
         @Key(doc = "unpaired: desirable iff score >= threshold (required); best: keep the best sample only if its score "
@@ -53,14 +54,17 @@ public record PairsConfig(
     }
 
     /** Whether the strategy makes pairs of a prompt's samples, and so needs two of them (n >= 2). */
-    public boolean pairwise() { return strategy != UNPAIRED && strategy != BEST && strategy != ANCHORED; }
+    public boolean pairwise() { return strategy != UNPAIRED && strategy != BEST && strategy != ANCHORED && strategy != TREE; }
 
     @Override public String unread(String key) {
         return switch (key) {
-            case "min_margin" -> strategy == ALL_PAIRS ? null : onlyBy("all_pairs");
+            case "min_margin" -> strategy == ALL_PAIRS || strategy == TREE ? null : onlyBy("all_pairs and tree");
+            case "eos" -> strategy == TREE ? "strategy tree trains on the steps as sampled (a step ends at its delimiter, EOS or the "
+                    + "token budget)" : null;
             case "length_penalty" -> strategy == LENGTH_PENALIZED ? null : onlyBy("length_penalized");
             case "threshold" -> strategy == UNPAIRED || strategy == BEST || strategy == BEST_WORST ? null : onlyBy("unpaired, best and best_worst");
-            case "uncertainty_k" -> pairwise() || strategy == ANCHORED ? null : "strategy " + strategy.name().toLowerCase() + " makes no pairs";
+            case "uncertainty_k" -> pairwise() || strategy == ANCHORED ? null : strategy == TREE
+                    ? "strategy tree pairs by Q values, which carry no score spread" : "strategy " + strategy.name().toLowerCase() + " makes no pairs";
             default -> null;
         };
     }

@@ -59,5 +59,11 @@ public enum Strategy {
      * SFT on the best sample of each prompt, kept only if its score &gt;= {@code threshold} when one is set
      * (rejection-sampling fine-tuning arXiv:2308.01825, RAFT arXiv:2304.06767, ReST-EM arXiv:2312.06585).
      */
-    BEST
+    BEST,
+    /**
+     * Step-level pairs from {@code sampling.tree}'s search trees, which only this strategy reads ({@link TreePairs}):
+     * at each expanded node the highest-Q child step is chosen and the lowest-Q one rejected, after the prompt and the
+     * node's prefix of steps, kept when the Q gap is &gt; 0 and ≥ {@code min_margin} (MCTS-DPO arXiv:2405.00451).
+     */
+    TREE
 }

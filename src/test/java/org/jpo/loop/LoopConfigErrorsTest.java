@@ -46,6 +46,12 @@ class LoopConfigErrorsTest {
             "lora unread        | train: {lora_alpha: 32}                                | loop.yaml:10: train.lora_alpha is set, but lora_r is 0 (no adapters)",
             "api key in file    | sampling: {n: 4, engine: remote, model: m, url: 'http://h:1/v1', api_key: sk-x} | unknown key 'api_key' in 'sampling'; write the name of the environment variable holding the key as api_key_env",
             "uncertainty, best  | pairs: {strategy: best, uncertainty_k: 1.0}\\nfeedback: [{type: ensemble, members: [{type: contains, words: [park]}, {type: contains, words: [dog]}]}] | pairs.uncertainty_k is set, but strategy best makes no pairs",
+            "tree, other strategy | sampling: {tree: {children: 2}}                      | sampling.tree makes step-level pairs only: set pairs.strategy: tree (strategy is best_worst)",
+            "tree strategy, no tree | pairs: {strategy: tree}                            | pairs.strategy tree pairs the steps of search trees: set sampling.tree",
+            "tree, remote       | sampling: {engine: remote, model: m, url: 'http://h:1/v1', tree: {}}\\npairs: {strategy: tree} | tree search needs engine local",
+            "tree, n            | sampling: {n: 4, tree: {}}\\npairs: {strategy: tree}  | sampling.n is set, but tree draws tree.children steps per expansion, not n samples",
+            "tree, children 1   | sampling: {tree: {children: 1}}\\npairs: {strategy: tree} | sampling.tree.children must be >= 2, got 1",
+            "tree, eos          | sampling: {tree: {}}\\npairs: {strategy: tree, eos: always} | pairs.eos is set, but strategy tree trains on the steps as sampled",
     })
     void failsBeforeAnyWork(String name, String lines, String expected) throws Exception {
         Path config = base(lines.replace("\\n", "\n"));

@@ -35,16 +35,16 @@ class PairsConfigTest {
     }
 
     @Test void aKnobTheStrategyDoesNotReadIsAnError() {
-        assertEquals("t.yaml:2: min_margin is set, but only strategy all_pairs reads it (strategy is best_worst)",
+        assertEquals("t.yaml:2: min_margin is set, but only strategy all_pairs and tree read it (strategy is best_worst)",
                 error("strategy: best_worst\nmin_margin: 0.5\n"));
-        assertEquals("t.yaml:1: min_margin is set, but only strategy all_pairs reads it (strategy is best_worst)", error("min_margin: 0.5\n"));
+        assertEquals("t.yaml:1: min_margin is set, but only strategy all_pairs and tree read it (strategy is best_worst)", error("min_margin: 0.5\n"));
         assertEquals("t.yaml:2: length_penalty is set, but only strategy length_penalized reads it (strategy is sppo)",
                 error("strategy: sppo\nlength_penalty: 0.01\n"));
         assertEquals("t.yaml:2: threshold is set, but only strategy unpaired, best and best_worst read it (strategy is all_pairs)",
                 error("strategy: all_pairs\nthreshold: 0.5\n"));
         String nested = assertThrows(UserError.class,
                 () -> RUN.parse("r.yaml", "pairs:\n  strategy: anchored\n  min_margin: 1.0\n", Path.of("."), List.of())).getMessage();
-        assertEquals("r.yaml:3: pairs.min_margin is set, but only strategy all_pairs reads it (strategy is anchored)", nested);
+        assertEquals("r.yaml:3: pairs.min_margin is set, but only strategy all_pairs and tree read it (strategy is anchored)", nested);
     }
 
     @Test void anUnreadKnobMayHoldItsDefault() {
