@@ -52,8 +52,11 @@ class PairBuilderTest {
     }
 
     /** Pairwise strategies get nothing from an all-tied prompt; KTO labels and SFT targets need no contrast. */
+    /** Every strategy that pairs samples (tree pairs the steps of search trees: TreePairsTest). */
+    static List<Strategy> ofSamples() { return java.util.Arrays.stream(Strategy.values()).filter(s -> s != TREE).toList(); }
+
     @Test void allTiedPromptsAreCountedByEveryStrategyAndOnlyUnpairedAndBestUseThem() {
-        for (Strategy s : Strategy.values()) {
+        for (Strategy s : ofSamples()) {
             Sample[] tied = {Sample.of(0, 1.0, 10), Sample.of(1, null, 10), Sample.of(2, 1.0, 10), Sample.ofInitial(3, 1.0, 10)};
             Outcome o = run(s, tied);
             assertEquals(List.of(), o.pairs(), s.name());
@@ -236,7 +239,7 @@ class PairBuilderTest {
 
     @Test void inputOrderDoesNotChangeTheResult() {
         List<Sample> s = new ArrayList<>(List.of(scores(9.0, 10.0, 0.0, 9.0, 3.0, 9.0, 9.0, 9.0, 9.0, 9.0, 10.0, 10.0, null)));
-        for (Strategy st : Strategy.values()) {
+        for (Strategy st : ofSamples()) {
             Outcome sorted = run(st, s.toArray(Sample[]::new));
             Collections.shuffle(s, new Random(st.ordinal()));
             assertEquals(sorted, run(st, s.toArray(Sample[]::new)), st.name());
