@@ -20,13 +20,14 @@ public final class PairRowExamples {
         return out;
     }
 
-    /** The row's ids after its prompt's, truncated as the data options say; PairRow's three kinds, each once. */
+    /** The row's ids after its prompt's, truncated as the data options say; PairRow's four kinds, each once. */
     private static Example example(String source, PairRow row, int[] prompt, IdExamples ids) {
         if (row instanceof PairRow.Preference p) {
             return ids.pair(source, prompt, p.chosenIds(), p.rejectedIds(), p.chosenWinProb() == null
                     ? Optional.empty() : Optional.of(new PairExample.WinProbs(p.chosenWinProb(), p.rejectedWinProb())));
         }
         if (row instanceof PairRow.Labeled l) return ids.unpaired(source, prompt, l.completionIds(), l.label());
+        if (row instanceof PairRow.Group g) return ids.group(source, prompt, g.completionIds(), g.advantage(), g.score(), g.groupStd());
         return ids.sft(source, prompt, ((PairRow.Sft) row).completionIds());
     }
 }

@@ -15,7 +15,7 @@ import static org.jpo.pairs.Strategy.*;
  */
 public record PairsConfig(
         @Key(value = "best_worst", doc = "How samples become rows: best_worst | best_random | best_second | sweet_spot | "
-                + "all_pairs | length_penalized | sppo | anchored | unpaired | best (see org.jpo.pairs.Strategy).")
+                + "all_pairs | length_penalized | sppo | anchored | unpaired | best | group (see org.jpo.pairs.Strategy).")
         Strategy strategy,
         @Key(value = "0.0", doc = "all_pairs: keep a pair only if its score gap is > min_margin (>= 0).") double minMargin,
         @Key(value = "0.0", doc = "length_penalized: λ > 0, the score penalty per completion token (score − λ·tokens).")
@@ -51,7 +51,7 @@ public record PairsConfig(
         }
     }
 
-    /** Whether the strategy makes pairs of a prompt's samples, and so needs two of them (n >= 2). */
+    /** Whether the strategy compares a prompt's samples (pairs, or group's advantages), and so needs two of them (n >= 2). */
     public boolean pairwise() { return strategy != UNPAIRED && strategy != BEST && strategy != ANCHORED; }
 
     @Override public String unread(String key) {
@@ -59,7 +59,8 @@ public record PairsConfig(
             case "min_margin" -> strategy == ALL_PAIRS ? null : onlyBy("all_pairs");
             case "length_penalty" -> strategy == LENGTH_PENALIZED ? null : onlyBy("length_penalized");
             case "threshold" -> strategy == UNPAIRED || strategy == BEST ? null : onlyBy("unpaired and best");
-            case "uncertainty_k" -> pairwise() || strategy == ANCHORED ? null : "strategy " + strategy.name().toLowerCase() + " makes no pairs";
+            case "uncertainty_k" -> (pairwise() && strategy != GROUP) || strategy == ANCHORED ? null
+                    : "strategy " + strategy.name().toLowerCase() + " makes no pairs";
             default -> null;
         };
     }

@@ -57,5 +57,12 @@ public enum Strategy {
      * SFT on the best sample of each prompt, kept only if its score &gt;= {@code threshold} when one is set
      * (rejection-sampling fine-tuning arXiv:2308.01825, RAFT arXiv:2304.06767, ReST-EM arXiv:2312.06585).
      */
-    BEST
+    BEST,
+    /**
+     * Every scored sample of a prompt, with its group-relative advantage ({@link Advantages}; the estimator is the
+     * round's loss_type's: grpo, dr_grpo or rloo) and its group's size, mean and std, for the group methods. A prompt
+     * with fewer than two scored samples yields nothing (counted as too few); an all-tied group is kept (its advantages
+     * are 0; it is counted as all tied).
+     */
+    GROUP
 }
