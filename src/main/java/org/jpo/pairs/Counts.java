@@ -23,6 +23,13 @@ public record Counts(int prompts, int samples, int missing, int pairs, int label
                      int belowMargin, int belowThreshold, int reversed, int allTied, int tooFew, int uncertain, int grouped) {
     public static final Counts ZERO = new Counts(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
 
+    /** Counts of a strategy other than {@code group}. */
+    public Counts(int prompts, int samples, int missing, int pairs, int labeled, int sftTargets, int tiesDropped, int belowMargin,
+                  int belowThreshold, int reversed, int allTied, int tooFew, int uncertain) {
+        this(prompts, samples, missing, pairs, labeled, sftTargets, tiesDropped, belowMargin, belowThreshold, reversed, allTied, tooFew,
+                uncertain, 0);
+    }
+
     public Counts plus(Counts o) {
         return new Counts(prompts + o.prompts, samples + o.samples, missing + o.missing, pairs + o.pairs, labeled + o.labeled,
                 sftTargets + o.sftTargets, tiesDropped + o.tiesDropped, belowMargin + o.belowMargin,

@@ -26,6 +26,9 @@ public final class PairBuilder {
     /** @param seed the run seed ({@code best_random} derives its stream from it) */
     public PairBuilder(PairsConfig config, long seed) { this(config, seed, false, Advantages.Kind.GRPO); }
 
+    /** @param winProbScores see {@link #PairBuilder(PairsConfig, long, boolean, Advantages.Kind)} */
+    public PairBuilder(PairsConfig config, long seed, boolean winProbScores) { this(config, seed, winProbScores, Advantages.Kind.GRPO); }
+
     /**
      * @param winProbScores the scores are already each sample's win probability against the others (a pairwise judge's),
      *                      so {@code sppo} takes them as they are instead of Bradley–Terry on score differences
