@@ -99,8 +99,8 @@ public record LoopConfig(
                     + "group makes group rows (prompt, completion, advantage): use loss_type grpo, dr_grpo or rloo, or another pairs.strategy");
         }
         if (!groupRows && groupLoss) {
-            throw new ConfigError("train.loss_type", "train.loss_type " + train.loss().lossType() + " trains on a prompt's samples with "
-                    + "their advantages, which only pairs.strategy group makes (strategy is " + name(pairs.strategy()) + ")");
+            throw new ConfigError("train.loss_type", "train.loss_type " + train.loss().lossType() + " trains on the samples of a prompt "
+                    + "with their advantages, which only pairs.strategy group makes (strategy is " + name(pairs.strategy()) + ")");
         }
         if (groupRows) return;
         if (m == TrainConfig.Method.SFT || train.loss().lossType() == null) return;

@@ -45,6 +45,14 @@ class LoopConfigErrorsTest {
             "tr-dpo, no ref     | train: {loss_type: simpo, sync_ref_model: true}        | train.sync_ref_model needs a reference model, but reference is none",
             "lora unread        | train: {lora_alpha: 32}                                | loop.yaml:10: train.lora_alpha is set, but lora_r is 0 (no adapters)",
             "api key in file    | sampling: {n: 4, engine: remote, model: m, url: 'http://h:1/v1', api_key: sk-x} | unknown key 'api_key' in 'sampling'; write the name of the environment variable holding the key as api_key_env",
+            "group, dpo loss    | pairs: {strategy: group}\\ntrain: {loss_type: sigmoid}   | train.loss_type [sigmoid] is not a group loss, but pairs.strategy group makes group rows",
+            "grpo, not group    | train: {loss_type: grpo}                               | train.loss_type [grpo] trains on the samples of a prompt with their advantages, which only pairs.strategy group makes (strategy is best_worst)",
+            "grpo + sft         | pairs: {strategy: group}\\ntrain: {loss_type: [grpo, sft]} | loss_type: grpo, dr_grpo and rloo cannot be combined with other losses",
+            "group, no ref read | pairs: {strategy: group}\\ntrain: {loss_type: rloo}\\nreference: previous_round | reference is set, but train.loss_type [rloo] with train.beta 0 reads no reference",
+            "group, history     | pairs: {strategy: group, history: 2}\\ntrain: {loss_type: grpo} | pairs.history is 2, but strategy group is on-policy",
+            "group, epochs      | pairs: {strategy: group}\\ntrain: {loss_type: dr_grpo, num_train_epochs: 2} | train.num_train_epochs is set, but strategy group makes train.num_iterations passes",
+            "group, epsilon     | pairs: {strategy: group}\\ntrain: {loss_type: grpo, epsilon: 0} | train.epsilon must be",
+            "epsilon for dpo    | train: {loss_type: sigmoid, epsilon: 0.3}              | train.epsilon is set, but loss_type [sigmoid] does not read it (read by grpo, dr_grpo, rloo)",
             "uncertainty, best  | pairs: {strategy: best, uncertainty_k: 1.0}\\nfeedback: [{type: ensemble, members: [{type: contains, words: [park]}, {type: contains, words: [dog]}]}] | pairs.uncertainty_k is set, but strategy best makes no pairs",
     })
     void failsBeforeAnyWork(String name, String lines, String expected) throws Exception {

@@ -1,0 +1,125 @@
+package org.jpo.loop;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.jpo.model.Checkpoints;
+import org.jpo.model.Transformer;
+import org.jpo.testing.Cli;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/**
+ * pairs.strategy group with each group loss on stories260K: every scored sample of a prompt becomes a row carrying its
+ * group-relative advantage (as the estimator's formula gives it from the scores), the round trains with TRL's GRPO
+ * metrics, the advantages' distribution reaches the round's counts, and a run resumed after its first round ends with the
+ * weights of an uninterrupted one.
+ */
+class GroupLoopTest {
+    @TempDir static Path tmp;
+    static Path config;
+
+    @BeforeAll static void config() throws Exception {
+        Path base = LoopFixtures.storiesConfig(tmp);
+        // the fixture's DPO keys out; a group run's own in
+        List<String> lines = Files.readAllLines(base).stream()
+                .filter(l -> !l.contains("loss_type") && !l.contains("beta") && !l.contains("num_train_epochs")).toList();
+        List<String> out = new ArrayList<>();
+        for (String l : lines) out.add(l.equals("train:") ? "pairs: {strategy: group}\ntrain:\n  loss_type: grpo" : l);
+        config = Files.write(tmp.resolve("group.yaml"), out);
+    }
+
+    static Path run(String name, boolean resume, String... overrides) {
+        Path out = tmp.resolve(name);
+        List<String> args = new ArrayList<>(List.of("--threads", "1", "run", config.toString(), "output_dir=" + out));
+        args.addAll(List.of(overrides));
+        if (resume) args.add("--resume");
+        Cli.Result r = Cli.run(args.toArray(String[]::new));
+        assertEquals(0, r.exit(), r.toString());
+        return out;
+    }
+
+    static List<JsonNode> rows(Path f) { return org.jpo.io.Jsonl.read(f).stream().map(l -> (JsonNode) l.json()).toList(); }
+
+    static JsonNode manifest(Path out) throws Exception { return org.jpo.io.Jsonl.JSON.readTree(out.resolve("round-001/manifest.json").toFile()); }
+
+    /** The advantages of one prompt's scores, from the formulas (unbiased std as torch's; TRL's 1e-4). */
+    static double[] expected(String loss, double[] r) {
+        int g = r.length;
+        double mean = 0, ss = 0;
+        for (double x : r) mean += x / g;
+        for (double x : r) ss += (x - mean) * (x - mean);
+        double std = Math.sqrt(ss / (g - 1));
+        double[] a = new double[g];
+        for (int i = 0; i < g; i++) {
+            a[i] = switch (loss) {
+                case "grpo" -> (r[i] - mean) / (std + 1e-4);
+                case "dr_grpo" -> r[i] - mean;
+                default -> r[i] - (mean * g - r[i]) / (g - 1);
+            };
+        }
+        return a;
+    }
+
+    /** Every scored sample is a row; its advantage is the formula's of its prompt's scores; the round logs TRL's names. */
+    static void checkRound(Path out, String loss, boolean kl) throws Exception {
+        List<JsonNode> samples = rows(out.resolve("round-001/samples.jsonl")), pairs = rows(out.resolve("round-001/pairs.jsonl"));
+        Map<String, List<JsonNode>> byPrompt = new LinkedHashMap<>();
+        for (JsonNode p : pairs) byPrompt.computeIfAbsent(p.get("prompt_id").asText(), k -> new ArrayList<>()).add(p);
+        assertEquals(samples.size(), pairs.size(), "every sample is scored by contains, so every one is a row");
+        for (List<JsonNode> group : byPrompt.values()) {
+            double[] r = group.stream().mapToDouble(p -> p.get("score").doubleValue()).toArray();
+            double[] a = expected(loss, r);
+            for (int i = 0; i < r.length; i++) {
+                JsonNode p = group.get(i);
+                assertEquals(a[i], p.get("advantage").doubleValue(), 1e-12, p.toString());
+                assertEquals(4, p.get("group_size").intValue());
+                assertTrue(p.has("prompt") && p.has("completion") && p.has("completion_ids") && p.has("group_mean") && p.has("group_std"), p.toString());
+            }
+        }
+        JsonNode m = manifest(out), counts = m.get("counts"), train = m.get("train");
+        assertEquals(pairs.size(), counts.get("grouped").intValue());
+        assertEquals(pairs.size(), counts.get("training_rows").intValue());
+        double[] all = pairs.stream().mapToDouble(p -> p.get("advantage").doubleValue()).sorted().toArray();
+        assertEquals(all[0], counts.get("advantages").get("min").doubleValue(), 0);
+        assertEquals(all[all.length - 1], counts.get("advantages").get("max").doubleValue(), 0);
+        for (String k : List.of("reward", "reward_std", "clip_ratio/region_mean", "clip_ratio/low_mean", "clip_ratio/high_mean",
+                "completion_length", "frac_reward_zero_std")) assertTrue(train.has(k), k + " missing from " + train);
+        assertEquals(kl, train.has("kl"), "kl is logged exactly when beta > 0: " + train);
+        assertTrue(Files.isRegularFile(out.resolve("round-001/train/old_logps.bin")));
+        assertTrue(Files.readString(out.resolve("report.html")).contains("Advantages of the samples kept"));
+    }
+
+    @Test void grpoRoundsResumeToTheWeightsOfAnUninterruptedRun() throws Exception {
+        Path whole = run("grpo", false, "rounds=2");
+        checkRound(whole, "grpo", false);
+        Path resumed = run("grpo-resumed", false, "rounds=1");
+        run("grpo-resumed", true, "rounds=2");
+        try (Transformer a = Checkpoints.load(whole.resolve("round-002/checkpoint")); Transformer b = Checkpoints.load(resumed.resolve("round-002/checkpoint"));
+             Transformer start = Checkpoints.load(whole.resolve("round-001/checkpoint"))) {
+            assertEquals(a.checksum(), b.checksum(), "resumed after round 1, the weights differ");
+            assertNotEquals(start.checksum(), a.checksum(), "round 2 did not train");
+        }
+    }
+
+    @Test void drGrpoWithAKlPenaltyReadsTheReference() throws Exception {
+        checkRound(run("dr_grpo", false, "rounds=1", "train.loss_type=dr_grpo", "train.beta=0.04"), "dr_grpo", true);
+    }
+
+    @Test void rlooWithTwoIterations() throws Exception {
+        Path out = run("rloo", false, "rounds=1", "train.loss_type=rloo", "train.num_iterations=2");
+        checkRound(out, "rloo", false);
+        // μ = 2 passes: twice the optimizer steps of one (24 rows... at batch 2: 48 rows, 24 steps a pass)
+        List<JsonNode> metrics = rows(out.resolve("round-001/train/metrics.jsonl"));
+        assertEquals(2 * 48 / 2, metrics.get(metrics.size() - 1).get("step").intValue());
+    }
+}
