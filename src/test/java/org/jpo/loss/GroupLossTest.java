@@ -21,12 +21,12 @@ class GroupLossTest {
     static final double[][] PI = {{-1.0, -2.0, -0.5}, {-1.5, -0.7, 9.0}, {-2.5, 7.0, -8.0}};
     /**
      * log ρ = π − π_old: sample 0 (A &gt; 0): 0 (in range), 0.3 (ρ &gt; 1+ε: clipped), −0.5 (ρ &lt; 1−ε, A &gt; 0: not clipped);
-     * sample 1 (A &lt; 0): −0.4 (ρ &lt; 1−ε: clipped), 0.25 (ρ &gt; 1+ε, A &lt; 0: not clipped); sample 2: 0.1.
+     * sample 1 (A &lt; 0): −0.4 (ρ &lt; 1−ε: clipped), 0.25 (ρ &gt; 1+ε, A &lt; 0: not clipped); sample 2 (A &lt; 0): −0.3 (clipped).
      */
-    static final double[][] OLD = {{-1.0, -2.3, 0.0}, {-1.1, -0.95, 3.0}, {-2.6, 1.0, 2.0}};
+    static final double[][] OLD = {{-1.0, -2.3, 0.0}, {-1.1, -0.95, 3.0}, {-2.2, 1.0, 2.0}};
     static final double[][] REF = {{-1.2, -1.7, -0.1}, {-1.3, -1.0, 5.0}, {-2.0, 4.0, 1.0}};
     static final int[] LEN = {3, 2, 1};
-    static final double[] A = {1.5, -0.8, 0.3};
+    static final double[] A = {1.5, -0.8, -0.3};
     static final int L_MAX = 4;
 
     /** term_t and d term_t / d π_t, from the formula. */
@@ -97,7 +97,7 @@ class GroupLossTest {
         check(LossType.RLOO, 0.5);
     }
 
-    /** Of the 6 completion tokens one is clipped low (ρ &lt; 1−ε, A &lt; 0) and one high (ρ &gt; 1+ε, A &gt; 0); kl is k3's token mean. */
+    /** Of the 6 completion tokens two are clipped low (ρ &lt; 1−ε, A &lt; 0) and one high (ρ &gt; 1+ε, A &gt; 0); kl is k3's token mean. */
     @Test void metricsCountTheClippedTokensAndTheKl() {
         try (PointerScope scope = new PointerScope()) {
             GroupLoss loss = new GroupLoss(LossType.GRPO, EPS, 0.04);
@@ -105,9 +105,9 @@ class GroupLossTest {
             Map<String, Double> m = loss.metrics(loss.apply(b), b);
             double kl = 0;
             for (int i = 0; i < 3; i++) for (int t = 0; t < LEN[i]; t++) kl += Math.exp(REF[i][t] - PI[i][t]) - (REF[i][t] - PI[i][t]) - 1;
-            assertEquals(1 / 6.0, m.get("clip_ratio/low_mean"), 1e-15);
+            assertEquals(2 / 6.0, m.get("clip_ratio/low_mean"), 1e-15);
             assertEquals(1 / 6.0, m.get("clip_ratio/high_mean"), 1e-15);
-            assertEquals(2 / 6.0, m.get("clip_ratio/region_mean"), 1e-15);
+            assertEquals(3 / 6.0, m.get("clip_ratio/region_mean"), 1e-15);
             assertEquals(kl / 6, m.get("kl"), 1e-15);
             GroupLoss plain = new GroupLoss(LossType.GRPO, EPS, 0);
             GroupBatch noRef = new GroupBatch(table(PI), table(OLD), Optional.empty(), mask(), doubles(A, 3), L_MAX);
