@@ -28,7 +28,8 @@ import java.util.stream.Collectors;
         "model_name_or_path: write model: PATH", "dataset_name: write train_file: PATH (JSONL)"})
 public record TrainConfig(
         @Key(required = true, section = "What to train", doc = "dpo (preference pairs, any paired loss) | kto (unpaired "
-                + "rows labelled true/false) | sft (completion-only NLL) | reward (Bradley–Terry reward model). Required.")
+                + "rows labelled true/false) | sft (completion-only NLL) | reward (Bradley–Terry reward model) | group (grpo, dr_grpo, rloo: "
+                + "only inside jpo run, pairs.strategy: group). Required.")
         Method method,
         @Key(required = true, doc = "The policy's initial weights: an HF model directory or a llama2.c .bin. Required.") Path model,
         @Key(doc = "Tokenizer file or directory; null = the one next to the model.") Optional<Path> tokenizer,
