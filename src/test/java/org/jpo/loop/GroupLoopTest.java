@@ -2,8 +2,6 @@ package org.jpo.loop;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import org.jpo.model.Checkpoints;
-import org.jpo.model.Transformer;
 import org.jpo.testing.Cli;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -21,8 +19,8 @@ import static org.junit.jupiter.api.Assertions.*;
 /**
  * pairs.strategy group with each group loss on stories260K: every scored sample of a prompt becomes a row carrying its
  * group-relative advantage (as the estimator's formula gives it from the scores), the round trains with TRL's GRPO
- * metrics, the advantages' distribution reaches the round's counts, and a run resumed after its first round ends with the
- * weights of an uninterrupted one.
+ * metrics, the advantages' distribution reaches the round's counts, and a round killed mid-training and resumed ends
+ * with the weights of an uninterrupted one.
  */
 class GroupLoopTest {
     @TempDir static Path tmp;
@@ -123,15 +121,21 @@ class GroupLoopTest {
         }
     }
 
-    @Test void grpoRoundsResumeToTheWeightsOfAnUninterruptedRun() throws Exception {
-        Path whole = run("grpo", false, "rounds=2");
+    /**
+     * grpo, then the same run SIGKILLed mid-training and resumed (in JVMs of their own, as {@link LoopResumeTest}): the resumed
+     * round reads π_old back from old_logps.bin (recomputed from the checkpoint's moved weights it would train differently)
+     * and ends with the uninterrupted run's weights, bit for bit.
+     */
+    @Test void grpoKilledMidTrainingResumesToTheSameWeights() throws Exception {
+        Path whole = run("grpo", false, "rounds=1", "train.save_steps=1"), killed = tmp.resolve("grpo-killed");
         checkRound(whole, "grpo", false);
-        Path resumed = run("grpo-resumed", false, "rounds=1");
-        run("grpo-resumed", true, "rounds=2");
-        try (Transformer a = Checkpoints.load(whole.resolve("round-002/checkpoint")); Transformer b = Checkpoints.load(resumed.resolve("round-002/checkpoint"));
-             Transformer start = Checkpoints.load(whole.resolve("round-001/checkpoint"))) {
-            assertEquals(a.checksum(), b.checksum(), "resumed after round 1, the weights differ");
-            assertNotEquals(start.checksum(), a.checksum(), "round 2 did not train");
+        Process p = LoopResumeTest.jpo(config, killed, false, "rounds=1", "train.save_steps=1");
+        LoopResumeTest.killWhen(p, () -> Files.isDirectory(killed.resolve("round-001/train/checkpoint-2")));
+        assertFalse(Files.exists(killed.resolve("round-001/checkpoint")), "the kill came after training finished");
+        assertEquals(0, LoopResumeTest.jpo(config, killed, true, "rounds=1", "train.save_steps=1").waitFor(), "see " + tmp.resolve("grpo-killed.log"));
+        assertTrue(Files.readString(tmp.resolve("grpo-killed.log")).contains("resuming from"), "training did not resume from its checkpoint");
+        for (String f : List.of("round-001/train/old_logps.bin", "round-001/checkpoint/model.safetensors", "round-001/eval.json")) {
+            assertArrayEquals(Files.readAllBytes(whole.resolve(f)), Files.readAllBytes(killed.resolve(f)), f + " differs after kill and resume");
         }
     }
 
