@@ -19,9 +19,21 @@ public final class SavedConfig {
 
     private SavedConfig() {}
 
-    /** Refuses {@code c} if output_dir holds a saved config that differs from it in any key but {@link #MAY_CHANGE}. */
+    /**
+     * Refuses {@code c} if output_dir holds a saved config that differs from it in any key but {@link #MAY_CHANGE}. The saved
+     * config is compared as this version resolves it, so a key added since it was written (at its default, which keeps the
+     * old behaviour) is no difference; a config this version cannot read is compared as written.
+     */
     public static void requireResumable(TrainConfig c) {
         Path saved = c.outputDir().resolve(FILE);
-        if (Files.isRegularFile(saved)) ResolvedConfig.requireSame(saved, c.toYaml(), MAY_CHANGE);
+        if (Files.isRegularFile(saved)) ResolvedConfig.requireSame(saved, resolvedNow(saved), c.toYaml(), MAY_CHANGE);
+    }
+
+    private static String resolvedNow(Path saved) {
+        try {
+            return TrainConfig.load(saved, java.util.List.of()).toYaml();
+        } catch (RuntimeException e) {
+            return ResolvedConfig.read(saved);
+        }
     }
 }

@@ -127,12 +127,12 @@ class GroupLoopTest {
      * and ends with the uninterrupted run's weights, bit for bit.
      */
     @Test void grpoKilledMidTrainingResumesToTheSameWeights() throws Exception {
-        Path whole = run("grpo", false, "rounds=1", "train.save_steps=1"), killed = tmp.resolve("grpo-killed");
+        Path whole = run("grpo", false, "rounds=1", "train.save_steps=4"), killed = tmp.resolve("grpo-killed");
         checkRound(whole, "grpo", false);
-        Process p = LoopResumeTest.jpo(config, killed, false, "rounds=1", "train.save_steps=1");
-        LoopResumeTest.killWhen(p, () -> Files.isDirectory(killed.resolve("round-001/train/checkpoint-2")));
+        Process p = LoopResumeTest.jpo(config, killed, false, "rounds=1", "train.save_steps=4");
+        LoopResumeTest.killWhen(p, () -> Files.isDirectory(killed.resolve("round-001/train/checkpoint-4")));
         assertFalse(Files.exists(killed.resolve("round-001/checkpoint")), "the kill came after training finished");
-        assertEquals(0, LoopResumeTest.jpo(config, killed, true, "rounds=1", "train.save_steps=1").waitFor(), "see " + tmp.resolve("grpo-killed.log"));
+        assertEquals(0, LoopResumeTest.jpo(config, killed, true, "rounds=1", "train.save_steps=4").waitFor(), "see " + tmp.resolve("grpo-killed.log"));
         assertTrue(Files.readString(tmp.resolve("grpo-killed.log")).contains("resuming from"), "training did not resume from its checkpoint");
         for (String f : List.of("round-001/train/old_logps.bin", "round-001/checkpoint/model.safetensors", "round-001/eval.json")) {
             assertArrayEquals(Files.readAllBytes(whole.resolve(f)), Files.readAllBytes(killed.resolve(f)), f + " differs after kill and resume");
