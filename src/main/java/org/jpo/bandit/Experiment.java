@@ -9,7 +9,8 @@ public enum Experiment {
     KL_OPTIMUM("kl-optimum"),
     INTRANSITIVE("intransitive"),
     ONLINE_VS_OFFLINE("online-vs-offline"),
-    APO_MOMENTUM("apo-momentum");
+    APO_MOMENTUM("apo-momentum"),
+    GROUP_ESTIMATORS("group-estimators");
 
     private final String id;
 
@@ -25,6 +26,7 @@ public enum Experiment {
             case INTRANSITIVE -> Intransitive.run();
             case ONLINE_VS_OFFLINE -> OnlineVsOffline.run(seed);
             case APO_MOMENTUM -> ApoMomentum.run(seed);
+            case GROUP_ESTIMATORS -> GroupEstimators.run();
         };
     }
 

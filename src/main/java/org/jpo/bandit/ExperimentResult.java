@@ -4,7 +4,8 @@ import java.util.List;
 
 /** What an experiment measured: the numbers, a plot of them, and its expected results checked. */
 public sealed interface ExperimentResult
-        permits IpoVsDpo.Result, KlOptimum.Result, Intransitive.Result, OnlineVsOffline.Result, ApoMomentum.Result {
+        permits IpoVsDpo.Result, KlOptimum.Result, Intransitive.Result, OnlineVsOffline.Result, ApoMomentum.Result,
+        GroupEstimators.Result {
     Experiment experiment();
 
     /** One line on the setup: K, rewards, reference, β, optimizer, steps. */

@@ -8,6 +8,7 @@ public final class Examples {
     public static int[][] tokenArrays(Example e) {
         if (e instanceof PairExample p) return new int[][] {p.prompt(), p.chosen(), p.rejected()};
         if (e instanceof UnpairedExample u) return new int[][] {u.prompt(), u.completion(), {u.desirable() ? 1 : 0}};
+        if (e instanceof GroupExample g) return new int[][] {g.prompt(), g.completion()};
         SftExample s = (SftExample) e;
         return new int[][] {s.prompt(), s.completion()};
     }
@@ -16,6 +17,7 @@ public final class Examples {
     public static long tokens(Example e) {
         if (e instanceof PairExample p) return 2L * p.prompt().length + p.chosen().length + p.rejected().length;
         if (e instanceof UnpairedExample u) return u.prompt().length + u.completion().length;
+        if (e instanceof GroupExample g) return g.prompt().length + g.completion().length;
         SftExample s = (SftExample) e;
         return s.prompt().length + s.completion().length;
     }

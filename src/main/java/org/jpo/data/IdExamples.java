@@ -35,6 +35,11 @@ public final class IdExamples {
         return new SftExample(source, t.prompt(), t.completions()[0]);
     }
 
+    public GroupExample group(String source, int[] prompt, int[] completion, double advantage, double score, double groupStd) {
+        Tokenization.Truncated t = fit(prompt, completion);
+        return new GroupExample(source, t.prompt(), t.completions()[0], advantage, score, groupStd);
+    }
+
     /** Examples whose prompt was cut to its last max_prompt_length tokens. */
     public int truncatedPrompts() { return truncatedPrompts; }
 

@@ -46,7 +46,7 @@ public final class Report {
                 + section("eval", "Held-out evaluation", divs(eval) + Tables.eval(run))
                 + section("train", "Training curves", train.isEmpty() ? none("No train/metrics.jsonl yet.") : divs(train))
                 + section("pairs", "Pairs", run.lastRound() < 1 ? none("No training round yet.")
-                        : Tables.tiedCallout(run) + Tables.counts(run) + Tables.tree(run) + (margins == null ? none("No pair margins (no pairs.jsonl, or unpaired rows).") : divs(List.of(margins))))
+                        : Tables.tiedCallout(run) + Tables.counts(run) + Tables.tree(run) + Tables.advantages(run) + (margins == null ? none("No pair margins (no pairs.jsonl, or unpaired rows).") : divs(List.of(margins))))
                 + section("scorers", "Scorers", run.rounds.tailMap(1).values().stream().noneMatch(r -> r.scorers() != null)
                         ? none("No scored round yet.") : Tables.scorers(run))
                 + section("time", "Time per phase (seconds)", timings == null ? none("No timings yet.") : Tables.timings(run) + divs(List.of(timings)))

@@ -37,18 +37,27 @@ public record RoundRecord(int round, @JsonUnwrapped EvalResult eval, Counts coun
      *
      * @param scored       samples with a score (the rest are {@code missing})
      * @param trainingRows null until the round trained
+     * @param grouped      {@code group}: samples kept with their advantages (null for the other strategies)
+     * @param advantages   {@code group}: the distribution of those advantages (null for the other strategies, or none kept)
      */
     @JsonInclude(NON_NULL)
     public record Counts(int prompts, int samples, int scored, int missing, int pairs, int labeled, int sftTargets, int tiesDropped,
-                         int belowMargin, int belowThreshold, int reversed, int allTied, int tooFew, int uncertain, Integer trainingRows) {
+                         int belowMargin, int belowThreshold, int reversed, int allTied, int tooFew, int uncertain, Integer trainingRows,
+                         Integer grouped, AdvantageStats advantages) {
         public static Counts of(org.jpo.pairs.Counts c, int scored) {
             return new Counts(c.prompts(), c.samples(), scored, c.missing(), c.pairs(), c.labeled(), c.sftTargets(), c.tiesDropped(),
-                    c.belowMargin(), c.belowThreshold(), c.reversed(), c.allTied(), c.tooFew(), c.uncertain(), null);
+                    c.belowMargin(), c.belowThreshold(), c.reversed(), c.allTied(), c.tooFew(), c.uncertain(), null, null, null);
         }
 
         public Counts withTrainingRows(int n) {
             return new Counts(prompts, samples, scored, missing, pairs, labeled, sftTargets, tiesDropped, belowMargin, belowThreshold, reversed,
-                    allTied, tooFew, uncertain, n);
+                    allTied, tooFew, uncertain, n, grouped, advantages);
+        }
+
+        /** These counts with a group round's kept samples and their advantages' distribution (null when none were kept). */
+        public Counts withAdvantages(int grouped, double[] advantages) {
+            return new Counts(prompts, samples, scored, missing, pairs, labeled, sftTargets, tiesDropped, belowMargin, belowThreshold, reversed,
+                    allTied, tooFew, uncertain, trainingRows, grouped, advantages.length == 0 ? null : AdvantageStats.of(advantages));
         }
     }
 

@@ -90,6 +90,29 @@ final class Tables {
         });
     }
 
+    /** The group rounds' advantages: how many, and their distribution (an empty string when no round has any). */
+    static String advantages(RunView run) {
+        if (run.rounds.tailMap(1).values().stream().noneMatch(r -> r.counts() != null && r.counts().advantages() != null)) return "";
+        List<String> keys = List.of("grouped", "mean", "std", "min", "p10", "p25", "p50", "p75", "p90", "max");
+        return "<p>Advantages of the samples kept (strategy group): their distribution per round.</p>\n"
+                + perRound(run.rounds.tailMap(1), keys, (r, k) -> {
+                    AdvantageStats a = r.counts() == null ? null : r.counts().advantages();
+                    if (a == null) return fmt(null);
+                    return fmt(switch (k) {
+                        case "grouped" -> (Object) a.count();
+                        case "mean" -> a.mean();
+                        case "std" -> a.std();
+                        case "min" -> a.min();
+                        case "p10" -> a.p10();
+                        case "p25" -> a.p25();
+                        case "p50" -> a.p50();
+                        case "p75" -> a.p75();
+                        case "p90" -> a.p90();
+                        default -> a.max();
+                    });
+                });
+    }
+
     /**
      * The all-tied cell, highlighted and as a share of prompts (of expanded nodes, for search trees): with 0/1 verifiers it
      * is usually most of them.

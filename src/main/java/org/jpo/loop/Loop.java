@@ -298,9 +298,13 @@ public final class Loop implements AutoCloseable {
             m.tree(p.stats());
             return;
         }
-        PairRows.Rows p = PairRows.build(samples, c.pairs(), c.seed(), r, tok.eosId(), c.winProbScores());
+        PairRows.Rows p = PairRows.build(samples, c.pairs(), c.seed(), r, tok.eosId(), c.winProbScores(), c.advantages());
         if (shards.leader()) Jsonl.write(dir.file(r, PAIRS), p.rows());
-        m.counts(RoundRecord.Counts.of(p.outcome().counts(), scored));
+        RoundRecord.Counts counts = RoundRecord.Counts.of(p.outcome().counts(), scored);
+        if (c.pairs().strategy() == Strategy.GROUP) {
+            counts = counts.withAdvantages(p.outcome().counts().grouped(), p.outcome().grouped().stream().mapToDouble(g -> g.advantage()).toArray());
+        }
+        m.counts(counts);
     }
 
     /** Trains the policy on this round's rows (and the last history − 1 rounds'), then applies momentum and the EMA. */
@@ -322,7 +326,7 @@ public final class Loop implements AutoCloseable {
             Optional<Path> from = Files.isDirectory(out) ? Trainer.latestCheckpoint(out) : Optional.empty();
             from.ifPresent(this::replacePolicy);   // killed mid-training: continue from its last checkpoint
             long t0 = System.nanoTime();
-            Run<?> run = Runs.prepareRound(tc, examples, policy, from, dir.root().resolve("cache"));
+            Run<?> run = Runs.prepareRound(tc, examples, policy, from, dir.root().resolve("cache"), c.sampling().maxNewTokens());
             m.seconds(Phase.REFERENCE_LOGPS, seconds(t0));
             long t1 = System.nanoTime();
             Trainer.Result res = Trainer.train(run, from);

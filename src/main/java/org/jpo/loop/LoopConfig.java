@@ -74,7 +74,12 @@ public record LoopConfig(
             throw new ConfigError("train.loss_type", "loss_type sppo reads win probabilities, which only strategy sppo writes (strategy is "
                     + name(pairs.strategy()) + ")");
         }
+        train = train.withLoss(train.loss().withBetaFor(method(pairs).defaultLoss));
         checkLossKind(pairs, train);
+        if (pairs.strategy() == Strategy.GROUP && pairs.history() > 1) {
+            throw new ConfigError("pairs.history", "pairs.history is " + pairs.history() + ", but strategy group is on-policy: its ratio and "
+                    + "advantages are of the samples the round's starting policy drew; set history: 1");
+        }
         if (pairs.uncertaintyK() > 0 && feedback.stream().noneMatch(f -> f.scorer() instanceof org.jpo.feedback.EnsembleConfig
                 || f.scorer() instanceof org.jpo.feedback.JudgeConfig j && j.k() > 1)) {
             throw new ConfigError("pairs.uncertainty_k", "pairs.uncertainty_k reads the scores' spread, which only an ensemble or a judge "
@@ -93,6 +98,16 @@ public record LoopConfig(
     /** The strategy decides what rows exist: KTO rows need an unpaired loss, pairs a paired one. */
     private static void checkLossKind(PairsConfig pairs, RoundKeys train) {
         TrainConfig.Method m = method(pairs);
+        boolean groupRows = m == TrainConfig.Method.GROUP, groupLoss = train.loss().group();
+        if (groupRows && train.loss().lossType() != null && !groupLoss) {
+            throw new ConfigError("train.loss_type", "train.loss_type " + train.loss().lossType() + " is not a group loss, but pairs.strategy "
+                    + "group makes group rows (prompt, completion, advantage): use loss_type grpo, dr_grpo or rloo, or another pairs.strategy");
+        }
+        if (!groupRows && groupLoss) {
+            throw new ConfigError("train.loss_type", "train.loss_type " + train.loss().lossType() + " trains on the samples of a prompt "
+                    + "with their advantages, which only pairs.strategy group makes (strategy is " + name(pairs.strategy()) + ")");
+        }
+        if (groupRows) return;
         if (m == TrainConfig.Method.SFT || train.loss().lossType() == null) return;
         boolean unpairedRows = m == TrainConfig.Method.KTO;
         for (LossType t : train.loss().lossType()) {
@@ -121,7 +136,18 @@ public record LoopConfig(
         return switch (pairs.strategy()) {
             case UNPAIRED -> TrainConfig.Method.KTO;
             case BEST -> TrainConfig.Method.SFT;
+            case GROUP -> TrainConfig.Method.GROUP;
             default -> TrainConfig.Method.DPO;
+        };
+    }
+
+    /** {@code group}: the advantage estimator of the round's loss_type (grpo when it is left out). */
+    public org.jpo.pairs.Advantages.Kind advantages() {
+        LossType t = train.loss().lossType() == null ? LossType.GRPO : train.loss().lossType().get(0);
+        return switch (t) {
+            case DR_GRPO -> org.jpo.pairs.Advantages.Kind.DR_GRPO;
+            case RLOO -> org.jpo.pairs.Advantages.Kind.RLOO;
+            default -> org.jpo.pairs.Advantages.Kind.GRPO;
         };
     }
 
@@ -161,6 +187,12 @@ public record LoopConfig(
         }
         if ((key.equals("train.prefix_sharing") || key.equals("train.logprob_chunk_size")) && method(pairs) != TrainConfig.Method.DPO) {
             return "only method dpo reads it, and the round trains with " + method(pairs);
+        }
+        if (key.equals("train.num_train_epochs") && method(pairs) == TrainConfig.Method.GROUP) {
+            return "strategy group makes train.num_iterations passes over the round's samples (TRL's num_iterations)";
+        }
+        if (key.equals("reference") && method(pairs) == TrainConfig.Method.GROUP && !readsReference()) {
+            return "train.loss_type " + train.loss().lossType() + " with train.beta 0 reads no reference (set beta > 0 for its KL penalty)";
         }
         return switch (key) {
             case "ema_rate" -> reference == ReferenceMode.EMA ? null : "reference is " + name(reference) + ", not ema";

@@ -24,7 +24,7 @@ final class Rounds {
             StringBuilder line = new StringBuilder(String.format("%5d", r.round()));
             for (String[] col : COLUMNS) line.append(String.format(" %7s", num(r.eval().get(col[1]))));
             RoundRecord.Counts c = r.counts();
-            line.append(String.format(" %6s %8s %8.1f", c == null ? "-" : c.pairs(), c == null ? "-" : c.allTied(),
+            line.append(String.format(" %6s %8s %8.1f", c == null ? "-" : c.grouped() != null ? c.grouped() : c.pairs(), c == null ? "-" : c.allTied(),
                     r.timings() == null ? 0 : r.timings().values().stream().mapToDouble(Double::doubleValue).sum()));
             out.println(line);
         }

@@ -33,7 +33,8 @@ public record LossConfig(
      * after it.
      */
     public record Knobs(
-            @Key(value = "0.1", doc = "β > 0, the strength of the KL constraint (IPO's τ).") double beta,
+            @Key(doc = "β, the strength of the KL constraint (IPO's τ): > 0; for grpo, dr_grpo, rloo the weight >= 0 of the k3 KL "
+                    + "penalty (0 reads no reference); null = 0.1 (0.0 for grpo, dr_grpo, rloo, as TRL's GRPOConfig).") Double beta,
             @Key(value = "0.0", doc = "ε in [0, 0.5), the assumed share of flipped labels, for cdpo, robust, aot, aot_unpaired "
                     + "(TRL's sigmoid with label_smoothing > 0 is cdpo here).")
             double labelSmoothing,
@@ -62,9 +63,23 @@ public record LossConfig(
             @Key(doc = "rdpo's knobs.") RdpoKnobs rdpo,
             @Key(doc = "simpo's knobs.") SimpoKnobs simpo,
             @Key(doc = "cpo's knobs.") CpoKnobs cpo,
-            @Key(doc = "orpo's knobs.") OrpoKnobs orpo) {
+            @Key(doc = "orpo's knobs.") OrpoKnobs orpo,
+            @Key(value = "0.2", doc = "grpo, dr_grpo, rloo: ε > 0, the ratio π_θ/π_old is clipped to [1 − ε, 1 + ε] (TRL's epsilon).")
+            double epsilon,
+            @Key(value = "1", doc = "grpo, dr_grpo, rloo: μ >= 1, optimizer passes over the round's samples (TRL's num_iterations; "
+                    + "it takes the place of num_train_epochs).") int numIterations) {
         public Knobs {
             Check.within("ld_alpha", ldAlpha, 0, 1, false);
+            Check.positive("epsilon", epsilon);
+            Check.atLeast("num_iterations", numIterations, 1);
+        }
+
+        /** These knobs with β chosen: null becomes the default of {@code losses} (0.0 for the group losses, else 0.1). */
+        Knobs withBetaFor(List<LossType> losses) {
+            if (beta != null) return this;
+            double b = losses.stream().anyMatch(t -> t.kind == Kind.GROUP) ? 0.0 : 0.1;
+            return new Knobs(b, labelSmoothing, fDivergenceType, fAlphaDivergenceCoef, ldAlpha, useWeighting, marginWeighting, discopopTau, desirableWeight,
+                    undesirableWeight, ipo, exoPair, bcoPair, dpop, rdpo, simpo, cpo, orpo, epsilon, numIterations);
         }
 
         /** The sigmoid loss's f-divergence; the formula sheet's α is 1 − TRL's a. */
@@ -97,6 +112,7 @@ public record LossConfig(
 
     public LossConfig {
         if (lossType != null) {
+            knobs = knobs.withBetaFor(lossType);
             if (lossType.isEmpty()) throw new ConfigError("loss_type", "loss_type: expected at least one loss name, got []");
             if (new HashSet<>(lossType).size() < lossType.size()) throw new ConfigError("loss_type", "loss_type lists a loss twice: " + lossType);
             lossWeights = lossWeights == null ? Collections.nCopies(lossType.size(), 1.0) : lossWeights;
@@ -123,6 +139,14 @@ public record LossConfig(
         return c;
     }
 
+    /** This config with β chosen for the losses it will train (loss_type, else {@code defaultType}), loss_type left as it is. */
+    public LossConfig withBetaFor(LossType defaultType) {
+        return new LossConfig(lossType, lossWeights, knobs.withBetaFor(lossType != null ? lossType : List.of(defaultType)));
+    }
+
+    /** Whether the losses are the group methods' (grpo, dr_grpo, rloo), which train on sampled completions with advantages. */
+    public boolean group() { return lossType != null && lossType.stream().anyMatch(t -> t.kind == Kind.GROUP); }
+
     private static void checkWeights(List<LossType> losses, List<Double> weights) {
         if (weights.size() != losses.size()) {
             throw new ConfigError("loss_weights", "loss_weights has " + weights.size() + " entries but loss_type has " + losses.size() + " " + losses);
@@ -136,6 +160,9 @@ public record LossConfig(
     private static void checkCombination(List<LossType> loss, boolean wpo) {
         boolean unpaired = loss.stream().anyMatch(t -> t.kind == Kind.UNPAIRED);
         if (unpaired && loss.size() > 1) throw new ConfigError("loss_type", "loss_type: unpaired losses cannot be combined with others, got " + loss);
+        if (loss.size() > 1 && loss.stream().anyMatch(t -> t.kind == Kind.GROUP)) {
+            throw new ConfigError("loss_type", "loss_type: grpo, dr_grpo and rloo cannot be combined with other losses, got " + loss);
+        }
         if (wpo && (loss.contains(AOT) || loss.contains(AOT_UNPAIRED))) {
             throw new ConfigError("use_weighting", "use_weighting needs per-pair losses, but aot losses are per sorted position");
         }
@@ -164,7 +191,7 @@ public record LossConfig(
     /** The losses that read {@code key}, briefly: "paired losses", "every loss but orpo and sft", or their names. */
     private static String readers(String key) {
         List<LossType> readers = Arrays.stream(values()).filter(t -> t.readsKey(key)).toList();
-        List<LossType> paired = Arrays.stream(values()).filter(t -> t.kind != Kind.UNPAIRED).toList();
+        List<LossType> paired = Arrays.stream(values()).filter(t -> t.kind == Kind.REFERENCED || t.kind == Kind.REFERENCE_FREE).toList();
         List<String> others = Arrays.stream(values()).filter(t -> !t.readsKey(key)).map(t -> t.key).toList();
         if (readers.equals(paired)) return "paired losses";
         if (others.size() <= 2) return "every loss but " + String.join(" and ", others);

@@ -91,14 +91,26 @@ public enum LossType {
             reads("beta", "desirable_weight", "undesirable_weight")),
     APO_ZERO_UNPAIRED("apo_zero_unpaired", Kind.UNPAIRED, "desirable 1 − σ(βρ), undesirable σ(βρ)", "2408.06266",
             "D'Oosterlinck et al. arXiv:2408.06266",
-            reads("beta"));
+            reads("beta")),
+    GRPO("grpo", Kind.GROUP, "−min(ρ_t·A, clip(ρ_t, 1±ε)·A) + β·k3_t, token mean per sample; A = (r − mean_g)/(std_g + 1e-4)",
+            "2402.03300",
+            "Shao et al. (DeepSeekMath) arXiv:2402.03300",
+            reads()),
+    DR_GRPO("dr_grpo", Kind.GROUP, "same terms, Σ_i Σ_t / (N·L_max); A = r − mean_g", "2503.20783",
+            "Liu et al. (Dr. GRPO) arXiv:2503.20783",
+            reads()),
+    RLOO("rloo", Kind.GROUP, "same terms, Σ_t per sample, mean over samples; A_i = r_i − mean_{j≠i} r_j", "2402.14740",
+            "Ahmadian et al. arXiv:2402.14740",
+            reads());
 
     /** What a loss reads, which decides its Java type. */
     public enum Kind {
         // the trainer applies LD-DPO's length weighting and WPO's pair weights to every paired loss's log-probs
         REFERENCED("referenced", "ld_alpha", "use_weighting", "margin_weighting"),
         REFERENCE_FREE("reference-free", "ld_alpha", "use_weighting", "margin_weighting"),
-        UNPAIRED("unpaired");
+        UNPAIRED("unpaired"),
+        // the group methods (pairs.strategy group): clipped policy gradient with an optional k3 KL penalty
+        GROUP("group", "beta", "epsilon", "num_iterations");
 
         public final String label;
         /** The top-level loss keys every loss of this kind reads. */
@@ -196,6 +208,7 @@ public enum LossType {
             case SFT -> new Sft();
             case KTO -> new Kto(beta, c.desirableWeight(), c.undesirableWeight());
             case APO_ZERO_UNPAIRED -> new ApoZeroUnpaired(beta);
+            case GRPO, DR_GRPO, RLOO -> new GroupLoss(this, c.epsilon(), beta);
         };
     }
 }

@@ -3,9 +3,10 @@ package org.jpo.loss;
 /**
  * The DPO family. The three kinds differ in what they read, so they are different types:
  * {@link ReferencedLoss} needs reference log-probs, {@link ReferenceFreeLoss} does not, and
- * {@link UnpairedLoss} reads single completions labelled desirable or not.
+ * {@link UnpairedLoss} reads single completions labelled desirable or not, and {@link GroupLoss} (GRPO, Dr. GRPO,
+ * RLOO) reads per-token log-probs of sampled completions with their group-relative advantages.
  */
-public sealed interface PreferenceLoss permits ReferencedLoss, ReferenceFreeLoss, UnpairedLoss {
+public sealed interface PreferenceLoss permits ReferencedLoss, ReferenceFreeLoss, UnpairedLoss, GroupLoss {
     /** The name users write in configs and on the command line, e.g. {@code sigmoid}. */
     String name();
 }

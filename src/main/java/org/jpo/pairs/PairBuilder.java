@@ -21,18 +21,24 @@ public final class PairBuilder {
     private final PairsConfig config;
     private final long seed;
     private final boolean winProbScores;
+    private final Advantages.Kind advantages;
 
     /** @param seed the run seed ({@code best_random} derives its stream from it) */
-    public PairBuilder(PairsConfig config, long seed) { this(config, seed, false); }
+    public PairBuilder(PairsConfig config, long seed) { this(config, seed, false, Advantages.Kind.GRPO); }
+
+    /** @param winProbScores see {@link #PairBuilder(PairsConfig, long, boolean, Advantages.Kind)} */
+    public PairBuilder(PairsConfig config, long seed, boolean winProbScores) { this(config, seed, winProbScores, Advantages.Kind.GRPO); }
 
     /**
      * @param winProbScores the scores are already each sample's win probability against the others (a pairwise judge's),
      *                      so {@code sppo} takes them as they are instead of Bradley–Terry on score differences
+     * @param advantages    {@code group}: the estimator of the advantages (the round's loss_type's)
      */
-    public PairBuilder(PairsConfig config, long seed, boolean winProbScores) {
+    public PairBuilder(PairsConfig config, long seed, boolean winProbScores, Advantages.Kind advantages) {
         this.config = config;
         this.seed = seed;
         this.winProbScores = winProbScores;
+        this.advantages = advantages;
     }
 
     /** Every prompt of a round, rows in prompt order, counts summed. */
@@ -61,6 +67,7 @@ public final class PairBuilder {
             case UNPAIRED -> t.enough(cur, 1) ? unpaired(t, cur) : t;
             case BEST -> t.enough(cur, 1) ? bestOnly(t, cur) : t;
             case TREE -> throw new IllegalArgumentException("strategy tree pairs the steps of search trees (TreePairs), not samples");
+            case GROUP -> t.enough(cur, 2) ? t.group(cur, advantages) : t;
         };
         return done.outcome();
     }

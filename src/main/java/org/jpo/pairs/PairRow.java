@@ -14,11 +14,11 @@ import static com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL;
 
 /**
  * A training row of {@code pairs.jsonl}, in TRL's columns (prompt / chosen / rejected; completion + label for KTO;
- * completion for SFT) as text to read, plus the token ids the policy is trained on, so the loop trains on exactly
+ * completion for SFT and for the group methods, as TRL's GRPOTrainer reads them) as text to read, plus the token ids the policy is trained on, so the loop trains on exactly
  * what it sampled. Each points back at its prompt and samples. The snake_case field names are a contract.
  */
 @JsonDeserialize(using = PairRow.Reader.class)
-public sealed interface PairRow permits PairRow.Preference, PairRow.Labeled, PairRow.Sft, PairRow.StepPair {
+public sealed interface PairRow permits PairRow.Preference, PairRow.Labeled, PairRow.Sft, PairRow.StepPair, PairRow.Group {
     String promptId();
 
     int promptIndex();
@@ -64,15 +64,24 @@ public sealed interface PairRow permits PairRow.Preference, PairRow.Labeled, Pai
                     int rejectedVisits, int[] prefixIds, int[] chosenIds, int[] rejectedIds) implements PairRow {}
 
     /**
-     * Which row a line is, by its columns (TRL's): prefix ids make a step pair, chosen a pair, a label a KTO row, else an
-     * SFT target.
+     * A sample of a group ({@code group}): its score and group-relative advantage, and its group's size, mean and
+     * (unbiased) std, for grpo, dr_grpo and rloo.
+     */
+    @JsonDeserialize(using = JsonDeserializer.None.class)
+    record Group(String promptId, int promptIndex, String prompt, String completion, int completionIndex, double score, double advantage,
+                 int groupSize, double groupMean, double groupStd, int[] completionIds) implements PairRow {}
+
+    /**
+     * Which row a line is, by its columns (TRL's): prefix ids make a step pair, chosen a pair, a label a KTO row, an
+     * advantage a group row, else an SFT target.
      */
     final class Reader extends StdDeserializer<PairRow> {
         Reader() { super(PairRow.class); }
 
         @Override public PairRow deserialize(JsonParser p, DeserializationContext ctx) throws IOException {
             JsonNode row = p.readValueAsTree();
-            Class<? extends PairRow> kind = row.has("prefix_ids") ? StepPair.class : row.has("chosen") ? Preference.class : row.has("label") ? Labeled.class : Sft.class;
+            Class<? extends PairRow> kind = row.has("prefix_ids") ? StepPair.class : row.has("chosen") ? Preference.class
+                    : row.has("label") ? Labeled.class : row.has("advantage") ? Group.class : Sft.class;
             return ctx.readTreeAsValue(row, kind);
         }
     }

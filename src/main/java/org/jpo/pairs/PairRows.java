@@ -23,9 +23,15 @@ public final class PairRows {
 
     /** @param winProbScores the scores are win probabilities (a pairwise judge's), which {@code sppo} takes as they are */
     public static Rows build(List<SampleRow> samples, PairsConfig config, long seed, int round, OptionalInt eos, boolean winProbScores) {
+        return build(samples, config, seed, round, eos, winProbScores, Advantages.Kind.GRPO);
+    }
+
+    /** @param advantages {@code group}: the estimator of the advantages (the round's loss_type's) */
+    public static Rows build(List<SampleRow> samples, PairsConfig config, long seed, int round, OptionalInt eos, boolean winProbScores,
+            Advantages.Kind advantages) {
         Map<String, List<SampleRow>> byPrompt = new LinkedHashMap<>();
         for (SampleRow s : samples) byPrompt.computeIfAbsent(s.promptId(), k -> new ArrayList<>()).add(s);
-        PairBuilder builder = new PairBuilder(config, seed, winProbScores);
+        PairBuilder builder = new PairBuilder(config, seed, winProbScores, advantages);
         Outcome all = Outcome.EMPTY;
         List<PairRow> rows = new ArrayList<>();
         for (var e : byPrompt.entrySet()) {
@@ -47,6 +53,11 @@ public final class PairRows {
                 SampleRow s = byIndex.get(t.index());
                 rows.add(new PairRow.Sft(s.promptId(), s.promptIndex(), s.prompt(), s.completion(), s.sampleIndex(), s.score(),
                         withEos(s, config.eos(), eos)));
+            }
+            for (Grouped g : o.grouped()) {
+                SampleRow s = byIndex.get(g.index());
+                rows.add(new PairRow.Group(s.promptId(), s.promptIndex(), s.prompt(), s.completion(), s.sampleIndex(), g.score(), g.advantage(),
+                        g.groupSize(), g.groupMean(), g.groupStd(), withEos(s, config.eos(), eos)));
             }
         }
         return new Rows(rows, all);

@@ -65,5 +65,12 @@ public enum Strategy {
      * at each expanded node the highest-Q child step is chosen and the lowest-Q one rejected, after the prompt and the
      * node's prefix of steps, kept when the Q gap is &gt; 0 and ≥ {@code min_margin} (MCTS-DPO arXiv:2405.00451).
      */
-    TREE
+    TREE,
+    /**
+     * Every scored sample of a prompt, with its group-relative advantage ({@link Advantages}; the estimator is the
+     * round's loss_type's: grpo, dr_grpo or rloo) and its group's size, mean and std, for the group methods. A prompt
+     * with fewer than two scored samples yields nothing (counted as too few); an all-tied group is kept (its advantages
+     * are 0; it is counted as all tied).
+     */
+    GROUP
 }

@@ -11,6 +11,7 @@ final class Tally {
     private final List<Pair> pairs = new ArrayList<>();
     private final List<Labeled> labeled = new ArrayList<>();
     private final List<SftTarget> sft = new ArrayList<>();
+    private final List<Grouped> grouped = new ArrayList<>();
     private final double uncertaintyK;
     private int samples, missing, ties, belowMargin, belowThreshold, reversed, allTied, tooFew, uncertain;
 
@@ -82,6 +83,15 @@ final class Tally {
         return this;
     }
 
+    /** Every sample of {@code s} (two or more) with its advantage by {@code kind}. */
+    Tally group(List<Sample> s, Advantages.Kind kind) {
+        double[] r = s.stream().mapToDouble(Sample::score).toArray();
+        double[] a = Advantages.of(kind, r);
+        double mean = Advantages.mean(r), std = Advantages.std(r);
+        for (int i = 0; i < r.length; i++) grouped.add(new Grouped(promptId, s.get(i).index(), r[i], a[i], r.length, mean, std));
+        return this;
+    }
+
     Tally tie() { ties++; return this; }
 
     Tally belowMargin() { belowMargin++; return this; }
@@ -92,7 +102,7 @@ final class Tally {
 
     Outcome outcome() {
         Counts c = new Counts(1, samples, missing, pairs.size(), labeled.size(), sft.size(), ties, belowMargin, belowThreshold,
-                reversed, allTied, tooFew, uncertain);
-        return new Outcome(pairs, labeled, sft, c);
+                reversed, allTied, tooFew, uncertain, grouped.size());
+        return new Outcome(pairs, labeled, sft, grouped, c);
     }
 }

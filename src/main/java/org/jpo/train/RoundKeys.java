@@ -23,6 +23,9 @@ public record RoundKeys(
                 + "into it at the round's end") LoraConfig lora,
         @Inline("TR-DPO within a round") TrDpo trDpo) implements Reads {
 
+    /** These keys with {@code loss} in place of theirs. */
+    public RoundKeys withLoss(LossConfig loss) { return new RoundKeys(data, opt, logging, loss, speed, lora, trDpo); }
+
     @Override public String unread(String key) {
         return switch (key) {
             case "eval_steps" -> "a round's training has no eval data (the loop evaluates after each round; see eval:)";

@@ -41,11 +41,12 @@ public record Run<E extends Example>(TrainConfig config, List<E> train, List<E> 
 
     int saveTotalLimit() { return config.logging().saveTotalLimit(); }
 
-    /** max_steps if set, else ceil(epochs × micro-batches per epoch / accumulation). */
+    /** max_steps if set, else ceil(epochs × micro-batches per epoch / accumulation); the group methods' epochs are num_iterations. */
     long totalSteps(int batchesPerEpoch) {
         var o = config.opt();
         if (o.maxSteps() > 0) return o.maxSteps();
-        return Math.max(1, (long) Math.ceil(o.numTrainEpochs() * batchesPerEpoch / o.gradientAccumulationSteps()));
+        double epochs = config.method() == TrainConfig.Method.GROUP ? config.loss().knobs().numIterations() : o.numTrainEpochs();
+        return Math.max(1, (long) Math.ceil(epochs * batchesPerEpoch / o.gradientAccumulationSteps()));
     }
 
     Schedule schedule(long total) { return config.opt().schedule(total); }

@@ -4,6 +4,7 @@ import org.jpo.data.DataStats;
 import org.jpo.data.Dataset;
 import org.jpo.data.Datasets;
 import org.jpo.data.Example;
+import org.jpo.data.GroupExample;
 import org.jpo.data.PairExample;
 import org.jpo.data.SftExample;
 import org.jpo.data.UnpairedExample;
@@ -11,6 +12,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.jpo.UserError;
 import org.jpo.io.Jsonl;
 import org.jpo.io.RunDir;
+import org.jpo.loss.GroupLoss;
 import org.jpo.loss.LossConfig;
 import org.jpo.loss.LossType;
 import org.jpo.loss.PreferenceLoss;
@@ -29,6 +31,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.function.Function;
 
@@ -53,6 +56,8 @@ public final class Runs {
                 case KTO -> kto(c, tok, template, resumeFrom, cacheDir);
                 case SFT -> sft(c, tok, template, resumeFrom);
                 case REWARD -> RewardRuns.prepare(c, tok, template, resumeFrom);
+                case GROUP -> throw new UserError("method group trains on a round's own samples with their advantages: use jpo run with "
+                        + "pairs.strategy: group");
             };
         }
     }
@@ -75,10 +80,11 @@ public final class Runs {
      * trained on {@code policy}, which the caller keeps (training updates its weights in place; see
      * {@link Transformer#borrowed}). No eval split; {@code resumeFrom} is a checkpoint of this round's training
      * whose weights the caller already loaded into {@code policy}. Reference log-probs are cached under {@code cacheDir}.
+     * {@code maxCompletionLength} is the loop's sampling.max_new_tokens, dr_grpo's L_max.
      */
     @SuppressWarnings("unchecked")
     public static Run<?> prepareRound(TrainConfig c, List<? extends Example> examples, Transformer policy, Optional<Path> resumeFrom,
-            Path cacheDir) {
+            Path cacheDir, int maxCompletionLength) {
         createOutputDir(c);
         if (ranks(c).leader()) Trainer.cleanTemporaries(c.outputDir());
         if (examples.isEmpty()) throw new UserError("no training rows this round");
@@ -88,7 +94,41 @@ public final class Runs {
             case KTO -> kto(c, new Split<>((List<UnpairedExample>) examples, List.of()), lent, cacheDir);
             case SFT -> run(c, new Split<>((List<SftExample>) examples, List.of()), new SftObjective(lent), false);
             case REWARD -> throw new IllegalArgumentException("the loop does not train reward models");
+            case GROUP -> group(c, (List<GroupExample>) examples, lent, resumeFrom, maxCompletionLength);
         };
+    }
+
+    /**
+     * The group methods: the sampling policy's per-token log-probs from {@code policy} as it is now, before the first step
+     * (saved in output_dir; a resumed round reads them back), and the reference's when β &gt; 0.
+     */
+    private static Run<GroupExample> group(TrainConfig c, List<GroupExample> examples, Transformer policy, Optional<Path> resumeFrom,
+            int maxCompletionLength) {
+        GroupLoss loss = (GroupLoss) c.loss().create();
+        DataParallel dp = ranks(c);
+        int batch = c.opt().perDeviceEvalBatchSize();
+        Path file = c.outputDir().resolve(CompletionLogps.OLD);
+        double[][] old;
+        if (resumeFrom.isPresent()) {
+            old = CompletionLogps.read(file, examples);
+        } else {
+            old = CompletionLogps.compute("sampling policy log-probs", policy, examples, batch, dp);
+            if (dp.leader()) CompletionLogps.write(file, old);
+        }
+        Optional<Map<Example, double[]>> reference = Optional.empty();
+        if (loss.readsReference()) {
+            double[][] ref = withReference(c, policy, c.reference().model().orElse(c.model()),
+                    r -> CompletionLogps.compute("reference log-probs", r, examples, batch, dp));
+            reference = Optional.of(byExample(examples, ref));
+        }
+        var objective = new GroupObjective(policy, loss, byExample(examples, old), reference, maxCompletionLength);
+        return run(c, new Split<>(examples, List.of()), objective, false);
+    }
+
+    private static Map<Example, double[]> byExample(List<GroupExample> examples, double[][] table) {
+        Map<Example, double[]> out = new java.util.IdentityHashMap<>();
+        for (int i = 0; i < examples.size(); i++) out.put(examples.get(i), table[i]);
+        return out;
     }
 
     private static Run<PairExample> dpo(TrainConfig c, Tokenizer tok, Optional<ChatTemplate> t, Optional<Path> resumeFrom, Path cacheDir) {

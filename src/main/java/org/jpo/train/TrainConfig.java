@@ -28,7 +28,8 @@ import java.util.stream.Collectors;
         "model_name_or_path: write model: PATH", "dataset_name: write train_file: PATH (JSONL)"})
 public record TrainConfig(
         @Key(required = true, section = "What to train", doc = "dpo (preference pairs, any paired loss) | kto (unpaired "
-                + "rows labelled true/false) | sft (completion-only NLL) | reward (Bradley–Terry reward model). Required.")
+                + "rows labelled true/false) | sft (completion-only NLL) | reward (Bradley–Terry reward model) | group (grpo, dr_grpo, rloo: "
+                + "only inside jpo run, pairs.strategy: group). Required.")
         Method method,
         @Key(required = true, doc = "The policy's initial weights: an HF model directory or a llama2.c .bin. Required.") Path model,
         @Key(doc = "Tokenizer file or directory; null = the one next to the model.") Optional<Path> tokenizer,
@@ -61,9 +62,9 @@ public record TrainConfig(
             throw new ConfigError("eval_fraction", "eval_fraction is " + evalFraction + " but eval_file is set; use one of them");
         }
         if (opt.learningRate() == null) opt = opt.withLearningRate(method.defaultLearningRate);
-        loss = loss.resolve(method.defaultLoss);
+        loss = loss.withBetaFor(method.defaultLoss).resolve(method.defaultLoss);
         checkLossKinds(method, loss.lossType());
-        reference = checkReference(method, loss.lossType(), reference);
+        reference = checkReference(method, loss, reference);
         if (trDpo.syncRefModel() && reference.none()) {
             throw new ConfigError("sync_ref_model", "sync_ref_model needs a reference model, but reference is none");
         }
@@ -100,15 +101,18 @@ public record TrainConfig(
      */
     public static TrainConfig forRound(RoundKeys keys, Method method, Path model, Optional<Path> tokenizer, Path trainFile, Path outputDir,
             long seed, Path reference, DistOptions dist) {
-        List<LossType> losses = keys.loss().resolve(method.defaultLoss).lossType();
-        Reference ref = readsReference(method, losses) ? new Reference(false, Optional.of(reference)) : Reference.NONE;
+        LossConfig loss = keys.loss().withBetaFor(method.defaultLoss).resolve(method.defaultLoss);
+        Reference ref = readsReference(method, loss) ? new Reference(false, Optional.of(reference)) : Reference.NONE;
         return new TrainConfig(method, model, tokenizer, trainFile, Optional.empty(), 0.0, outputDir, seed, keys.data(), keys.opt(),
                 keys.logging(), keys.loss(), keys.speed(), keys.lora(), ref, keys.trDpo(), 0.0, dist);
     }
 
     /** Loss keys are read by dpo and kto; eval_steps when there is eval data (TR-DPO's and LoRA's keys say theirs). */
     @Override public String unread(String key) {
-        if (method != Method.DPO && method != Method.KTO && LOSS_KEYS.contains(key)) return "method " + method + " does not read the loss keys";
+        if (method != Method.DPO && method != Method.KTO && method != Method.GROUP && LOSS_KEYS.contains(key)) {
+            return "method " + method + " does not read the loss keys";
+        }
+        if (key.equals("num_train_epochs") && method == Method.GROUP) return "method group makes num_iterations passes over the round's samples";
         return switch (key) {
             case "eval_steps" -> evalFile.isEmpty() && evalFraction == 0 ? "there is no eval data (set eval_file or eval_fraction)" : null;
             case "prefix_sharing", "logprob_chunk_size" -> method == Method.DPO ? null : "only method dpo reads it";
@@ -126,8 +130,17 @@ public record TrainConfig(
         }
     }
 
-    /** dpo trains on pairs, kto on unpaired rows; sft and reward do not read the loss keys. */
+    /** dpo trains on pairs, kto on unpaired rows, group on sampled completions with advantages; sft and reward read no loss keys. */
     private static void checkLossKinds(Method method, List<LossType> losses) {
+        if (method == Method.GROUP) {
+            if (losses.stream().allMatch(t -> t.kind == LossType.Kind.GROUP)) return;
+            throw new ConfigError("loss_type", "method group (pairs.strategy: group) trains with grpo, dr_grpo or rloo, got loss_type "
+                    + losses + "; the DPO-family losses need pairs (another pairs.strategy)");
+        }
+        if (losses.stream().anyMatch(t -> t.kind == LossType.Kind.GROUP)) {
+            throw new ConfigError("loss_type", "loss_type " + losses + " trains on groups of sampled completions with advantages, which "
+                    + "only pairs.strategy: group makes (jpo run); method " + method + " has none");
+        }
         if (method != Method.DPO && method != Method.KTO) return;
         boolean unpaired = method == Method.KTO;
         if (losses.stream().allMatch(t -> (t.kind == LossType.Kind.UNPAIRED) == unpaired)) return;
@@ -137,23 +150,27 @@ public record TrainConfig(
     }
 
     /** A reference model is loaded exactly when something reads it; null resolves to that. */
-    private static Reference checkReference(Method method, List<LossType> losses, Reference reference) {
-        boolean reads = readsReference(method, losses);
+    private static Reference checkReference(Method method, LossConfig loss, Reference reference) {
+        boolean reads = readsReference(method, loss);
+        List<LossType> losses = loss.lossType();
         if (reference == null) return reads ? Reference.INITIAL : Reference.NONE;
         if (reads && reference.none()) {
             throw new ConfigError("reference", "reference is none, but loss_type " + losses
+                    + (method == Method.GROUP ? " with beta " + loss.knobs().beta() + " > 0" : "")
                     + " reads a reference model; the reference-free losses are " + names(LossType.Kind.REFERENCE_FREE));
         }
         if (!reads && !reference.none()) {
-            String why = method == Method.DPO ? "loss_type " + losses + " is reference-free" : "method " + method + " has none";
+            String why = method == Method.GROUP ? "loss_type " + losses + " with beta 0 reads none (beta > 0 adds its KL penalty)"
+                    : method == Method.DPO ? "loss_type " + losses + " is reference-free" : "method " + method + " has none";
             throw new ConfigError("reference", "reference is " + reference + ", but nothing reads it (" + why + "); set reference: none");
         }
         return reference;
     }
 
-    /** Whether training reads reference log-probs: dpo and kto unless every loss is reference-free. */
-    public static boolean readsReference(Method method, List<LossType> losses) {
-        return (method == Method.DPO || method == Method.KTO) && losses.stream().anyMatch(t -> t.kind != LossType.Kind.REFERENCE_FREE);
+    /** Whether training reads reference log-probs: dpo and kto unless every loss is reference-free; group when β > 0. */
+    public static boolean readsReference(Method method, LossConfig loss) {
+        if (method == Method.GROUP) return loss.knobs().beta() > 0;
+        return (method == Method.DPO || method == Method.KTO) && loss.lossType().stream().anyMatch(t -> t.kind != LossType.Kind.REFERENCE_FREE);
     }
 
     private static String names(LossType.Kind kind) {
@@ -169,7 +186,12 @@ public record TrainConfig(
         /** Completion-only NLL (TRL SFTConfig: learning_rate 2e-5); it reads no loss keys. */
         SFT(2e-5, LossType.SIGMOID),
         /** Bradley–Terry reward model (TRL RewardConfig keeps TrainingArguments' 5e-5); it reads no loss keys. */
-        REWARD(5e-5, LossType.SIGMOID);
+        REWARD(5e-5, LossType.SIGMOID),
+        /**
+         * A prompt's scored samples with their group-relative advantages: grpo, dr_grpo, rloo (TRL GRPOConfig: learning_rate
+         * 1e-6). Only {@code jpo run} makes such rows (pairs.strategy: group); {@code jpo train} refuses it.
+         */
+        GROUP(1e-6, LossType.GRPO);
 
         public final double defaultLearningRate;
         public final LossType defaultLoss;

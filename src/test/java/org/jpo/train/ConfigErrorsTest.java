@@ -28,7 +28,7 @@ class ConfigErrorsTest {
     @BeforeEach void files() { f = new ConfigFiles(tmp); }
 
     static final String LOSSES = "sigmoid, cdpo, robust, hinge, ipo, exo_pair, nca_pair, bco_pair, sppo_hard, sppo, aot, "
-            + "aot_unpaired, apo_zero, apo_down, discopop, sigmoid_norm, dpop, rdpo, simpo, cpo, orpo, sft, kto, apo_zero_unpaired";
+            + "aot_unpaired, apo_zero, apo_down, discopop, sigmoid_norm, dpop, rdpo, simpo, cpo, orpo, sft, kto, apo_zero_unpaired, grpo, dr_grpo, rloo";
 
     static Arguments c(String yaml, String expected, String... overrides) { return Arguments.of(yaml, expected, overrides); }
 
@@ -58,7 +58,7 @@ class ConfigErrorsTest {
                 c(dpo("use_weighting: 1\n"), "@5: use_weighting: expected true or false, got 1"),
                 c(dpo("lr_scheduler_type: cosine_with_restarts\n"), "@5: lr_scheduler_type: expected one of linear, cosine, "
                         + "constant, constant_with_warmup; got \"cosine_with_restarts\""),
-                c(method("dop", ""), "@1: method: expected one of dpo, kto, sft, reward; got \"dop\"; did you mean 'dpo'?"),
+                c(method("dop", ""), "@1: method: expected one of dpo, kto, sft, reward, group; got \"dop\"; did you mean 'dpo'?"),
                 c(dpo("loss_weights: [1, a]\n"), "@5: loss_weights: expected a number, got \"a\" (item 2 of [1,\"a\"])"),
                 c(dpo("tokenizer: 3\n"), "@5: tokenizer: expected a path, got 3"),
                 c(dpo("beta: {x: 1}\n"), "@5: beta: expected a number, got {\"x\":1}"),
@@ -66,7 +66,7 @@ class ConfigErrorsTest {
                 c(dpo("loss_type: [sigmoid, sigmod]\n"), "@5: loss_type: expected one of sigmoid, cdpo, …"),
                 c(dpo("loss_type: [sigmoid, sigmod]\n"), "@5: loss_type: expected one of sigmoid, cdpo, robust, hinge, ipo, "
                         + "exo_pair, nca_pair, bco_pair, sppo_hard, sppo, aot, aot_unpaired, apo_zero, apo_down, discopop, "
-                        + "sigmoid_norm, dpop, rdpo, simpo, cpo, orpo, sft, kto, apo_zero_unpaired; got \"sigmod\"; did you mean "
+                        + "sigmoid_norm, dpop, rdpo, simpo, cpo, orpo, sft, kto, apo_zero_unpaired, grpo, dr_grpo, rloo; got \"sigmod\"; did you mean "
                         + "'sigmoid'? (item 2 of [\"sigmoid\",\"sigmod\"])"),
                 c(dpo("loss_type: aot_pair\n"), "@5: loss_type: expected one of " + LOSSES + "; got \"aot_pair\"; TRL's aot_pair is "
                         + "called aot_unpaired here"),

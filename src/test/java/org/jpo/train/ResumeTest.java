@@ -23,6 +23,28 @@ import static org.junit.jupiter.api.Assertions.*;
 class ResumeTest {
     @TempDir Path tmp;
 
+    /**
+     * An output_dir written before the group losses' keys existed (its config.resolved.yaml without epsilon and
+     * num_iterations) resumes: a key added since is no difference, at its default; a changed key still is.
+     */
+    @Test void aConfigSavedBeforeNewKeysExistedResumes() throws Exception {
+        System.setProperty("jpo.cache.dir", tmp.resolve("cache").toString());
+        Path data = TrainFixtures.dogPairs(tmp.resolve("pairs.jsonl"), 8), out = tmp.resolve("old");
+        Path config = TrainFixtures.config(tmp.resolve("old.yaml"), data, out, "learning_rate: 0.001\nmax_steps: 1\nper_device_train_batch_size: 4\n");
+        assertEquals(0, Cli.run("train", config.toString()).exit());
+        Path saved = out.resolve(SavedConfig.FILE);
+        List<String> lines = Files.readAllLines(saved);
+        List<String> old = lines.stream().filter(l -> !l.startsWith("epsilon:") && !l.startsWith("num_iterations:")).toList();
+        assertEquals(2, lines.size() - old.size(), "the two keys added with the group losses");
+        Files.write(saved, old);
+        Cli.Result r = Cli.run("train", config.toString(), "max_steps=2", "--resume");
+        assertEquals(0, r.exit(), r.toString());
+        Files.write(saved, old);
+        Cli.Result changed = Cli.run("train", config.toString(), "max_steps=3", "learning_rate=0.002", "--resume");
+        assertEquals(2, changed.exit(), changed.toString());
+        assertTrue(changed.err().contains("config differs"), changed.err());
+    }
+
     @Test void killedAndResumedEqualsUninterrupted() throws Exception {
         System.setProperty("jpo.cache.dir", tmp.resolve("cache").toString());
         Path data = TrainFixtures.dogPairs(tmp.resolve("pairs.jsonl"), 48);

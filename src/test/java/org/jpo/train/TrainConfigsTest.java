@@ -309,7 +309,7 @@ class TrainConfigsTest {
 
     @Test void everyLossTypeNameIsAccepted() {
         for (LossType t : LossType.values()) {
-            String method = t.kind == LossType.Kind.UNPAIRED ? "kto" : "dpo";
+            String method = t.kind == LossType.Kind.UNPAIRED ? "kto" : t.kind == LossType.Kind.GROUP ? "group" : "dpo";
             assertEquals(List.of(t), f.load(ConfigFiles.REQUIRED.replace("dpo", method) + "loss_type: " + t.key + "\n").loss().lossType());
         }
     }
