@@ -7,6 +7,7 @@ import org.jpo.data.GroupExample;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.global.torch;
 import org.jpo.model.LogProbs;
 import org.jpo.model.TokenLogps;
 import org.jpo.model.Transformer;
@@ -18,6 +19,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.Arrays;
 import java.util.List;
 
 import static org.jpo.tensor.Tensors.toDoubles;
@@ -51,7 +53,7 @@ final class CompletionLogps {
                 try (PointerScope scope = new PointerScope(); NoGradGuard g = new NoGradGuard()) {
                     // one pass through the head, as the training step's forward makes it
                     TokenLogps lp = LogProbs.forward(model, Collate.rows(batch, GroupExample::prompt, GroupExample::completion, 0), 0, false).logps();
-                    Tensor selected = lp.logps().masked_select(lp.mask().to(org.bytedeco.pytorch.global.torch.ScalarType.Bool));  // [Σ|y|]
+                    Tensor selected = lp.logps().masked_select(lp.mask().to(torch.ScalarType.Bool));   // [Σ|y|]
                     double[] v = toDoubles(selected);
                     if (v.length != offset[end] - offset[i]) {
                         throw new IllegalStateException(what + ": " + v.length + " completion tokens, expected " + (offset[end] - offset[i]));
@@ -63,7 +65,7 @@ final class CompletionLogps {
         }
         double[] all = dp.world() == 1 ? flat : dp.sum(flat, "gathering " + what);
         double[][] out = new double[n][];
-        for (int i = 0; i < n; i++) out[i] = java.util.Arrays.copyOfRange(all, offset[i], offset[i + 1]);
+        for (int i = 0; i < n; i++) out[i] = Arrays.copyOfRange(all, offset[i], offset[i + 1]);
         return out;
     }
 
