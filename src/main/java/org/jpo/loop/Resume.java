@@ -23,7 +23,7 @@ import static org.jpo.io.RunDir.RoundFile.*;
  * inputs and finished outputs the remaining rounds read, as their manifests hashed them. Checked before anything is
  * written; the round in progress is checked by {@link Phases#open}.
  */
-final class Resume {
+public final class Resume {
     private static final Logger log = LoggerFactory.getLogger(Resume.class);
 
     private Resume() {}
@@ -95,7 +95,7 @@ final class Resume {
      * A saved config as this version resolves it: a key added since the run was written takes its default (which keeps the
      * old behaviour), so it is no difference. A config this version cannot read is compared as written, line by line.
      */
-    static String resolvedNow(Path saved) {
+    public static String resolvedNow(Path saved) {
         try {
             return LoopConfig.load(saved, List.of()).toYaml();
         } catch (RuntimeException e) {

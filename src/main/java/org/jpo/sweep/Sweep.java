@@ -10,6 +10,8 @@ import org.jpo.io.DirLock;
 import org.jpo.io.RunDir;
 import org.jpo.io.Targets;
 import org.jpo.loop.LoopConfig;
+import org.jpo.loop.Resume;
+import org.jpo.train.SavedConfig;
 import org.jpo.train.TrainConfig;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -79,7 +81,9 @@ public final class Sweep implements AutoCloseable {
             configs.forEach((f, yaml) -> {   // all checked before any is written
                 if (!Files.exists(f)) return;
                 try {
-                    ResolvedConfig.requireSame(f, yaml, Set.of());
+                    // as this version resolves the saved config: keys added since the run started take their defaults
+                    String saved = ResolvedConfig.setsKey(f, "policy") ? Resume.resolvedNow(f) : SavedConfig.resolvedNow(f);
+                    ResolvedConfig.requireSame(f, saved, yaml, Set.of());
                 } catch (UserError e) {
                     throw new UserError(f.getParent() + " ran with another config; a finished or started run keeps its recipe: "
                             + e.getMessage(), e);

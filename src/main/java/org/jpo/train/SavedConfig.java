@@ -30,7 +30,8 @@ public final class SavedConfig {
         if (Files.isRegularFile(saved)) ResolvedConfig.requireSame(saved, resolvedNow(saved), c.toYaml(), MAY_CHANGE);
     }
 
-    private static String resolvedNow(Path saved) {
+    /** A saved config as this version resolves it (see {@link #requireResumable}). */
+    public static String resolvedNow(Path saved) {
         try {
             return TrainConfig.load(saved, List.of()).toYaml();
         } catch (RuntimeException e) {
