@@ -25,6 +25,9 @@ public final class Feedback implements AutoCloseable {
      *              parts that have a spread; null when none has (every part a single value)
      */
     public record Scored(Double value, Double std, List<Score> parts) {
+        /** The pairwise scorer's win probabilities ({@link Score#winProbs}), null when no scorer is pairwise. */
+        public List<Double> winProbs() { return parts.stream().map(Score::winProbs).filter(java.util.Objects::nonNull).findFirst().orElse(null); }
+
         public Scored {
             parts = List.copyOf(parts);
             if ((value == null) != parts.stream().anyMatch(Score::isMissing)) {
@@ -56,6 +59,10 @@ public final class Feedback implements AutoCloseable {
         List<Scorer> scorers = new ArrayList<>();
         try {
             for (FeedbackItem item : items) scorers.add(item.scorer().open(context));
+            if (scorers.stream().filter(Scorer::pairwise).count() > 1) {
+                throw new UserError("feedback: lists " + scorers.stream().filter(Scorer::pairwise).map(Scorer::name).toList() + "; at most one "
+                        + "scorer may compare completions with each other, as its win probabilities are each sample's win_probs");
+            }
         } catch (RuntimeException e) {
             closeAll(scorers, e);
             throw e;

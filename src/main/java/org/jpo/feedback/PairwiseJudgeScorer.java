@@ -29,6 +29,8 @@ import java.util.stream.IntStream;
  * Requests are deterministic (seed from the prompt, both responses in order and the attempt), so the request cache
  * answers a resumed run; 4xx and transport failures are handled as in {@link JudgeScorer}.
  *
+ * <p>{@link Score#winProbs}: each known P(i ≻ j), j in the prompt's completions' order.
+ *
  * <p>{@link Score#stats}: {@code pairs} (known pairs in the mean), {@code comparisons} (pairs with both verdicts),
  * {@code flips} (comparisons whose two verdicts chose the same position, A both times or B both times, so that the
  * preference followed the order: position bias), {@code unparsed} and {@code rejected} (verdicts dropped) and
@@ -70,6 +72,8 @@ public final class PairwiseJudgeScorer implements Scorer {
     }
 
     @Override public String name() { return "pairwise_judge:" + config.model(); }
+
+    @Override public boolean pairwise() { return true; }
 
     /** One pair's two verdicts, by the position each order put the pair's first completion in. */
     private record Pair(int i, int j, Outcome<Preference> iFirst, Outcome<Preference> jFirst) {
@@ -113,7 +117,7 @@ public final class PairwiseJudgeScorer implements Scorer {
             pairs.add(new Pair(chosen.get(q)[0], chosen.get(q)[1], outcomes.get(2 * q), outcomes.get(2 * q + 1)));
         }
         List<Score> out = new ArrayList<>(n);
-        for (int i = 0; i < n; i++) out.add(score(i, pairs));
+        for (int i = 0; i < n; i++) out.add(score(i, n, pairs));
         return out;
     }
 
@@ -123,8 +127,9 @@ public final class PairwiseJudgeScorer implements Scorer {
         return new Question(text, attempt -> Seeds.of(p, fa, fb, attempt));
     }
 
-    private Score score(int i, List<Pair> all) {
+    private Score score(int i, int n, List<Pair> all) {
         List<Double> wins = new ArrayList<>();   // P(i ≻ j) over i's known pairs
+        List<Double> byCompletion = new ArrayList<>(java.util.Collections.nCopies(n, (Double) null));
         int comparisons = 0, flips = 0, unparsed = 0, rejected = 0, requests = 0;
         String unparsedAnswer = null, rejection = null;
         for (Pair p : all) {
@@ -133,6 +138,7 @@ public final class PairwiseJudgeScorer implements Scorer {
             if (!credits.isEmpty()) {
                 double pij = credits.stream().mapToDouble(Double::doubleValue).average().orElseThrow();
                 wins.add(p.i() == i ? pij : 1 - pij);
+                byCompletion.set(p.i() == i ? p.j() : p.i(), p.i() == i ? pij : 1 - pij);
             }
             if (p.compared()) comparisons++;
             if (p.flipped()) flips++;
@@ -159,11 +165,11 @@ public final class PairwiseJudgeScorer implements Scorer {
         if (wins.isEmpty()) {
             String why = rejection != null ? "judge server rejected the request: " + rejection
                     : "judge output unparseable: " + JudgeClient.abbreviate(unparsedAnswer, 80);
-            return new Score(ref, name(), null, why, null, stats);
+            return new Score(ref, name(), null, why, null, stats, byCompletion);
         }
         double mean = wins.stream().mapToDouble(Double::doubleValue).average().orElseThrow();
         double var = wins.stream().mapToDouble(w -> (w - mean) * (w - mean)).sum() / wins.size();
-        return new Score(ref, name(), mean, null, Math.sqrt(var), stats);
+        return new Score(ref, name(), mean, null, Math.sqrt(var), stats, byCompletion);
     }
 
     /**

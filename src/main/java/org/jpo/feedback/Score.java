@@ -1,5 +1,6 @@
 package org.jpo.feedback;
 
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -15,8 +16,12 @@ import java.util.TreeMap;
  *                      judge's k judgments): their population standard deviation; null = a single value
  * @param stats         counts behind the value, for the round's scorer metrics, e.g. a judge's {@code judgments},
  *                      {@code unparsed}, {@code flips}; empty for most scorers
+ * @param winProbs      a pairwise scorer's P(this ≻ completion k) for every completion k it was given with this one, in
+ *                      their order: null at this completion's own position and where the pair is unknown; null (the
+ *                      whole list) for scorers that judge completions one at a time
  */
-public record Score(String completionRef, String scorer, Double value, String details, Double std, Map<String, Double> stats) {
+public record Score(String completionRef, String scorer, Double value, String details, Double std, Map<String, Double> stats,
+                    List<Double> winProbs) {
     public Score {
         if (scorer == null || scorer.isBlank()) throw new IllegalArgumentException("score of " + completionRef + ": scorer is missing");
         if (value == null && (details == null || details.isBlank())) {
@@ -32,6 +37,18 @@ public record Score(String completionRef, String scorer, Double value, String de
         stats.forEach((k, v) -> {
             if (v == null || !Double.isFinite(v)) throw new IllegalArgumentException("score of " + completionRef + " by " + scorer + ": stat " + k + " is " + v);
         });
+        if (winProbs != null) {
+            for (Double p : winProbs) {
+                if (p != null && !(p >= 0 && p <= 1)) {
+                    throw new IllegalArgumentException("score of " + completionRef + " by " + scorer + ": a win probability must be in [0, 1], got " + p);
+                }
+            }
+            winProbs = java.util.Collections.unmodifiableList(new java.util.ArrayList<>(winProbs));
+        }
+    }
+
+    public Score(String completionRef, String scorer, Double value, String details, Double std, Map<String, Double> stats) {
+        this(completionRef, scorer, value, details, std, stats, null);
     }
 
     public Score(String completionRef, String scorer, Double value, String details) {

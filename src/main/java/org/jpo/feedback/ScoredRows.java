@@ -24,15 +24,21 @@ public final class ScoredRows {
                 PromptRow p = prompts.get(e.getKey());
                 List<String> texts = e.getValue().stream().map(i -> rows.get(i).completion()).toList();
                 List<Feedback.Scored> scored = feedback.score(new ScoreInput(p.text(), p.fields()), texts);
-                for (int j = 0; j < texts.size(); j++) out.set(e.getValue().get(j), rows.get(e.getValue().get(j)).scored(scoring(scored.get(j))));
+                int[] sampleIndex = e.getValue().stream().mapToInt(i -> rows.get(i).sampleIndex()).toArray();
+                for (int j = 0; j < texts.size(); j++) {
+                    out.set(e.getValue().get(j), rows.get(e.getValue().get(j)).scored(scoring(scored.get(j), sampleIndex)));
+                }
                 progress.update(done += texts.size(), "");
             }
         }
         return out;
     }
 
-    /** The row fields of one completion's feedback: the combined score and each scorer's part. */
-    static SampleRow.Scoring scoring(Feedback.Scored s) {
+    /**
+     * The row fields of one completion's feedback: the combined score and each scorer's part; {@code sampleIndex} maps the
+     * scorer's completion order to the rows' sample indexes, which {@code win_probs} is indexed by.
+     */
+    static SampleRow.Scoring scoring(Feedback.Scored s, int[] sampleIndex) {
         Map<String, Double> scores = new LinkedHashMap<>(), stds = new LinkedHashMap<>();
         Map<String, String> details = new LinkedHashMap<>();
         Map<String, Map<String, Double>> stats = new LinkedHashMap<>();
@@ -42,6 +48,15 @@ public final class ScoredRows {
             if (part.std() != null) stds.put(part.scorer(), part.std());
             if (!part.stats().isEmpty()) stats.put(part.scorer(), part.stats());
         }
-        return new SampleRow.Scoring(s.value(), s.missingReason(), s.std(), scores, details, stds, stats);
+        return new SampleRow.Scoring(s.value(), s.missingReason(), s.std(), scores, details, stds, stats, byIndex(s.winProbs(), sampleIndex));
+    }
+
+    /** Win probabilities in the scorer's order → by sample index (null where no sample has that index). */
+    private static List<Double> byIndex(List<Double> winProbs, int[] sampleIndex) {
+        if (winProbs == null) return null;
+        int size = java.util.Arrays.stream(sampleIndex).max().orElse(-1) + 1;
+        List<Double> out = new ArrayList<>(java.util.Collections.nCopies(size, (Double) null));
+        for (int k = 0; k < winProbs.size(); k++) out.set(sampleIndex[k], winProbs.get(k));
+        return out;
     }
 }

@@ -16,4 +16,7 @@ public interface Scorer {
      * the scorer cannot judge gets {@link Score#missing} with the reason, never a made-up value.
      */
     List<Score> score(ScoreInput input, List<String> completions);
+
+    /** Compares a prompt's completions with each other, giving each its {@link Score#winProbs}: a judge of pairs. */
+    default boolean pairwise() { return false; }
 }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonUnwrapped;
 import com.fasterxml.jackson.annotation.JsonValue;
 
+import java.util.List;
 import java.util.Map;
 
 import static com.fasterxml.jackson.annotation.JsonInclude.Include.ALWAYS;
@@ -44,13 +45,20 @@ public record SampleRow(String promptId, int promptIndex, Policy policy, boolean
      * @param details       each scorer's free text, when it gave any
      * @param stds          each scorer's spread, when it gave one
      * @param stats         each scorer's counts behind its value (a judge's votes, unparsed answers, ...)
+     * @param winProbs      a pairwise scorer's P(this ≻ sample k) for k = 0, 1, … the prompt's sample indexes (of this
+     *                      phase): null at its own index and for pairs it did not compare; null for other scorers
      */
     @JsonInclude(NON_NULL)
     public record Scoring(@JsonInclude(ALWAYS) Double score, String missingReason, Double scoreStd, Map<String, Double> scores,
                           Map<String, String> details, @JsonInclude(NON_EMPTY) Map<String, Double> stds,
-                          @JsonInclude(NON_EMPTY) Map<String, Map<String, Double>> stats) {
+                          @JsonInclude(NON_EMPTY) Map<String, Map<String, Double>> stats, List<Double> winProbs) {
         public Scoring {
             if (scores == null) scores = Map.of();
+        }
+
+        public Scoring(Double score, String missingReason, Double scoreStd, Map<String, Double> scores, Map<String, String> details,
+                       Map<String, Double> stds, Map<String, Map<String, Double>> stats) {
+            this(score, missingReason, scoreStd, scores, details, stds, stats, null);
         }
     }
 
@@ -78,4 +86,7 @@ public record SampleRow(String promptId, int promptIndex, Policy policy, boolean
     public double scoreStd() { return scoring == null || scoring.scoreStd() == null ? 0 : scoring.scoreStd(); }
 
     public boolean initial() { return policy == Policy.INITIAL; }
+
+    /** The pairwise scorer's P(this ≻ sample k) by sample index k ({@code win_probs}), null when there is none. */
+    public List<Double> winProbs() { return scoring == null ? null : scoring.winProbs(); }
 }

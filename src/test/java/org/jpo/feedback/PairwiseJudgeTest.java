@@ -1,13 +1,19 @@
 package org.jpo.feedback;
 
 import org.jpo.UserError;
+import org.jpo.io.Jsonl;
+import org.jpo.sampling.FinishReason;
+import org.jpo.sampling.PromptRow;
+import org.jpo.sampling.SampleRow;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 
@@ -84,11 +90,41 @@ class PairwiseJudgeTest {
             List<Score> s = score(server, List.of("Q3 best", "Q2 middle", "Q1 worst", "Q2 also middle"));
             // Q3 wins all three; Q2 loses to Q3 (0), beats Q1 (1), ties the other Q2 (½): (0 + 1 + ½) / 3; Q1 loses all
             assertEquals(List.of(1.0, 0.5, 0.0, 0.5), s.stream().map(Score::value).toList());
+            assertEquals(Arrays.asList(0.0, null, 1.0, 0.5), s.get(1).winProbs());   // each pair's P, its own place null
+            assertEquals(Arrays.asList(0.0, 0.0, null, 0.0), s.get(2).winProbs());
             assertEquals(Math.sqrt(1.0 / 6), s.get(1).std(), 1e-12);   // population std of 0, 1, ½
             assertEquals(0.0, s.get(1).stats().get("flips"));         // a tie in both orders is not position bias
             assertEquals(3.0, s.get(1).stats().get("comparisons"));
             assertEquals(4 * 3, server.count());                      // 6 pairs × 2 orders
         }
+    }
+
+    /** samples.jsonl's win_probs are by sample index, whatever order the rows come in, and read back as written. */
+    @Test void winProbsAreStoredBySampleIndex() throws Exception {
+        try (FakeJudge server = new FakeJudge(PairwiseJudgeTest::unbiased);
+             Feedback f = Feedback.open(List.of(new FeedbackItem(1.0, config(server.url(), 0))))) {
+            PromptRow p = new PromptRow("p0", 0, PROMPT, new int[] {1}, Jsonl.JSON.createObjectNode());
+            List<SampleRow> rows = List.of(row(2, "Q1 worst"), row(0, "Q3 best"), row(1, "Q2 middle"));
+            List<SampleRow> scored = ScoredRows.score(rows, Map.of("p0", p), f);
+            assertEquals(Arrays.asList(null, 1.0, 1.0), scored.get(1).winProbs());   // sample 0, Q3, beats 1 and 2
+            assertEquals(Arrays.asList(0.0, null, 1.0), scored.get(2).winProbs());
+            SampleRow back = Jsonl.ROWS.readValue(Jsonl.ROWS.writeValueAsString(scored.get(0)), SampleRow.class);
+            assertEquals(Arrays.asList(0.0, 0.0, null), back.winProbs());
+            assertTrue(Jsonl.ROWS.writeValueAsString(scored.get(0)).contains("\"win_probs\":[0.0,0.0,null]"));
+        }
+    }
+
+    @Test void twoPairwiseScorersAreRefused() {
+        try (FakeJudge server = new FakeJudge(PairwiseJudgeTest::unbiased)) {
+            UserError e = assertThrows(UserError.class, () -> Feedback.open(List.of(new FeedbackItem(1.0, config(server.url(), 0)),
+                    new FeedbackItem(1.0, config(server.url(), 1)))));
+            assertTrue(e.getMessage().contains("at most one"), e.getMessage());
+        }
+    }
+
+    static SampleRow row(int index, String completion) {
+        return new SampleRow("p0", 0, SampleRow.Policy.CURRENT, false, index, PROMPT, completion, new int[] {1}, FinishReason.STOP, 1, null, 7,
+                null, null, null);
     }
 
     @Test void aTieIsOneHalf() {
@@ -107,6 +143,7 @@ class PairwiseJudgeTest {
             assertEquals(0.0, s.get(0).stats().get("comparisons"));   // vs Q1 only one order parsed
             assertEquals(3.0, s.get(0).stats().get("unparsed"));      // (Q3, Q1) once, (Q3, GARBAGE) twice
             assertEquals(0.0, s.get(1).value());
+            assertEquals(Arrays.asList(null, 1.0, null), s.get(0).winProbs());   // the unknown pair stays null, never ½
             Score garbage = s.get(2);
             assertTrue(garbage.isMissing());
             assertEquals("judge output unparseable: Both responses touch on the topic. To decide, I need to weigh the imagery of "
