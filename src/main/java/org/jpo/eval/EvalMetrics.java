@@ -24,6 +24,11 @@ public final class EvalMetrics {
     private EvalMetrics() {}
 
     public static EvalResult of(List<EvalSample> now, List<EvalSample> initial, double passThreshold) {
+        return of(now, initial, passThreshold, Map.of());
+    }
+
+    /** @param feedback the scorers' summaries of the sampled completions ({@link EvalResult#feedback}) */
+    public static EvalResult of(List<EvalSample> now, List<EvalSample> initial, double passThreshold, Map<String, Double> feedback) {
         List<EvalSample> sampled = now.stream().filter(s -> !s.greedy()).toList(), greedy = now.stream().filter(EvalSample::greedy).toList();
         return new EvalResult(
                 finite(mean(sampled, s -> s.score())),
@@ -34,7 +39,8 @@ public final class EvalMetrics {
                 finite(sampled.stream().mapToDouble(s -> s.logp() - s.initialLogp()).average().orElse(Double.NaN)),
                 finite(winRate(sampled, initial)),
                 (double) now.stream().filter(s -> s.score() == null).count(),
-                (double) greedy.size());
+                (double) greedy.size(),
+                feedback);
     }
 
     private static Double finite(double v) { return Double.isFinite(v) ? v : null; }

@@ -9,6 +9,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 import static com.fasterxml.jackson.annotation.JsonInclude.Include.ALWAYS;
+import static com.fasterxml.jackson.annotation.JsonInclude.Include.NON_EMPTY;
 
 /**
  * {@code eval.json}: one round's held-out metrics under flat TRL-style keys (a contract), also the first keys of its
@@ -24,12 +25,27 @@ public record EvalResult(
         @JsonProperty("eval/kl_to_initial") Double klToInitial,
         @JsonProperty("eval/win_rate_vs_initial") Double winRateVsInitial,
         @JsonProperty("eval/missing") Double missing,
-        @JsonProperty("eval/prompts") Double prompts) {
+        @JsonProperty("eval/prompts") Double prompts,
+        @JsonProperty("eval/feedback") @JsonInclude(NON_EMPTY) Map<String, Double> feedback) {
 
-    /** Every key with its value, NaN for none, in file order: what tables, charts and early stopping look up by name. */
+    /**
+     * @param feedback what the run's scorers say about the sampled completions as a whole ({@link org.jpo.feedback.Scorer#summarize}),
+     *                 e.g. a preference game's kind shares and exploitability, each listed as {@code eval/<key>}; empty for most runs
+     */
+    public EvalResult {
+        feedback = feedback == null ? Map.of() : java.util.Collections.unmodifiableMap(new LinkedHashMap<>(feedback));
+    }
+
+    /**
+     * Every key with its value, NaN for none, in file order, the scorers' summaries last as {@code eval/<key>}: what tables,
+     * charts and early stopping look up by name.
+     */
     public Map<String, Double> byKey() {
-        Map<String, Double> m = Jsonl.ROWS.convertValue(this, new TypeReference<LinkedHashMap<String, Double>>() {});
-        m.replaceAll((k, v) -> v == null ? Double.NaN : v);
+        Map<String, Object> all = Jsonl.ROWS.convertValue(this, new TypeReference<LinkedHashMap<String, Object>>() {});
+        all.remove("eval/feedback");
+        Map<String, Double> m = new LinkedHashMap<>();
+        all.forEach((k, v) -> m.put(k, v == null ? Double.NaN : ((Number) v).doubleValue()));
+        feedback.forEach((k, v) -> m.put("eval/" + k, v == null ? Double.NaN : v));
         return m;
     }
 

@@ -57,7 +57,8 @@ public record Evaluation(Tokenizer tok, Feedback feedback, List<PromptRow> promp
             rows = all;
         }
         List<EvalSample> now = samples(rows);
-        return new Result(rows, EvalMetrics.of(now, baseRows == null ? now : samples(baseRows), passThreshold));
+        Map<String, Double> summary = feedback.summarize(rows.stream().filter(x -> !x.greedy()).toList());
+        return new Result(rows, EvalMetrics.of(now, baseRows == null ? now : samples(baseRows), passThreshold, summary));
     }
 
     /** log π(y|x) and log π₀(y|x) of each row's completion, by full forwards (16 rows at a time). */

@@ -1,10 +1,12 @@
 package org.jpo.feedback;
 
 import org.jpo.UserError;
+import org.jpo.sampling.SampleRow;
 
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -116,6 +118,26 @@ public final class Feedback implements AutoCloseable {
             }
         }
         return new Scored(sum, spread ? Math.sqrt(variance) : null, parts);
+    }
+
+    /**
+     * Every scorer's {@link Scorer#summarize} of these rows (the ones it scored), keys as the scorers give them; a key two
+     * scorers both give is a bug in the list, refused.
+     */
+    public Map<String, Double> summarize(List<SampleRow> rows) {
+        Map<String, Double> out = new java.util.LinkedHashMap<>();
+        for (Scorer s : scorers) {
+            List<Map<String, Double>> stats = new ArrayList<>();
+            for (SampleRow r : rows) {
+                if (r.scoring() == null || !r.scoring().scores().containsKey(s.name())) continue;
+                Map<String, Map<String, Double>> all = r.scoring().stats();
+                stats.add(all == null ? Map.of() : all.getOrDefault(s.name(), Map.of()));
+            }
+            s.summarize(stats).forEach((k, v) -> {
+                if (out.put(k, v) != null) throw new UserError("feedback: two scorers both summarize an eval as '" + k + "'");
+            });
+        }
+        return out;
     }
 
     @Override public void close() {

@@ -17,6 +17,12 @@ public interface Scorer {
      */
     List<Score> score(ScoreInput input, List<String> completions);
 
+    /**
+     * What this scorer says about a set of completions as a whole (an eval's sampled ones), from each one's
+     * {@link Score#stats}, as flat keys, e.g. a preference game's kind shares and its exploitability; empty for most.
+     */
+    default java.util.Map<String, Double> summarize(List<java.util.Map<String, Double>> stats) { return java.util.Map.of(); }
+
     /** Compares a prompt's completions with each other, giving each its {@link Score#winProbs}: a judge of pairs. */
     default boolean pairwise() { return false; }
 }

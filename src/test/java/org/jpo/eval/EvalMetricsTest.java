@@ -51,4 +51,17 @@ class EvalMetricsTest {
         assertTrue(Double.isNaN(m.get("eval/win_rate_vs_initial")));
         assertEquals(2.0, m.get("eval/missing"));
     }
+
+    /** A scorer's summary rides in eval.json and rounds.jsonl under eval/feedback and is listed as eval/<key>, after the others. */
+    @Test void scorerSummariesAreEvalKeysAndSurviveRoundsJsonl() throws Exception {
+        List<EvalSample> s = List.of(greedy("a", 0.5), sampled("a", 0, 0.5, 1, -1, -1));
+        EvalResult e = EvalMetrics.of(s, s, 0.5, Map.of("game/exploitability", 0.25));
+        assertEquals(0.25, e.byKey().get("eval/game/exploitability"));
+        assertEquals("eval/game/exploitability", List.copyOf(e.byKey().keySet()).get(e.byKey().size() - 1));
+        String line = org.jpo.io.Jsonl.ROWS.writeValueAsString(new RoundRecord(1, e, null, Map.of(), null, null, null, null));
+        assertTrue(line.contains("\"eval/feedback\":{\"game/exploitability\":0.25}"), line);
+        RoundRecord back = org.jpo.io.Jsonl.ROWS.readValue(line, RoundRecord.class);
+        assertEquals(e.byKey(), back.eval().byKey());
+        assertFalse(org.jpo.io.Jsonl.ROWS.writeValueAsString(EvalMetrics.of(s, s, 0.5)).contains("eval/feedback"));   // most runs: absent
+    }
 }
