@@ -221,6 +221,9 @@ public record LoopConfig(
         if (key.equals("train.num_train_epochs") && method(pairs) == TrainConfig.Method.GROUP) {
             return "strategy group makes train.num_iterations passes over the round's samples (TRL's num_iterations)";
         }
+        if (key.equals("train.mixture_coef") && nashMd() && reference == ReferenceMode.PREVIOUS_ROUND) {
+            return "reference is previous_round, the round's policy itself, whose mixture with itself is the policy for any mixture_coef";
+        }
         if (key.equals("reference") && method(pairs) == TrainConfig.Method.GROUP && !readsReference()) {
             return "train.loss_type " + train.loss().lossType() + " with train.beta 0 reads no reference (set beta > 0 for its KL penalty"
                     + (nashMd() ? ", or mixture_coef > 0 for the opponents' mixture)" : ")");

@@ -65,6 +65,7 @@ class LoopConfigErrorsTest {
             "nash_md, 2 scorers | feedback: [{type: contains, words: [park]}, {type: contains, words: [dog]}]\\npairs: {strategy: group}\\ntrain: {loss_type: nash_md} | loss_type nash_md reads P(y ≻ y′) of each sample and its opponent from one pairwise scorer",
             "nash_md, pointwise | pairs: {strategy: group}\\ntrain: {loss_type: nash_md}  | loss_type nash_md needs P(y ≻ y′) of each sample and its opponent, which only a pairwise scorer gives",
             "nash_md, β range   | pairs: {strategy: group}\\ntrain: {loss_type: nash_md, mixture_coef: 2} | train.mixture_coef must be in [0, 1], got 2.0",
+            "nash_md, prev round | reference: previous_round\\npairs: {strategy: group}\\ntrain: {loss_type: nash_md, mixture_coef: 0.3} | train.mixture_coef is set, but reference is previous_round, the round's policy itself",
             "mixture_coef unread | pairs: {strategy: group}\\ntrain: {loss_type: grpo, mixture_coef: 0.3} | train.mixture_coef is set, but loss_type [grpo] does not read it (read by nash_md)",
     })
     void failsBeforeAnyWork(String name, String lines, String expected) throws Exception {
