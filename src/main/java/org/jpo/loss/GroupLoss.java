@@ -73,14 +73,15 @@ public record GroupLoss(LossType type, double epsilon, double beta) implements P
         Tensor ratio = b.policy().sub(b.old()).exp();                                             // [B,T]
         Tensor clipped = ratio.clamp_min(s(1 - epsilon)).clamp_max(s(1 + epsilon));                 // [B,T]
         Tensor kl = torch.zeros_like(ratio);                                                      // [B,T]
-        Tensor d = null;                                                                          // [B,T] r − π
+        boolean penalty = b.reference().isPresent() && type != LossType.NASH_MD;
         if (b.reference().isPresent()) {
-            d = b.reference().get().sub(b.policy());
+            Tensor d = b.reference().get().sub(b.policy());                                       // [B,T] r − π
             kl = d.exp().sub(d).sub(s(1));                                                        // [B,T] k3
+            // nash_md's KL is in each token's advantage; the others add β·k3 to the term
+            if (!penalty) a = a.sub(klToGo(d.neg(), b.mask()).mul(s(beta)));                    // [B,T] Â_t
         }
-        if (type == LossType.NASH_MD && d != null) a = a.sub(klToGo(d.neg(), b.mask()).mul(s(beta)));   // [B,T] Â_t
         Tensor term = torch.minimum(ratio.mul(a), clipped.mul(a)).neg();                          // [B,T]
-        if (type != LossType.NASH_MD && d != null) term = term.add(kl.mul(s(beta)));
+        if (penalty) term = term.add(kl.mul(s(beta)));
         term = term.mul(b.mask());                                                                // [B,T]
         Tensor perSample = sum(term, 1);                                                          // [B]
         Tensor losses = switch (type) {
