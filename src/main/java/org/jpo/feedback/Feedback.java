@@ -75,6 +75,9 @@ public final class Feedback implements AutoCloseable {
     /** Each scorer's name, in the list's order, e.g. {@code contains:park}. */
     public List<String> scorerNames() { return scorers.stream().map(Scorer::name).toList(); }
 
+    /** Whether a scorer compares completions with each other ({@link Scorer#pairwise}), filling their win_probs. */
+    public boolean pairwise() { return scorers.stream().anyMatch(Scorer::pairwise); }
+
     /** Each scorer's weight, in the list's order. */
     List<Double> weights() { return items.stream().map(FeedbackItem::weight).toList(); }
 

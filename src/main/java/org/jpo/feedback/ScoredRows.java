@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 
 /** Sample rows in, the same rows with their feedback out: the scoring phase of a round or an eval. */
 public final class ScoredRows {
@@ -15,13 +16,21 @@ public final class ScoredRows {
 
     /** Every row scored, in the order given; the rows of one prompt are scored together (a pairwise judge compares them). */
     public static List<SampleRow> score(List<SampleRow> rows, Map<String, PromptRow> prompts, Feedback feedback) {
+        return score(rows, prompts, feedback, SampleRow::promptId);
+    }
+
+    /**
+     * The same, scoring together the rows {@code set} gives one key (rows of one prompt only): nash_md's pairwise judge
+     * compares each policy sample with its opponent alone, not every pair of the prompt's samples.
+     */
+    public static List<SampleRow> score(List<SampleRow> rows, Map<String, PromptRow> prompts, Feedback feedback, Function<SampleRow, String> set) {
         Map<String, List<Integer>> byPrompt = new LinkedHashMap<>();
-        for (int i = 0; i < rows.size(); i++) byPrompt.computeIfAbsent(rows.get(i).promptId(), k -> new ArrayList<>()).add(i);
+        for (int i = 0; i < rows.size(); i++) byPrompt.computeIfAbsent(set.apply(rows.get(i)), k -> new ArrayList<>()).add(i);
         List<SampleRow> out = new ArrayList<>(rows);
         try (Progress progress = Progress.start("score", "completions", rows.size(), 0)) {
             int done = 0;
             for (var e : byPrompt.entrySet()) {
-                PromptRow p = prompts.get(e.getKey());
+                PromptRow p = prompts.get(rows.get(e.getValue().get(0)).promptId());
                 List<String> texts = e.getValue().stream().map(i -> rows.get(i).completion()).toList();
                 List<Feedback.Scored> scored = feedback.score(new ScoreInput(p.text(), p.fields()), texts);
                 int[] sampleIndex = e.getValue().stream().mapToInt(i -> rows.get(i).sampleIndex()).toArray();

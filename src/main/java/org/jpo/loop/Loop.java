@@ -23,11 +23,13 @@ import org.jpo.io.Targets;
 import org.jpo.io.Trees;
 import org.jpo.model.Checkpoints;
 import org.jpo.model.Transformer;
+import org.jpo.pairs.Opponents;
 import org.jpo.pairs.PairRow;
 import org.jpo.pairs.PairRows;
 import org.jpo.pairs.Strategy;
 import org.jpo.pairs.TreePairs;
 import org.jpo.sampling.LocalSampler;
+import org.jpo.sampling.Mixture;
 import org.jpo.sampling.OpenAiClient;
 import org.jpo.sampling.PromptRow;
 import org.jpo.sampling.SampleRow;
@@ -56,6 +58,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
+import java.util.function.Function;
 import java.util.stream.Collectors;
 
 import static org.jpo.io.RunDir.RoundFile.*;
@@ -131,6 +135,10 @@ public final class Loop implements AutoCloseable {
             ScorerContext context = new ScorerContext(Optional.of(cache),
                     Optional.of(new ScorerContext.Policy(() -> policy != null ? policy : initial, tok)), scope::get);
             this.feedback = Feedback.open(c.feedback(), context);
+            if (c.nashMd() && !feedback.pairwise()) {
+                throw new UserError("feedback: loss_type nash_md needs P(y ≻ y′) of each sample and its opponent, which only a pairwise "
+                        + "scorer gives (e.g. {type: pairwise_judge, ...}); " + feedback.scorerNames() + " scores completions one at a time");
+            }
             this.evalFeedback = c.eval().feedback().isEmpty() ? feedback : Feedback.open(c.eval().feedback(), context);
             var p = c.prompts();
             // the prompts file holds the eval split too (eval_fraction) unless eval_file is given: it needs both sets of fields
@@ -237,7 +245,10 @@ public final class Loop implements AutoCloseable {
         finish(r, m);
     }
 
-    /** n completions per prompt from the policy (and, for anchored, from the initial policy), written unscored. */
+    /**
+     * n completions per prompt from the policy (and, for anchored, from the initial policy; for nash_md, n opponents from the
+     * mixture of the policy and the round's reference), written unscored.
+     */
     private void sample(int r, List<PromptRow> ps, Manifest m) {
         SamplingParams params = samplingParams(Seeds.of(c.seed(), r, 0x5A3L));
         List<PromptRow> mine = shards.mine(ps);   // seeds are per (round, prompt, sample): a share samples what one process would
@@ -250,6 +261,13 @@ public final class Loop implements AutoCloseable {
             rows.addAll(shards.gather(Samples.draw(local(initial), mine, initialParams, tok, SampleRow.Policy.INITIAL, params.n(), false),
                     SampleRow.class, "gathering the initial policy's samples"));
             initialSeed = initialParams.seed();
+        }
+        if (c.nashMd()) {
+            // sample k's opponent is the mixture's sample k, from a stream of its own (at β = 0 the same seeds would draw y itself)
+            SamplingParams mixtureParams = samplingParams(Seeds.of(c.seed(), r, 0x313DL));
+            withReference(r, mu -> rows.addAll(shards.gather(Samples.draw(local(policy).mixedWith(new Mixture(mu, c.mixtureCoef())), mine,
+                    mixtureParams, tok, SampleRow.Policy.MIXTURE, params.n(), false), SampleRow.class, "gathering the mixture's samples")));
+            m.usedMixtureSeed(mixtureParams.seed());
         }
         m.usedSeeds(params.seed(), initialSeed, null, null);
         if (shards.leader()) Jsonl.write(dir.file(r, COMPLETIONS), rows);
@@ -276,10 +294,15 @@ public final class Loop implements AutoCloseable {
         return new SamplingParams(s.n(), s.maxNewTokens(), s.temperature(), s.topK(), s.topP(), false, seed);
     }
 
-    /** Scores the completions; several ranks score the prompts of their share, and every row comes back to its place. */
+    /**
+     * Scores the completions; several ranks score the prompts of their share, and every row comes back to its place. A
+     * prompt's samples are scored together; nash_md's in matches, each policy sample with its opponent alone.
+     */
     private void score(int r) {
+        int n = c.sampling().n();
+        Function<SampleRow, String> set = c.nashMd() ? s -> s.promptId() + "\u0000" + Opponents.match(s, n) : SampleRow::promptId;
         List<SampleRow> scored = shards.byGroup(Jsonl.read(dir.file(r, COMPLETIONS), SampleRow.class), SampleRow::promptId,
-                rows -> ScoredRows.score(rows, trainById, feedback), SampleRow.class, "gathering scores");
+                rows -> ScoredRows.score(rows, trainById, feedback, set), SampleRow.class, "gathering scores");
         if (shards.leader()) {
             Jsonl.write(dir.file(r, SAMPLES), scored);
             Trees.delete(dir.file(r, COMPLETIONS));
@@ -309,12 +332,7 @@ public final class Loop implements AutoCloseable {
 
     /** Trains the policy on this round's rows (and the last history − 1 rounds'), then applies momentum and the EMA. */
     private void train(int r, Manifest m) {
-        Path start = start(r);
-        Path ref = switch (c.reference()) {
-            case INITIAL -> c.policy();
-            case PREVIOUS_ROUND -> start;
-            case EMA -> r == 1 ? c.policy() : dir.file(r - 1, REFERENCE);
-        };
+        Path start = start(r), ref = reference(r);
         Path out = dir.file(r, TRAIN);
         TrainConfig tc = c.trainConfig(r, start, out, ref, dir.file(r, PAIRS));
         m.usedSeeds(null, null, null, tc.seed());
@@ -414,7 +432,7 @@ public final class Loop implements AutoCloseable {
     /** The sampling still to do, before it starts: a run of 39 hours is the user's right, but not a surprise. */
     private String plan(int last) {
         var s = c.sampling();
-        int from = Math.max(1, last + 1), rounds = c.rounds() - from + 1, anchored = c.pairs().strategy() == Strategy.ANCHORED ? 2 : 1;
+        int from = Math.max(1, last + 1), rounds = c.rounds() - from + 1, anchored = c.pairs().strategy() == Strategy.ANCHORED || c.nashMd() ? 2 : 1;
         if (s.tree().isPresent() && rounds > 0) {   // a simulation draws at most children steps and children × rollouts rollouts
             var t = s.tree().get();
             long rows = (long) rounds * c.prompts().perRound() * t.simulations() * t.children() * (1 + t.rollouts());
@@ -430,6 +448,23 @@ public final class Loop implements AutoCloseable {
 
     /** The policy round {@code r} starts from. */
     private Path start(int r) { return r == 1 ? c.policy() : dir.file(r - 1, CHECKPOINT); }
+
+    /** Round {@code r}'s reference policy (reference:): what its loss reads, and nash_md's opponents mix in. */
+    private Path reference(int r) {
+        return switch (c.reference()) {
+            case INITIAL -> c.policy();
+            case PREVIOUS_ROUND -> start(r);
+            case EMA -> r == 1 ? c.policy() : dir.file(r - 1, REFERENCE);
+        };
+    }
+
+    /** Runs {@code body} on round r's reference, before it trains: the starting model or the policy in memory, else loaded for the call. */
+    private void withReference(int r, Consumer<Transformer> body) {
+        Path ref = reference(r);
+        if (ref.equals(c.policy())) body.accept(initial);
+        else if (ref.equals(start(r))) body.accept(policy);
+        else try (Transformer mu = Checkpoints.load(ref)) { body.accept(mu); }
+    }
 
     private void timed(Manifest m, Phase phase, Runnable body) {
         long t0 = System.nanoTime();

@@ -76,6 +76,7 @@ public record LoopConfig(
         }
         train = train.withLoss(train.loss().withBetaFor(method(pairs).defaultLoss));
         checkLossKind(pairs, train);
+        if (nashMd(train)) checkNashMd(sampling, feedback);
         if (pairs.strategy() == Strategy.GROUP && pairs.history() > 1) {
             throw new ConfigError("pairs.history", "pairs.history is " + pairs.history() + ", but strategy group is on-policy: its ratio and "
                     + "advantages are of the samples the round's starting policy drew; set history: 1");
@@ -120,6 +121,33 @@ public record LoopConfig(
         }
     }
 
+    /**
+     * nash_md: its opponents come from the mixture of two local models' logits, and its preference P(y ≻ y′) from one
+     * pairwise scorer (which {@link Loop} checks once the scorers are open).
+     */
+    private static void checkNashMd(SamplingConfig sampling, List<FeedbackItem> feedback) {
+        if (sampling.engine() == Engine.REMOTE) {
+            throw new ConfigError("sampling.engine", "loss_type nash_md samples each opponent token by token from the geometric mixture of "
+                    + "the policy's and the reference's logits, so it needs both models local; a server exposes neither's logits: use "
+                    + "engine: local");
+        }
+        if (feedback.size() != 1 || feedback.get(0).weight() != 1.0) {
+            throw new ConfigError("feedback", "loss_type nash_md reads P(y ≻ y′) of each sample and its opponent from one pairwise scorer "
+                    + "(e.g. [{type: pairwise_judge, ...}]) at weight 1; feedback lists " + feedback.size() + " scorer(s)"
+                    + (feedback.size() == 1 ? " at weight " + feedback.get(0).weight() : ""));
+        }
+    }
+
+    private static boolean nashMd(RoundKeys train) {
+        return train.loss().lossType() != null && train.loss().lossType().contains(LossType.NASH_MD);
+    }
+
+    /** loss_type nash_md: each prompt's n policy samples play n opponents from the mixture of the policy and the reference. */
+    public boolean nashMd() { return nashMd(train); }
+
+    /** nash_md's β of the opponents' mixture π^β ∝ π^(1−β)·μ^β (train.mixture_coef). */
+    public double mixtureCoef() { return train.loss().knobs().mixtureCoef(); }
+
     /** Reads a config file plus {@code key=value} overrides; every error names file:line or the override. */
     public static LoopConfig load(Path yaml, List<String> overrides) { return BINDER.load(yaml, overrides); }
 
@@ -147,6 +175,7 @@ public record LoopConfig(
         return switch (t) {
             case DR_GRPO -> org.jpo.pairs.Advantages.Kind.DR_GRPO;
             case RLOO -> org.jpo.pairs.Advantages.Kind.RLOO;
+            case NASH_MD -> org.jpo.pairs.Advantages.Kind.NASH_MD;
             default -> org.jpo.pairs.Advantages.Kind.GRPO;
         };
     }
@@ -159,8 +188,9 @@ public record LoopConfig(
         return feedback.size() == 1 && feedback.get(0).weight() == 1.0 && feedback.get(0).scorer() instanceof org.jpo.feedback.PairwiseJudgeConfig;
     }
 
-    /** Whether the round's loss reads a reference policy. */
+    /** Whether the round reads a reference policy: its loss does, or nash_md's opponents mix it in (mixture_coef &gt; 0). */
     public boolean readsReference() {
+        if (nashMd() && mixtureCoef() > 0) return true;
         return !trainConfig(1, policy, outputDir.resolve("round-001/train"), policy, prompts.file()).reference().none();
     }
 
@@ -191,8 +221,12 @@ public record LoopConfig(
         if (key.equals("train.num_train_epochs") && method(pairs) == TrainConfig.Method.GROUP) {
             return "strategy group makes train.num_iterations passes over the round's samples (TRL's num_iterations)";
         }
+        if (key.equals("train.mixture_coef") && nashMd() && reference == ReferenceMode.PREVIOUS_ROUND) {
+            return "reference is previous_round, the round's policy itself, whose mixture with itself is the policy for any mixture_coef";
+        }
         if (key.equals("reference") && method(pairs) == TrainConfig.Method.GROUP && !readsReference()) {
-            return "train.loss_type " + train.loss().lossType() + " with train.beta 0 reads no reference (set beta > 0 for its KL penalty)";
+            return "train.loss_type " + train.loss().lossType() + " with train.beta 0 reads no reference (set beta > 0 for its KL penalty"
+                    + (nashMd() ? ", or mixture_coef > 0 for the opponents' mixture)" : ")");
         }
         return switch (key) {
             case "ema_rate" -> reference == ReferenceMode.EMA ? null : "reference is " + name(reference) + ", not ema";

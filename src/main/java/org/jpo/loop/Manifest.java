@@ -43,9 +43,12 @@ final class Manifest {
     private org.jpo.pairs.TreeStats tree;
     private Boolean finished;
 
-    /** The seeds a round used, each recorded by the phase that used it (the initial policy's only under anchored). */
+    /**
+     * The seeds a round used, each recorded by the phase that used it (the initial policy's only under anchored, the
+     * mixture's only under nash_md).
+     */
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    record Seeds(long run, Long sampling, Long initialSampling, Long evalSampling, Long train) {}
+    record Seeds(long run, Long sampling, Long initialSampling, Long evalSampling, Long train, Long mixtureSampling) {}
 
     record Versions(String jpo, String libtorch, String java) {}
 
@@ -59,7 +62,7 @@ final class Manifest {
         Manifest m = new Manifest();
         m.round = round;
         m.config = config;
-        m.seeds = new Seeds(runSeed, null, null, null, null);
+        m.seeds = new Seeds(runSeed, null, null, null, null, null);
         m.inputs = inputs;
         m.versions = new Versions(org.jpo.Versions.JPO, org.jpo.Versions.libtorch(), System.getProperty("java.version"));
         return m;
@@ -82,7 +85,12 @@ final class Manifest {
 
     void usedSeeds(Long sampling, Long initialSampling, Long evalSampling, Long train) {
         seeds = new Seeds(seeds.run(), first(sampling, seeds.sampling()), first(initialSampling, seeds.initialSampling()),
-                first(evalSampling, seeds.evalSampling()), first(train, seeds.train()));
+                first(evalSampling, seeds.evalSampling()), first(train, seeds.train()), seeds.mixtureSampling());
+    }
+
+    /** nash_md: the seed of the opponents' draws from the mixture. */
+    void usedMixtureSeed(long mixtureSampling) {
+        seeds = new Seeds(seeds.run(), seeds.sampling(), seeds.initialSampling(), seeds.evalSampling(), seeds.train(), mixtureSampling);
     }
 
     boolean hasModel() { return model != null; }

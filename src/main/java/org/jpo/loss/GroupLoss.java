@@ -11,7 +11,7 @@ import static org.jpo.tensor.Tensors.s;
 import static org.jpo.tensor.Tensors.sum;
 
 /**
- * The clipped policy-gradient losses of the group methods, as TRL's GRPOTrainer computes them. Per completion token t
+ * The clipped policy-gradient losses of the group methods, as TRL's GRPOTrainer computes them, and Nash-MD-PG. Per completion token t
  * of sample i, with ρ_t = exp(log π_θ − log π_old) and the sample's advantage A_i:
  * <pre>
  *   term_t = −min(ρ_t·A_i, clip(ρ_t, 1−ε, 1+ε)·A_i) + β·k3_t,   k3_t = exp(r_t − π_t) − (r_t − π_t) − 1
@@ -24,14 +24,23 @@ import static org.jpo.tensor.Tensors.sum;
  *   length bias a per-sequence mean brings;</li>
  *   <li>{@code rloo} (Ahmadian et al. arXiv:2402.14740): d_i = 1, the sequence-level REINFORCE estimator A_i·∇log π(y_i|x)
  *   when ρ = 1.</li>
+ *   <li>{@code nash_md} (Nash-MD-PG, Munos et al. arXiv:2312.00886 §7): d_i = 1, and the KL is not a k3 penalty but part of
+ *   each token's advantage, Â_t = A_i − β·Σ_{s≥t} sg(π_s − r_s), with A_i = P(y_i ≻ y′_i) − ½ against the sample's opponent
+ *   y′_i from the geometric mixture of π and the reference. At ρ = 1 the gradient is the paper's
+ *   Σ_t ∇log π(y_t|x, y_{&lt;t})·[P(y ≻ y′) − ½ − τ·Σ_{s≥t} log(π(y_s|·)/μ(y_s|·))] (β is its τ): ½ is the control variate,
+ *   and each token's score multiplies only the log-ratios of itself and the tokens after it (the variance reduction the
+ *   paper applies to its sample-based KL; the log-ratios of the whole sample, sg(log π(y)/μ(y)), would have the same
+ *   mean). Differentiating k3 instead would follow ∇KL(μ‖π) in expectation, not the paper's KL(π‖μ) (arXiv:2506.09477). TRL's
+ *   NashMDTrainer multiplies each token's log-prob by its own log-ratio only: its gradient is this one's at ρ = 1 without the
+ *   later tokens' terms.</li>
  * </ul>
  * Each is a mean over samples of a per-sample loss, so a data-parallel rank weighs its loss by its sample count
  * (for dr_grpo this makes the denominator the global N·L_max). The advantages themselves (group-normalised,
  * mean-centred, leave-one-out) are computed by pairing ({@code org.jpo.pairs.Advantages}), from the scores alone.
  *
- * @param type    grpo, dr_grpo or rloo
+ * @param type    grpo, dr_grpo, rloo or nash_md
  * @param epsilon ε &gt; 0, the clip range of the ratio (TRL's default 0.2)
- * @param beta    β &gt;= 0, the weight of the k3 KL penalty (TRL's default 0.0: no reference is read)
+ * @param beta    β &gt;= 0, the weight of the k3 KL penalty (TRL's default 0.0: no reference is read); nash_md's τ
  */
 public record GroupLoss(LossType type, double epsilon, double beta) implements PreferenceLoss {
     public GroupLoss {
@@ -50,8 +59,9 @@ public record GroupLoss(LossType type, double epsilon, double beta) implements P
      * @param tokenTerms [B,T] term_t at completion positions, 0 elsewhere (detached)
      * @param ratio      [B,T] ρ_t (detached)
      * @param kl         [B,T] k3_t at completion positions (detached; zeros without a reference)
+     * @param advantages [B,1] A_i, or [B,T] nash_md's Â_t (detached)
      */
-    public record Result(Tensor losses, Tensor tokenTerms, Tensor ratio, Tensor kl) {
+    public record Result(Tensor losses, Tensor tokenTerms, Tensor ratio, Tensor kl, Tensor advantages) {
         public Tensor mean() { return losses.mean(); }
     }
 
@@ -62,22 +72,31 @@ public record GroupLoss(LossType type, double epsilon, double beta) implements P
         Tensor a = b.advantages().unsqueeze(1);                                                   // [B,1]
         Tensor ratio = b.policy().sub(b.old()).exp();                                             // [B,T]
         Tensor clipped = ratio.clamp_min(s(1 - epsilon)).clamp_max(s(1 + epsilon));                 // [B,T]
-        Tensor term = torch.minimum(ratio.mul(a), clipped.mul(a)).neg();                          // [B,T]
-        Tensor kl = torch.zeros_like(term);                                                       // [B,T]
+        Tensor kl = torch.zeros_like(ratio);                                                      // [B,T]
+        boolean penalty = b.reference().isPresent() && type != LossType.NASH_MD;
         if (b.reference().isPresent()) {
             Tensor d = b.reference().get().sub(b.policy());                                       // [B,T] r − π
             kl = d.exp().sub(d).sub(s(1));                                                        // [B,T] k3
-            term = term.add(kl.mul(s(beta)));
+            // nash_md's KL is in each token's advantage; the others add β·k3 to the term
+            if (!penalty) a = a.sub(klToGo(d.neg(), b.mask()).mul(s(beta)));                    // [B,T] Â_t
         }
+        Tensor term = torch.minimum(ratio.mul(a), clipped.mul(a)).neg();                          // [B,T]
+        if (penalty) term = term.add(kl.mul(s(beta)));
         term = term.mul(b.mask());                                                                // [B,T]
         Tensor perSample = sum(term, 1);                                                          // [B]
         Tensor losses = switch (type) {
             case GRPO -> perSample.div(sum(b.mask(), 1).clamp_min(s(1)));                         // [B] token mean
             case DR_GRPO -> perSample.div(s(b.maxCompletionLength()));                            // [B] / L_max
-            case RLOO -> perSample;                                                               // [B] sequence sum
+            case RLOO, NASH_MD -> perSample;                                                      // [B] sequence sum
             default -> throw new IllegalStateException(type.key);
         };
-        return new Result(losses, term.detach(), ratio.detach(), kl.mul(b.mask()).detach());
+        return new Result(losses, term.detach(), ratio.detach(), kl.mul(b.mask()).detach(), a.detach());
+    }
+
+    /** Σ_{s≥t} of the log-ratios π_s − r_s [B,T] over completion tokens, without gradient: each token's KL still to come. */
+    private static Tensor klToGo(Tensor logRatio, Tensor mask) {
+        Tensor l = logRatio.mul(mask).detach();                                                   // [B,T]
+        return sum(l, 1).unsqueeze(1).sub(l.cumsum(1)).add(l);                                    // [B,T] total − before t
     }
 
     /**
@@ -87,7 +106,7 @@ public record GroupLoss(LossType type, double epsilon, double beta) implements P
      */
     public Map<String, Double> metrics(Result r, GroupBatch b) {
         Tensor mask = b.mask().to(torch.ScalarType.Bool);                                         // [B,T]
-        Tensor a = b.advantages().unsqueeze(1);                                                   // [B,1]
+        Tensor a = r.advantages();                                                                // [B,1] or [B,T]
         Tensor low = r.ratio().lt(s(1 - epsilon)).logical_and(a.lt(s(0))).logical_and(mask);      // [B,T]
         Tensor high = r.ratio().gt(s(1 + epsilon)).logical_and(a.gt(s(0))).logical_and(mask);     // [B,T]
         double tokens = Math.max(1, b.mask().sum().item_double());

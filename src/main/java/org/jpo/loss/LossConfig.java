@@ -34,7 +34,8 @@ public record LossConfig(
      */
     public record Knobs(
             @Key(doc = "β, the strength of the KL constraint (IPO's τ): > 0; for grpo, dr_grpo, rloo the weight >= 0 of the k3 KL "
-                    + "penalty (0 reads no reference); null = 0.1 (0.0 for grpo, dr_grpo, rloo, as TRL's GRPOConfig).") Double beta,
+                    + "penalty (0 reads no reference); for nash_md the paper's τ >= 0, the weight of the KL to the reference in each "
+                    + "token's advantage; null = 0.1 (0.0 for grpo, dr_grpo, rloo, as TRL's GRPOConfig).") Double beta,
             @Key(value = "0.0", doc = "ε in [0, 0.5), the assumed share of flipped labels, for cdpo, robust, aot, aot_unpaired "
                     + "(TRL's sigmoid with label_smoothing > 0 is cdpo here).")
             double labelSmoothing,
@@ -67,19 +68,26 @@ public record LossConfig(
             @Key(value = "0.2", doc = "grpo, dr_grpo, rloo: ε > 0, the ratio π_θ/π_old is clipped to [1 − ε, 1 + ε] (TRL's epsilon).")
             double epsilon,
             @Key(value = "1", doc = "grpo, dr_grpo, rloo: μ >= 1, optimizer passes over the round's samples (TRL's num_iterations; "
-                    + "it takes the place of num_train_epochs).") int numIterations) {
+                    + "it takes the place of num_train_epochs).") int numIterations,
+            @Key(value = "0.5", doc = "nash_md: β in [0, 1] of the opponent's geometric mixture π^β ∝ π^(1−β)·μ^β of the round's "
+                    + "policy and the reference, sampled token by token (arXiv:2312.00886 §7; TRL NashMDConfig's mixture_coef): 0 = "
+                    + "self-play, 1 = the reference.") double mixtureCoef) {
         public Knobs {
             Check.within("ld_alpha", ldAlpha, 0, 1, false);
+            Check.within("mixture_coef", mixtureCoef, 0, 1, false);
             Check.positive("epsilon", epsilon);
             Check.atLeast("num_iterations", numIterations, 1);
         }
 
-        /** These knobs with β chosen: null becomes the default of {@code losses} (0.0 for the group losses, else 0.1). */
+        /**
+         * These knobs with β chosen: null becomes the default of {@code losses} (0.0 for grpo, dr_grpo and rloo; else 0.1,
+         * nash_md's as TRL's NashMDConfig).
+         */
         Knobs withBetaFor(List<LossType> losses) {
             if (beta != null) return this;
-            double b = losses.stream().anyMatch(t -> t.kind == Kind.GROUP) ? 0.0 : 0.1;
+            double b = losses.stream().anyMatch(t -> t.kind == Kind.GROUP && t != NASH_MD) ? 0.0 : 0.1;
             return new Knobs(b, labelSmoothing, fDivergenceType, fAlphaDivergenceCoef, ldAlpha, useWeighting, marginWeighting, discopopTau, desirableWeight,
-                    undesirableWeight, ipo, exoPair, bcoPair, dpop, rdpo, simpo, cpo, orpo, epsilon, numIterations);
+                    undesirableWeight, ipo, exoPair, bcoPair, dpop, rdpo, simpo, cpo, orpo, epsilon, numIterations, mixtureCoef);
         }
 
         /** The sigmoid loss's f-divergence; the formula sheet's α is 1 − TRL's a. */
@@ -144,7 +152,7 @@ public record LossConfig(
         return new LossConfig(lossType, lossWeights, knobs.withBetaFor(lossType != null ? lossType : List.of(defaultType)));
     }
 
-    /** Whether the losses are the group methods' (grpo, dr_grpo, rloo), which train on sampled completions with advantages. */
+    /** Whether the losses are the group methods' (grpo, dr_grpo, rloo, nash_md), which train on sampled completions with advantages. */
     public boolean group() { return lossType != null && lossType.stream().anyMatch(t -> t.kind == Kind.GROUP); }
 
     private static void checkWeights(List<LossType> losses, List<Double> weights) {
@@ -161,7 +169,7 @@ public record LossConfig(
         boolean unpaired = loss.stream().anyMatch(t -> t.kind == Kind.UNPAIRED);
         if (unpaired && loss.size() > 1) throw new ConfigError("loss_type", "loss_type: unpaired losses cannot be combined with others, got " + loss);
         if (loss.size() > 1 && loss.stream().anyMatch(t -> t.kind == Kind.GROUP)) {
-            throw new ConfigError("loss_type", "loss_type: grpo, dr_grpo and rloo cannot be combined with other losses, got " + loss);
+            throw new ConfigError("loss_type", "loss_type: grpo, dr_grpo and rloo cannot be combined with other losses (nor can nash_md), got " + loss);
         }
         if (wpo && (loss.contains(AOT) || loss.contains(AOT_UNPAIRED))) {
             throw new ConfigError("use_weighting", "use_weighting needs per-pair losses, but aot losses are per sorted position");

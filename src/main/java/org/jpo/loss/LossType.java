@@ -101,7 +101,11 @@ public enum LossType {
             reads()),
     RLOO("rloo", Kind.GROUP, "same terms, Σ_t per sample, mean over samples; A_i = r_i − mean_{j≠i} r_j", "2402.14740",
             "Ahmadian et al. arXiv:2402.14740",
-            reads());
+            reads()),
+    NASH_MD("nash_md", Kind.GROUP, "−Σ_t min(ρ_t·Â_t, clip(ρ_t, 1±ε)·Â_t), Â_t = (P(y≻y′) − ½) − β·Σ_{s≥t} (π_s − r_s); "
+            + "y ∼ π, y′ ∼ π^mix ∝ π^(1−mixture_coef)·μ^mixture_coef", "2312.00886",
+            "Munos et al. (Nash-MD-PG) arXiv:2312.00886 §7",
+            reads("mixture_coef"));
 
     /** What a loss reads, which decides its Java type. */
     public enum Kind {
@@ -208,7 +212,7 @@ public enum LossType {
             case SFT -> new Sft();
             case KTO -> new Kto(beta, c.desirableWeight(), c.undesirableWeight());
             case APO_ZERO_UNPAIRED -> new ApoZeroUnpaired(beta);
-            case GRPO, DR_GRPO, RLOO -> new GroupLoss(this, c.epsilon(), beta);
+            case GRPO, DR_GRPO, RLOO, NASH_MD -> new GroupLoss(this, c.epsilon(), beta);
         };
     }
 }

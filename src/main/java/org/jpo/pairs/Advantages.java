@@ -17,7 +17,12 @@ public final class Advantages {
          * RLOO (arXiv:2402.14740): A_i = r_i − mean_{j≠i} r_j. The baseline does not depend on y_i, so the mean over the
          * group of A_i·∇log π(y_i) is an unbiased estimate of ∇E[r].
          */
-        RLOO
+        RLOO,
+        /**
+         * Nash-MD-PG (arXiv:2312.00886 §7): A_i = r_i − ½, where r_i = P(y_i ≻ y′_i) is the preference for sample i over its
+         * opponent y′_i from the geometric mixture ({@link Opponents}); ½, the value of a tie, is the paper's control variate.
+         */
+        NASH_MD
     }
 
     /** TRL's constant added to the std before dividing. */
@@ -34,6 +39,7 @@ public final class Advantages {
                 case GRPO -> (r[i] - mean) / (std + STD_EPS);
                 case DR_GRPO -> r[i] - mean;
                 case RLOO -> r[i] - (sum - r[i]) / (g - 1);
+                case NASH_MD -> r[i] - 0.5;
             };
         }
         return a;

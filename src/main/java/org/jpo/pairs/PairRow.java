@@ -65,11 +65,17 @@ public sealed interface PairRow permits PairRow.Preference, PairRow.Labeled, Pai
 
     /**
      * A sample of a group ({@code group}): its score and group-relative advantage, and its group's size, mean and
-     * (unbiased) std, for grpo, dr_grpo and rloo.
+     * (unbiased) std, for grpo, dr_grpo and rloo. For nash_md the score is P(sample ≻ its opponent), the advantage that
+     * minus ½, and {@code opponent_index} the opponent's sample index (null otherwise).
      */
-    @JsonDeserialize(using = JsonDeserializer.None.class)
+    @JsonInclude(NON_NULL) @JsonDeserialize(using = JsonDeserializer.None.class)
     record Group(String promptId, int promptIndex, String prompt, String completion, int completionIndex, double score, double advantage,
-                 int groupSize, double groupMean, double groupStd, int[] completionIds) implements PairRow {}
+                 int groupSize, double groupMean, double groupStd, int[] completionIds, Integer opponentIndex) implements PairRow {
+        public Group(String promptId, int promptIndex, String prompt, String completion, int completionIndex, double score, double advantage,
+                     int groupSize, double groupMean, double groupStd, int[] completionIds) {
+            this(promptId, promptIndex, prompt, completion, completionIndex, score, advantage, groupSize, groupMean, groupStd, completionIds, null);
+        }
+    }
 
     /**
      * Which row a line is, by its columns (TRL's): prefix ids make a step pair, chosen a pair, a label a KTO row, an

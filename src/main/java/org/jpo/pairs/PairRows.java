@@ -26,7 +26,11 @@ public final class PairRows {
         return build(samples, config, seed, round, eos, winProbScores, Advantages.Kind.GRPO);
     }
 
-    /** @param advantages {@code group}: the estimator of the advantages (the round's loss_type's) */
+    /**
+     * @param advantages {@code group}: the estimator of the advantages (the round's loss_type's); nash_md's reads each policy
+     *                   sample's win probability against its opponent ({@link Opponents}) from {@code win_probs}, and leaves
+     *                   the opponents out (a pair whose preference is unknown is a missing score)
+     */
     public static Rows build(List<SampleRow> samples, PairsConfig config, long seed, int round, OptionalInt eos, boolean winProbScores,
             Advantages.Kind advantages) {
         Map<String, List<SampleRow>> byPrompt = new LinkedHashMap<>();
@@ -37,9 +41,12 @@ public final class PairRows {
         for (var e : byPrompt.entrySet()) {
             Map<Integer, SampleRow> byIndex = new LinkedHashMap<>();
             List<Sample> ss = new ArrayList<>();
+            boolean nashMd = advantages == Advantages.Kind.NASH_MD;
+            int n = (int) e.getValue().stream().filter(s -> s.policy() == SampleRow.Policy.CURRENT).count();
             for (SampleRow s : e.getValue()) {
                 byIndex.put(s.sampleIndex(), s);
-                ss.add(new Sample(s.sampleIndex(), s.score(), s.tokens(), s.initial(), s.scoreStd()));
+                if (!nashMd) ss.add(new Sample(s.sampleIndex(), s.score(), s.tokens(), s.initial(), s.scoreStd()));
+                else if (s.policy() == SampleRow.Policy.CURRENT) ss.add(Sample.of(s.sampleIndex(), winProb(s, Opponents.of(s.sampleIndex(), n)), s.tokens()));
             }
             Outcome o = builder.build(round, new PromptSamples(e.getKey(), ss));
             all = all.plus(o);
@@ -57,10 +64,16 @@ public final class PairRows {
             for (Grouped g : o.grouped()) {
                 SampleRow s = byIndex.get(g.index());
                 rows.add(new PairRow.Group(s.promptId(), s.promptIndex(), s.prompt(), s.completion(), s.sampleIndex(), g.score(), g.advantage(),
-                        g.groupSize(), g.groupMean(), g.groupStd(), withEos(s, config.eos(), eos)));
+                        g.groupSize(), g.groupMean(), g.groupStd(), withEos(s, config.eos(), eos), nashMd ? Opponents.of(s.sampleIndex(), n) : null));
             }
         }
         return new Rows(rows, all);
+    }
+
+    /** P(s ≻ sample {@code other}) from s's win_probs; null (missing) when that pair is unknown. */
+    private static Double winProb(SampleRow s, int other) {
+        List<Double> w = s.winProbs();
+        return w == null || other >= w.size() ? null : w.get(other);
     }
 
     private static PairRow pair(Pair p, SampleRow chosen, SampleRow rejected, PairsConfig.Eos rule, OptionalInt eos) {

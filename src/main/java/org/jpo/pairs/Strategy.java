@@ -68,7 +68,8 @@ public enum Strategy {
     TREE,
     /**
      * Every scored sample of a prompt, with its group-relative advantage ({@link Advantages}; the estimator is the
-     * round's loss_type's: grpo, dr_grpo or rloo) and its group's size, mean and std, for the group methods. A prompt
+     * round's loss_type's: grpo, dr_grpo or rloo; for nash_md each policy sample's P(y ≻ y′) − ½ against its opponent
+     * from the mixture, {@link Opponents}, which is no row) and its group's size, mean and std, for the group methods. A prompt
      * with fewer than two scored samples yields nothing (counted as too few); an all-tied group is kept (its advantages
      * are 0; it is counted as all tied).
      */

@@ -15,6 +15,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 
 import static org.jpo.tensor.Tensors.*;
@@ -25,16 +26,21 @@ import static org.jpo.tensor.Tensors.*;
  * Newly admitted rows are prefilled together (left-padded, each distinct prompt once) and their keys copied into
  * their slots; each slot then writes its keys at its own column and sees only its own columns [start, next], so
  * a row computes what it would alone. When nothing waits, finished slots are dropped once half the batch is idle.
+ *
+ * <p>With a {@link Mixture} the reference is a second lane: prefilled, stepped, grown and shrunk with the policy's rows
+ * in a cache of its own, and its logits mixed into the policy's before each choice.
  */
 final class ContinuousBatch {
     private final Transformer model;
+    private final Optional<Mixture> mixture;
     private final Set<Integer> stopIds;
     private final int maxRows, window;
     private final LocalSampler.Feed feed;
     private final LocalSampler.Stats stats;
     private final List<Slot> slots = new ArrayList<>();   // slot i is batch row i; an idle slot has no row
     private KvCache cache;                                 // [B, Hkv, capacity, hd] per layer
-    private Tensor logits;                                 // [B,V] next-token logits of each slot, owned
+    private KvCache referenceCache;                        // the mixture's reference: the same rows and columns as cache
+    private Tensor logits;                                 // [B,V] next-token logits of each slot (mixed, with a mixture), owned
     private long[] fed;                                    // the token each slot feeds at the next step
     private int capacity;
 
@@ -44,9 +50,10 @@ final class ContinuousBatch {
         int start, next;
     }
 
-    ContinuousBatch(Transformer model, Set<Integer> stopIds, int maxRows, int capacity, LocalSampler.Feed feed,
+    ContinuousBatch(Transformer model, Optional<Mixture> mixture, Set<Integer> stopIds, int maxRows, int capacity, LocalSampler.Feed feed,
                     LocalSampler.Stats stats) {
         this.model = model;
+        this.mixture = mixture;
         this.stopIds = stopIds;
         this.maxRows = maxRows;
         this.window = model.config().maxSeqLen();
@@ -68,6 +75,7 @@ final class ContinuousBatch {
             }
         } finally {
             if (cache != null) cache.close();
+            if (referenceCache != null) referenceCache.close();
             if (logits != null) logits.close();
         }
     }
@@ -99,10 +107,12 @@ final class ContinuousBatch {
         long v = model.config().vocabSize();
         if (cache == null) {
             cache = model.newCache(extra, capacity);
+            mixture.ifPresent(m -> referenceCache = m.reference().newCache(extra, capacity));
             logits = keep(torch.zeros(extra, v));                                               // [B,V]
             return;
         }
         cache.grow(extra, capacity);
+        if (referenceCache != null) referenceCache.grow(extra, capacity);
         Tensor more = keep(torch.cat(new org.bytedeco.pytorch.TensorVector(logits, torch.zeros(extra, v))));   // [B',V]
         logits.close();
         logits = more;
@@ -125,11 +135,13 @@ final class ContinuousBatch {
         if (longest + steps > capacity) {
             capacity = longest + steps;
             cache.grow(0, capacity);
+            if (referenceCache != null) referenceCache.grow(0, capacity);
         }
         Tensor fromIndex = longs(from, from.length), toIndex = longs(to, to.length);           // [R]
         try (KvCache group = model.newCache(prompts.size(), longest)) {
             Tensor first = Prefill.logits(model, prompts, longest, group);                     // [U,V]
             cache.copyRows(group, fromIndex, toIndex);
+            if (mixture.isPresent()) first = mixture.get().mix(first, referencePrefill(prompts, longest, fromIndex, toIndex));   // [U,V]
             logits.index_copy_(0, toIndex, first.index_select(0, fromIndex));
         }
         for (int i = 0; i < jobs.size(); i++) {
@@ -137,6 +149,16 @@ final class ContinuousBatch {
             s.row = new Decoding(jobs.get(i));
             s.start = longest - jobs.get(i).row().prompt().ids().length;
             s.next = longest;
+        }
+    }
+
+    /** The reference's prefill of the same prompts into its cache's same rows; its next-token logits [U,V]. */
+    private Tensor referencePrefill(List<int[]> prompts, int longest, Tensor fromIndex, Tensor toIndex) {
+        Transformer reference = mixture.orElseThrow().reference();
+        try (KvCache group = reference.newCache(prompts.size(), longest)) {
+            Tensor first = Prefill.logits(reference, prompts, longest, group);                 // [U,V]
+            referenceCache.copyRows(group, fromIndex, toIndex);
+            return first;
         }
     }
 
@@ -188,6 +210,7 @@ final class ContinuousBatch {
             }
             Tensor index = longs(rows, rows.length);                                           // [B']
             cache.keepRows(index);
+            if (referenceCache != null) referenceCache.keepRows(index);
             Tensor fewer = keep(logits.index_select(0, index));                                // [B',V]
             logits.close();
             logits = fewer;
@@ -209,9 +232,17 @@ final class ContinuousBatch {
                 col[i] = s.next;
                 span = Math.max(span, s.next + 1);
             }
+            Tensor ids = longs(fed, b, 1), positions = longs(pos, b, 1), mask = mask(span);    // [B,1] [B,1] [B,1,1,S]
             cache.writeAt(col, span);
-            Tensor hidden = model.hidden(longs(fed, b, 1), longs(pos, b, 1), mask(span), cache);   // [B,1,D]
-            Tensor next = keep(model.logits(hidden.select(1, 0)));                             // [B,V]
+            Tensor hidden = model.hidden(ids, positions, mask, cache);                         // [B,1,D]
+            Tensor next = model.logits(hidden.select(1, 0));                                   // [B,V]
+            if (mixture.isPresent()) {
+                Transformer reference = mixture.get().reference();
+                referenceCache.writeAt(col, span);
+                Tensor theirs = reference.logits(reference.hidden(ids, positions, mask, referenceCache).select(1, 0));   // [B,V]
+                next = mixture.get().mix(next, theirs);                                        // [B,V]
+            }
+            next = keep(next);
             logits.close();
             logits = next;
             for (Slot s : slots) if (s.row != null) s.next++;

@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -29,16 +30,40 @@ public final class LocalSampler implements Sampler {
     private final Transformer model;
     private final Set<Integer> stopIds;
     private final int maxRows;
+    /** Nash-MD's opponent: tokens from the geometric mixture of {@link #model} and a reference; empty = the model alone. */
+    private final Optional<Mixture> mixture;
 
     /**
      * @param stopIds token ids that end a sample (EOS; llama2.c models also stop at BOS)
      * @param maxRows most rows (prompt × sample) decoded together
      */
-    public LocalSampler(Transformer model, Set<Integer> stopIds, int maxRows) {
+    public LocalSampler(Transformer model, Set<Integer> stopIds, int maxRows) { this(model, stopIds, maxRows, Optional.empty()); }
+
+    private LocalSampler(Transformer model, Set<Integer> stopIds, int maxRows, Optional<Mixture> mixture) {
         if (maxRows < 1) throw new IllegalArgumentException("maxRows must be >= 1, got " + maxRows);
         this.model = model;
         this.stopIds = Set.copyOf(stopIds);
         this.maxRows = maxRows;
+        this.mixture = mixture;
+    }
+
+    /**
+     * This sampler drawing from the geometric mixture of its model and {@code m}'s reference ({@link Mixture}): the two
+     * are forwarded in lockstep, each with its own KV cache, and their logits mixed before a token is chosen. Rows are
+     * seeded and batched as this sampler's, so at β = 0 it draws this sampler's tokens exactly.
+     */
+    public LocalSampler mixedWith(Mixture m) {
+        var p = model.config();
+        var r = m.reference().config();
+        if (r.vocabSize() != p.vocabSize()) {
+            throw new UserError("the mixture's reference has a vocabulary of " + r.vocabSize() + " tokens, the policy " + p.vocabSize()
+                    + "; both must share the tokenizer");
+        }
+        if (r.maxSeqLen() < p.maxSeqLen()) {
+            throw new UserError("the mixture's reference has a context window of " + r.maxSeqLen() + " tokens, below the policy's "
+                    + p.maxSeqLen());
+        }
+        return new LocalSampler(model, stopIds, maxRows, Optional.of(m));
     }
 
     /** EOS of the tokenizer and of the config; llama2.c models also end a story at BOS (run.c does the same). */
@@ -140,7 +165,7 @@ public final class LocalSampler implements Sampler {
      * running batch at the next step. The cache starts at {@code capacity} columns and grows when a row needs more.
      */
     public void run(Feed feed, int capacity) {
-        new ContinuousBatch(model, stopIds, maxRows, Math.max(1, capacity), feed, stats).run();
+        new ContinuousBatch(model, mixture, stopIds, maxRows, Math.max(1, capacity), feed, stats).run();
     }
 
     private List<Completion> decode(List<Row> rows, Choice choice, Progress progress) {
@@ -152,7 +177,7 @@ public final class LocalSampler implements Sampler {
         AtomicBoolean failed = new AtomicBoolean();
         AtomicInteger finished = new AtomicInteger();
         if (workers == 1) {
-            new ContinuousBatch(model, stopIds, maxRows, capacity, new Share(rows, 0, 1, choice, out, progress, failed, finished), stats).run();
+            new ContinuousBatch(model, mixture, stopIds, maxRows, capacity, new Share(rows, 0, 1, choice, out, progress, failed, finished), stats).run();
             return List.of(out);
         }
         int slots = (maxRows + workers - 1) / workers;
@@ -163,7 +188,7 @@ public final class LocalSampler implements Sampler {
                 Share share = new Share(rows, w, workers, choice, out, progress, failed, finished);
                 Thread t = new Thread(() -> {
                     try {
-                        new ContinuousBatch(model, stopIds, slots, capacity, share, stats).run();
+                        new ContinuousBatch(model, mixture, stopIds, slots, capacity, share, stats).run();
                     } catch (Throwable e) {
                         failed.set(true);   // the other workers take no new rows and finish the ones they hold
                         errors.add(e);

@@ -16,9 +16,10 @@ import static com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL;
  * scoring): it points back at its prompt, carries what regenerates it (its seed) and what it was trained or judged on
  * (its token ids), then its scores and, in an eval, its log-probs. The snake_case field names are a contract.
  *
- * @param policy      whose sample it is: the policy being trained, or the starting one ({@code anchored})
+ * @param policy      whose sample it is: the policy being trained, the starting one ({@code anchored}), or nash_md's opponent
+ *                    drawn from the geometric mixture of the policy and the reference
  * @param greedy      an eval's greedy completion (one per prompt)
- * @param sampleIndex unique among the prompt's rows of one phase: the initial policy's start after the current one's
+ * @param sampleIndex unique among the prompt's rows of one phase: the initial policy's (or the mixture's) start after the current one's
  * @param logp        Σ log π(token) as sampled; null when the server sent no log-probs
  * @param scoring     null until scored
  * @param logpPolicy  eval: log π(y|x) under the evaluated policy, by a full forward
@@ -29,9 +30,9 @@ public record SampleRow(String promptId, int promptIndex, Policy policy, boolean
                         String completion, int[] completionIds, FinishReason finishReason, int tokens, @JsonInclude(ALWAYS) Double logp,
                         long seed, @JsonUnwrapped Scoring scoring, Double logpPolicy, Double logpInitial) {
 
-    /** Whose sample a row is. */
+    /** Whose sample a row is; {@code mixture}: nash_md's opponent, from π^β ∝ π^(1−β)·μ^β ({@link Mixture}). */
     public enum Policy {
-        CURRENT, INITIAL;
+        CURRENT, INITIAL, MIXTURE;
 
         @JsonValue public String wireName() { return name().toLowerCase(java.util.Locale.ROOT); }
     }

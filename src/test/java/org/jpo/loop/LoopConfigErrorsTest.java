@@ -52,7 +52,7 @@ class LoopConfigErrorsTest {
             "group, history     | pairs: {strategy: group, history: 2}\\ntrain: {loss_type: grpo} | pairs.history is 2, but strategy group is on-policy",
             "group, epochs      | pairs: {strategy: group}\\ntrain: {loss_type: dr_grpo, num_train_epochs: 2} | train.num_train_epochs is set, but strategy group makes train.num_iterations passes",
             "group, epsilon     | pairs: {strategy: group}\\ntrain: {loss_type: grpo, epsilon: 0} | train.epsilon must be",
-            "epsilon for dpo    | train: {loss_type: sigmoid, epsilon: 0.3}              | train.epsilon is set, but loss_type [sigmoid] does not read it (read by grpo, dr_grpo, rloo)",
+            "epsilon for dpo    | train: {loss_type: sigmoid, epsilon: 0.3}              | train.epsilon is set, but loss_type [sigmoid] does not read it (read by grpo, dr_grpo, rloo, nash_md)",
             "uncertainty, best  | pairs: {strategy: best, uncertainty_k: 1.0}\\nfeedback: [{type: ensemble, members: [{type: contains, words: [park]}, {type: contains, words: [dog]}]}] | pairs.uncertainty_k is set, but strategy best makes no pairs",
             "tree, other strategy | sampling: {tree: {children: 2}}                      | sampling.tree makes step-level pairs only: set pairs.strategy: tree (strategy is best_worst)",
             "tree strategy, no tree | pairs: {strategy: tree}                            | pairs.strategy tree pairs the steps of search trees: set sampling.tree",
@@ -60,6 +60,13 @@ class LoopConfigErrorsTest {
             "tree, n            | sampling: {n: 4, tree: {}}\\npairs: {strategy: tree}  | sampling.n is set, but tree draws tree.children steps per expansion, not n samples",
             "tree, children 1   | sampling: {tree: {children: 1}}\\npairs: {strategy: tree} | sampling.tree.children must be >= 2, got 1",
             "tree, eos          | sampling: {tree: {}}\\npairs: {strategy: tree, eos: always} | pairs.eos is set, but strategy tree trains on the steps as sampled",
+            "nash_md, not group | train: {loss_type: nash_md}                            | train.loss_type [nash_md] trains on the samples of a prompt with their advantages, which only pairs.strategy group makes",
+            "nash_md, remote    | sampling: {n: 4, engine: remote, model: m, url: 'http://h:1/v1'}\\npairs: {strategy: group}\\ntrain: {loss_type: nash_md} | loss_type nash_md samples each opponent token by token from the geometric mixture of the policy's and the reference's logits, so it needs both models local",
+            "nash_md, 2 scorers | feedback: [{type: contains, words: [park]}, {type: contains, words: [dog]}]\\npairs: {strategy: group}\\ntrain: {loss_type: nash_md} | loss_type nash_md reads P(y ≻ y′) of each sample and its opponent from one pairwise scorer",
+            "nash_md, pointwise | pairs: {strategy: group}\\ntrain: {loss_type: nash_md}  | loss_type nash_md needs P(y ≻ y′) of each sample and its opponent, which only a pairwise scorer gives",
+            "nash_md, β range   | pairs: {strategy: group}\\ntrain: {loss_type: nash_md, mixture_coef: 2} | train.mixture_coef must be in [0, 1], got 2.0",
+            "nash_md, prev round | reference: previous_round\\npairs: {strategy: group}\\ntrain: {loss_type: nash_md, mixture_coef: 0.3} | train.mixture_coef is set, but reference is previous_round, the round's policy itself",
+            "mixture_coef unread | pairs: {strategy: group}\\ntrain: {loss_type: grpo, mixture_coef: 0.3} | train.mixture_coef is set, but loss_type [grpo] does not read it (read by nash_md)",
     })
     void failsBeforeAnyWork(String name, String lines, String expected) throws Exception {
         Path config = base(lines.replace("\\n", "\n"));

@@ -28,8 +28,8 @@ class LossesOnLanguageModelTest {
     static final List<int[]> CHOSEN = List.of(new int[] {11, 12, 13}, new int[] {20, 21}, new int[] {30, 31, 32, 33}, new int[] {8});
     static final List<int[]> REJECTED = List.of(new int[] {14, 15}, new int[] {22, 23, 24}, new int[] {34}, new int[] {9, 10});
 
-    /** The group losses read per-token log-probs of single samples, not pairs: GroupLossTest checks their gradients exactly. */
-    @ParameterizedTest @EnumSource(value = LossType.class, mode = EnumSource.Mode.EXCLUDE, names = {"GRPO", "DR_GRPO", "RLOO"})
+    /** The group losses read per-token log-probs of single samples, not pairs: GroupLossTest and NashMdLossTest check their gradients exactly. */
+    @ParameterizedTest @EnumSource(value = LossType.class, mode = EnumSource.Mode.EXCLUDE, names = {"GRPO", "DR_GRPO", "RLOO", "NASH_MD"})
     void oneStepLowersTheLossAndTheReferenceGetsNoGradient(LossType type) {
         try (PointerScope scope = new PointerScope();
              Transformer policy = Transformer.random(CONFIG, 1); Transformer reference = Transformer.random(CONFIG, 2)) {
