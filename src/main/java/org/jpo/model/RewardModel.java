@@ -213,8 +213,10 @@ public final class RewardModel implements AutoCloseable {
     static void rejectAsPolicy(Path configFile) {
         List<String> arch = architectures(readJson(configFile));
         if (!arch.isEmpty() && arch.stream().allMatch(a -> a.endsWith(SUFFIX))) {
-            throw new UserError(configFile.getParent() + " is a reward model (" + String.join(", ", arch)
-                    + "), not a language model; use it with jpo score --reward-model");
+            boolean pairs = Files.isRegularFile(configFile.resolveSibling(PreferenceModel.FILE));
+            throw new UserError(configFile.getParent() + " is a " + (pairs ? "preference" : "reward") + " model (" + String.join(", ", arch)
+                    + "), not a language model; " + (pairs ? "use it as feedback {type: preference_model, path: ...}"
+                    : "use it with jpo score --reward-model"));
         }
     }
 

@@ -76,6 +76,9 @@ class PreferenceModelTest {
         UserError asReward = assertThrows(UserError.class, () -> RewardModel.load(dir));
         assertTrue(asReward.getMessage().contains("is a preference model (preference_model.json): its head reads a pair of completions"),
                 asReward.getMessage());
+        UserError asPolicy = assertThrows(UserError.class, () -> Checkpoints.load(dir));
+        assertTrue(asPolicy.getMessage().contains("is a preference model (LlamaForSequenceClassification), not a language model; use it as "
+                + "feedback {type: preference_model, path: ...}"), asPolicy.getMessage());
         Path rm = tmp.resolve("rm");
         try (Transformer base = Transformer.random(CONFIG, 4); RewardModel r = RewardModel.fromPolicy(base, 5)) {
             r.save(rm, List.of());
