@@ -1,5 +1,6 @@
 package org.jpo.bandit;
 
+import org.jpo.feedback.PreferenceGame;
 import org.jpo.loss.Sigmoid;
 import org.jpo.loss.Sppo;
 
@@ -43,19 +44,11 @@ public final class Intransitive {
 
     private Intransitive() {}
 
-    /** max_i Σ_j (P(i≻j) − ½)·π_j. */
-    public static double exploitability(double[] pi) {
-        double worst = Double.NEGATIVE_INFINITY;
-        for (double m : margins(pi)) worst = Math.max(worst, m);
-        return worst;
-    }
+    /** max_i Σ_j (P(i≻j) − ½)·π_j: the game's, as feedback's {@link PreferenceGame} computes it for any table. */
+    public static double exploitability(double[] pi) { return PreferenceGame.exploitability(pi, P); }
 
     /** Σ_j (P(i≻j) − ½)·π_j for every i. */
-    public static double[] margins(double[] pi) {
-        double[] m = winRates(pi);
-        for (int i = 0; i < m.length; i++) m[i] -= 0.5;
-        return m;
-    }
+    public static double[] margins(double[] pi) { return PreferenceGame.margins(pi, P); }
 
     /** P(y ≻ π) = Σ_j P(y≻j)·π_j for every y. */
     public static double[] winRates(double[] pi) {

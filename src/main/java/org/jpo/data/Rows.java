@@ -16,8 +16,8 @@ import java.util.OptionalDouble;
  *
  * <ul>
  *   <li>paired: {@code {"prompt", "chosen", "rejected"}}, prompt optional (implicit: {@link ImplicitPrompt}),
- *       optional {@code "margin"} (a number) and {@code "chosen_win_prob"} + {@code "rejected_win_prob"}
- *       (both, each in [0, 1]);
+ *       optional {@code "margin"} (a number), {@code "chosen_win_prob"} + {@code "rejected_win_prob"}
+ *       (both, each in [0, 1]) and {@code "chosen_prob"} (P(chosen ≻ rejected) in [0, 1], a preference model's soft label);
  *   <li>unpaired: {@code {"prompt", "completion", "label": true|false}};
  *   <li>SFT: {@code {"prompt", "completion"}} or {@code {"text"}} (a string; the whole text is the completion).
  * </ul>
@@ -30,7 +30,7 @@ final class Rows {
 
     /** A pair's texts; an empty prompt or completion means there is none (the loader drops the row). */
     record PairText(String prompt, String chosen, String rejected, OptionalDouble margin,
-                    Optional<PairExample.WinProbs> winProbs) {}
+                    Optional<PairExample.WinProbs> winProbs, OptionalDouble chosenProb) {}
 
     /** A prompt and completion; for a {"text"} row the prompt is "". */
     record CompletionText(String prompt, String completion) {}
@@ -62,22 +62,23 @@ final class Rows {
         Optional<Field> prompt = has(row, "prompt") ? Optional.of(promptField(row)) : Optional.empty();
         OptionalDouble margin = margin(row);
         Optional<PairExample.WinProbs> winProbs = winProbs(row);
+        OptionalDouble chosenProb = has(row, "chosen_prob") ? OptionalDouble.of(probability(row, "chosen_prob")) : OptionalDouble.empty();
         sameForm(row, prompt, chosen, rejected);
         if (chosen instanceof Text c && rejected instanceof Text r) {
-            if (prompt.isPresent()) return new PairText(((Text) prompt.get()).s(), c.s(), r.s(), margin, winProbs);
+            if (prompt.isPresent()) return new PairText(((Text) prompt.get()).s(), c.s(), r.s(), margin, winProbs, chosenProb);
             ImplicitPrompt.Texts t = ImplicitPrompt.split(c.s(), r.s());
-            if (t.prompt().isEmpty()) return new PairText("", "", "", margin, winProbs);   // nothing shared: dropped
-            return new PairText(t.prompt(), t.chosen(), t.rejected(), margin, winProbs);
+            if (t.prompt().isEmpty()) return new PairText("", "", "", margin, winProbs, chosenProb);   // nothing shared: dropped
+            return new PairText(t.prompt(), t.chosen(), t.rejected(), margin, winProbs, chosenProb);
         }
         List<Message> c = ((Chat) chosen).messages(), r = ((Chat) rejected).messages();
         ImplicitPrompt.Chats t = prompt.isPresent() ? new ImplicitPrompt.Chats(((Chat) prompt.get()).messages(), c, r)
                 : ImplicitPrompt.split(c, r);
         if (t.prompt().isEmpty() || t.chosen().isEmpty() || t.rejected().isEmpty()) {
-            return new PairText("", "", "", margin, winProbs); // nothing shared, or nothing after it: dropped
+            return new PairText("", "", "", margin, winProbs, chosenProb); // nothing shared, or nothing after it: dropped
         }
         String p = chat.prompt(t.prompt());
         return new PairText(p, chat.completion(t.prompt(), p, t.chosen(), "chosen"),
-                chat.completion(t.prompt(), p, t.rejected(), "rejected"), margin, winProbs);
+                chat.completion(t.prompt(), p, t.rejected(), "rejected"), margin, winProbs, chosenProb);
     }
 
     /** {@code {"prompt", "completion"}} (unpaired rows also carry a label, read by {@link #label}). */

@@ -66,11 +66,14 @@ public record RoundRecord(int round, @JsonUnwrapped EvalResult eval, Counts coun
      *
      * @param meanSpread        the mean of its scores' spreads, for scorers that give one
      * @param stats             the counts its scores carry, summed (a judge's judgments, unparsed answers, votes, flips)
+     * @param statMeans         the same counts per completion it scored or left missing: a one-hot count's mean is a share,
+     *                          e.g. a preference game's {@code kind_k}, the samples' kind distribution
      * @param positionBiasRates a pairwise judge's share of order flips, as {@code [member/]position_bias_rate}
      */
     @JsonInclude(NON_NULL)
     public record ScorerStats(int scored, int missing, @JsonInclude(ALWAYS) Double mean, @JsonInclude(ALWAYS) Double std, Double meanSpread,
-                              Map<String, Double> stats, @JsonAnyGetter @JsonAnySetter Map<String, Double> positionBiasRates) {}
+                              Map<String, Double> stats, Map<String, Double> statMeans,
+                              @JsonAnyGetter @JsonAnySetter Map<String, Double> positionBiasRates) {}
 
     /** Two scorers' agreement: of the pairs of one prompt's completions both order, the share ordered alike (null: none). */
     public record Agreement(List<String> scorers, int pairs, @JsonInclude(ALWAYS) Double agreement) {}

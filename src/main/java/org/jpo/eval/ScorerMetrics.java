@@ -12,8 +12,9 @@ import java.util.TreeMap;
 
 /**
  * Each scorer's numbers over a round's scored samples: how it scored (mean, population std, missing), the counts its
- * scores carry summed (a judge's unparsed answers, votes and order flips, whose ratio is its position-bias rate), and
- * how often two scorers order a prompt's completions the same way.
+ * scores carry summed (a judge's unparsed answers, votes and order flips, whose ratio is its position-bias rate) and
+ * per completion (a preference game's one-hot {@code kind_k}: the samples' kind distribution), and how often two
+ * scorers order a prompt's completions the same way.
  */
 public final class ScorerMetrics {
     private ScorerMetrics() {}
@@ -66,6 +67,9 @@ public final class ScorerMetrics {
             if (s.stds() != null && s.stds().get(scorer) != null) spreads.add(s.stds().get(scorer));
             if (s.stats() != null && s.stats().get(scorer) != null) s.stats().get(scorer).forEach((k, n) -> stats.merge(k, n, Double::sum));
         }
+        Map<String, Double> means = new TreeMap<>();
+        int rated = values.size() + missing;   // a missing score carries its counts too
+        stats.forEach((k, n) -> means.put(k, n / rated));
         double mean = values.stream().mapToDouble(Double::doubleValue).average().orElse(Double.NaN);
         double var = values.stream().mapToDouble(x -> (x - mean) * (x - mean)).average().orElse(Double.NaN);
         Double spread = spreads.isEmpty() ? null : spreads.stream().mapToDouble(Double::doubleValue).average().orElseThrow();
@@ -78,7 +82,7 @@ public final class ScorerMetrics {
             rates.put(member + "position_bias_rate", finite(stats.getOrDefault(member + "flips", 0.0) / n));
         });
         return new RoundRecord.ScorerStats(values.size(), missing, finite(mean), finite(Math.sqrt(var)), spread,
-                stats.isEmpty() ? null : stats, rates);
+                stats.isEmpty() ? null : stats, means.isEmpty() ? null : means, rates);
     }
 
     /** +1 when scorer s puts row a above b, −1 below, 0 tied or missing. */

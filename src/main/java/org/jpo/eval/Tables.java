@@ -36,7 +36,7 @@ final class Tables {
             new Column<>("std", RoundRecord.ScorerStats::std), new Column<>("mean_spread", RoundRecord.ScorerStats::meanSpread),
             new Column<>("unparsed", s -> s.stats() == null ? null : s.stats().get("unparsed")),
             new Column<>("position_bias_rate", s -> s.positionBiasRates().get("position_bias_rate")),
-            new Column<>("votes", Tables::votes));
+            new Column<>("votes", Tables::votes), new Column<>("per_completion", Tables::perCompletion));
 
     static final int EXAMPLES = 8;
 
@@ -157,7 +157,7 @@ final class Tables {
             if (r.scorers() == null) return;
             r.scorers().forEach((name, s) -> {
                 List<String> cells = new ArrayList<>(List.of(String.valueOf(n), "<td class=\"name\">" + esc(name) + "</td>"));
-                for (Column<RoundRecord.ScorerStats> c : SCORER) cells.add(c.name().equals("votes") ? votes(s) : fmt(c.value().apply(s)));
+                for (Column<RoundRecord.ScorerStats> c : SCORER) cells.add(c.value().apply(s) instanceof String html ? html : fmt(c.value().apply(s)));
                 b.append(row("td", cells));
             });
         });
@@ -180,6 +180,13 @@ final class Tables {
     private static String votes(RoundRecord.ScorerStats s) {
         List<String> out = new ArrayList<>();
         if (s.stats() != null) s.stats().forEach((k, v) -> { if (k.startsWith("votes/")) out.add(esc(k.substring(6)) + ":" + fmt(v)); });
+        return out.isEmpty() ? "—" : String.join(" ", out);
+    }
+
+    /** Each count's mean per completion, e.g. a preference game's {@code kind_1:0.25 kind_2:0.5 …}; a dash when there are none. */
+    private static String perCompletion(RoundRecord.ScorerStats s) {
+        List<String> out = new ArrayList<>();
+        if (s.statMeans() != null) s.statMeans().forEach((k, v) -> out.add(esc(k) + ":" + fmt(v)));
         return out.isEmpty() ? "—" : String.join(" ", out);
     }
 

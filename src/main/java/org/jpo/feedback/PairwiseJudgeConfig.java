@@ -42,8 +42,13 @@ public record PairwiseJudgeConfig(
         return new JudgeClient.Settings(url, model, apiKeyEnv, api, retries, temperature, maxTokens, timeoutSeconds, maxConcurrency);
     }
 
-    @Override public PairwiseJudgeScorer open(ScorerContext context) {
+    @Override public PairwiseJudgeScorer open(ScorerContext context) { return open(context, "pairwise_judge:" + model); }
+
+    /** The scorer, named {@code name} in its scores. */
+    PairwiseJudgeScorer open(ScorerContext context, String name) {
         return new PairwiseJudgeScorer(this, JudgeTemplate.read("template", template, PairwiseJudgeScorer.TEMPLATE, PLACEHOLDERS),
-                new JudgeClient(settings(), context));
+                new JudgeClient(settings(), context), name);
     }
+
+    @Override public boolean pairwise() { return true; }
 }

@@ -64,14 +64,17 @@ public final class PairwiseJudgeScorer implements Scorer {
     private final PairwiseJudgeConfig config;
     private final String template;
     private final JudgeClient judge;
+    private final String name;
 
-    PairwiseJudgeScorer(PairwiseJudgeConfig config, String template, JudgeClient judge) {
+    /** @param name what {@link Score#scorer} says: {@code pairwise_judge:MODEL}, or {@code preference_model:MODEL} as a preference model's source */
+    PairwiseJudgeScorer(PairwiseJudgeConfig config, String template, JudgeClient judge, String name) {
         this.config = config;
         this.template = template;
         this.judge = judge;
+        this.name = name;
     }
 
-    @Override public String name() { return "pairwise_judge:" + config.model(); }
+    @Override public String name() { return name; }
 
     @Override public boolean pairwise() { return true; }
 

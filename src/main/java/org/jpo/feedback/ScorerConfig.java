@@ -11,10 +11,14 @@ import java.util.List;
  */
 @Hints(ApiKeys.HINT)
 public sealed interface ScorerConfig
-        permits Verifier, RewardModelConfig, EnsembleConfig, ImplicitRewardConfig, JudgeConfig, PairwiseJudgeConfig, SelfConsistency {
+        permits Verifier, RewardModelConfig, EnsembleConfig, ImplicitRewardConfig, JudgeConfig, PairwiseJudgeConfig, PreferenceModelConfig,
+        SelfConsistency {
     /** The scorer, ready to score; the caller closes it if it is {@link AutoCloseable} (a reward model holds native memory). */
     Scorer open(ScorerContext context);
 
     /** The prompt-row fields the scorer reads, so a run can check its prompts before sampling; none by default. */
     default List<String> rowFields() { return List.of(); }
+
+    /** Whether the scorer it opens is {@link Scorer#pairwise}: its scores are win probabilities against the prompt's other completions. */
+    default boolean pairwise() { return false; }
 }

@@ -48,6 +48,9 @@ public record SelfConsistency(
 
     @Override public Scorer open(ScorerContext context) { return this; }
 
+    /** It scores a prompt's completions together, by votes, but gives no win probabilities. */
+    @Override public boolean pairwise() { return false; }
+
     @Override public String name() {
         return "self_consistency:" + extract.name().toLowerCase() + pattern.map(p -> ":" + p).orElse("");
     }

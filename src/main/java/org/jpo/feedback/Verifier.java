@@ -18,6 +18,9 @@ public sealed interface Verifier extends Scorer, ScorerConfig
     /** A verifier holds no resources: it is its own scorer. */
     @Override default Scorer open(ScorerContext context) { return this; }
 
+    /** A verifier judges each completion alone. */
+    @Override default boolean pairwise() { return false; }
+
     @Override default List<Score> score(ScoreInput input, List<String> completions) {
         List<Score> out = new ArrayList<>(completions.size());
         for (int i = 0; i < completions.size(); i++) out.add(verify(String.valueOf(i), input, completions.get(i)));

@@ -182,10 +182,11 @@ public record LoopConfig(
 
     /**
      * Whether a sample's score is its win probability against the prompt's other samples: the feedback is one pairwise
-     * judge at weight 1. Then {@code sppo} uses the judge's probabilities, not Bradley–Terry on score differences.
+     * scorer (pairwise_judge, preference_model) at weight 1. Then {@code sppo} uses its probabilities, not Bradley–Terry
+     * on score differences.
      */
     public boolean winProbScores() {
-        return feedback.size() == 1 && feedback.get(0).weight() == 1.0 && feedback.get(0).scorer() instanceof org.jpo.feedback.PairwiseJudgeConfig;
+        return feedback.size() == 1 && feedback.get(0).weight() == 1.0 && feedback.get(0).scorer().pairwise();
     }
 
     /** Whether the round reads a reference policy: its loss does, or nash_md's opponents mix it in (mixture_coef &gt; 0). */

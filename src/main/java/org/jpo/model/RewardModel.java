@@ -73,6 +73,15 @@ public final class RewardModel implements AutoCloseable {
 
     /** Loads a reward model directory written by {@link #save} or by HF {@code save_pretrained}. */
     public static RewardModel load(Path dir) {
+        if (Files.isRegularFile(dir.resolve(PreferenceModel.FILE))) {
+            throw new UserError(dir + " is a preference model (" + PreferenceModel.FILE + "): its head reads a pair of completions, "
+                    + "not one; use it as feedback {type: preference_model, path: " + dir + "}");
+        }
+        return read(dir);
+    }
+
+    /** The directory's classifier, whatever its head was trained to read. */
+    static RewardModel read(Path dir) {
         Path configFile = checkDirectory(dir);
         ModelConfig config = ModelConfig.read(configFile);
         try (PointerScope scope = new PointerScope()) {
@@ -91,10 +100,14 @@ public final class RewardModel implements AutoCloseable {
     }
 
     /** Writes the HF layout: config.json (a {@code *ForSequenceClassification}, one label), model.safetensors, tokenizer files. */
-    public void save(Path dir, List<Path> tokenizerFiles) {
+    public void save(Path dir, List<Path> tokenizerFiles) { save(dir, tokenizerFiles, tmp -> {}); }
+
+    /** {@link #save} with {@code more} files written into the same directory before it appears. */
+    void save(Path dir, List<Path> tokenizerFiles, Checkpoints.DirectoryWriter more) {
         Checkpoints.writeDirectory(dir, tokenizerFiles, tmp -> {
             Files.writeString(tmp.resolve("config.json"), JSON.writerWithDefaultPrettyPrinter().writeValueAsString(configJson()) + "\n");
             SafeTensors.write(tmp.resolve(SafeTensors.MODEL_FILE), parameters(), Map.of("format", "pt"));
+            more.write(tmp);
         });
     }
 
@@ -200,12 +213,14 @@ public final class RewardModel implements AutoCloseable {
     static void rejectAsPolicy(Path configFile) {
         List<String> arch = architectures(readJson(configFile));
         if (!arch.isEmpty() && arch.stream().allMatch(a -> a.endsWith(SUFFIX))) {
-            throw new UserError(configFile.getParent() + " is a reward model (" + String.join(", ", arch)
-                    + "), not a language model; use it with jpo score --reward-model");
+            boolean pairs = Files.isRegularFile(configFile.resolveSibling(PreferenceModel.FILE));
+            throw new UserError(configFile.getParent() + " is a " + (pairs ? "preference" : "reward") + " model (" + String.join(", ", arch)
+                    + "), not a language model; " + (pairs ? "use it as feedback {type: preference_model, path: ...}"
+                    : "use it with jpo score --reward-model"));
         }
     }
 
-    private static JsonNode readJson(Path file) {
+    static JsonNode readJson(Path file) {
         try {
             JsonNode n = JSON.readTree(file.toFile());
             if (n == null || !n.isObject()) throw new UserError(file + ": expected a JSON object");

@@ -1,5 +1,5 @@
 /**
  * Decoder-only transformers (Llama and GPT-2 families), weight-name mapping, checkpoints, masked log-probs, the
- * reward model. Imports {@code io} and {@code tensor}.
+ * reward model and the pairwise preference model. Imports {@code io} and {@code tensor}.
  */
 package org.jpo.model;

@@ -56,6 +56,7 @@ public final class Runs {
                 case KTO -> kto(c, tok, template, resumeFrom, cacheDir);
                 case SFT -> sft(c, tok, template, resumeFrom);
                 case REWARD -> RewardRuns.prepare(c, tok, template, resumeFrom);
+                case PREFERENCE -> PreferenceRuns.prepare(c, tok, template, resumeFrom);
                 case GROUP -> throw new UserError("method group trains on a round's own samples with their advantages: use jpo run with "
                         + "pairs.strategy: group");
             };
@@ -93,7 +94,7 @@ public final class Runs {
             case DPO -> dpo(c, new Split<>((List<PairExample>) examples, List.of()), lent, resumeFrom, cacheDir);
             case KTO -> kto(c, new Split<>((List<UnpairedExample>) examples, List.of()), lent, cacheDir);
             case SFT -> run(c, new Split<>((List<SftExample>) examples, List.of()), new SftObjective(lent), false);
-            case REWARD -> throw new IllegalArgumentException("the loop does not train reward models");
+            case REWARD, PREFERENCE -> throw new IllegalArgumentException("the loop does not train reward or preference models");
             case GROUP -> group(c, (List<GroupExample>) examples, lent, resumeFrom, maxCompletionLength);
         };
     }

@@ -28,8 +28,9 @@ import java.util.stream.Collectors;
         "model_name_or_path: write model: PATH", "dataset_name: write train_file: PATH (JSONL)"})
 public record TrainConfig(
         @Key(required = true, section = "What to train", doc = "dpo (preference pairs, any paired loss) | kto (unpaired "
-                + "rows labelled true/false) | sft (completion-only NLL) | reward (Bradley–Terry reward model) | group (grpo, dr_grpo, rloo: "
-                + "only inside jpo run, pairs.strategy: group). Required.")
+                + "rows labelled true/false) | sft (completion-only NLL) | reward (Bradley–Terry reward model) | preference (a pairwise "
+                + "preference model P(y > y' | x), which may be intransitive) | group (grpo, dr_grpo, rloo: only inside jpo run, "
+                + "pairs.strategy: group). Required.")
         Method method,
         @Key(required = true, doc = "The policy's initial weights: an HF model directory or a llama2.c .bin. Required.") Path model,
         @Key(doc = "Tokenizer file or directory; null = the one next to the model.") Optional<Path> tokenizer,
@@ -123,7 +124,9 @@ public record TrainConfig(
     /** LoRA trains policies; TR-DPO's reference mixing needs full weights on both sides, so the two do not combine. */
     private static void checkLora(Method method, LoraConfig lora, boolean syncRefModel) {
         if (!lora.enabled()) return;
-        if (method == Method.REWARD) throw new ConfigError("lora_r", "lora_r is " + lora.loraR() + ", but method reward trains every weight; set lora_r: 0");
+        if (method == Method.REWARD || method == Method.PREFERENCE) {
+            throw new ConfigError("lora_r", "lora_r is " + lora.loraR() + ", but method " + method + " trains every weight; set lora_r: 0");
+        }
         if (syncRefModel) {
             throw new ConfigError("lora_r", "lora_r is " + lora.loraR() + " and sync_ref_model is true: TR-DPO mixes full policy "
                     + "weights into the reference; use one of them");
@@ -187,6 +190,8 @@ public record TrainConfig(
         SFT(2e-5, LossType.SIGMOID),
         /** Bradley–Terry reward model (TRL RewardConfig keeps TrainingArguments' 5e-5); it reads no loss keys. */
         REWARD(5e-5, LossType.SIGMOID),
+        /** A general pairwise preference model on (prompt, y, y′), trained as the reward model is (5e-5); it reads no loss keys. */
+        PREFERENCE(5e-5, LossType.SIGMOID),
         /**
          * A prompt's scored samples with their group-relative advantages: grpo, dr_grpo, rloo (TRL GRPOConfig: learning_rate
          * 1e-6). Only {@code jpo run} makes such rows (pairs.strategy: group); {@code jpo train} refuses it.
@@ -223,7 +228,7 @@ public record TrainConfig(
 
     /** The optimizer (AdamW, decoupled weight decay), schedule and batch sizes. */
     public record Optimization(
-            @Key(doc = "Peak learning rate > 0; null = TRL's default for the method: 1e-6 (dpo, kto), 2e-5 (sft), 5e-5 (reward).")
+            @Key(doc = "Peak learning rate > 0; null = TRL's default for the method: 1e-6 (dpo, kto), 2e-5 (sft), 5e-5 (reward, preference).")
             Double learningRate,
             @Key(value = "3.0", doc = "Passes over train_file; may be fractional.") double numTrainEpochs,
             @Key(value = "-1", doc = "Optimizer steps; overrides num_train_epochs when > 0; -1 = num_train_epochs decides.") int maxSteps,

@@ -91,6 +91,8 @@ public final class FakeRun {
                     .putObject("stats").put("judgments", 1200.0).put("unparsed", 130.0).put("votes/0", 100.0).put("votes/3", 570.0).put("votes/5", 400.0);
             sc.putObject("pairwise_judge:policy").put("scored", 480).put("missing", 32).put("mean", 0.5).put("std", 0.2)
                     .put("position_bias_rate", 0.375).putObject("stats").put("unparsed", 7.0 * r);
+            sc.putObject("preference_model:game").put("scored", 512).put("missing", 0).put("mean", 0.5).put("std", 0.25)
+                    .putObject("stat_means").put("kind_1", 0.25 * r).put("kind_2", 0.5).put("kind_3", 0.5 - 0.25 * r).put("kind_other", 0.0);
             o.putArray("scorer_agreement").addObject().put("pairs", 900).put("agreement", 0.625 + 0.0625 * r)
                     .putArray("scorers").add("math").add("pairwise_judge:policy");
         }

@@ -43,11 +43,13 @@ class ReportTest {
         String html = report();
         String scorers = html.substring(html.indexOf("<section id=\"scorers\">"), html.indexOf("<section id=\"time\">"));
         // round 2: math mean 0.25 + 0.25; the judge's unparsed 14 and position-bias rate; agreement 0.625 + 0.125
-        assertTrue(scorers.contains("<tr><td>2</td><td class=\"name\">math</td><td>500</td><td>12</td><td>0.5</td><td>0.5</td><td>—</td><td>—</td><td>—</td><td>—</td></tr>"), scorers);
+        assertTrue(scorers.contains("<tr><td>2</td><td class=\"name\">math</td><td>500</td><td>12</td><td>0.5</td><td>0.5</td><td>—</td><td>—</td><td>—</td><td>—</td><td>—</td></tr>"), scorers);
         assertTrue(scorers.contains("<td class=\"name\">pairwise_judge:policy</td><td>480</td><td>32</td><td>0.5</td><td>0.2</td><td>—</td><td>14</td><td>0.375</td>"), scorers);
         assertTrue(scorers.contains("<tr><td>2</td><td>math vs pairwise_judge:policy</td><td>900</td><td>0.75</td></tr>"), scorers);
         // a pointwise judge's spread of its k judgments and its distribution of verdicts
         assertTrue(scorers.contains("<td class=\"name\">judge:policy</td><td>400</td><td>112</td><td>2.5</td><td>1</td><td>0.75</td><td>130</td><td>—</td><td>0:100 3:570 5:400</td>"), scorers);
+        // a preference game's one-hot kind counts, per completion: the samples' kind distribution
+        assertTrue(scorers.contains("<td>—</td><td>kind_1:0.5 kind_2:0.5 kind_3:0 kind_other:0</td></tr>"), scorers);
     }
 
     @Test void escapesCompletionsSoTheyCannotBreakThePage() throws Exception {

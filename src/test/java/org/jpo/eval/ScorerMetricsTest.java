@@ -51,6 +51,10 @@ class ScorerMetricsTest {
         assertEquals(0.5, j.get("mean_spread").doubleValue());
         assertEquals(6.0, j.get("stats").get("comparisons").doubleValue());
         assertEquals(1.0, j.get("stats").get("unparsed").doubleValue());
+        // per completion it scored or left missing (5): a row without a count counts 0
+        assertEquals(6.0 / 5, j.get("stat_means").get("comparisons").doubleValue(), 1e-15);
+        assertEquals(1.0 / 5, j.get("stat_means").get("unparsed").doubleValue(), 1e-15);
+        assertFalse(a.has("stat_means"));
         assertEquals(2.0 / 6, j.get("position_bias_rate").doubleValue(), 1e-15);
     }
 

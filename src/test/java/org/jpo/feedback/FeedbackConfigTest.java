@@ -26,7 +26,7 @@ class FeedbackConfigTest {
     record Loop(@Key(required = true, doc = "The scorers, combined by their weighted sum.") List<FeedbackItem> feedback) {}
 
     static final Binder<Loop> BINDER = new Binder<>(Loop.class, "loop", "loop --keys");
-    static final String TYPES = "math, regex, contains, avoids, length, json, code, reward_model, ensemble, implicit_reward, judge, pairwise_judge, self_consistency";
+    static final String TYPES = "math, regex, contains, avoids, length, json, code, reward_model, ensemble, implicit_reward, judge, pairwise_judge, preference_model, self_consistency";
 
     @TempDir Path dir;
     Path rm;
@@ -109,6 +109,30 @@ class FeedbackConfigTest {
                         "@2: feedback item 1: pattern needs a capturing group (...) around the answer, got x=\\d+"),
                 c("  - {type: self_consistency, pattern: '(\\d+)'}\n", "@2: feedback item 1: pattern is read by extract: regex only, but extract is math"),
                 c("  - {type: self_consistency, extract: vote}\n", "@2: feedback item 1: extract: expected one of math, regex, exact; got \"vote\""),
+                c("  - {type: preference_model}\n", "@2: feedback item 1: path, judge or game is required: preference_model takes exactly one "
+                        + "source, path (a jpo train method: preference directory), judge (a pairwise LLM judge's keys) or game ({words, matrix})"),
+                c("  - {type: preference_model, path: rm-dir, game: {words: [a, b, c]}}\n", "@2: feedback item 1: path and game are both set: "
+                        + "preference_model takes exactly one source, path (a jpo train method: preference directory), judge (a pairwise LLM "
+                        + "judge's keys) or game ({words, matrix})"),
+                c("  - type: preference_model\n    game: {words: [a, b, c]}\n    judge: {url: 'http://127.0.0.1:1/v1', model: m}\n",
+                        "@4: feedback item 1: judge and game are both set: preference_model takes exactly one source, path (a jpo train "
+                        + "method: preference directory), judge (a pairwise LLM judge's keys) or game ({words, matrix})"),
+                c("  - {type: preference_model, path: nowhere}\n", "@2: feedback item 1: path: no such file or directory: @DIR/nowhere"),
+                c("  - {type: preference_model, game: {words: [a, b, c]}, batch_size: 4}\n", "@2: feedback item 1: batch_size is 4, but only a "
+                        + "preference model at path reads it (the source is game)"),
+                c("  - {type: preference_model, game: {words: [a, b], matrix: [[0.5, 0.9, 0.3], [0.1, 0.5, 0.8], [0.7, 0.2, 0.5]]}}\n",
+                        "@2: feedback item 1: game.matrix must be 2×2 (a row and a column per word), got 3 rows"),
+                c("  - {type: preference_model, game: {words: [a, b, c], matrix: [[0.5, 0.9, 0.3], [0.1, 0.5], [0.7, 0.2, 0.5]]}}\n",
+                        "@2: feedback item 1: game.matrix must be 3×3 (a row and a column per word), but row 2 has 2 entries"),
+                c("  - {type: preference_model, game: {words: [a, b, c], matrix: [[0.5, 1.2, 0.3], [-0.2, 0.5, 0.8], [0.7, 0.2, 0.5]]}}\n",
+                        "@2: feedback item 1: game.matrix[0][1] is 1.2, must be a probability in [0, 1]"),
+                c("  - {type: preference_model, game: {words: [a, b, c], matrix: [[0.5, 0.9, 0.3], [0.2, 0.5, 0.8], [0.7, 0.2, 0.5]]}}\n",
+                        "@2: feedback item 1: game.matrix[0][1] + matrix[1][0] is 0.9 + 0.2 = 1.1, must be 1: P(i > j) + P(j > i) = 1"),
+                c("  - {type: preference_model, game: {words: [a, b, c], matrix: [[0.5, 0.9, 0.3], [0.1, 0.4, 0.8], [0.7, 0.2, 0.5]]}}\n",
+                        "@2: feedback item 1: game.matrix[1][1] + matrix[1][1] is 0.4 + 0.4 = 0.8, must be 1: P(i > j) + P(j > i) = 1, so the "
+                        + "diagonal is 0.5"),
+                c("  - {type: preference_model, game: {words: [a, b, A]}}\n", "@2: feedback item 1: game.words lists 'A' twice (case is ignored)"),
+                c("  - {type: preference_model, game: {matrix: [[0.5]]}}\n", "@2: missing required key feedback item 1: game.words (loop --keys shows every key)"),
                 c("  - math\n", "@1: feedback: expected a feedback item (a mapping of its keys), got \"math\" (item 1 of [\"math\"])"),
                 c("  {type: math}\n", "@1: feedback: expected a list, got {\"type\":\"math\"}"));
     }
@@ -116,7 +140,7 @@ class FeedbackConfigTest {
     @ParameterizedTest @MethodSource("errors")
     void mistakesNameTheLineTheItemAndTheFix(String items, String expected) {
         String message = assertThrows(UserError.class, () -> parse("feedback:\n" + items)).getMessage();
-        assertEquals(expected.replaceFirst("^@(\\d+):", "t.yaml:$1:"), message);
+        assertEquals(expected.replaceFirst("^@(\\d+):", "t.yaml:$1:").replace("@DIR", dir.toString()), message);
     }
 
     @Test void aMissingRewardModelDirectoryIsReportedWhenTheConfigIsRead() {
@@ -137,7 +161,14 @@ class FeedbackConfigTest {
                   - {type: code, timeout_seconds: 2.5, parallel: 3}
                   - {type: reward_model, path: rm-dir, tokenizer: tok.json, batch_size: 3, weight: 1e-3}
                   - {type: reward_model, path: rm-dir}
+                  - {type: preference_model, path: rm-dir, tokenizer: tok.json, batch_size: 4}
+                  - {type: preference_model, judge: {url: 'http://127.0.0.1:1/v1', model: m, max_pairs: 2}}
+                  - {type: preference_model, game: {words: [dog, cat, bird]}, weight: 2.0}
                 """);
+        assertEquals(new PreferenceModelConfig(Optional.empty(), Optional.empty(), 32, Optional.empty(), Optional.of(new PreferenceGame(
+                List.of("dog", "cat", "bird"), List.of(List.of(0.5, 0.9, 0.3), List.of(0.1, 0.5, 0.8), List.of(0.7, 0.2, 0.5))))),
+                loop.feedback().get(11).scorer());
+        assertEquals(2, ((PreferenceModelConfig) loop.feedback().get(10).scorer()).judge().orElseThrow().maxPairs());
         String yaml = BINDER.toYaml(loop, "resolved");
         assertEquals(loop, BINDER.parse("elsewhere.yaml", yaml, Path.of("/"), List.of()), yaml);
         assertTrue(yaml.contains("\n  - {type: contains, words: [\"park\", \"ice cream\"], weight: 1.5}\n"), yaml);
@@ -156,6 +187,6 @@ class FeedbackConfigTest {
         assertEquals(List.of("weight", "type", "answer_field", "pattern", "mode", "words", "min", "max", "unit", "required_keys",
                 "timeout_seconds", "cpu_seconds", "memory_mb", "max_processes", "parallel", "python", "path", "tokenizer", "batch_size",
                 "members", "reference", "beta", "url", "model", "api_key_env", "api", "k", "retries", "temperature", "max_tokens", "template",
-                "max_concurrency", "max_pairs", "extract"), Binder.keys(FeedbackItem.class));
+                "max_concurrency", "max_pairs", "judge", "game", "extract"), Binder.keys(FeedbackItem.class));
     }
 }

@@ -58,7 +58,7 @@ class ConfigErrorsTest {
                 c(dpo("use_weighting: 1\n"), "@5: use_weighting: expected true or false, got 1"),
                 c(dpo("lr_scheduler_type: cosine_with_restarts\n"), "@5: lr_scheduler_type: expected one of linear, cosine, "
                         + "constant, constant_with_warmup; got \"cosine_with_restarts\""),
-                c(method("dop", ""), "@1: method: expected one of dpo, kto, sft, reward, group; got \"dop\"; did you mean 'dpo'?"),
+                c(method("dop", ""), "@1: method: expected one of dpo, kto, sft, reward, preference, group; got \"dop\"; did you mean 'dpo'?"),
                 c(dpo("loss_weights: [1, a]\n"), "@5: loss_weights: expected a number, got \"a\" (item 2 of [1,\"a\"])"),
                 c(dpo("tokenizer: 3\n"), "@5: tokenizer: expected a path, got 3"),
                 c(dpo("beta: {x: 1}\n"), "@5: beta: expected a number, got {\"x\":1}"),
@@ -120,6 +120,7 @@ class ConfigErrorsTest {
                 c(dpo("loss_type: orpo\nbeta: 0.2\n"), "@6: beta is set, but loss_type [orpo] does not read it (read by every "
                         + "loss but orpo and sft); orpo's weight is orpo.lambda (TRL's ORPOConfig calls it beta)"),
                 c(method("sft", "beta: 0.2\n"), "@5: beta is set, but method sft does not read the loss keys"),
+                c(method("preference", "loss_type: ipo\n"), "@5: loss_type is set, but method preference does not read the loss keys"),
                 c(dpo("desirable_weight: 2\n"), "@5: desirable_weight is set, but loss_type [sigmoid] does not read it (read by kto)"),
                 c(method("kto", "ld_alpha: 0.5\n"), "@5: ld_alpha is set, but loss_type [kto] does not read it (read by paired losses)"),
                 c(dpo("f_alpha_divergence_coef: 0.5\n"), "@5: f_alpha_divergence_coef is set, but f_divergence_type is "
@@ -145,7 +146,10 @@ class ConfigErrorsTest {
                 c(dpo("warmup_steps: 10\nlr_scheduler_type: constant\n"), "@6: lr_scheduler_type constant has no warmup, but "
                         + "warmup_steps is 10; use constant_with_warmup"),
                 c(dpo("eval_file: ../data/eval.jsonl\neval_fraction: 0.1\n"), "@6: eval_fraction is 0.1 but eval_file is set; use one of them"),
-                c(dpo("center_rewards_coefficient: 0.01\n"), "@5: center_rewards_coefficient applies to method reward, not dpo"));
+                c(dpo("center_rewards_coefficient: 0.01\n"), "@5: center_rewards_coefficient applies to method reward, not dpo"),
+                c(method("preference", "center_rewards_coefficient: 0.01\n"), "@5: center_rewards_coefficient applies to method reward, not preference"),
+                c(method("preference", "lora_r: 8\n"), "@5: lora_r is 8, but method preference trains every weight; set lora_r: 0"),
+                c(method("preference", "reference: model\n"), "@5: reference is model, but nothing reads it (method preference has none); set reference: none"));
     }
 
     static Stream<Arguments> yamlProblems() {

@@ -191,6 +191,9 @@ class TrainConfigsTest {
         TrainConfig reward = f.load(ConfigFiles.REQUIRED.replace("dpo", "reward"));
         assertEquals(5e-5, reward.opt().learningRate());
         assertTrue(reward.reference().none());
+        TrainConfig preference = f.load(ConfigFiles.REQUIRED.replace("dpo", "preference"));
+        assertEquals(5e-5, preference.opt().learningRate());
+        assertTrue(preference.reference().none());
         // reference-free losses get no reference model; one referenced loss in the sum needs it
         assertTrue(f.load(ConfigFiles.REQUIRED + "loss_type: [simpo, sft]\n").reference().none());
         assertFalse(f.load(ConfigFiles.REQUIRED + "loss_type: [simpo, sigmoid]\n").reference().none());
@@ -293,7 +296,7 @@ class TrainConfigsTest {
         TrainConfig filled = f.load(defaults, "method=dpo", "model=" + f.path("m/model.bin"),
                 "train_file=" + f.path("data/train.jsonl"), "output_dir=" + f.path("out"));
         assertEquals(f.load(ConfigFiles.REQUIRED), filled);
-        for (String method : List.of("kto", "sft", "reward")) {
+        for (String method : List.of("kto", "sft", "reward", "preference")) {
             assertEquals(f.load(ConfigFiles.REQUIRED.replace("dpo", method)), f.load(defaults, "method=" + method,
                     "model=" + f.path("m/model.bin"), "train_file=" + f.path("data/train.jsonl"), "output_dir=" + f.path("out")));
         }
