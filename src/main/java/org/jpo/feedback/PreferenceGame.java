@@ -29,7 +29,10 @@ public record PreferenceGame(
         @Key(value = "[[0.5, 0.9, 0.3], [0.1, 0.5, 0.8], [0.7, 0.2, 0.5]]", doc = "P(kind i > kind j) = matrix[i][j]: a row and a column "
                 + "per word, entries in [0, 1], matrix[i][j] + matrix[j][i] = 1 (so ½ on the diagonal); the default is the spec's "
                 + "intransitive game, P(1>2) = 0.9, P(2>3) = 0.8, P(3>1) = 0.7. Any kind beats other with probability 1; other vs other "
-                + "is ½.") List<List<Double>> matrix) implements Scorer {
+                + "is ½.") List<List<Double>> matrix,
+        @Key(value = "false", doc = "Score each completion by its kind's Bradley–Terry reward fitted to the matrix (maximum likelihood, "
+                + "centred; other gets the lowest kind's minus 1) instead of by win probabilities: a reward, not a pairwise scorer, "
+                + "for the BT + DPO baseline.") boolean bradleyTerry) implements Scorer {
 
     public PreferenceGame {
         words = Words.checked(words);
@@ -38,6 +41,9 @@ public record PreferenceGame(
         for (String w : words) if (!seen.add(w.toLowerCase(Locale.ROOT))) throw new ConfigError("words", "words lists '" + w + "' twice (case is ignored)");
         matrix = checked(matrix, words.size());
     }
+
+    /** Scored by win probabilities (a pairwise scorer). */
+    public PreferenceGame(List<String> words, List<List<Double>> matrix) { this(words, matrix, false); }
 
     private static List<List<Double>> checked(List<List<Double>> m, int n) {
         String shape = n + "×" + n + " (a row and a column per word)";
@@ -63,9 +69,60 @@ public record PreferenceGame(
         return m.stream().map(List::copyOf).toList();
     }
 
-    @Override public String name() { return "preference_model:game"; }
+    @Override public String name() { return bradleyTerry ? "preference_model:game_bradley_terry" : "preference_model:game"; }
 
-    @Override public boolean pairwise() { return true; }
+    @Override public boolean pairwise() { return !bradleyTerry; }
+
+    /**
+     * Maximum-likelihood Bradley–Terry rewards of the kinds: argmax Σ_{i≠j} P(i ≻ j)·log σ(s_i − s_j), centred (mean 0), by
+     * gradient ascent in doubles to a gradient below 1e-13 (the objective is concave, its maximum unique up to a shift).
+     */
+    static double[] bradleyTerry(double[][] p) {
+        int n = p.length;
+        double[] s = new double[n];
+        for (int step = 0; step < 1_000_000; step++) {
+            double[] g = new double[n];
+            double norm = 0;
+            for (int i = 0; i < n; i++) {
+                for (int j = 0; j < n; j++) {
+                    if (i == j) continue;
+                    double d = p[i][j] - 1 / (1 + Math.exp(-(s[i] - s[j])));   // ∂/∂s_i of P(i≻j)·log σ(s_i − s_j) + P(j≻i)·log σ(s_j − s_i), halved
+                    g[i] += d;
+                    g[j] -= d;
+                }
+            }
+            for (double v : g) norm = Math.max(norm, Math.abs(v));
+            if (norm < 1e-13) break;
+            for (int i = 0; i < n; i++) s[i] += 0.1 * g[i];
+        }
+        double mean = java.util.Arrays.stream(s).average().orElse(0);
+        for (int i = 0; i < n; i++) s[i] -= mean;
+        return s;
+    }
+
+    /** The kinds' Bradley–Terry rewards ({@link #bradleyTerry(double[][])}), other last at the lowest kind's minus 1. */
+    public double[] bradleyTerryRewards() {
+        double[] kinds = bradleyTerry(matrix.stream().map(row -> row.stream().mapToDouble(Double::doubleValue).toArray()).toArray(double[][]::new));
+        double[] out = java.util.Arrays.copyOf(kinds, kinds.length + 1);
+        out[kinds.length] = java.util.Arrays.stream(kinds).min().orElseThrow() - 1;
+        return out;
+    }
+
+    /**
+     * An eval's kind distribution and its exploitability, from the completions' one-hot kind counts: {@code game/kind_1} …
+     * {@code game/kind_other} (shares) and {@code game/exploitability}; nothing when no completion was scored.
+     */
+    @Override public Map<String, Double> summarize(List<Map<String, Double>> stats) {
+        if (stats.isEmpty()) return Map.of();
+        double[] pi = new double[other() + 1];
+        for (Map<String, Double> s : stats) for (int k = 0; k <= other(); k++) pi[k] += s.getOrDefault(kindKey(k), 0.0) / stats.size();
+        Map<String, Double> out = new LinkedHashMap<>();
+        for (int k = 0; k <= other(); k++) out.put("game/" + kindKey(k), pi[k]);
+        out.put("game/exploitability", exploitability(pi));
+        return out;
+    }
+
+    private String kindKey(int k) { return k == other() ? "kind_other" : "kind_" + (k + 1); }
 
     /** The kind of {@code completion}: 0 … n−1 for the word it alone contains, n ({@link #other}) for none or several. */
     public int kind(String completion) {
@@ -130,7 +187,10 @@ public record PreferenceGame(
         return out;
     }
 
-    /** Each completion's value is its mean P(kind ≻ other's kind) over the prompt's other completions. */
+    /**
+     * Each completion's value is its mean P(kind ≻ other's kind) over the prompt's other completions, or with
+     * {@code bradley_terry} its kind's Bradley–Terry reward.
+     */
     @Override public List<Score> score(ScoreInput input, List<String> completions) {
         int n = completions.size();
         int[] kinds = completions.stream().mapToInt(this::kind).toArray();
@@ -139,9 +199,13 @@ public record PreferenceGame(
         for (int i = 0; i < n; i++) {
             for (int j = 0; j < n; j++) if (i != j) p[i][j] = prob(kinds[i], kinds[j]);
             Map<String, Double> s = new LinkedHashMap<>();
-            for (int k = 0; k <= other(); k++) s.put(k == other() ? "kind_other" : "kind_" + (k + 1), kinds[i] == k ? 1.0 : 0.0);
+            for (int k = 0; k <= other(); k++) s.put(kindKey(k), kinds[i] == k ? 1.0 : 0.0);
             stats.add(s);
         }
-        return PairwiseScores.of(name(), p, stats, "");
+        if (!bradleyTerry) return PairwiseScores.of(name(), p, stats, "");
+        double[] reward = bradleyTerryRewards();
+        List<Score> out = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) out.add(new Score(String.valueOf(i), name(), reward[kinds[i]], null, null, stats.get(i)));
+        return out;
     }
 }

@@ -58,7 +58,7 @@ public record PreferenceModelConfig(
         }
     }
 
-    @Override public boolean pairwise() { return true; }
+    @Override public boolean pairwise() { return game.map(PreferenceGame::pairwise).orElse(true); }
 
     /** The source's scorer; a model at path holds native memory until closed. */
     @Override public Scorer open(ScorerContext context) {

@@ -88,4 +88,41 @@ class PreferenceGameTest {
             assertEquals(Intransitive.exploitability(pi), PreferenceGame.exploitability(new double[] {pi[0], pi[1], pi[2], 0}, m), 1e-15);
         }
     }
+
+    /**
+     * BT + DPO's reward: the maximum-likelihood Bradley–Terry scores of the spec's game (kind 1 above the tied 2 and 3, as the
+     * bandit's fit finds), other one below the lowest; its stationarity condition Σ_j P(i≻j) = Σ_j σ(s_i − s_j) holds.
+     */
+    @Test void bradleyTerryRewardsAreTheMaximumLikelihoodFit() {
+        PreferenceGame bt = new PreferenceGame(List.of("dog", "cat", "bird"), SPEC, true);
+        double[] r = bt.bradleyTerryRewards();
+        assertArrayEquals(new double[] {0.27031007207210933, -0.13515503603605467, -0.13515503603605467, -1.13515503603605467}, r, 1e-12);
+        for (int i = 0; i < 3; i++) {
+            double wins = 0, fitted = 0;
+            for (int j = 0; j < 3; j++) {
+                if (i == j) continue;
+                wins += SPEC.get(i).get(j);
+                fitted += 1 / (1 + Math.exp(-(r[i] - r[j])));
+            }
+            assertEquals(wins, fitted, 1e-12);
+        }
+        List<Score> s = bt.score(ScoreInput.of("p"), List.of("a cat", "a dog", "a dog and a cat"));
+        assertEquals(List.of(r[1], r[0], r[3]), s.stream().map(Score::value).toList());
+        assertNull(s.get(0).winProbs());
+        assertFalse(bt.pairwise());
+        assertTrue(GAME.pairwise());
+    }
+
+    /** An eval's kind shares from the one-hot counts, and the exploitability of that distribution, by hand. */
+    @Test void anEvalIsSummarizedAsKindSharesAndExploitability() {
+        List<Score> s = GAME.score(ScoreInput.of("p"), List.of("dog", "dog", "cat", "the dog and the cat"));
+        Map<String, Double> m = GAME.summarize(s.stream().map(Score::stats).toList());
+        assertEquals(List.of("game/kind_1", "game/kind_2", "game/kind_3", "game/kind_other", "game/exploitability"), List.copyOf(m.keySet()));
+        assertEquals(List.of(0.5, 0.25, 0.0, 0.25), List.of(m.get("game/kind_1"), m.get("game/kind_2"), m.get("game/kind_3"), m.get("game/kind_other")));
+        // margins of kinds 1, 2, 3 and other against (½, ¼, 0, ¼): kind 3 (bird) beats dog 0.7 and loses to cat 0.2
+        double bird = (0.7 - 0.5) * 0.5 + (0.2 - 0.5) * 0.25 + 0.5 * 0.25, dog = 0 + 0.4 * 0.25 + 0.5 * 0.25;
+        assertEquals(Math.max(bird, dog), m.get("game/exploitability"), 1e-15);
+        assertEquals(0.225, m.get("game/exploitability"), 1e-15);
+        assertEquals(Map.of(), GAME.summarize(List.of()));
+    }
 }

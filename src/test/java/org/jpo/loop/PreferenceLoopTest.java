@@ -74,6 +74,17 @@ class PreferenceLoopTest {
             assertEquals(kinds[k] / 16.0, metrics.get(k == 3 ? "kind_other" : "kind_" + (k + 1)).doubleValue(), 1e-15, metrics.toString());
         }
         assertTrue(Files.readString(out.resolve("report.html")).contains("kind_1:"), "the report shows the kind distribution");
+
+        // the eval's kind shares and exploitability, from its sampled completions (2 prompts × 1 sample), as eval keys
+        for (int round = 0; round <= 1; round++) {
+            JsonNode line = Jsonl.read(out.resolve("rounds.jsonl")).get(round).json(), game = line.get("eval/feedback");
+            List<ObjectNode> eval = Jsonl.read(out.resolve("round-00" + round + "/eval_samples.jsonl")).stream().map(Jsonl.Line::json)
+                    .filter(x -> !x.get("greedy").asBoolean()).toList();
+            double[] pi = new double[4];
+            for (ObjectNode e : eval) pi[kind(e)] += 1.0 / eval.size();
+            assertEquals(GAME.exploitability(pi), game.get("game/exploitability").doubleValue(), 1e-15, line.toString());
+            assertEquals(pi[3], game.get("game/kind_other").doubleValue(), 1e-15, line.toString());
+        }
     }
 
     /** The sample's kind from its one-hot stats. */
