@@ -19,11 +19,11 @@ import static org.junit.jupiter.api.Assertions.*;
 class ListLossesTest {
     static final int K = 4;
     static final int[] LEN = {4, 3, 2};
-    /** Policy and reference log-prob sums, lengths and scores; list 0 has a tie below its top, list 1 a tie at its top. */
+    /** Policy and reference log-prob sums, lengths and scores; list 0 has a tie below its top, list 1 a tie at its top, list 2 a score below the padding's 0. */
     static final double[][] PI = {{-3.0, -5.0, -2.5, -6.0}, {-4.0, -1.5, -3.5, 9.0}, {-2.0, -2.8, 7.0, -8.0}};
     static final double[][] REF = {{-3.6, -4.1, -3.0, -5.2}, {-3.0, -2.5, -3.1, 1.0}, {-2.4, -2.1, 4.0, 2.0}};
     static final double[][] LENGTHS = {{3, 5, 2, 4}, {2, 1, 3, 1}, {4, 2, 1, 1}};
-    static final double[][] PSI = {{3, 1, 1, 0}, {2, 2, 0.5, 7}, {0.8, 0.3, 9, 9}};
+    static final double[][] PSI = {{3, 1, 1, 0}, {2, 2, 0.5, 7}, {0.8, -0.3, 9, 9}};
     static final double BETA = 0.7;
     static final double H = 1e-6;
 
