@@ -56,7 +56,7 @@ public final class CharTokenizer {
         }
         root.putNull("normalizer");
         ObjectNode split = root.putObject("pre_tokenizer").put("type", "Split");
-        split.putObject("pattern").put("Regex", "[\\s\\S]");   // every character, newline too (which "." is not)
+        split.putObject("pattern").put("Regex", "[\\s\\S]");   // every character alone: "." skips newlines, leaving "\n\n" one unknown piece
         split.put("behavior", "Isolated").put("invert", false);
         root.set("post_processor", bosTemplate());
         root.putObject("decoder").put("type", "Fuse");

@@ -102,6 +102,13 @@ class BinderTest {
         assertEquals(1.0, parse("name: a\nscale: 1.0\n").extra().scale());
     }
 
+    /** A sweep recipe drops a key its base sets: null takes the default, and an unread key set so is no error. */
+    @Test void anOverrideOfNullRemovesTheFilesKey() {
+        Toy t = parse("name: a\nscale: 3\nscaled: true\nsize: {width: 3}\nshapes: [square_edged]\n", "scaled=null", "scale=null", "size.width=null",
+                "shapes=null");
+        assertEquals(new Toy("a", Optional.empty(), List.of(Shape.ROUND), 4, new Size(2, 1.5e-3), new Extra(false, 1.0)), t);
+    }
+
     @Test void resolvedYamlReadsBackEqualAndDefaultsListEveryKey() {
         Toy t = parse("name: \"q: x\"\ninput: in\nshapes: [square_edged, round]\nsize: {width: 7, rate: 0.1}\n");
         assertEquals(t, BINDER.parse("elsewhere.yaml", BINDER.toYaml(t, "resolved"), Path.of("/"), List.of()));

@@ -74,6 +74,7 @@ class ChainTaskTest {
             assertEquals(CharTokenizer.vocabSize(TASK.alphabet()), tok.vocabSize());
             int newline = 3 + CharTokenizer.ALPHABET.length();
             assertArrayEquals(new int[] {newline}, tok.encode("\n", false));
+            assertArrayEquals(new int[] {newline, newline}, tok.encode("\n\n", false), "each newline its own token, however many in a row");
             String prompt = "17+25+8=", solution = "17+25=42\n42+8=50";
             int[] ids = tok.encode(prompt, true);
             int[] completion = tok.encodeContinuation(prompt, ids, solution, true);
