@@ -23,13 +23,16 @@ import static org.jpo.tensor.Tensors.sum;
  *
  * @param beta KL strength β &gt; 0
  */
-public record LipoLambda(double beta) {
+public record LipoLambda(double beta) implements ListLoss {
     public LipoLambda { Check.positive("beta", beta); }
 
-    public String name() { return "lipo_lambda"; }
+    /** The name users write: {@code lipo} (LiPO-λ is the paper's best variant, and the one built). */
+    @Override public String name() { return "lipo"; }
 
-    public ListBatch.Result apply(ListBatch b) {
-        Tensor ref = b.reference().orElseThrow(() -> new IllegalArgumentException("lipo_lambda needs reference log-probs"));
+    @Override public boolean readsReference() { return true; }
+
+    @Override public ListBatch.Result apply(ListBatch b) {
+        Tensor ref = b.reference().orElseThrow(() -> new IllegalArgumentException("lipo needs reference log-probs"));
         long k = b.policy().size(1);
         Tensor valid = b.mask().gt(s(0));                                                         // [B,K] bool
         Tensor sc = b.policy().sub(ref.detach()).mul(s(beta))

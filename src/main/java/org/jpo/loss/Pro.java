@@ -25,12 +25,15 @@ import static org.jpo.tensor.Tensors.sum;
  *
  * @param sftWeight λ &gt;= 0, the weight of the SFT term (the paper's β)
  */
-public record Pro(double sftWeight) {
-    public Pro { Check.nonNegative("sft_weight", sftWeight); }
+public record Pro(double sftWeight) implements ListLoss {
+    public Pro { Check.nonNegative("pro.sft_weight", sftWeight); }
 
-    public String name() { return "pro"; }
+    @Override public String name() { return "pro"; }
 
-    public ListBatch.Result apply(ListBatch b) {
+    /** PRO ranks the policy's own length-normalised log-probs: a reference, if given, is not read. */
+    @Override public boolean readsReference() { return false; }
+
+    @Override public ListBatch.Result apply(ListBatch b) {
         long k = b.policy().size(1);
         Tensor valid = b.mask().gt(s(0));                                                         // [B,K] bool
         Tensor r = b.policy().div(b.lengths().detach()).masked_fill(valid.logical_not(), s(0));   // [B,K] π/|y|

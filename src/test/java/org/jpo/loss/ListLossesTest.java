@@ -12,9 +12,9 @@ import static org.jpo.tensor.Tensors.*;
 import static org.junit.jupiter.api.Assertions.*;
 
 /**
- * PRO and LiPO-λ on hand lists of 4, 3 and 2 completions (padded to 4 with values the mask must hide): values against
- * the formulas evaluated with {@link Math} in doubles, gradients against central differences of those formulas; K = 2
- * against the repo's pairwise losses; a mixed batch against its lists one by one; ties; and a bandit.
+ * PRO, LiPO-λ and MPO on hand lists of 4, 3 and 2 completions (padded to 4 with values the mask must hide): values
+ * against the formulas evaluated with {@link Math} in doubles, gradients against central differences of those formulas;
+ * K = 2 against the repo's pairwise losses; a mixed batch against its lists one by one; ties; and a bandit.
  */
 class ListLossesTest {
     static final int K = 4;
@@ -62,6 +62,23 @@ class ListLossesTest {
             loss += delta * Math.log1p(Math.exp(-(sc[i] - sc[j])));
         }
         return loss;
+    }
+
+    /**
+     * MPO on one list of n: −log(Σ_{ψ_i>ψ̄} w_i·e^{s_i} / Σ_k w_k·e^{s_k}), w_k = e^{α·|ψ_k − ψ̄|}, s = β·(π − r);
+     * 0 when no ψ is above the mean.
+     */
+    static double mpo(double[] pi, double[] ref, double[] psi, int n, double beta, double alpha) {
+        double mean = 0;
+        for (int i = 0; i < n; i++) mean += psi[i];
+        mean /= n;
+        double num = 0, den = 0;
+        for (int i = 0; i < n; i++) {
+            double term = Math.exp(alpha * Math.abs(psi[i] - mean) + beta * (pi[i] - ref[i]));
+            den += term;
+            if (psi[i] > mean) num += term;
+        }
+        return num == 0 ? 0 : -Math.log(num / den);
     }
 
     /** d f / d pi[k] by central differences. */
@@ -120,6 +137,25 @@ class ListLossesTest {
         check(b -> new LipoLambda(BETA).apply(b), (p, ref, len, psi, n) -> lipo(p, ref, psi, n, BETA), "lipo_lambda");
     }
 
+    @Test void mpoMatchesItsFormulaWithTiesAndPadding() {
+        for (double alpha : new double[] {0, 0.6}) {
+            check(b -> new Mpo(BETA, alpha).apply(b), (p, ref, len, psi, n) -> mpo(p, ref, psi, n, BETA, alpha), "mpo α " + alpha);
+        }
+    }
+
+    /**
+     * MPO on hand numbers worked on paper: K = 3, s = (1, 0, 2), ψ = (2, 1, 0), α = ln 2. ψ̄ = 1, so Y⁺ = {0} and
+     * Y⁻ = {1, 2} (ψ = ψ̄ is a negative); w = (2^1, 2^0, 2^1) = (2, 1, 2); L = −log(2e / (2e + 1 + 2e²)).
+     */
+    @Test void mpoOnAListWorkedByHand() {
+        double expected = -Math.log(2 * Math.E / (2 * Math.E + 1 + 2 * Math.E * Math.E));
+        try (PointerScope scope = new PointerScope()) {
+            ListBatch b = new ListBatch(doubles(new double[] {1, 0, 2}, 1, 3), Optional.of(doubles(new double[] {0, 0, 0}, 1, 3)),
+                    doubles(new double[] {1, 1, 1}, 1, 3), doubles(new double[] {2, 1, 0}, 1, 3), doubles(new double[] {1, 1, 1}, 1, 3));
+            assertEquals(expected, item(new Mpo(1, Math.log(2)).apply(b).mean()), 1e-14);
+        }
+    }
+
     /** The value of {@code lipo} on hand numbers worked on paper: K = 3, s = (1, 0, 2), ψ = (2, 1, 0). */
     @Test void lipoLambdaOnAListWorkedByHand() {
         // τ = (2, 3, 1); 1/D = (1/log2 3, 1/2, 1); G = (3, 1, 0).
@@ -134,7 +170,10 @@ class ListLossesTest {
         }
     }
 
-    /** At K = 2, PRO without its SFT term is SimPO with β = 1, γ = 0 (−logσ(π̄⁺ − π̄⁻)); LiPO-λ is DPO times Δ. */
+    /**
+     * At K = 2, PRO without its SFT term is SimPO with β = 1, γ = 0 (−logσ(π̄⁺ − π̄⁻), Bradley–Terry on π̄); LiPO-λ is DPO
+     * times Δ; MPO is DPO: at α = 0 by its definition, and at any α because the two weights are equal.
+     */
     @Test void atTwoCompletionsTheListLossesArePairwise() {
         double[][] pairs = {{-3.0, -5.0, -3.6, -4.1, 3, 5}, {-4.0, -1.5, -3.0, -2.5, 2, 1}, {-7.0, -7.2, -6.0, -6.5, 4, 3}};
         double[] psiC = {1, 0.9, 4}, psiR = {0, 0.2, 1};
@@ -151,6 +190,10 @@ class ListLossesTest {
                 double delta = Math.abs(Math.pow(2, psiC[p]) - Math.pow(2, psiR[p])) * (1 - Math.log(2) / Math.log(3));
                 assertEquals(delta * item(new Sigmoid(BETA).apply(pb).mean()), item(new LipoLambda(BETA).apply(lb).mean()), 1e-14,
                         "lipo_lambda at K=2, pair " + p);
+                for (double alpha : new double[] {0, 0.6, 3}) {
+                    assertEquals(item(new Sigmoid(BETA).apply(pb).mean()), item(new Mpo(BETA, alpha).apply(lb).mean()), 1e-14,
+                            "mpo α " + alpha + " at K=2, pair " + p);
+                }
             }
         }
     }
@@ -158,7 +201,7 @@ class ListLossesTest {
     /** Lists of 4, 3 and 2 in one padded batch give each list's loss and gradient as when computed alone. */
     @Test void aMixedBatchEqualsItsListsOneByOne() {
         for (Function<ListBatch, ListBatch.Result> loss : java.util.List.<Function<ListBatch, ListBatch.Result>>of(
-                b -> new Pro(0.3).apply(b), b -> new LipoLambda(BETA).apply(b))) {
+                b -> new Pro(0.3).apply(b), b -> new LipoLambda(BETA).apply(b), b -> new Mpo(BETA, 0.6).apply(b))) {
             try (PointerScope scope = new PointerScope()) {
                 Tensor pi = table(PI).requires_grad_(true);
                 ListBatch.Result together = loss.apply(batch(pi));
@@ -180,13 +223,13 @@ class ListLossesTest {
         }
     }
 
-    /** A list whose completions all tie carries no ordering: PRO (without SFT) and LiPO-λ are 0 with no gradient. */
+    /** A list whose completions all tie carries no ordering: PRO (without SFT), LiPO-λ and MPO (no positives) are 0 with no gradient. */
     @Test void aListOfTiesOrdersNothing() {
         try (PointerScope scope = new PointerScope()) {
             Tensor pi = doubles(new double[] {-1, -3, -2}, 1, 3).requires_grad_(true);
             ListBatch b = new ListBatch(pi, Optional.of(doubles(new double[] {-2, -2, -2}, 1, 3)), doubles(new double[] {1, 2, 1}, 1, 3),
                     doubles(new double[] {0.5, 0.5, 0.5}, 1, 3), doubles(new double[] {1, 1, 1}, 1, 3));
-            Tensor total = new Pro(0).apply(b).mean().add(new LipoLambda(BETA).apply(b).mean());
+            Tensor total = new Pro(0).apply(b).mean().add(new LipoLambda(BETA).apply(b).mean()).add(new Mpo(BETA, 0.6).apply(b).mean());
             total.backward();
             assertEquals(0, item(total), 1e-15);
             for (double g : toDoubles(pi.grad())) assertEquals(0, g, 1e-15);
@@ -197,27 +240,30 @@ class ListLossesTest {
         try (PointerScope scope = new PointerScope()) {
             Tensor ref = table(REF).requires_grad_(true);
             ListBatch b = new ListBatch(table(PI).requires_grad_(true), Optional.of(ref), table(LENGTHS), table(PSI), mask(LEN));
-            new LipoLambda(BETA).apply(b).mean().backward();
+            new LipoLambda(BETA).apply(b).mean().add(new Mpo(BETA, 0.6).apply(b).mean()).backward();
             assertFalse(ref.grad().defined() && ref.grad().abs().sum().item_double() != 0, "gradient reached the reference");
         }
     }
 
-    @Test void lipoLambdaNeedsAReference() {
+    @Test void lipoLambdaAndMpoNeedAReference() {
         try (PointerScope scope = new PointerScope()) {
             ListBatch b = new ListBatch(table(PI), Optional.empty(), table(LENGTHS), table(PSI), mask(LEN));
             var e = assertThrows(IllegalArgumentException.class, () -> new LipoLambda(BETA).apply(b));
+            assertTrue(e.getMessage().contains("needs reference"), e.getMessage());
+            e = assertThrows(IllegalArgumentException.class, () -> new Mpo(BETA, 1).apply(b));
             assertTrue(e.getMessage().contains("needs reference"), e.getMessage());
         }
     }
 
     /**
      * Bandit: 4 one-token arms, uniform reference, the policy softmax(θ) from θ = 0; one list of all arms scored
-     * ψ = (0.5, 2, 1, 0). Gradient descent on either loss ends with the policy ordering the arms as ψ does.
+     * ψ = (0.5, 2, 1, 0). Gradient descent on each loss ends with the policy ordering the arms as ψ does (MPO through its
+     * deviation weights: within Y⁺ = {2, 1} and Y⁻ = {0.5, 0} only they tell the arms apart).
      */
     @Test void onABanditTheListwiseOptimumOrdersArmsAsTheScores() {
         double[] psi = {0.5, 2, 1, 0};
         for (Function<ListBatch, ListBatch.Result> loss : java.util.List.<Function<ListBatch, ListBatch.Result>>of(
-                b -> new Pro(0).apply(b), b -> new LipoLambda(1).apply(b))) {
+                b -> new Pro(0).apply(b), b -> new LipoLambda(1).apply(b), b -> new Mpo(1, 1).apply(b))) {
             try (PointerScope scope = new PointerScope()) {
                 Tensor theta = torch.zeros(1, 4).to(torch.ScalarType.Double).requires_grad_(true);
                 Tensor ref = torch.full(new long[] {1, 4}, s(Math.log(0.25)), options(torch.ScalarType.Double));

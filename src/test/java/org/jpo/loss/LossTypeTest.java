@@ -19,6 +19,7 @@ class LossTypeTest {
             case REFERENCE_FREE -> ReferenceFreeLoss.class;
             case UNPAIRED -> UnpairedLoss.class;
             case GROUP -> GroupLoss.class;
+            case LIST -> ListLoss.class;
         };
         assertInstanceOf(expected, loss);
         assertTrue(t.paper.contains("arXiv:" + t.arxiv), t.paper);
@@ -77,7 +78,7 @@ class LossTypeTest {
         assertMessage("loss_weights must be finite and >= 0, got [1.0, -0.5]", "loss_type: [sigmoid, sft]\nloss_weights: [1.0, -0.5]");
         assertMessage("loss_type: expected one of sigmoid, cdpo, robust, hinge, ipo, exo_pair, nca_pair, bco_pair, "
                 + "sppo_hard, sppo, aot, aot_unpaired, apo_zero, apo_down, discopop, sigmoid_norm, dpop, rdpo, simpo, cpo, "
-                + "orpo, sft, kto, apo_zero_unpaired, grpo, dr_grpo, rloo; got \"dpo\"; DPO's loss is sigmoid (as in TRL)", "loss_type: dpo");
+                + "orpo, sft, kto, apo_zero_unpaired, grpo, dr_grpo, rloo, pro, lipo, mpo; got \"dpo\"; DPO's loss is sigmoid (as in TRL)", "loss_type: dpo");
     }
 
     private static void assertMessage(String expected, String yaml) {
