@@ -9,7 +9,7 @@ import org.jpo.config.ConfigError;
 import org.jpo.config.Key;
 import org.jpo.model.LogProbs;
 import org.jpo.model.ModelConfig;
-import org.jpo.model.PackedPairs;
+import org.jpo.model.PackedLists;
 import org.jpo.model.SequenceBatch;
 import org.jpo.model.TokenBatch;
 import org.jpo.model.TokenLogps;
@@ -92,7 +92,7 @@ final class BenchPrefix implements Callable<Integer> {
         for (int i = -1; i < steps; i++) {   // interleaved, so load from other processes hits both alike
             try (PointerScope scope = new PointerScope()) {
                 double[][] x = step(m, SequenceBatch.of(prompts2, completions, 0), i, plain);
-                double[][] y = step(m, PackedPairs.of(p, c, j, 0), i, shared);
+                double[][] y = step(m, PackedLists.pairs(p, c, j, 0), i, shared);
                 if (i == 0) { a = x; b = y; }
             }
         }

@@ -1,6 +1,6 @@
 package org.jpo.data;
 
-import org.jpo.model.PackedPairs;
+import org.jpo.model.PackedLists;
 import org.jpo.model.SequenceBatch;
 
 import java.util.ArrayList;
@@ -23,8 +23,8 @@ public final class Collate {
     }
 
     /** [B] rows of [prompt, chosen, rejected], the prompt computed once for both (arXiv:2410.20305). */
-    public static PackedPairs packedPairs(List<PairExample> batch, int padId) {
-        return PackedPairs.of(batch.stream().map(PairExample::prompt).toList(), batch.stream().map(PairExample::chosen).toList(),
+    public static PackedLists packedPairs(List<PairExample> batch, int padId) {
+        return PackedLists.pairs(batch.stream().map(PairExample::prompt).toList(), batch.stream().map(PairExample::chosen).toList(),
                 batch.stream().map(PairExample::rejected).toList(), padId);
     }
 
