@@ -127,7 +127,7 @@ public record LossConfig(
             lossWeights = lossWeights == null ? Collections.nCopies(lossType.size(), 1.0) : lossWeights;
             checkWeights(lossType, lossWeights);
             checkCombination(lossType, knobs.useWeighting());
-            if (list() && !lossWeights.equals(List.of(1.0))) {
+            if (lossType.stream().anyMatch(t -> t.kind == Kind.LIST) && !lossWeights.equals(List.of(1.0))) {   // fields unset yet
                 throw new ConfigError("loss_weights", "loss_weights is " + lossWeights + ", but a listwise loss (" + lossType.get(0)
                         + ") is not summed with others: its weight is 1");
             }

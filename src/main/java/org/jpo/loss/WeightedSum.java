@@ -15,8 +15,11 @@ public final class WeightedSum {
     /** The sum of {@code parts} with {@code weights}, typed by what it needs. */
     public static PreferenceLoss of(List<? extends PreferenceLoss> parts, List<Double> weights) {
         check(parts, weights);
-        if (parts.stream().anyMatch(p -> p instanceof UnpairedLoss || p instanceof GroupLoss || p instanceof ListLoss)) {
-            throw new IllegalArgumentException("unpaired, group and listwise losses cannot be summed: " + names(parts));
+        if (parts.stream().anyMatch(p -> p instanceof UnpairedLoss)) {
+            throw new IllegalArgumentException("unpaired losses cannot be summed: " + names(parts));
+        }
+        if (parts.stream().anyMatch(p -> p instanceof GroupLoss || p instanceof ListLoss)) {
+            throw new IllegalArgumentException("group and listwise losses cannot be summed: " + names(parts));
         }
         if (parts.stream().anyMatch(p -> p instanceof ReferencedLoss)) return new ReferencedSum(List.copyOf(parts), weights);
         List<ReferenceFreeLoss> free = new ArrayList<>();

@@ -42,7 +42,7 @@ public record TrainConfig(
         @Inline("Optimizer, schedule and batch sizes (HF TrainingArguments' names and defaults)") Optimization opt,
         @Inline("Logging, evaluation and checkpoints (in optimizer steps)") Logging logging,
         @Inline("Loss (methods dpo and kto; `jpo losses` lists the losses with formulas and papers)") LossConfig loss,
-        @Inline("Speed (method dpo; results are equal either way)") SpeedOptions speed,
+        @Inline("Speed (methods dpo and list; results are equal either way)") SpeedOptions speed,
         @Inline("LoRA adapters (PEFT's LoraConfig names and defaults; methods dpo, kto, sft)") LoraConfig lora,
         @Key(section = "Reference model", doc = "model = the policy's initial weights | none (reference-free losses only: "
                 + "simpo, cpo, orpo, sft) | a path to another model; null = model if a loss reads one, else none.")

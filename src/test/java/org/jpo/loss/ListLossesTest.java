@@ -236,6 +236,24 @@ class ListLossesTest {
         }
     }
 
+    /** Log-ratios of ±1000 (and PRO's π̄ of −1000 against 0): every loss and gradient stays finite. */
+    @Test void finiteAtLargeMargins() {
+        for (Function<ListBatch, ListBatch.Result> loss : java.util.List.<Function<ListBatch, ListBatch.Result>>of(
+                b -> new Pro(0.3).apply(b), b -> new LipoLambda(1).apply(b), b -> new Mpo(1, 1).apply(b))) {
+            for (double sign : new double[] {1, -1}) {
+                try (PointerScope scope = new PointerScope()) {
+                    Tensor pi = doubles(new double[] {1000 * sign, 0, -1000 * sign}, 1, 3).requires_grad_(true);
+                    ListBatch b = new ListBatch(pi, Optional.of(doubles(new double[] {0, 0, 0}, 1, 3)), doubles(new double[] {1, 1, 1}, 1, 3),
+                            doubles(new double[] {2, 1, 0}, 1, 3), doubles(new double[] {1, 1, 1}, 1, 3));
+                    Tensor l = loss.apply(b).mean();
+                    l.backward();
+                    assertTrue(Double.isFinite(item(l)), "loss " + item(l));
+                    for (double g : toDoubles(pi.grad())) assertTrue(Double.isFinite(g), "gradient " + g);
+                }
+            }
+        }
+    }
+
     @Test void noGradientReachesTheReference() {
         try (PointerScope scope = new PointerScope()) {
             Tensor ref = table(REF).requires_grad_(true);
