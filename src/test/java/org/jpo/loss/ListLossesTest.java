@@ -254,6 +254,49 @@ class ListLossesTest {
         }
     }
 
+    /**
+     * The list metrics on the hand lists (MPO's s = β·ρ), against the definitions in doubles: tier means of s and π, the
+     * share of strictly ordered pairs s orders alike, mean K; and a list whose scores all tie counted in frac_reward_zero_std.
+     */
+    @Test void listMetricsFollowTheirDefinitions() {
+        double chosen = 0, rejected = 0, logpChosen = 0, logpRejected = 0, pairs = 0, agree = 0;
+        for (int b = 0; b < 3; b++) {
+            int n = LEN[b];
+            double hi = Double.NEGATIVE_INFINITY, lo = Double.POSITIVE_INFINITY;
+            for (int i = 0; i < n; i++) { hi = Math.max(hi, PSI[b][i]); lo = Math.min(lo, PSI[b][i]); }
+            double[] top = new double[3], bottom = new double[3];   // Σ s, Σ π, count
+            for (int i = 0; i < n; i++) {
+                double sc = BETA * (PI[b][i] - REF[b][i]);
+                if (PSI[b][i] == hi) { top[0] += sc; top[1] += PI[b][i]; top[2]++; }
+                if (PSI[b][i] == lo) { bottom[0] += sc; bottom[1] += PI[b][i]; bottom[2]++; }
+                for (int j = 0; j < n; j++) {
+                    if (PSI[b][i] <= PSI[b][j]) continue;
+                    pairs++;
+                    if (sc > BETA * (PI[b][j] - REF[b][j])) agree++;
+                }
+            }
+            chosen += top[0] / top[2] / 3;
+            rejected += bottom[0] / bottom[2] / 3;
+            logpChosen += top[1] / top[2] / 3;
+            logpRejected += bottom[1] / bottom[2] / 3;
+        }
+        try (PointerScope scope = new PointerScope()) {
+            ListBatch b = batch(table(PI));
+            var m = Metrics.of(new Mpo(BETA, 0.6).apply(b), b);
+            assertEquals(chosen, m.get("rewards/chosen"), 1e-12);
+            assertEquals(rejected, m.get("rewards/rejected"), 1e-12);
+            assertEquals(chosen - rejected, m.get("rewards/margins"), 1e-12);
+            assertEquals(agree / pairs, m.get("rewards/accuracies"), 1e-15);
+            assertEquals(logpChosen, m.get("logps/chosen"), 1e-12);
+            assertEquals(logpRejected, m.get("logps/rejected"), 1e-12);
+            assertEquals(3.0, m.get("list_size"), 1e-15);
+            assertEquals(0.0, m.get("frac_reward_zero_std"));
+            ListBatch tied = new ListBatch(doubles(new double[] {-1, -2, -3, 0}, 2, 2), Optional.of(doubles(new double[] {0, 0, 0, 0}, 2, 2)),
+                    doubles(new double[] {1, 1, 1, 1}, 2, 2), doubles(new double[] {1, 1, 0, 5}, 2, 2), doubles(new double[] {1, 1, 1, 1}, 2, 2));
+            assertEquals(0.5, Metrics.of(new Mpo(BETA, 0.6).apply(tied), tied).get("frac_reward_zero_std"));
+        }
+    }
+
     @Test void noGradientReachesTheReference() {
         try (PointerScope scope = new PointerScope()) {
             Tensor ref = table(REF).requires_grad_(true);
