@@ -27,6 +27,8 @@ public final class LossesCommand implements Callable<Integer> {
         for (LossType t : LossType.values()) out.println(line(row(t), width));
         out.println();
         out.println("δ = ρ⁺ − ρ⁻, ρ = π − r (policy minus reference log-prob), R = β·ρ, π̄ = π/|y|; the README section Losses has the rest.");
+        out.println("Listwise (pairs.strategy list): ψ_k the scores of a prompt's K completions (equal ψ are ties), ψ̄ their mean, "
+                + "τ_i the rank of s_i, y_1 the best.");
     }
 
     private static String[] row(LossType t) { return new String[] {t.key, t.kind.label, t.formula, t.paper}; }

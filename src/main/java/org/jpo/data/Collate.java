@@ -1,6 +1,6 @@
 package org.jpo.data;
 
-import org.jpo.model.PackedPairs;
+import org.jpo.model.PackedLists;
 import org.jpo.model.SequenceBatch;
 
 import java.util.ArrayList;
@@ -9,7 +9,7 @@ import java.util.function.Function;
 
 /**
  * Examples → right-padded token batches. Pairs put all chosen rows first, then all rejected rows (one forward), or
- * pack each pair into one row sharing its prompt.
+ * pack each pair into one row sharing its prompt; ranked lists likewise, one row per completion or one per list.
  */
 public final class Collate {
     private Collate() {}
@@ -23,9 +23,24 @@ public final class Collate {
     }
 
     /** [B] rows of [prompt, chosen, rejected], the prompt computed once for both (arXiv:2410.20305). */
-    public static PackedPairs packedPairs(List<PairExample> batch, int padId) {
-        return PackedPairs.of(batch.stream().map(PairExample::prompt).toList(), batch.stream().map(PairExample::chosen).toList(),
+    public static PackedLists packedPairs(List<PairExample> batch, int padId) {
+        return PackedLists.pairs(batch.stream().map(PairExample::prompt).toList(), batch.stream().map(PairExample::chosen).toList(),
                 batch.stream().map(PairExample::rejected).toList(), padId);
+    }
+
+    /** [B] rows of [prompt, y_1, …, y_K], the prompt computed once per list: completion k of list i in output row k·B + i. */
+    public static PackedLists packedLists(List<ListExample> batch, int padId) {
+        return PackedLists.of(batch.stream().map(ListExample::prompt).toList(),
+                batch.stream().map(e -> List.of(e.completions())).toList(), padId);
+    }
+
+    /** [Σ K_i] rows of (prompt, completion): list 0's completions in order, then list 1's, … */
+    public static SequenceBatch lists(List<ListExample> batch, int padId) {
+        List<int[]> prompts = new ArrayList<>(), completions = new ArrayList<>();
+        for (ListExample e : batch) {
+            for (int[] c : e.completions()) { prompts.add(e.prompt()); completions.add(c); }
+        }
+        return SequenceBatch.of(prompts, completions, padId);
     }
 
     /** [B] rows of (prompt, completion). */

@@ -68,7 +68,7 @@ public final class Datasets {
                 yield out;
             }
             case PROMPT_COMPLETION -> throw new BadRow("missing field 'label' (true for a desirable completion, false otherwise)");
-            case TEXT -> throw Rows.wrongFormat(line.json(), Format.TEXT, "{prompt, completion, label} or paired rows");
+            case TEXT, RANKED -> throw Rows.wrongFormat(line.json(), Rows.format(line.json()), "{prompt, completion, label} or paired rows");
         });
     }
 
@@ -86,9 +86,24 @@ public final class Datasets {
                 case TEXT -> Rows.text(line.json());
                 case UNPAIRED -> throw new BadRow("a labelled (KTO) row: SFT would imitate its undesirable completions too;"
                         + " drop 'label' or use method: kto");
-                case PAIRED -> throw Rows.wrongFormat(line.json(), Format.PAIRED, "{prompt, completion} or {text} rows");
+                case PAIRED, RANKED -> throw Rows.wrongFormat(line.json(), Rows.format(line.json()), "{prompt, completion} or {text} rows");
             };
             return l.sft(l.source(line), t).stream().toList();
+        });
+    }
+
+    /**
+     * Ranked rows ({@code prompt}, {@code completions}, {@code scores}) for the listwise losses (method list): TRL has no
+     * listwise trainer, so these are jpo's columns, as {@code jpo run}'s pairs.jsonl writes them with pairs.strategy list.
+     * All of a row's completions are truncated together; a row whose scores all tie is kept (it orders nothing: its loss is
+     * 0, counted in training's {@code frac_reward_zero_std}).
+     */
+    public static Dataset<ListExample> ranked(Path file, Tokenizer tok, Optional<ChatTemplate> template, DataOptions o, Path rejects) {
+        Loader l = new Loader(file, tok, template, o, rejects);
+        return l.load(line -> {
+            Format f = Rows.format(line.json());
+            if (f != Format.RANKED) throw Rows.wrongFormat(line.json(), f, "ranked rows {prompt, completions, scores}");
+            return l.list(l.source(line), Rows.ranked(line.json(), l.chat)).stream().toList();
         });
     }
 
@@ -162,6 +177,12 @@ public final class Datasets {
             int[] p = tokens.prompt(prompt);
             return fit(p, tokens.completion(prompt, p, completion))
                     .map(f -> new UnpairedExample(source, f.prompt(), f.completions()[0], desirable));
+        }
+
+        Optional<ListExample> list(String source, Rows.RankedText t) {
+            int[] p = tokens.prompt(t.prompt());
+            int[][] c = t.completions().stream().map(y -> tokens.completion(t.prompt(), p, y)).toArray(int[][]::new);
+            return fit(p, c).map(f -> new ListExample(source, f.prompt(), f.completions(), t.scores()));
         }
 
         Optional<SftExample> sft(String source, CompletionText t) {

@@ -5,7 +5,7 @@ package org.jpo.data;
  * the tokenizer has one, a completion ends with EOS when the tokenizer has one (unless it was truncated).
  * Prompts and completions are never empty: the loaders drop (and count) examples that would be.
  */
-public sealed interface Example permits PairExample, UnpairedExample, SftExample, GroupExample {
+public sealed interface Example permits PairExample, UnpairedExample, SftExample, GroupExample, ListExample {
     /** Where the example came from, e.g. "data/train.jsonl:17". */
     String source();
 

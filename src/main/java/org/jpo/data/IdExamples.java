@@ -40,6 +40,11 @@ public final class IdExamples {
         return new GroupExample(source, t.prompt(), t.completions()[0], advantage, score, groupStd);
     }
 
+    public ListExample list(String source, int[] prompt, int[][] completions, double[] scores) {
+        Tokenization.Truncated t = fit(prompt, completions);
+        return new ListExample(source, t.prompt(), t.completions(), scores);
+    }
+
     /** Examples whose prompt was cut to its last max_prompt_length tokens. */
     public int truncatedPrompts() { return truncatedPrompts; }
 

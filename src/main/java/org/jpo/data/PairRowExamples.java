@@ -21,7 +21,7 @@ public final class PairRowExamples {
         return out;
     }
 
-    /** The row's ids after its prompt's, truncated as the data options say; PairRow.s five kinds, each once. */
+    /** The row's ids after its prompt's, truncated as the data options say; PairRow's six kinds, each once. */
     private static Example example(String source, PairRow row, int[] prompt, IdExamples ids) {
         if (row instanceof PairRow.StepPair s) {   // the steps follow the prompt and the prefix of steps they share
             int[] both = java.util.Arrays.copyOf(prompt, prompt.length + s.prefixIds().length);
@@ -33,6 +33,7 @@ public final class PairRowExamples {
                     ? Optional.empty() : Optional.of(new PairExample.WinProbs(p.chosenWinProb(), p.rejectedWinProb())));
         }
         if (row instanceof PairRow.Labeled l) return ids.unpaired(source, prompt, l.completionIds(), l.label());
+        if (row instanceof PairRow.Ranked r) return ids.list(source, prompt, r.completionIds(), r.scores());
         if (row instanceof PairRow.Group g) return ids.group(source, prompt, g.completionIds(), g.advantage(), g.score(), g.groupStd());
         return ids.sft(source, prompt, ((PairRow.Sft) row).completionIds());
     }

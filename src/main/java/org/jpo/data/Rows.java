@@ -19,18 +19,23 @@ import java.util.OptionalDouble;
  *       optional {@code "margin"} (a number), {@code "chosen_win_prob"} + {@code "rejected_win_prob"}
  *       (both, each in [0, 1]) and {@code "chosen_prob"} (P(chosen ≻ rejected) in [0, 1], a preference model's soft label);
  *   <li>unpaired: {@code {"prompt", "completion", "label": true|false}};
- *   <li>SFT: {@code {"prompt", "completion"}} or {@code {"text"}} (a string; the whole text is the completion).
+ *   <li>SFT: {@code {"prompt", "completion"}} or {@code {"text"}} (a string; the whole text is the completion);
+ *   <li>ranked: {@code {"prompt", "completions": [...], "scores": [...]}}, two or more completions, one finite score
+ *       each (higher is better; equal scores are ties).
  * </ul>
  * Other fields (ids, sources, scores) are ignored.
  */
 final class Rows {
     private Rows() {}
 
-    enum Format { PAIRED, UNPAIRED, PROMPT_COMPLETION, TEXT }
+    enum Format { PAIRED, UNPAIRED, PROMPT_COMPLETION, TEXT, RANKED }
 
     /** A pair's texts; an empty prompt or completion means there is none (the loader drops the row). */
     record PairText(String prompt, String chosen, String rejected, OptionalDouble margin,
                     Optional<PairExample.WinProbs> winProbs, OptionalDouble chosenProb) {}
+
+    /** A ranked row's texts: its prompt and completions, and the completions' scores in the same order. */
+    record RankedText(String prompt, List<String> completions, double[] scores) {}
 
     /** A prompt and completion; for a {"text"} row the prompt is "". */
     record CompletionText(String prompt, String completion) {}
@@ -40,6 +45,13 @@ final class Rows {
         boolean paired = has(row, "chosen") || has(row, "rejected");
         boolean completion = has(row, "completion");
         boolean text = has(row, "text");
+        if (has(row, "completions")) {
+            if (paired || completion || text) {
+                throw new BadRow("row has both 'completions' (a ranked row) and " + (paired ? "paired fields (chosen/rejected)"
+                        : completion ? "'completion'" : "'text'") + "; fields: " + names(row));
+            }
+            return Format.RANKED;
+        }
         if (paired && (completion || text)) throw new BadRow("row has both paired fields (chosen/rejected) and "
                 + (completion ? "'completion'" : "'text'") + "; fields: " + names(row));
         if (completion && text) throw new BadRow("row has both 'completion' and 'text'; fields: " + names(row));
@@ -47,7 +59,7 @@ final class Rows {
         if (completion) return has(row, "label") ? Format.UNPAIRED : Format.PROMPT_COMPLETION;
         if (text) return Format.TEXT;
         throw new BadRow("unknown row format: expected {prompt, chosen, rejected}, {prompt, completion, label},"
-                + " {prompt, completion} or {text}; fields: " + names(row));
+                + " {prompt, completion}, {text} or {prompt, completions, scores}; fields: " + names(row));
     }
 
     /** The row is in a format the loader does not take; {@code expected} says which it does. */
@@ -92,6 +104,43 @@ final class Rows {
         return new CompletionText(promptText, chat.completion(p, promptText, ((Chat) completion).messages(), "completion"));
     }
 
+    /** {@code {"prompt", "completions", "scores"}}: two or more completions, all in the prompt's form, one finite score each. */
+    static RankedText ranked(ObjectNode row, Conversation chat) {
+        Field prompt = promptField(row);
+        JsonNode list = row.get("completions");
+        if (!list.isArray() || list.size() < 2) {
+            throw new BadRow("field 'completions' must be a list of two or more completions, got " + describe(list));
+        }
+        List<Field> completions = new ArrayList<>();
+        for (int i = 0; i < list.size(); i++) completions.add(element(list.get(i), "completions[" + i + "]"));
+        double[] scores = scores(row, list.size());
+        sameForm(row, Optional.of(prompt), completions.toArray(Field[]::new));
+        if (prompt instanceof Text p) return new RankedText(p.s(), completions.stream().map(c -> ((Text) c).s()).toList(), scores);
+        List<Message> p = ((Chat) prompt).messages();
+        String promptText = chat.prompt(p);
+        List<String> texts = new ArrayList<>();
+        for (int i = 0; i < completions.size(); i++) {
+            texts.add(chat.completion(p, promptText, ((Chat) completions.get(i)).messages(), "completions[" + i + "]"));
+        }
+        return new RankedText(promptText, texts, scores);
+    }
+
+    /** {@code scores}: {@code n} finite numbers. */
+    private static double[] scores(ObjectNode row, int n) {
+        JsonNode v = row.get("scores");
+        if (v == null || v.isNull()) throw new BadRow("missing field 'scores' (one number per completion, higher is better); fields: " + names(row));
+        if (!v.isArray() || v.size() != n) {
+            throw new BadRow("field 'scores' must be a list of " + n + " numbers, one per completion, got " + describe(v));
+        }
+        double[] out = new double[n];
+        for (int i = 0; i < n; i++) {
+            JsonNode s = v.get(i);
+            if (!s.isNumber() || !Double.isFinite(s.doubleValue())) throw new BadRow("field 'scores'[" + i + "] must be a finite number, got " + s);
+            out[i] = s.doubleValue();
+        }
+        return out;
+    }
+
     static CompletionText text(ObjectNode row) {
         if (!(field(row, "text") instanceof Text t)) throw new BadRow("field 'text' must be a string, got a list");
         return new CompletionText("", t.s());
@@ -121,6 +170,11 @@ final class Rows {
     private static Field field(ObjectNode row, String name) {
         JsonNode v = row.get(name);
         if (v == null || v.isNull()) throw new BadRow("missing field '" + name + "'; fields: " + names(row));
+        return element(v, name);
+    }
+
+    /** A string or a list of messages, named {@code name} in errors. */
+    private static Field element(JsonNode v, String name) {
         if (v.isTextual()) {
             if (v.textValue().isEmpty()) throw new BadRow("field '" + name + "' is an empty string");
             return new Text(v.textValue());

@@ -39,25 +39,32 @@ public record RoundRecord(int round, @JsonUnwrapped EvalResult eval, Counts coun
      * @param trainingRows null until the round trained
      * @param grouped      {@code group}: samples kept with their advantages (null for the other strategies)
      * @param advantages   {@code group}: the distribution of those advantages (null for the other strategies, or none kept)
+     * @param lists        {@code list}: ranked lists made, one per prompt kept (null for the other strategies)
      */
     @JsonInclude(NON_NULL)
     public record Counts(int prompts, int samples, int scored, int missing, int pairs, int labeled, int sftTargets, int tiesDropped,
                          int belowMargin, int belowThreshold, int reversed, int allTied, int tooFew, int uncertain, Integer trainingRows,
-                         Integer grouped, AdvantageStats advantages) {
+                         Integer grouped, AdvantageStats advantages, Integer lists) {
         public static Counts of(org.jpo.pairs.Counts c, int scored) {
             return new Counts(c.prompts(), c.samples(), scored, c.missing(), c.pairs(), c.labeled(), c.sftTargets(), c.tiesDropped(),
-                    c.belowMargin(), c.belowThreshold(), c.reversed(), c.allTied(), c.tooFew(), c.uncertain(), null, null, null);
+                    c.belowMargin(), c.belowThreshold(), c.reversed(), c.allTied(), c.tooFew(), c.uncertain(), null, null, null, null);
         }
 
         public Counts withTrainingRows(int n) {
             return new Counts(prompts, samples, scored, missing, pairs, labeled, sftTargets, tiesDropped, belowMargin, belowThreshold, reversed,
-                    allTied, tooFew, uncertain, n, grouped, advantages);
+                    allTied, tooFew, uncertain, n, grouped, advantages, lists);
         }
 
         /** These counts with a group round's kept samples and their advantages' distribution (null when none were kept). */
         public Counts withAdvantages(int grouped, double[] advantages) {
             return new Counts(prompts, samples, scored, missing, pairs, labeled, sftTargets, tiesDropped, belowMargin, belowThreshold, reversed,
-                    allTied, tooFew, uncertain, trainingRows, grouped, advantages.length == 0 ? null : AdvantageStats.of(advantages));
+                    allTied, tooFew, uncertain, trainingRows, grouped, advantages.length == 0 ? null : AdvantageStats.of(advantages), lists);
+        }
+
+        /** These counts with a list round's ranked lists. */
+        public Counts withLists(int lists) {
+            return new Counts(prompts, samples, scored, missing, pairs, labeled, sftTargets, tiesDropped, belowMargin, belowThreshold, reversed,
+                    allTied, tooFew, uncertain, trainingRows, grouped, advantages, lists);
         }
     }
 

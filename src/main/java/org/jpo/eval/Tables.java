@@ -50,9 +50,14 @@ final class Tables {
         return perRound(run.rounds, new ArrayList<>(keys), (r, k) -> fmt(r.eval().get(k)));
     }
 
+    /** {@code list}'s column, shown only when some round made ranked lists (so other runs' reports stay as they were). */
+    static final Column<RoundRecord.Counts> LISTS = new Column<>("lists", RoundRecord.Counts::lists);
+
     static String counts(RunView run) {
-        return perRound(run.rounds.tailMap(1), COUNTS.stream().map(Column::name).toList(), (r, k) -> {
-            Column<RoundRecord.Counts> col = COUNTS.stream().filter(c -> c.name().equals(k)).findFirst().orElseThrow();
+        List<Column<RoundRecord.Counts>> columns = new ArrayList<>(COUNTS);
+        if (run.rounds.values().stream().anyMatch(r -> r.counts() != null && r.counts().lists() != null)) columns.add(5, LISTS);
+        return perRound(run.rounds.tailMap(1), columns.stream().map(Column::name).toList(), (r, k) -> {
+            Column<RoundRecord.Counts> col = columns.stream().filter(c -> c.name().equals(k)).findFirst().orElseThrow();
             if (r.counts() == null) return fmt(null);
             return k.equals("all_tied") ? allTied(r) : fmt(col.value().apply(r.counts()));
         });

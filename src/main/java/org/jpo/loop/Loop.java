@@ -327,6 +327,7 @@ public final class Loop implements AutoCloseable {
         if (c.pairs().strategy() == Strategy.GROUP) {
             counts = counts.withAdvantages(p.outcome().counts().grouped(), p.outcome().grouped().stream().mapToDouble(g -> g.advantage()).toArray());
         }
+        if (c.pairs().strategy() == Strategy.LIST) counts = counts.withLists(p.outcome().counts().lists());
         m.counts(counts);
     }
 

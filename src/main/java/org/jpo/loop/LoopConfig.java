@@ -109,6 +109,16 @@ public record LoopConfig(
                     + "with their advantages, which only pairs.strategy group makes (strategy is " + name(pairs.strategy()) + ")");
         }
         if (groupRows) return;
+        boolean listRows = m == TrainConfig.Method.LIST, listLoss = train.loss().list();
+        if (listRows && train.loss().lossType() != null && !listLoss) {
+            throw new ConfigError("train.loss_type", "train.loss_type " + train.loss().lossType() + " is not a listwise loss, but pairs.strategy "
+                    + "list makes ranked rows (prompt, completions, scores): use loss_type pro, lipo or mpo, or another pairs.strategy");
+        }
+        if (!listRows && listLoss) {
+            throw new ConfigError("train.loss_type", "train.loss_type " + train.loss().lossType() + " is listwise: it trains on a prompt's "
+                    + "samples as one ranked list, which only pairs.strategy list makes (strategy is " + name(pairs.strategy()) + ")");
+        }
+        if (listRows) return;
         if (m == TrainConfig.Method.SFT || train.loss().lossType() == null) return;
         boolean unpairedRows = m == TrainConfig.Method.KTO;
         for (LossType t : train.loss().lossType()) {
@@ -159,12 +169,13 @@ public record LoopConfig(
 
     public String toYaml() { return BINDER.toYaml(this, "jpo run config, resolved: every key with the value the run used."); }
 
-    /** What the loop trains with: KTO rows for unpaired, SFT for best, pairs otherwise. */
+    /** What the loop trains with: KTO rows for unpaired, SFT for best, group rows for group, ranked lists for list, pairs otherwise. */
     public static TrainConfig.Method method(PairsConfig pairs) {
         return switch (pairs.strategy()) {
             case UNPAIRED -> TrainConfig.Method.KTO;
             case BEST -> TrainConfig.Method.SFT;
             case GROUP -> TrainConfig.Method.GROUP;
+            case LIST -> TrainConfig.Method.LIST;
             default -> TrainConfig.Method.DPO;
         };
     }
@@ -216,8 +227,9 @@ public record LoopConfig(
         if (key.startsWith("train.") && method(pairs) == TrainConfig.Method.SFT && LOSS_KEYS.contains(key.substring(6))) {
             return "strategy best trains with SFT, which reads no loss keys";
         }
-        if ((key.equals("train.prefix_sharing") || key.equals("train.logprob_chunk_size")) && method(pairs) != TrainConfig.Method.DPO) {
-            return "only method dpo reads it, and the round trains with " + method(pairs);
+        if ((key.equals("train.prefix_sharing") || key.equals("train.logprob_chunk_size")) && method(pairs) != TrainConfig.Method.DPO
+                && method(pairs) != TrainConfig.Method.LIST) {
+            return "only methods dpo and list read it, and the round trains with " + method(pairs);
         }
         if (key.equals("train.num_train_epochs") && method(pairs) == TrainConfig.Method.GROUP) {
             return "strategy group makes train.num_iterations passes over the round's samples (TRL's num_iterations)";

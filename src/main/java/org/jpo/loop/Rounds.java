@@ -14,7 +14,7 @@ final class Rounds {
             {"score", "eval/mean_score"}, {"pass", "eval/pass_rate"}, {"greedy", "eval/greedy_mean_score"}, {"g.pass", "eval/greedy_pass_rate"},
             {"length", "eval/mean_length"}, {"KL", "eval/kl_to_initial"}, {"win", "eval/win_rate_vs_initial"}};
 
-    /** The table of every round so far. */
+    /** The table of every round so far; its pairs column holds a group round's samples kept and a list round's lists. */
     static void print(List<RoundRecord> rounds, PrintStream out) {
         StringBuilder b = new StringBuilder(String.format("%5s", "round"));
         for (String[] col : COLUMNS) b.append(String.format(" %7s", col[0]));
@@ -24,7 +24,7 @@ final class Rounds {
             StringBuilder line = new StringBuilder(String.format("%5d", r.round()));
             for (String[] col : COLUMNS) line.append(String.format(" %7s", num(r.eval().get(col[1]))));
             RoundRecord.Counts c = r.counts();
-            line.append(String.format(" %6s %8s %8.1f", c == null ? "-" : c.grouped() != null ? c.grouped() : c.pairs(), c == null ? "-" : c.allTied(),
+            line.append(String.format(" %6s %8s %8.1f", c == null ? "-" : c.grouped() != null ? c.grouped() : c.lists() != null ? c.lists() : c.pairs(), c == null ? "-" : c.allTied(),
                     r.timings() == null ? 0 : r.timings().values().stream().mapToDouble(Double::doubleValue).sum()));
             out.println(line);
         }

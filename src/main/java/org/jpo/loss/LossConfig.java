@@ -71,7 +71,10 @@ public record LossConfig(
                     + "it takes the place of num_train_epochs).") int numIterations,
             @Key(value = "0.5", doc = "nash_md: β in [0, 1] of the opponent's geometric mixture π^β ∝ π^(1−β)·μ^β of the round's "
                     + "policy and the reference, sampled token by token (arXiv:2312.00886 §7; TRL NashMDConfig's mixture_coef): 0 = "
-                    + "self-play, 1 = the reference.") double mixtureCoef) {
+                    + "self-play, 1 = the reference.") double mixtureCoef,
+
+            @Key(doc = "pro's knobs.") ProKnobs pro,
+            @Key(doc = "mpo's knobs.") MpoKnobs mpo) {
         public Knobs {
             Check.within("ld_alpha", ldAlpha, 0, 1, false);
             Check.within("mixture_coef", mixtureCoef, 0, 1, false);
@@ -87,7 +90,7 @@ public record LossConfig(
             if (beta != null) return this;
             double b = losses.stream().anyMatch(t -> t.kind == Kind.GROUP && t != NASH_MD) ? 0.0 : 0.1;
             return new Knobs(b, labelSmoothing, fDivergenceType, fAlphaDivergenceCoef, ldAlpha, useWeighting, marginWeighting, discopopTau, desirableWeight,
-                    undesirableWeight, ipo, exoPair, bcoPair, dpop, rdpo, simpo, cpo, orpo, epsilon, numIterations, mixtureCoef);
+                    undesirableWeight, ipo, exoPair, bcoPair, dpop, rdpo, simpo, cpo, orpo, epsilon, numIterations, mixtureCoef, pro, mpo);
         }
 
         /** The sigmoid loss's f-divergence; the formula sheet's α is 1 − TRL's a. */
@@ -118,6 +121,13 @@ public record LossConfig(
     public record OrpoKnobs(@Key(value = "0.1", doc = "orpo's weight λ >= 0 of the odds-ratio term (arXiv:2403.07691; "
             + "TRL ORPOConfig's beta).") double lambda) {}
 
+    public record ProKnobs(@Key(value = "0.05", doc = "pro's weight λ >= 0 of the SFT term λ·NLL(y_1) on the list's best "
+            + "completion (arXiv:2306.17492, the paper's β; jpo's default, not the paper's tuned value; 0 = Plackett–Luce alone).")
+            double sftWeight) {}
+
+    public record MpoKnobs(@Key(value = "1.0", doc = "mpo's α >= 0 (arXiv:2412.04628): each completion weighs exp(α·|ψ − ψ̄|), "
+            + "ψ̄ its list's mean score (jpo's default, not the paper's tuned value); 0 = unweighted MPO.") double alpha) {}
+
     public LossConfig {
         if (lossType != null) {
             knobs = knobs.withBetaFor(lossType);
@@ -126,6 +136,10 @@ public record LossConfig(
             lossWeights = lossWeights == null ? Collections.nCopies(lossType.size(), 1.0) : lossWeights;
             checkWeights(lossType, lossWeights);
             checkCombination(lossType, knobs.useWeighting());
+            if (lossType.stream().anyMatch(t -> t.kind == Kind.LIST) && !lossWeights.equals(List.of(1.0))) {   // fields unset yet
+                throw new ConfigError("loss_weights", "loss_weights is " + lossWeights + ", but a listwise loss (" + lossType.get(0)
+                        + ") is not summed with others: its weight is 1");
+            }
             if (knobs.bcoPair().runningMean() && lossType.contains(BCO_PAIR) && lossType.get(0) != BCO_PAIR) {
                 // a weighted sum reports its first part's rewards, and those are what the running mean averages
                 throw new ConfigError("bco_pair.running_mean", "bco_pair.running_mean needs bco_pair first in loss_type, got " + lossType);
@@ -155,6 +169,9 @@ public record LossConfig(
     /** Whether the losses are the group methods' (grpo, dr_grpo, rloo, nash_md), which train on sampled completions with advantages. */
     public boolean group() { return lossType != null && lossType.stream().anyMatch(t -> t.kind == Kind.GROUP); }
 
+    /** Whether the loss is listwise (pro, lipo, mpo), which trains on a prompt's ranked list of completions. */
+    public boolean list() { return lossType != null && lossType.stream().anyMatch(t -> t.kind == Kind.LIST); }
+
     private static void checkWeights(List<LossType> losses, List<Double> weights) {
         if (weights.size() != losses.size()) {
             throw new ConfigError("loss_weights", "loss_weights has " + weights.size() + " entries but loss_type has " + losses.size() + " " + losses);
@@ -170,6 +187,9 @@ public record LossConfig(
         if (unpaired && loss.size() > 1) throw new ConfigError("loss_type", "loss_type: unpaired losses cannot be combined with others, got " + loss);
         if (loss.size() > 1 && loss.stream().anyMatch(t -> t.kind == Kind.GROUP)) {
             throw new ConfigError("loss_type", "loss_type: grpo, dr_grpo and rloo cannot be combined with other losses (nor can nash_md), got " + loss);
+        }
+        if (loss.size() > 1 && loss.stream().anyMatch(t -> t.kind == Kind.LIST)) {
+            throw new ConfigError("loss_type", "loss_type: pro, lipo and mpo cannot be combined with other losses, got " + loss);
         }
         if (wpo && (loss.contains(AOT) || loss.contains(AOT_UNPAIRED))) {
             throw new ConfigError("use_weighting", "use_weighting needs per-pair losses, but aot losses are per sorted position");
@@ -202,7 +222,9 @@ public record LossConfig(
         List<LossType> paired = Arrays.stream(values()).filter(t -> t.kind == Kind.REFERENCED || t.kind == Kind.REFERENCE_FREE).toList();
         List<String> others = Arrays.stream(values()).filter(t -> !t.readsKey(key)).map(t -> t.key).toList();
         if (readers.equals(paired)) return "paired losses";
-        if (others.size() <= 2) return "every loss but " + String.join(" and ", others);
+        if (others.size() <= 3) {
+            return "every loss but " + String.join(", ", others.subList(0, others.size() - 1)) + " and " + others.get(others.size() - 1);
+        }
         return readers.stream().map(t -> t.key).collect(Collectors.joining(", "));
     }
 }

@@ -105,7 +105,18 @@ public enum LossType {
     NASH_MD("nash_md", Kind.GROUP, "−Σ_t min(ρ_t·Â_t, clip(ρ_t, 1±ε)·Â_t), Â_t = (P(y≻y′) − ½) − β·Σ_{s≥t} (π_s − r_s); "
             + "y ∼ π, y′ ∼ π^mix ∝ π^(1−mixture_coef)·μ^mixture_coef", "2312.00886",
             "Munos et al. (Nash-MD-PG) arXiv:2312.00886 §7",
-            reads("mixture_coef"));
+            reads("mixture_coef")),
+    PRO("pro", Kind.LIST, "Σ_i [log(e^π̄_i + Σ_{ψ_j<ψ_i} e^π̄_j) − π̄_i] + λ·NLL(y_1): Plackett–Luce on π̄, ties unordered",
+            "2306.17492",
+            "Song et al. (PRO) arXiv:2306.17492",
+            reads()),
+    LIPO("lipo", Kind.LIST, "Σ_{ψ_i>ψ_j} Δ_ij·log(1 + e^−(s_i−s_j)), s = β·ρ, Δ_ij = |2^ψ_i − 2^ψ_j|·|1/log2(1+τ_i) − 1/log2(1+τ_j)|",
+            "2402.01878",
+            "Liu et al. (LiPO-λ) arXiv:2402.01878",
+            reads("beta")),
+    MPO("mpo", Kind.LIST, "−log(Σ_{ψ_i>ψ̄} w_i·e^s_i / Σ_k w_k·e^s_k), s = β·ρ, w_k = exp(α·|ψ_k − ψ̄|)", "2412.04628",
+            "Gupta et al. (MPO, first titled SWEPO) arXiv:2412.04628",
+            reads("beta"));
 
     /** What a loss reads, which decides its Java type. */
     public enum Kind {
@@ -114,7 +125,9 @@ public enum LossType {
         REFERENCE_FREE("reference-free", "ld_alpha", "use_weighting", "margin_weighting"),
         UNPAIRED("unpaired"),
         // the group methods (pairs.strategy group): clipped policy gradient with an optional k3 KL penalty
-        GROUP("group", "beta", "epsilon", "num_iterations");
+        GROUP("group", "beta", "epsilon", "num_iterations"),
+        // the listwise losses (pairs.strategy list): a prompt's K completions ranked by their scores ψ in one term
+        LIST("list");
 
         public final String label;
         /** The top-level loss keys every loss of this kind reads. */
@@ -213,6 +226,9 @@ public enum LossType {
             case KTO -> new Kto(beta, c.desirableWeight(), c.undesirableWeight());
             case APO_ZERO_UNPAIRED -> new ApoZeroUnpaired(beta);
             case GRPO, DR_GRPO, RLOO, NASH_MD -> new GroupLoss(this, c.epsilon(), beta);
+            case PRO -> new Pro(c.pro().sftWeight());
+            case LIPO -> new LipoLambda(beta);
+            case MPO -> new Mpo(beta, c.mpo().alpha());
         };
     }
 }

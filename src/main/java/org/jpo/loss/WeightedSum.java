@@ -6,8 +6,8 @@ import java.util.stream.Collectors;
 
 /**
  * Weighted sums of paired losses: a sum containing any referenced loss is a {@link ReferencedSum}, one of
- * reference-free losses only is a {@link ReferenceFreeSum}. Unpaired losses are not summed (they read a
- * different batch).
+ * reference-free losses only is a {@link ReferenceFreeSum}. Unpaired, group and listwise losses are not summed (they
+ * read different batches).
  */
 public final class WeightedSum {
     private WeightedSum() {}
@@ -17,6 +17,9 @@ public final class WeightedSum {
         check(parts, weights);
         if (parts.stream().anyMatch(p -> p instanceof UnpairedLoss)) {
             throw new IllegalArgumentException("unpaired losses cannot be summed: " + names(parts));
+        }
+        if (parts.stream().anyMatch(p -> p instanceof GroupLoss || p instanceof ListLoss)) {
+            throw new IllegalArgumentException("group and listwise losses cannot be summed: " + names(parts));
         }
         if (parts.stream().anyMatch(p -> p instanceof ReferencedLoss)) return new ReferencedSum(List.copyOf(parts), weights);
         List<ReferenceFreeLoss> free = new ArrayList<>();

@@ -140,7 +140,7 @@ public final class Transformer implements AutoCloseable {
 
     /**
      * Full forward without a cache at explicit positions [B,T] under {@code mask} [B,1,T,T] (bool, true = attend):
-     * packed sequences, e.g. a prompt shared by two completions (arXiv:2410.20305, {@link PackedPairs}).
+     * packed sequences, e.g. a prompt shared by two completions (arXiv:2410.20305, {@link PackedLists}).
      * Returns [B,T,D].
      */
     public Tensor hidden(Tensor ids, Tensor positions, Tensor mask) {

@@ -18,22 +18,30 @@ package org.jpo.pairs;
  * @param tooFew         prompts with too few scored samples for the strategy (yield nothing)
  * @param uncertain      pairs dropped because their score gap is within {@code uncertainty_k} standard deviations
  * @param grouped        {@code group}: samples kept with their advantages
+ * @param lists          {@code list}: ranked lists made (one per prompt with two or more scored samples, not all tied)
  */
 public record Counts(int prompts, int samples, int missing, int pairs, int labeled, int sftTargets, int tiesDropped,
-                     int belowMargin, int belowThreshold, int reversed, int allTied, int tooFew, int uncertain, int grouped) {
-    public static final Counts ZERO = new Counts(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+                     int belowMargin, int belowThreshold, int reversed, int allTied, int tooFew, int uncertain, int grouped, int lists) {
+    public static final Counts ZERO = new Counts(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
 
-    /** Counts of a strategy other than {@code group}. */
+    /** Counts of a strategy other than {@code list}. */
+    public Counts(int prompts, int samples, int missing, int pairs, int labeled, int sftTargets, int tiesDropped, int belowMargin,
+                  int belowThreshold, int reversed, int allTied, int tooFew, int uncertain, int grouped) {
+        this(prompts, samples, missing, pairs, labeled, sftTargets, tiesDropped, belowMargin, belowThreshold, reversed, allTied, tooFew,
+                uncertain, grouped, 0);
+    }
+
+    /** Counts of a strategy other than {@code group} and {@code list}. */
     public Counts(int prompts, int samples, int missing, int pairs, int labeled, int sftTargets, int tiesDropped, int belowMargin,
                   int belowThreshold, int reversed, int allTied, int tooFew, int uncertain) {
         this(prompts, samples, missing, pairs, labeled, sftTargets, tiesDropped, belowMargin, belowThreshold, reversed, allTied, tooFew,
-                uncertain, 0);
+                uncertain, 0, 0);
     }
 
     public Counts plus(Counts o) {
         return new Counts(prompts + o.prompts, samples + o.samples, missing + o.missing, pairs + o.pairs, labeled + o.labeled,
                 sftTargets + o.sftTargets, tiesDropped + o.tiesDropped, belowMargin + o.belowMargin,
                 belowThreshold + o.belowThreshold, reversed + o.reversed, allTied + o.allTied, tooFew + o.tooFew,
-                uncertain + o.uncertain, grouped + o.grouped);
+                uncertain + o.uncertain, grouped + o.grouped, lists + o.lists);
     }
 }

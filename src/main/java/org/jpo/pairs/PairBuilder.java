@@ -68,6 +68,7 @@ public final class PairBuilder {
             case BEST -> t.enough(cur, 1) ? bestOnly(t, cur) : t;
             case TREE -> throw new IllegalArgumentException("strategy tree pairs the steps of search trees (TreePairs), not samples");
             case GROUP -> t.enough(cur, 2) ? t.group(cur, advantages) : t;
+            case LIST -> t.contested(cur, 2) ? t.ranked(cur.stream().sorted(BEST_FIRST).toList()) : t;
         };
         return done.outcome();
     }

@@ -9,16 +9,18 @@ import com.fasterxml.jackson.databind.annotation.JsonDeserialize;
 import com.fasterxml.jackson.databind.deser.std.StdDeserializer;
 
 import java.io.IOException;
+import java.util.List;
 
 import static com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL;
 
 /**
  * A training row of {@code pairs.jsonl}, in TRL's columns (prompt / chosen / rejected; completion + label for KTO;
- * completion for SFT and for the group methods, as TRL's GRPOTrainer reads them) as text to read, plus the token ids the policy is trained on, so the loop trains on exactly
+ * completion for SFT and for the group methods, as TRL's GRPOTrainer reads them; completions + scores for a ranked list) as
+ * text to read, plus the token ids the policy is trained on, so the loop trains on exactly
  * what it sampled. Each points back at its prompt and samples. The snake_case field names are a contract.
  */
 @JsonDeserialize(using = PairRow.Reader.class)
-public sealed interface PairRow permits PairRow.Preference, PairRow.Labeled, PairRow.Sft, PairRow.StepPair, PairRow.Group {
+public sealed interface PairRow permits PairRow.Preference, PairRow.Labeled, PairRow.Sft, PairRow.StepPair, PairRow.Group, PairRow.Ranked {
     String promptId();
 
     int promptIndex();
@@ -78,15 +80,28 @@ public sealed interface PairRow permits PairRow.Preference, PairRow.Labeled, Pai
     }
 
     /**
-     * Which row a line is, by its columns (TRL's): prefix ids make a step pair, chosen a pair, a label a KTO row, an
-     * advantage a group row, else an SFT target.
+     * A prompt's scored samples as one ranked list ({@code list}), best first; equal scores are ties, which the listwise
+     * losses never order. TRL has no listwise trainer: the columns are {@code prompt}, {@code completions} and
+     * {@code scores} (as {@code jpo train}'s ranked rows), plus each completion's sample index and token ids.
+     *
+     * @param completionIndexes the samples' indexes within their prompt, in the list's order
+     * @param completionIds     the ids trained on, one array per completion, in the list's order
+     */
+    @JsonDeserialize(using = JsonDeserializer.None.class)
+    record Ranked(String promptId, int promptIndex, String prompt, List<String> completions, double[] scores, int[] completionIndexes,
+                  int[][] completionIds) implements PairRow {}
+
+    /**
+     * Which row a line is, by its columns (TRL's): completions make a ranked list, prefix ids a step pair, chosen a pair,
+     * a label a KTO row, an advantage a group row, else an SFT target.
      */
     final class Reader extends StdDeserializer<PairRow> {
         Reader() { super(PairRow.class); }
 
         @Override public PairRow deserialize(JsonParser p, DeserializationContext ctx) throws IOException {
             JsonNode row = p.readValueAsTree();
-            Class<? extends PairRow> kind = row.has("prefix_ids") ? StepPair.class : row.has("chosen") ? Preference.class
+            Class<? extends PairRow> kind = row.has("completions") ? Ranked.class : row.has("prefix_ids") ? StepPair.class
+                    : row.has("chosen") ? Preference.class
                     : row.has("label") ? Labeled.class : row.has("advantage") ? Group.class : Sft.class;
             return ctx.readTreeAsValue(row, kind);
         }

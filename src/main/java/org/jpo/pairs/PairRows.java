@@ -66,6 +66,7 @@ public final class PairRows {
                 rows.add(new PairRow.Group(s.promptId(), s.promptIndex(), s.prompt(), s.completion(), s.sampleIndex(), g.score(), g.advantage(),
                         g.groupSize(), g.groupMean(), g.groupStd(), withEos(s, config.eos(), eos), nashMd ? Opponents.of(s.sampleIndex(), n) : null));
             }
+            for (Ranked r : o.ranked()) rows.add(ranked(r, r.indexes().stream().map(byIndex::get).toList(), config.eos(), eos));
         }
         return new Rows(rows, all);
     }
@@ -80,6 +81,13 @@ public final class PairRows {
         return new PairRow.Preference(chosen.promptId(), chosen.promptIndex(), chosen.prompt(), chosen.completion(), rejected.completion(),
                 p.chosenIndex(), p.rejectedIndex(), chosen.score(), rejected.score(), p.margin(), p.chosenWinProb().orElse(null),
                 p.rejectedWinProb().orElse(null), withEos(chosen, rule, eos), withEos(rejected, rule, eos));
+    }
+
+    private static PairRow ranked(Ranked r, List<SampleRow> s, PairsConfig.Eos rule, OptionalInt eos) {
+        SampleRow first = s.get(0);
+        return new PairRow.Ranked(first.promptId(), first.promptIndex(), first.prompt(), s.stream().map(SampleRow::completion).toList(),
+                r.scores().stream().mapToDouble(Double::doubleValue).toArray(), r.indexes().stream().mapToInt(Integer::intValue).toArray(),
+                s.stream().map(x -> withEos(x, rule, eos)).toArray(int[][]::new));
     }
 
     /**

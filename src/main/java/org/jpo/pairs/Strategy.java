@@ -73,5 +73,12 @@ public enum Strategy {
      * with fewer than two scored samples yields nothing (counted as too few); an all-tied group is kept (its advantages
      * are 0; it is counted as all tied).
      */
-    GROUP
+    GROUP,
+    /**
+     * Every scored sample of a prompt as one ranked list ({@link Ranked}, best first), for the listwise losses pro, lipo
+     * and mpo: ties stay ties (equal scores, never ordered by the losses). A prompt with fewer than two scored samples
+     * yields nothing (counted as too few), nor does one whose scored samples all tie (counted as all tied): no loss
+     * would order anything in it.
+     */
+    LIST
 }

@@ -12,6 +12,7 @@ final class Tally {
     private final List<Labeled> labeled = new ArrayList<>();
     private final List<SftTarget> sft = new ArrayList<>();
     private final List<Grouped> grouped = new ArrayList<>();
+    private final List<Ranked> ranked = new ArrayList<>();
     private final double uncertaintyK;
     private int samples, missing, ties, belowMargin, belowThreshold, reversed, allTied, tooFew, uncertain;
 
@@ -92,6 +93,12 @@ final class Tally {
         return this;
     }
 
+    /** The samples {@code best} (best first, two or more, not all tied) as one ranked list. */
+    Tally ranked(List<Sample> best) {
+        ranked.add(new Ranked(promptId, best.stream().map(Sample::index).toList(), best.stream().map(Sample::score).toList()));
+        return this;
+    }
+
     Tally tie() { ties++; return this; }
 
     Tally belowMargin() { belowMargin++; return this; }
@@ -102,7 +109,7 @@ final class Tally {
 
     Outcome outcome() {
         Counts c = new Counts(1, samples, missing, pairs.size(), labeled.size(), sft.size(), ties, belowMargin, belowThreshold,
-                reversed, allTied, tooFew, uncertain, grouped.size());
-        return new Outcome(pairs, labeled, sft, grouped, c);
+                reversed, allTied, tooFew, uncertain, grouped.size(), ranked.size());
+        return new Outcome(pairs, labeled, sft, grouped, ranked, c);
     }
 }

@@ -22,7 +22,7 @@ import org.jpo.loss.ReferencedSum;
 import org.jpo.loss.Wpo;
 import org.jpo.model.Checkpoints;
 import org.jpo.model.LogProbs;
-import org.jpo.model.PackedPairs;
+import org.jpo.model.PackedLists;
 import org.jpo.model.TokenBatch;
 import org.jpo.model.TokenLogps;
 import org.jpo.model.Transformer;
@@ -60,7 +60,7 @@ final class DpoObjective implements Objective<PairExample> {
      * @param bcoRunningMean shift bco_pair by the running mean of the rewards of the training micro-batches seen
      *                       so far (bco_pair must be the loss, or the first loss of a sum, so that the rewards
      *                       the loss reports are bco_pair's)
-     * @param prefixSharing  one forward per pair over [prompt, chosen, rejected] ({@link PackedPairs}) instead of
+     * @param prefixSharing  one forward per pair over [prompt, chosen, rejected] ({@link PackedLists}) instead of
      *                       two rows repeating the prompt; equal results
      * @param chunk          LM-head positions per chunk ({@link LogProbs#forward}); 0 = all at once
      */

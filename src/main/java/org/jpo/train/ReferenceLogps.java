@@ -4,6 +4,7 @@ import org.jpo.Progress;
 import org.jpo.data.Collate;
 import org.jpo.data.Example;
 import org.jpo.data.Examples;
+import org.jpo.data.ListExample;
 import org.jpo.data.PairExample;
 import org.jpo.data.UnpairedExample;
 import org.bytedeco.javacpp.PointerScope;
@@ -39,7 +40,8 @@ import static org.jpo.tensor.Tensors.toDoubles;
  * change the numbers (LD-DPO's α), so a change to any of them is a miss.
  *
  * <p>Per pair: {r⁺, r⁻}. Per unpaired example i: {r(y_i | x_i), r(y_{i−1} | x_i)}, the second being its
- * mismatched KL pair (KTO's batch KL estimate; fixed by dataset order so it can be cached).
+ * mismatched KL pair (KTO's batch KL estimate; fixed by dataset order so it can be cached). Per ranked list:
+ * {r(y_1 | x), …, r(y_K | x)}, padded with zeros to the longest list's K.
  */
 final class ReferenceLogps {
     private static final Logger log = LoggerFactory.getLogger(ReferenceLogps.class);
@@ -69,6 +71,30 @@ final class ReferenceLogps {
                     PairLogps lp = DpoObjective.sides(LogProbs.forward(ref, rows, mods.chunk(), false).logps(), batch.size(), ldAlpha);
                     double[] c = toDoubles(lp.chosen().sum()), r = toDoubles(lp.rejected().sum());
                     for (int j = 0; j < batch.size(); j++) out[i + j] = new double[] {c[j], r[j]};
+                }
+                progress.update(i + batch.size(), "");
+            }
+            return out;
+        });
+    }
+
+    /** Per list {r(y_1|x), …, r(y_K|x)} (then zeros to the longest list), with the forward the objective uses (prefix sharing, chunk size). */
+    static Outcome lists(Path cacheDir, Transformer ref, String refChecksum, List<ListExample> examples, int batchSize, boolean prefixSharing,
+                         int chunk, DataParallel dp) {
+        int width = examples.stream().mapToInt(ListExample::size).max().orElse(0);
+        String key = key(refChecksum, "lists", examples);
+        return cached(cacheDir, key, examples, width, dp, progress -> {
+            double[][] out = new double[examples.size()][];
+            for (int i = dp.rank() * batchSize; i < examples.size(); i += batchSize * dp.world()) {
+                List<ListExample> batch = examples.subList(i, Math.min(examples.size(), i + batchSize));
+                try (PointerScope scope = new PointerScope(); NoGradGuard g = new NoGradGuard()) {
+                    ListObjective.Logps lp = ListObjective.logps(ref, batch, prefixSharing, chunk);
+                    double[] v = toDoubles(lp.sums());                                           // [B,K] row-major
+                    long k = lp.mask().size(1);
+                    for (int j = 0; j < batch.size(); j++) {
+                        out[i + j] = new double[width];
+                        System.arraycopy(v, (int) (j * k), out[i + j], 0, batch.get(j).size());
+                    }
                 }
                 progress.update(i + batch.size(), "");
             }

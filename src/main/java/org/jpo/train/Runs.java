@@ -5,6 +5,7 @@ import org.jpo.data.Dataset;
 import org.jpo.data.Datasets;
 import org.jpo.data.Example;
 import org.jpo.data.GroupExample;
+import org.jpo.data.ListExample;
 import org.jpo.data.PairExample;
 import org.jpo.data.SftExample;
 import org.jpo.data.UnpairedExample;
@@ -13,6 +14,7 @@ import org.jpo.UserError;
 import org.jpo.io.Jsonl;
 import org.jpo.io.RunDir;
 import org.jpo.loss.GroupLoss;
+import org.jpo.loss.ListLoss;
 import org.jpo.loss.LossConfig;
 import org.jpo.loss.LossType;
 import org.jpo.loss.PreferenceLoss;
@@ -59,6 +61,7 @@ public final class Runs {
                 case PREFERENCE -> PreferenceRuns.prepare(c, tok, template, resumeFrom);
                 case GROUP -> throw new UserError("method group trains on a round's own samples with their advantages: use jpo run with "
                         + "pairs.strategy: group");
+                case LIST -> list(c, tok, template, resumeFrom, cacheDir);
             };
         }
     }
@@ -96,6 +99,7 @@ public final class Runs {
             case SFT -> run(c, new Split<>((List<SftExample>) examples, List.of()), new SftObjective(lent), false);
             case REWARD, PREFERENCE -> throw new IllegalArgumentException("the loop does not train reward or preference models");
             case GROUP -> group(c, (List<GroupExample>) examples, lent, resumeFrom, maxCompletionLength);
+            case LIST -> list(c, new Split<>((List<ListExample>) examples, List.of()), lent, cacheDir);
         };
     }
 
@@ -124,6 +128,24 @@ public final class Runs {
         }
         var objective = new GroupObjective(policy, loss, byExample(examples, old), reference, maxCompletionLength);
         return run(c, new Split<>(examples, List.of()), objective, false);
+    }
+
+    private static Run<ListExample> list(TrainConfig c, Tokenizer tok, Optional<ChatTemplate> t, Optional<Path> resumeFrom, Path cacheDir) {
+        Split<ListExample> data = load(c, (file, split) -> Datasets.ranked(file, tok, t, c.data(), rejects(c, split)));
+        return list(c, data, LoraRuns.prepare(c, Trainer.policy(c.model(), resumeFrom)), cacheDir);
+    }
+
+    /** The listwise losses: reference log-probs of every list's completions, cached as DPO's are, when the loss reads them. */
+    private static Run<ListExample> list(TrainConfig c, Split<ListExample> data, Transformer policy, Path cacheDir) {
+        ListLoss loss = (ListLoss) c.loss().create();
+        boolean shared = c.speed().prefixSharing();
+        int chunk = c.speed().logprobChunkSize();
+        if (!loss.readsReference()) return run(c, data, new ListObjective(policy, loss, Optional.empty(), shared, chunk), false);
+        List<ListExample> all = new ArrayList<>(data.train());
+        all.addAll(data.eval());
+        var outcome = withReference(c, policy, c.reference().model().orElse(c.model()),
+                ref -> ReferenceLogps.lists(cacheDir, ref, ref.checksum(), all, c.opt().perDeviceEvalBatchSize(), shared, chunk, ranks(c)));
+        return run(c, data, new ListObjective(policy, loss, Optional.of(outcome.values()), shared, chunk), outcome.hit());
     }
 
     private static Map<Example, double[]> byExample(List<GroupExample> examples, double[][] table) {

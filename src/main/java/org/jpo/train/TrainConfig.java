@@ -30,7 +30,7 @@ public record TrainConfig(
         @Key(required = true, section = "What to train", doc = "dpo (preference pairs, any paired loss) | kto (unpaired "
                 + "rows labelled true/false) | sft (completion-only NLL) | reward (Bradley–Terry reward model) | preference (a pairwise "
                 + "preference model P(y > y' | x), which may be intransitive) | group (grpo, dr_grpo, rloo: only inside jpo run, "
-                + "pairs.strategy: group). Required.")
+                + "pairs.strategy: group) | list (pro, lipo, mpo on ranked rows {prompt, completions, scores}). Required.")
         Method method,
         @Key(required = true, doc = "The policy's initial weights: an HF model directory or a llama2.c .bin. Required.") Path model,
         @Key(doc = "Tokenizer file or directory; null = the one next to the model.") Optional<Path> tokenizer,
@@ -43,7 +43,7 @@ public record TrainConfig(
         @Inline("Optimizer, schedule and batch sizes (HF TrainingArguments' names and defaults)") Optimization opt,
         @Inline("Logging, evaluation and checkpoints (in optimizer steps)") Logging logging,
         @Inline("Loss (methods dpo and kto; `jpo losses` lists the losses with formulas and papers)") LossConfig loss,
-        @Inline("Speed (method dpo; results are equal either way)") SpeedOptions speed,
+        @Inline("Speed (methods dpo and list; results are equal either way)") SpeedOptions speed,
         @Inline("LoRA adapters (PEFT's LoraConfig names and defaults; methods dpo, kto, sft)") LoraConfig lora,
         @Key(section = "Reference model", doc = "model = the policy's initial weights | none (reference-free losses only: "
                 + "simpo, cpo, orpo, sft) | a path to another model; null = model if a loss reads one, else none.")
@@ -108,15 +108,15 @@ public record TrainConfig(
                 keys.logging(), keys.loss(), keys.speed(), keys.lora(), ref, keys.trDpo(), 0.0, dist);
     }
 
-    /** Loss keys are read by dpo and kto; eval_steps when there is eval data (TR-DPO's and LoRA's keys say theirs). */
+    /** Loss keys are read by dpo, kto, group and list; eval_steps when there is eval data (TR-DPO's and LoRA's keys say theirs). */
     @Override public String unread(String key) {
-        if (method != Method.DPO && method != Method.KTO && method != Method.GROUP && LOSS_KEYS.contains(key)) {
+        if (method != Method.DPO && method != Method.KTO && method != Method.GROUP && method != Method.LIST && LOSS_KEYS.contains(key)) {
             return "method " + method + " does not read the loss keys";
         }
         if (key.equals("num_train_epochs") && method == Method.GROUP) return "method group makes num_iterations passes over the round's samples";
         return switch (key) {
             case "eval_steps" -> evalFile.isEmpty() && evalFraction == 0 ? "there is no eval data (set eval_file or eval_fraction)" : null;
-            case "prefix_sharing", "logprob_chunk_size" -> method == Method.DPO ? null : "only method dpo reads it";
+            case "prefix_sharing", "logprob_chunk_size" -> method == Method.DPO || method == Method.LIST ? null : "only methods dpo and list read it";
             default -> null;
         };
     }
@@ -144,6 +144,16 @@ public record TrainConfig(
             throw new ConfigError("loss_type", "loss_type " + losses + " trains on groups of sampled completions with advantages, which "
                     + "only pairs.strategy: group makes (jpo run); method " + method + " has none");
         }
+        boolean listLosses = losses.stream().allMatch(t -> t.kind == LossType.Kind.LIST);
+        if (method == Method.LIST && !listLosses) {
+            throw new ConfigError("loss_type", "method list (ranked rows; pairs.strategy: list) trains with pro, lipo or mpo, got loss_type "
+                    + losses + "; the pairwise losses need pairs (method dpo, or another pairs.strategy)");
+        }
+        if (method != Method.LIST && losses.stream().anyMatch(t -> t.kind == LossType.Kind.LIST)) {
+            throw new ConfigError("loss_type", "loss_type " + losses + " is listwise: it trains on ranked lists of completions, which method "
+                    + "list reads (pairs.strategy: list in jpo run); method " + method + " has none");
+        }
+        if (method == Method.LIST) return;
         if (method != Method.DPO && method != Method.KTO) return;
         boolean unpaired = method == Method.KTO;
         if (losses.stream().allMatch(t -> (t.kind == LossType.Kind.UNPAIRED) == unpaired)) return;
@@ -160,19 +170,21 @@ public record TrainConfig(
         if (reads && reference.none()) {
             throw new ConfigError("reference", "reference is none, but loss_type " + losses
                     + (method == Method.GROUP ? " with beta " + loss.knobs().beta() + " > 0" : "")
-                    + " reads a reference model; the reference-free losses are " + names(LossType.Kind.REFERENCE_FREE));
+                    + " reads a reference model; " + (method == Method.LIST ? "the reference-free listwise loss is pro"
+                            : "the reference-free losses are " + names(LossType.Kind.REFERENCE_FREE)));
         }
         if (!reads && !reference.none()) {
             String why = method == Method.GROUP ? "loss_type " + losses + " with beta 0 reads none (beta > 0 adds its KL penalty)"
-                    : method == Method.DPO ? "loss_type " + losses + " is reference-free" : "method " + method + " has none";
+                    : method == Method.DPO || method == Method.LIST ? "loss_type " + losses + " is reference-free" : "method " + method + " has none";
             throw new ConfigError("reference", "reference is " + reference + ", but nothing reads it (" + why + "); set reference: none");
         }
         return reference;
     }
 
-    /** Whether training reads reference log-probs: dpo and kto unless every loss is reference-free; group when β > 0. */
+    /** Whether training reads reference log-probs: dpo and kto unless every loss is reference-free; group when β > 0; list but pro. */
     public static boolean readsReference(Method method, LossConfig loss) {
         if (method == Method.GROUP) return loss.knobs().beta() > 0;
+        if (method == Method.LIST) return ((org.jpo.loss.ListLoss) loss.create()).readsReference();
         return (method == Method.DPO || method == Method.KTO) && loss.lossType().stream().anyMatch(t -> t.kind != LossType.Kind.REFERENCE_FREE);
     }
 
@@ -196,7 +208,13 @@ public record TrainConfig(
          * A prompt's scored samples with their group-relative advantages: grpo, dr_grpo, rloo (TRL GRPOConfig: learning_rate
          * 1e-6). Only {@code jpo run} makes such rows (pairs.strategy: group); {@code jpo train} refuses it.
          */
-        GROUP(1e-6, LossType.GRPO);
+        GROUP(1e-6, LossType.GRPO),
+        /**
+         * A prompt's completions as one ranked list, for pro, lipo, mpo (DPO's learning_rate 1e-6; TRL has no listwise
+         * trainer): {@code jpo train} reads rows {prompt, completions, scores}, {@code jpo run} makes them with pairs.strategy:
+         * list. Without a loss_type, lipo (LiPO-λ, the listwise DPO).
+         */
+        LIST(1e-6, LossType.LIPO);
 
         public final double defaultLearningRate;
         public final LossType defaultLoss;
@@ -228,7 +246,7 @@ public record TrainConfig(
 
     /** The optimizer (AdamW, decoupled weight decay), schedule and batch sizes. */
     public record Optimization(
-            @Key(doc = "Peak learning rate > 0; null = TRL's default for the method: 1e-6 (dpo, kto), 2e-5 (sft), 5e-5 (reward, preference).")
+            @Key(doc = "Peak learning rate > 0; null = TRL's default for the method: 1e-6 (dpo, kto, group, list), 2e-5 (sft), 5e-5 (reward, preference).")
             Double learningRate,
             @Key(value = "3.0", doc = "Passes over train_file; may be fractional.") double numTrainEpochs,
             @Key(value = "-1", doc = "Optimizer steps; overrides num_train_epochs when > 0; -1 = num_train_epochs decides.") int maxSteps,

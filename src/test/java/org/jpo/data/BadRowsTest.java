@@ -38,7 +38,7 @@ class BadRowsTest {
     /** Adds "?" only with the generation prompt: prompt + completion does not start with the prompt. */
     static final String UNSTABLE = "{% for m in messages %}{{ m['content'] }}{% endfor %}{% if add_generation_prompt %}?{% endif %}";
 
-    enum Kind { PAIRED, UNPAIRED, SFT }
+    enum Kind { PAIRED, UNPAIRED, SFT, RANKED }
 
     record Case(String name, Kind kind, String line, String reason, Optional<String> template) {
         Case(String name, Kind kind, String line, String reason) { this(name, kind, line, reason, Optional.empty()); }
@@ -72,8 +72,8 @@ class BadRowsTest {
                 new Case("one win prob", Kind.PAIRED, "{\"prompt\": \"p\", \"chosen\": \"c\", \"rejected\": \"r\", \"chosen_win_prob\": 0.5}",
                         "field 'rejected_win_prob' is missing: win probabilities come in pairs"),
                 new Case("unknown format", Kind.PAIRED, "{\"question\": \"q\", \"answer\": \"a\"}",
-                        "unknown row format: expected {prompt, chosen, rejected}, {prompt, completion, label}, {prompt, completion}"
-                                + " or {text}; fields: [question, answer]"),
+                        "unknown row format: expected {prompt, chosen, rejected}, {prompt, completion, label}, {prompt, completion},"
+                                + " {text} or {prompt, completions, scores}; fields: [question, answer]"),
                 new Case("unpaired row as paired", Kind.PAIRED, "{\"prompt\": \"p\", \"completion\": \"c\", \"label\": true}",
                         "row is in the unpaired format, but this loader takes paired rows {prompt, chosen, rejected};"
                                 + " fields: [prompt, completion, label]"),
@@ -112,7 +112,25 @@ class BadRowsTest {
                         "row has both 'completion' and 'text'; fields: [text, completion]"),
                 new Case("text not a string", Kind.SFT, "{\"text\": 3}",
                         "field 'text' must be a string or a list of {role, content} messages, got number 3"),
-                new Case("text as messages", Kind.SFT, "{\"text\": " + MSG + "}", "field 'text' must be a string, got a list"));
+                new Case("text as messages", Kind.SFT, "{\"text\": " + MSG + "}", "field 'text' must be a string, got a list"),
+                new Case("one completion", Kind.RANKED, "{\"prompt\": \"p\", \"completions\": [\"a\"], \"scores\": [1]}",
+                        "field 'completions' must be a list of two or more completions, got array [\"a\"]"),
+                new Case("a score short", Kind.RANKED, "{\"prompt\": \"p\", \"completions\": [\"a\", \"b\"], \"scores\": [1]}",
+                        "field 'scores' must be a list of 2 numbers, one per completion, got array [1]"),
+                new Case("score not a number", Kind.RANKED, "{\"prompt\": \"p\", \"completions\": [\"a\", \"b\"], \"scores\": [1, \"x\"]}",
+                        "field 'scores'[1] must be a finite number, got \"x\""),
+                new Case("scores missing", Kind.RANKED, "{\"prompt\": \"p\", \"completions\": [\"a\", \"b\"]}",
+                        "missing field 'scores' (one number per completion, higher is better); fields: [prompt, completions]"),
+                new Case("empty completion", Kind.RANKED, "{\"prompt\": \"p\", \"completions\": [\"a\", \"\"], \"scores\": [1, 0]}",
+                        "field 'completions[1]' is an empty string"),
+                new Case("completions mixed with messages", Kind.RANKED, "{\"prompt\": \"p\", \"completions\": [\"a\", " + MSG
+                        + "], \"scores\": [1, 0]}", "fields mix strings and message lists; use one form for the whole row; fields: [prompt, completions, scores]"),
+                new Case("pair as ranked", Kind.RANKED, "{\"prompt\": \"p\", \"chosen\": \"c\", \"rejected\": \"r\"}",
+                        "row is in the paired format, but this loader takes ranked rows {prompt, completions, scores}; fields: [prompt, chosen, rejected]"),
+                new Case("ranked and paired", Kind.RANKED, "{\"prompt\": \"p\", \"completions\": [\"a\", \"b\"], \"scores\": [1, 0], \"chosen\": \"a\"}",
+                        "row has both 'completions' (a ranked row) and paired fields (chosen/rejected); fields: [prompt, completions, scores, chosen]"),
+                new Case("ranked as SFT", Kind.SFT, "{\"prompt\": \"p\", \"completions\": [\"a\", \"b\"], \"scores\": [1, 0]}",
+                        "row is in the ranked format, but this loader takes {prompt, completion} or {text} rows; fields: [prompt, completions, scores]"));
     }
 
     @TempDir Path dir;
@@ -137,6 +155,7 @@ class BadRowsTest {
             case PAIRED -> Datasets.paired(f, TOK, t, o, rejects);
             case UNPAIRED -> Datasets.unpaired(f, TOK, t, o, rejects);
             case SFT -> Datasets.sft(f, TOK, t, o, rejects);
+            case RANKED -> Datasets.ranked(f, TOK, t, o, rejects);
         };
     }
 
@@ -147,6 +166,7 @@ class BadRowsTest {
             case PAIRED -> GOOD_PAIR;
             case UNPAIRED -> "{\"prompt\": \"p\", \"completion\": \"c\", \"label\": true}";
             case SFT -> "{\"prompt\": \"p\", \"completion\": \"c\"}";
+            case RANKED -> "{\"prompt\": \"p\", \"completions\": [\"a\", \"b\", \"c\"], \"scores\": [1, 0, 1]}";
         };
     }
 

@@ -234,4 +234,30 @@ class DatasetsTest {
         assertEquals(1, u.stats().truncatedPrompts());
         assertEquals(1, u.stats().truncatedCompletions());
     }
+
+    /**
+     * Ranked rows (method list): strings and conversations, scores kept in the row's order (ties too), all completions cut
+     * together to fit max_length (prompt + the longest: the prompt keeps its end, then each completion its start).
+     */
+    @Test void rankedRowsAsStringsAndConversationsTruncatedTogether() {
+        String strings = "{\"prompt\": \"Q?\", \"completions\": [\" a\", \" bb\", \" c\"], \"scores\": [0.5, 2, 0.5], \"prompt_id\": \"x\"}";
+        String chats = "{\"prompt\": [{\"role\": \"user\", \"content\": \"Hi\"}], \"completions\": [[{\"role\": \"assistant\", \"content\": \"Yo\"}],"
+                + " [{\"role\": \"assistant\", \"content\": \"Go.\"}]], \"scores\": [1, -1]}";
+        Dataset<ListExample> d = Datasets.ranked(file(strings, chats), TOK, Optional.empty(), WIDE, null);
+        ListExample e = d.examples().get(0);
+        assertArrayEquals(ids(BOS, "Q?"), e.prompt());
+        assertArrayEquals(new int[][] {ids(" a", EOS), ids(" bb", EOS), ids(" c", EOS)}, e.completions());
+        assertArrayEquals(new double[] {0.5, 2, 0.5}, e.scores());
+        ListExample c = d.examples().get(1);
+        assertArrayEquals(ids(BOS, "user: Hi\nassistant:"), c.prompt());
+        assertArrayEquals(new int[][] {ids(" Yo\n", EOS), ids(" Go.\n", EOS)}, c.completions());
+        assertArrayEquals(new double[] {1, -1}, c.scores());
+        // max_length 5, max_prompt_length 2: prompt [BOS, ?]; 3 tokens left, so " bb" + EOS loses its EOS
+        Dataset<ListExample> cut = Datasets.ranked(file(strings), TOK, Optional.empty(), new DataOptions(5, 2, DataOptions.OnBadRow.ERROR), null);
+        ListExample t = cut.examples().get(0);
+        assertArrayEquals(ids(BOS, "?"), t.prompt());
+        assertArrayEquals(new int[][] {ids(" a", EOS), ids(" bb"), ids(" c", EOS)}, t.completions());
+        assertEquals(1, cut.stats().truncatedPrompts());
+        assertEquals(1, cut.stats().truncatedCompletions());
+    }
 }

@@ -40,6 +40,6 @@ class LossKeysTest {
         assertNull(kto.unread("undesirable_weight"));
         assertNull(LossConfigs.of("loss_type: [sft, simpo]\n").unread("beta"));
         assertNull(LossConfigs.of("loss_type: [sft, simpo]\n").unread("ld_alpha"));
-        assertEquals("loss_type [sft] does not read it (read by every loss but orpo and sft)", LossConfigs.of("loss_type: sft\n").unread("beta"));
+        assertEquals("loss_type [sft] does not read it (read by every loss but orpo, sft and pro)", LossConfigs.of("loss_type: sft\n").unread("beta"));
     }
 }

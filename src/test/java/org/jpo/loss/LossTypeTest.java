@@ -19,6 +19,7 @@ class LossTypeTest {
             case REFERENCE_FREE -> ReferenceFreeLoss.class;
             case UNPAIRED -> UnpairedLoss.class;
             case GROUP -> GroupLoss.class;
+            case LIST -> ListLoss.class;
         };
         assertInstanceOf(expected, loss);
         assertTrue(t.paper.contains("arXiv:" + t.arxiv), t.paper);
@@ -42,6 +43,10 @@ class LossTypeTest {
         assertEquals(new Cpo(0.2, 0.6), LossType.CPO.create(c));
         assertEquals(new Orpo(0.7), LossType.ORPO.create(c));
         assertEquals(new Kto(0.2, 1.3, 0.9), LossConfigs.of("loss_type: kto\nbeta: 0.2\ndesirable_weight: 1.3\nundesirable_weight: 0.9\n").create());
+        assertEquals(new Pro(0.4), LossConfigs.of("loss_type: pro\npro: {sft_weight: 0.4}\n").create());
+        assertEquals(new LipoLambda(0.2), LossConfigs.of("loss_type: lipo\nbeta: 0.2\n").create());
+        assertEquals(new Mpo(0.2, 2.5), LossConfigs.of("loss_type: mpo\nbeta: 0.2\nmpo: {alpha: 2.5}\n").create());
+        assertEquals(new Mpo(0.1, 1.0), LossConfigs.of("loss_type: mpo\n").create());
         // TRL's coefficient a is the formula sheet's α = 1 − a
         LossConfig f = LossConfigs.of("f_divergence_type: alpha_divergence\nf_alpha_divergence_coef: 0.25\n");
         assertEquals(new Sigmoid(0.1, FDivergence.alpha(0.75)), f.create());
@@ -68,6 +73,10 @@ class LossTypeTest {
         assertMessage("beta must be a finite number > 0, got -1.0", "beta: -1");
         assertMessage("loss_weights has 1 entries but loss_type has 2 [sigmoid, sft]", "loss_type: [sigmoid, sft]\nloss_weights: [1.0]");
         assertMessage("loss_type: unpaired losses cannot be combined with others, got [kto, sigmoid]", "loss_type: [kto, sigmoid]");
+        assertMessage("loss_type: pro, lipo and mpo cannot be combined with other losses, got [mpo, sft]", "loss_type: [mpo, sft]");
+        assertMessage("loss_weights is [2.0], but a listwise loss (lipo) is not summed with others: its weight is 1",
+                "loss_type: lipo\nloss_weights: [2.0]");
+        assertMessage("pro.sft_weight must be a finite number >= 0, got -1.0", "loss_type: pro\npro: {sft_weight: -1}");
         assertMessage("f_divergence_type is set, but loss_type [ipo] does not read it (read by sigmoid)",
                 "loss_type: ipo\nf_divergence_type: js_divergence");
         assertMessage("f_alpha_divergence_coef must be a finite number != 0, got 0.0",
@@ -77,7 +86,7 @@ class LossTypeTest {
         assertMessage("loss_weights must be finite and >= 0, got [1.0, -0.5]", "loss_type: [sigmoid, sft]\nloss_weights: [1.0, -0.5]");
         assertMessage("loss_type: expected one of sigmoid, cdpo, robust, hinge, ipo, exo_pair, nca_pair, bco_pair, "
                 + "sppo_hard, sppo, aot, aot_unpaired, apo_zero, apo_down, discopop, sigmoid_norm, dpop, rdpo, simpo, cpo, "
-                + "orpo, sft, kto, apo_zero_unpaired, grpo, dr_grpo, rloo, nash_md; got \"dpo\"; DPO's loss is sigmoid (as in TRL)", "loss_type: dpo");
+                + "orpo, sft, kto, apo_zero_unpaired, grpo, dr_grpo, rloo, nash_md, pro, lipo, mpo; got \"dpo\"; DPO's loss is sigmoid (as in TRL)", "loss_type: dpo");
     }
 
     private static void assertMessage(String expected, String yaml) {

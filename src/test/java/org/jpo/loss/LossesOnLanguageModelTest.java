@@ -28,7 +28,10 @@ class LossesOnLanguageModelTest {
     static final List<int[]> CHOSEN = List.of(new int[] {11, 12, 13}, new int[] {20, 21}, new int[] {30, 31, 32, 33}, new int[] {8});
     static final List<int[]> REJECTED = List.of(new int[] {14, 15}, new int[] {22, 23, 24}, new int[] {34}, new int[] {9, 10});
 
-    /** The group losses read per-token log-probs of single samples, not pairs: GroupLossTest and NashMdLossTest check their gradients exactly. */
+    /**
+     * The group losses read per-token log-probs of single samples, not pairs: GroupLossTest and NashMdLossTest check their gradients exactly. The
+     * listwise losses run on lists of three of the same completions.
+     */
     @ParameterizedTest @EnumSource(value = LossType.class, mode = EnumSource.Mode.EXCLUDE, names = {"GRPO", "DR_GRPO", "RLOO", "NASH_MD"})
     void oneStepLowersTheLossAndTheReferenceGetsNoGradient(LossType type) {
         try (PointerScope scope = new PointerScope();
@@ -68,8 +71,9 @@ class LossesOnLanguageModelTest {
     }
 
     private static Tensor value(PreferenceLoss loss, Transformer policy, Transformer reference) {
-        // Java 17 has no pattern switch; the sealed interface permits exactly these three
+        // Java 17 has no pattern switch; the sealed interface permits exactly these four besides the group losses
         if (loss instanceof ReferencedLoss l) return l.apply(pairBatch(policy, reference)).mean();
+        if (loss instanceof ListLoss l) return l.apply(listBatch(policy, reference)).mean();
         if (loss instanceof ReferenceFreeLoss l) return l.apply(pairs(policy)).mean();
         return ((UnpairedLoss) loss).apply(unpairedBatch(policy, reference)).mean();
     }
@@ -88,6 +92,21 @@ class LossesOnLanguageModelTest {
     private static PairBatch pairBatch(Transformer policy, Transformer reference) {
         var winProbs = new PairBatch.WinProbs(vector(0.8, 0.7, 0.9, 0.6), vector(0.3, 0.2, 0.4, 0.5));
         return new PairBatch(pairs(policy), pairs(reference), Optional.of(winProbs));
+    }
+
+    /** Lists of three: chosen (score 1), the next prompt's rejected (0.5), rejected (0); the policy's and the reference's sums. */
+    private static ListBatch listBatch(Transformer policy, Transformer reference) {
+        int b = PROMPTS.size();
+        List<int[]> prompts = new ArrayList<>(), completions = new ArrayList<>();
+        for (int k = 0; k < 3; k++) {
+            prompts.addAll(PROMPTS);
+            for (int i = 0; i < b; i++) completions.add(k == 0 ? CHOSEN.get(i) : k == 1 ? REJECTED.get((i + 1) % b) : REJECTED.get(i));
+        }
+        TokenLogps p = LogProbs.of(policy, SequenceBatch.of(prompts, completions, 0)), r = LogProbs.of(reference, SequenceBatch.of(prompts, completions, 0));
+        float[] scores = new float[3 * b];
+        for (int i = 0; i < b; i++) { scores[3 * i] = 1; scores[3 * i + 1] = 0.5f; }
+        return new ListBatch(p.sum().view(3, b).t(), Optional.of(r.sum().view(3, b).t()), p.length().view(3, b).t(), floats(scores, b, 3),
+                org.bytedeco.pytorch.global.torch.ones(b, 3));
     }
 
     /** Chosen completions labelled desirable, rejected ones undesirable; KL pairs are prompts with another row's completion. */

@@ -62,7 +62,7 @@ class LogProbsTest {
         try (PointerScope scope = new PointerScope(); NoGradGuard g = new NoGradGuard();
              Transformer m = Transformer.random(ModelConfig.llama(53, 32, 2, 4, 4, 48, 32), 9)) {
             List<int[]> rejected = List.of(new int[] {4, 4, 4, 4}, new int[] {9}, new int[] {12, 13});
-            PackedPairs pp = PackedPairs.of(PROMPTS, COMPLETIONS, rejected, 0);
+            PackedLists pp = PackedLists.pairs(PROMPTS, COMPLETIONS, rejected, 0);
             double[] got = toDoubles(LogProbs.forward(m, pp, 2, false).logps().logps());                     // [2B,L]
             int b = PROMPTS.size(), l = 6;
             assertEquals(2 * b * l, got.length);

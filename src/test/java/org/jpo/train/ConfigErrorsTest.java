@@ -28,7 +28,7 @@ class ConfigErrorsTest {
     @BeforeEach void files() { f = new ConfigFiles(tmp); }
 
     static final String LOSSES = "sigmoid, cdpo, robust, hinge, ipo, exo_pair, nca_pair, bco_pair, sppo_hard, sppo, aot, "
-            + "aot_unpaired, apo_zero, apo_down, discopop, sigmoid_norm, dpop, rdpo, simpo, cpo, orpo, sft, kto, apo_zero_unpaired, grpo, dr_grpo, rloo";
+            + "aot_unpaired, apo_zero, apo_down, discopop, sigmoid_norm, dpop, rdpo, simpo, cpo, orpo, sft, kto, apo_zero_unpaired, grpo, dr_grpo, rloo, pro, lipo, mpo";
 
     static Arguments c(String yaml, String expected, String... overrides) { return Arguments.of(yaml, expected, overrides); }
 
@@ -42,7 +42,7 @@ class ConfigErrorsTest {
                 c(dpo("simpo_gamma: 1\n"), "@5: unknown key 'simpo_gamma' in 'train'; did you mean 'simpo.gamma'?"),
                 c(dpo("simpo:\n  gama: 1\n"), "@6: unknown key 'gama' in 'simpo'; did you mean 'gamma'?"),
                 c(dpo("gamma: 1\n"), "@5: unknown key 'gamma' in 'train'; did you mean 'simpo.gamma'?"),
-                c(dpo("alpha: 1\n"), "@5: unknown key 'alpha' in 'train'; did you mean 'rdpo.alpha' or 'cpo.alpha'?"),
+                c(dpo("alpha: 1\n"), "@5: unknown key 'alpha' in 'train'; did you mean 'rdpo.alpha' or 'cpo.alpha' or 'mpo.alpha'?"),
                 c(dpo("gradient_checkpointing: true\n"), "@5: unknown key 'gradient_checkpointing' in 'train'; jpo train --print-defaults lists the keys"),
                 c(dpo("rpo_alpha: 1.0\n"), "@5: unknown key 'rpo_alpha' in 'train'; TRL's rpo_alpha is loss_type: [sigmoid, sft] "
                         + "with loss_weights: [1.0, <rpo_alpha>]"),
@@ -58,7 +58,7 @@ class ConfigErrorsTest {
                 c(dpo("use_weighting: 1\n"), "@5: use_weighting: expected true or false, got 1"),
                 c(dpo("lr_scheduler_type: cosine_with_restarts\n"), "@5: lr_scheduler_type: expected one of linear, cosine, "
                         + "constant, constant_with_warmup; got \"cosine_with_restarts\""),
-                c(method("dop", ""), "@1: method: expected one of dpo, kto, sft, reward, preference, group; got \"dop\"; did you mean 'dpo'?"),
+                c(method("dop", ""), "@1: method: expected one of dpo, kto, sft, reward, preference, group, list; got \"dop\"; did you mean 'dpo'?"),
                 c(dpo("loss_weights: [1, a]\n"), "@5: loss_weights: expected a number, got \"a\" (item 2 of [1,\"a\"])"),
                 c(dpo("tokenizer: 3\n"), "@5: tokenizer: expected a path, got 3"),
                 c(dpo("beta: {x: 1}\n"), "@5: beta: expected a number, got {\"x\":1}"),
@@ -66,7 +66,7 @@ class ConfigErrorsTest {
                 c(dpo("loss_type: [sigmoid, sigmod]\n"), "@5: loss_type: expected one of sigmoid, cdpo, …"),
                 c(dpo("loss_type: [sigmoid, sigmod]\n"), "@5: loss_type: expected one of sigmoid, cdpo, robust, hinge, ipo, "
                         + "exo_pair, nca_pair, bco_pair, sppo_hard, sppo, aot, aot_unpaired, apo_zero, apo_down, discopop, "
-                        + "sigmoid_norm, dpop, rdpo, simpo, cpo, orpo, sft, kto, apo_zero_unpaired, grpo, dr_grpo, rloo; got \"sigmod\"; did you mean "
+                        + "sigmoid_norm, dpop, rdpo, simpo, cpo, orpo, sft, kto, apo_zero_unpaired, grpo, dr_grpo, rloo, pro, lipo, mpo; got \"sigmod\"; did you mean "
                         + "'sigmoid'? (item 2 of [\"sigmoid\",\"sigmod\"])"),
                 c(dpo("loss_type: aot_pair\n"), "@5: loss_type: expected one of " + LOSSES + "; got \"aot_pair\"; TRL's aot_pair is "
                         + "called aot_unpaired here"),
@@ -114,11 +114,11 @@ class ConfigErrorsTest {
     static Stream<Arguments> unreadKeys() {
         return Stream.of(
                 c(dpo("simpo: {gamma: 1.0}\n"), "@5: simpo.gamma is set, but loss_type [sigmoid] does not read it (read by simpo)"),
-                c(method("sft", "prefix_sharing: false\n"), "@5: prefix_sharing is set, but only method dpo reads it"),
+                c(method("sft", "prefix_sharing: false\n"), "@5: prefix_sharing is set, but only methods dpo and list read it"),
                 c(dpo("label_smoothing: 0.1\n"), "@5: label_smoothing is set, but loss_type [sigmoid] does not read it (read by "
                         + "cdpo, robust, aot, aot_unpaired); TRL's sigmoid with label_smoothing is loss_type cdpo here"),
                 c(dpo("loss_type: orpo\nbeta: 0.2\n"), "@6: beta is set, but loss_type [orpo] does not read it (read by every "
-                        + "loss but orpo and sft); orpo's weight is orpo.lambda (TRL's ORPOConfig calls it beta)"),
+                        + "loss but orpo, sft and pro); orpo's weight is orpo.lambda (TRL's ORPOConfig calls it beta)"),
                 c(method("sft", "beta: 0.2\n"), "@5: beta is set, but method sft does not read the loss keys"),
                 c(method("preference", "loss_type: ipo\n"), "@5: loss_type is set, but method preference does not read the loss keys"),
                 c(dpo("desirable_weight: 2\n"), "@5: desirable_weight is set, but loss_type [sigmoid] does not read it (read by kto)"),

@@ -287,7 +287,7 @@ class TrainConfigsTest {
             String line = key.contains(".") ? "\n  " + key.substring(key.indexOf('.') + 1) + ": " : "\n" + key + ": ";
             assertTrue(defaults.contains(line), "no line for " + key);
         }
-        assertTrue(defaults.contains("\n# Peak learning rate > 0; null = TRL's default for the method: 1e-6 (dpo, kto)"), defaults);
+        assertTrue(defaults.contains("\n# Peak learning rate > 0; null = TRL's default for the method: 1e-6 (dpo, kto, group,"), defaults);
         String[] lines = defaults.split("\n");
         for (int i = 1; i < lines.length; i++) {
             boolean keyLine = lines[i].matches(" *[a-z_0-9]+: .*");
@@ -312,7 +312,12 @@ class TrainConfigsTest {
 
     @Test void everyLossTypeNameIsAccepted() {
         for (LossType t : LossType.values()) {
-            String method = t.kind == LossType.Kind.UNPAIRED ? "kto" : t.kind == LossType.Kind.GROUP ? "group" : "dpo";
+            String method = switch (t.kind) {
+                case UNPAIRED -> "kto";
+                case GROUP -> "group";
+                case LIST -> "list";
+                default -> "dpo";
+            };
             assertEquals(List.of(t), f.load(ConfigFiles.REQUIRED.replace("dpo", method) + "loss_type: " + t.key + "\n").loss().lossType());
         }
     }
