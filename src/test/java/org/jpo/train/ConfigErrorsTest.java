@@ -66,7 +66,7 @@ class ConfigErrorsTest {
                 c(dpo("loss_type: [sigmoid, sigmod]\n"), "@5: loss_type: expected one of sigmoid, cdpo, …"),
                 c(dpo("loss_type: [sigmoid, sigmod]\n"), "@5: loss_type: expected one of sigmoid, cdpo, robust, hinge, ipo, "
                         + "exo_pair, nca_pair, bco_pair, sppo_hard, sppo, aot, aot_unpaired, apo_zero, apo_down, discopop, "
-                        + "sigmoid_norm, dpop, rdpo, simpo, cpo, orpo, sft, kto, apo_zero_unpaired, grpo, dr_grpo, rloo, pro, lipo, mpo; got \"sigmod\"; did you mean "
+                        + "sigmoid_norm, dpop, rdpo, simpo, cpo, orpo, sft, kto, apo_zero_unpaired, grpo, dr_grpo, rloo, nash_md, pro, lipo, mpo; got \"sigmod\"; did you mean "
                         + "'sigmoid'? (item 2 of [\"sigmoid\",\"sigmod\"])"),
                 c(dpo("loss_type: aot_pair\n"), "@5: loss_type: expected one of " + LOSSES + "; got \"aot_pair\"; TRL's aot_pair is "
                         + "called aot_unpaired here"),
