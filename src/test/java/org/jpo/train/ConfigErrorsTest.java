@@ -28,7 +28,7 @@ class ConfigErrorsTest {
     @BeforeEach void files() { f = new ConfigFiles(tmp); }
 
     static final String LOSSES = "sigmoid, cdpo, robust, hinge, ipo, exo_pair, nca_pair, bco_pair, sppo_hard, sppo, aot, "
-            + "aot_unpaired, apo_zero, apo_down, discopop, sigmoid_norm, dpop, rdpo, simpo, cpo, orpo, sft, kto, apo_zero_unpaired, grpo, dr_grpo, rloo, pro, lipo, mpo";
+            + "aot_unpaired, apo_zero, apo_down, discopop, sigmoid_norm, dpop, rdpo, simpo, cpo, orpo, sft, kto, apo_zero_unpaired, grpo, dr_grpo, rloo, nash_md, pro, lipo, mpo";
 
     static Arguments c(String yaml, String expected, String... overrides) { return Arguments.of(yaml, expected, overrides); }
 
