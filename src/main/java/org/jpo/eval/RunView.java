@@ -36,8 +36,17 @@ final class RunView {
         this.dir = new RunDir(root);
         for (RunDir.Read<RoundRecord> r : dir.readLenient(Path.of(RunDir.ROUNDS), RoundRecord.class, notes)) {
             rounds.put(r.row().round(), r.row());
-            lines.put(r.row().round(), r.json());
+            lines.put(r.row().round(), flat(r.json()));
         }
+    }
+
+    /** A line with its scorers' eval summary ({@code eval/feedback}) also as top-level {@code eval/<key>}s, as {@link EvalResult#byKey} lists them. */
+    private static JsonNode flat(JsonNode line) {
+        JsonNode summary = line.get("eval/feedback");
+        if (summary == null || !summary.isObject() || !(line instanceof com.fasterxml.jackson.databind.node.ObjectNode o)) return line;
+        com.fasterxml.jackson.databind.node.ObjectNode out = o.deepCopy();
+        summary.fields().forEachRemaining(e -> out.set("eval/" + e.getKey(), e.getValue()));
+        return out;
     }
 
     /** The last finished round (0 when only the starting policy was evaluated, -1 when nothing was). */

@@ -72,6 +72,23 @@ class CompareTest {
      * x ran seeds 1, 2 and 5: {0.7, 0.9} − sigmoid's seeds 1 and 2 {0.6, 0.7} = {0.1, 0.2}, not − its first two values;
      * seed 5, which the baseline did not run, counts in x's mean but not in the difference.
      */
+    /** A scorer's eval summary (rounds.jsonl's eval/feedback object) is compared as eval/<key>, like the flat keys. */
+    @Test void scorerSummariesAreComparedAsEvalKeys() throws Exception {
+        for (int seed = 1; seed <= 2; seed++) {
+            Path run = FakeRun.seeded(dir.resolve("x/seed-" + seed), seed, 0.3, 0.5);
+            List<String> lines = new java.util.ArrayList<>();
+            for (String line : Files.readAllLines(run.resolve("rounds.jsonl"))) {
+                lines.add(line.replaceFirst("}$", ",\"eval/feedback\":{\"game/exploitability\":" + (0.1 * seed) + "}}"));
+            }
+            Files.write(run.resolve("rounds.jsonl"), lines);
+        }
+        Comparison c = Comparison.of(List.of(dir.resolve("x/seed-1"), dir.resolve("x/seed-2")), null);
+        assertTrue(c.keys.contains("eval/game/exploitability"), c.keys.toString());
+        assertFalse(c.keys.contains("eval/feedback"), c.keys.toString());
+        Comparison.Cell x = byRecipe(c.cells("eval/game/exploitability", Comparison.FINAL)).get("x");
+        assertEquals(Map.of(1L, 0.1, 2L, 0.2), Map.copyOf(x.values()));
+    }
+
     @Test void differencesPairBySeedNotByPosition() throws Exception {
         Path sweep = FakeSweep.write(dir.resolve("sweep"));
         Path x1 = FakeRun.seeded(dir.resolve("x/seed-1"), 1, 0.3, 0.7), x2 = FakeRun.seeded(dir.resolve("x/seed-2"), 2, 0.3, 0.9);
