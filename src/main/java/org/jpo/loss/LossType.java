@@ -47,6 +47,14 @@ public enum LossType {
     SPPO("sppo", Kind.REFERENCED, "(ρ⁺ − (P⁺ − ½)/β)² + (ρ⁻ − (P⁻ − ½)/β)²", "2405.00675",
             "Wu et al. arXiv:2405.00675, Alg. 1",
             reads("beta")),
+    INPO("inpo", Kind.REFERENCED, "P·(h − η/2)² + (1 − P)·(h + η/2)², h = (π⁺ − π⁻) − ηβ·(r⁺ − r⁻) − (1 − ηβ)·(π_t⁺ − π_t⁻)",
+            "2407.00617",
+            "Zhang et al. (INPO) arXiv:2407.00617, Alg. 1",
+            reads("beta")),
+    EGPO("egpo", Kind.REFERENCED, "(δ̄ − (P − ½)/β)² (plain: δ), P = P(y⁺ ≻ y⁻); a round trains from π_t twice: to π_{t+½}, then on π_{t+½}'s samples",
+            "2503.08942",
+            "Zhou et al. (EGPO) arXiv:2503.08942",
+            reads("beta")),
     AOT("aot", Kind.REFERENCED, "d = sorted(π⁺−π⁻) − sorted(r⁺−r⁻): −(1−ε)·logσ(βd) − ε·logσ(−βd)", "2406.05882",
             "Melnyk et al. arXiv:2406.05882",
             reads("beta", "label_smoothing")),
@@ -101,6 +109,10 @@ public enum LossType {
             reads()),
     RLOO("rloo", Kind.GROUP, "same terms, Σ_t per sample, mean over samples; A_i = r_i − mean_{j≠i} r_j", "2402.14740",
             "Ahmadian et al. arXiv:2402.14740",
+            reads()),
+    SPO("spo", Kind.GROUP, "same terms, Σ_t per sample, mean over samples; A_i = w_i − ½, w_i the sample's win rate against the others",
+            "2401.04056",
+            "Swamy et al. (SPO) arXiv:2401.04056",
             reads());
 
     /** What a loss reads, which decides its Java type. */
@@ -109,7 +121,7 @@ public enum LossType {
         REFERENCED("referenced", "ld_alpha", "use_weighting", "margin_weighting"),
         REFERENCE_FREE("reference-free", "ld_alpha", "use_weighting", "margin_weighting"),
         UNPAIRED("unpaired"),
-        // the group methods (pairs.strategy group): clipped policy gradient with an optional k3 KL penalty
+        // the group methods (pairs.strategy group): clipped policy gradient with an optional k3 KL penalty (spo's rewards are win rates)
         GROUP("group", "beta", "epsilon", "num_iterations");
 
         public final String label;
@@ -194,6 +206,8 @@ public enum LossType {
             case BCO_PAIR -> new BcoPair(beta, 0.0);   // the trainer moves the mean when bco_pair.running_mean is on
             case SPPO_HARD -> new SppoHard(beta);
             case SPPO -> new Sppo(beta);
+            case INPO -> new Inpo(c.inpo().eta(), beta);
+            case EGPO -> new Egpo(beta, c.egpo().plain());
             case AOT -> new Aot(beta, c.labelSmoothing());
             case AOT_UNPAIRED -> new AotUnpaired(beta, c.labelSmoothing());
             case APO_ZERO -> new ApoZero(beta);
@@ -208,7 +222,7 @@ public enum LossType {
             case SFT -> new Sft();
             case KTO -> new Kto(beta, c.desirableWeight(), c.undesirableWeight());
             case APO_ZERO_UNPAIRED -> new ApoZeroUnpaired(beta);
-            case GRPO, DR_GRPO, RLOO -> new GroupLoss(this, c.epsilon(), beta);
+            case GRPO, DR_GRPO, RLOO, SPO -> new GroupLoss(this, c.epsilon(), beta);
         };
     }
 }

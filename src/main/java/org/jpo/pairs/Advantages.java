@@ -17,7 +17,15 @@ public final class Advantages {
          * RLOO (arXiv:2402.14740): A_i = r_i − mean_{j≠i} r_j. The baseline does not depend on y_i, so the mean over the
          * group of A_i·∇log π(y_i) is an unbiased estimate of ∇E[r].
          */
-        RLOO
+        RLOO,
+        /**
+         * SPO (Swamy et al., arXiv:2401.04056): the reward is the sample's win rate w_i against the prompt's other samples (a
+         * pairwise scorer's score), and A_i = w_i − ½. The baseline ½ is the value of the symmetric preference game, a
+         * policy's expected win rate against itself: a constant, so the estimate E[A_i·∇log π(y_i)] = π ⊙ (P(·≻π) − ½) is
+         * unbiased. In a complete round-robin the group's mean win rate is exactly ½ (each pair's wins add to 1), so A_i is
+         * also r_i − mean r: Dr. GRPO's centring, with no division by the std.
+         */
+        SPO
     }
 
     /** TRL's constant added to the std before dividing. */
@@ -34,6 +42,7 @@ public final class Advantages {
                 case GRPO -> (r[i] - mean) / (std + STD_EPS);
                 case DR_GRPO -> r[i] - mean;
                 case RLOO -> r[i] - (sum - r[i]) / (g - 1);
+                case SPO -> r[i] - 0.5;
             };
         }
         return a;

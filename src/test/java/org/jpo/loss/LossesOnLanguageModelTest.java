@@ -29,7 +29,7 @@ class LossesOnLanguageModelTest {
     static final List<int[]> REJECTED = List.of(new int[] {14, 15}, new int[] {22, 23, 24}, new int[] {34}, new int[] {9, 10});
 
     /** The group losses read per-token log-probs of single samples, not pairs: GroupLossTest checks their gradients exactly. */
-    @ParameterizedTest @EnumSource(value = LossType.class, mode = EnumSource.Mode.EXCLUDE, names = {"GRPO", "DR_GRPO", "RLOO"})
+    @ParameterizedTest @EnumSource(value = LossType.class, mode = EnumSource.Mode.EXCLUDE, names = {"GRPO", "DR_GRPO", "RLOO", "SPO"})
     void oneStepLowersTheLossAndTheReferenceGetsNoGradient(LossType type) {
         try (PointerScope scope = new PointerScope();
              Transformer policy = Transformer.random(CONFIG, 1); Transformer reference = Transformer.random(CONFIG, 2)) {
@@ -87,7 +87,9 @@ class LossesOnLanguageModelTest {
 
     private static PairBatch pairBatch(Transformer policy, Transformer reference) {
         var winProbs = new PairBatch.WinProbs(vector(0.8, 0.7, 0.9, 0.6), vector(0.3, 0.2, 0.4, 0.5));
-        return new PairBatch(pairs(policy), pairs(reference), Optional.of(winProbs));
+        // inpo's π_t is the reference model too, so its no-gradient check covers both; inpo and egpo read the preferences
+        return new PairBatch(pairs(policy), pairs(reference), Optional.of(winProbs), Optional.of(vector(0.9, 0.6, 0.5, 1.0)),
+                Optional.of(pairs(reference)));
     }
 
     /** Chosen completions labelled desirable, rejected ones undesirable; KL pairs are prompts with another row's completion. */

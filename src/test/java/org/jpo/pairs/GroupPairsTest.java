@@ -26,6 +26,7 @@ class GroupPairsTest {
                 {0.5 / (0.5 + 1e-4), -0.5 / (0.5 + 1e-4), 0},     // grpo: (r − 0.5)/(0.5 + 1e-4)
                 {0.5, -0.5, 0},                                   // dr_grpo: r − 0.5
                 {1 - 0.25, 0 - 0.75, 0.5 - 0.5},                  // rloo: r_i − mean of the other two
+                {0.5, -0.5, 0},                                   // spo: r − ½, the value of the symmetric game
         };
         Advantages.Kind[] kinds = Advantages.Kind.values();
         for (int k = 0; k < kinds.length; k++) {
