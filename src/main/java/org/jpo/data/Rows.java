@@ -16,8 +16,8 @@ import java.util.OptionalDouble;
  *
  * <ul>
  *   <li>paired: {@code {"prompt", "chosen", "rejected"}}, prompt optional (implicit: {@link ImplicitPrompt}),
- *       optional {@code "margin"} (a number) and {@code "chosen_win_prob"} + {@code "rejected_win_prob"}
- *       (both, each in [0, 1]);
+ *       optional {@code "margin"} (a number), {@code "chosen_win_prob"} + {@code "rejected_win_prob"}
+ *       (both, each in [0, 1]) and {@code "preference"} (P(chosen ≻ rejected) in [0, 1], which inpo and egpo read);
  *   <li>unpaired: {@code {"prompt", "completion", "label": true|false}};
  *   <li>SFT: {@code {"prompt", "completion"}} or {@code {"text"}} (a string; the whole text is the completion).
  * </ul>
@@ -30,7 +30,13 @@ final class Rows {
 
     /** A pair's texts; an empty prompt or completion means there is none (the loader drops the row). */
     record PairText(String prompt, String chosen, String rejected, OptionalDouble margin,
-                    Optional<PairExample.WinProbs> winProbs) {}
+                    Optional<PairExample.WinProbs> winProbs, OptionalDouble preference) {
+        PairText(String prompt, String chosen, String rejected, OptionalDouble margin, Optional<PairExample.WinProbs> winProbs) {
+            this(prompt, chosen, rejected, margin, winProbs, OptionalDouble.empty());
+        }
+
+        PairText with(OptionalDouble p) { return new PairText(prompt, chosen, rejected, margin, winProbs, p); }
+    }
 
     /** A prompt and completion; for a {"text"} row the prompt is "". */
     record CompletionText(String prompt, String completion) {}
@@ -57,6 +63,11 @@ final class Rows {
     }
 
     static PairText pair(ObjectNode row, Conversation chat) {
+        OptionalDouble preference = has(row, "preference") ? OptionalDouble.of(probability(row, "preference")) : OptionalDouble.empty();
+        return texts(row, chat).with(preference);
+    }
+
+    private static PairText texts(ObjectNode row, Conversation chat) {
         Field chosen = field(row, "chosen");
         Field rejected = field(row, "rejected");
         Optional<Field> prompt = has(row, "prompt") ? Optional.of(promptField(row)) : Optional.empty();

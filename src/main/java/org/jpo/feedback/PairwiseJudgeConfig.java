@@ -42,6 +42,8 @@ public record PairwiseJudgeConfig(
         return new JudgeClient.Settings(url, model, apiKeyEnv, api, retries, temperature, maxTokens, timeoutSeconds, maxConcurrency);
     }
 
+    @Override public boolean comparesCompletions() { return true; }
+
     @Override public PairwiseJudgeScorer open(ScorerContext context) {
         return new PairwiseJudgeScorer(this, JudgeTemplate.read("template", template, PairwiseJudgeScorer.TEMPLATE, PLACEHOLDERS),
                 new JudgeClient(settings(), context));

@@ -17,4 +17,7 @@ public sealed interface ScorerConfig
 
     /** The prompt-row fields the scorer reads, so a run can check its prompts before sampling; none by default. */
     default List<String> rowFields() { return List.of(); }
+
+    /** Whether its scorer compares a prompt's completions with each other ({@link Scorer#pairwise}), giving win_probs. */
+    default boolean comparesCompletions() { return false; }
 }

@@ -39,7 +39,7 @@ public final class PairRows {
             List<Sample> ss = new ArrayList<>();
             for (SampleRow s : e.getValue()) {
                 byIndex.put(s.sampleIndex(), s);
-                ss.add(new Sample(s.sampleIndex(), s.score(), s.tokens(), s.initial(), s.scoreStd()));
+                ss.add(new Sample(s.sampleIndex(), s.score(), s.tokens(), s.initial(), s.scoreStd(), s.winProbs()));
             }
             Outcome o = builder.build(round, new PromptSamples(e.getKey(), ss));
             all = all.plus(o);
@@ -66,7 +66,7 @@ public final class PairRows {
     private static PairRow pair(Pair p, SampleRow chosen, SampleRow rejected, PairsConfig.Eos rule, OptionalInt eos) {
         return new PairRow.Preference(chosen.promptId(), chosen.promptIndex(), chosen.prompt(), chosen.completion(), rejected.completion(),
                 p.chosenIndex(), p.rejectedIndex(), chosen.score(), rejected.score(), p.margin(), p.chosenWinProb().orElse(null),
-                p.rejectedWinProb().orElse(null), withEos(chosen, rule, eos), withEos(rejected, rule, eos));
+                p.rejectedWinProb().orElse(null), withEos(chosen, rule, eos), withEos(rejected, rule, eos), p.preference().orElse(null));
     }
 
     /**
