@@ -17,21 +17,21 @@ import java.util.Map;
 /**
  * An OpenAI-compatible judge server for tests (JDK HttpServer on 127.0.0.1, a free port): it answers
  * {@code chat/completions} and {@code completions} with what its script says for the judge prompt it was sent, and
- * records every request.
+ * records every request. Public for the loop's tests of the pairwise updates (org.jpo.loop.NashLoopTest).
  */
-final class FakeJudge implements AutoCloseable {
+public final class FakeJudge implements AutoCloseable {
     /** One request as received: the path after /v1/, the body as sent, the judge prompt in it, and its Authorization header (null if none). */
     record Request(String path, String body, String prompt, String authorization) {}
 
     /** An answer: the judge's text, or an error status with OpenAI's {"error": {"message": ...}}. */
-    record Answer(int status, String text) {
-        static Answer of(String text) { return new Answer(200, text); }
+    public record Answer(int status, String text) {
+        public static Answer of(String text) { return new Answer(200, text); }
 
         static Answer error(int status, String message) { return new Answer(status, message); }
     }
 
     /** What to answer to {@code prompt}; {@code seen} is how many earlier requests had the same prompt. */
-    interface Script {
+    public interface Script {
         Answer answer(String prompt, int seen);
     }
 
@@ -40,7 +40,7 @@ final class FakeJudge implements AutoCloseable {
     private final List<Request> requests = new ArrayList<>();
     private final Map<String, Integer> seen = new HashMap<>();
 
-    FakeJudge(Script script) {
+    public FakeJudge(Script script) {
         this.script = script;
         try {
             server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
@@ -79,14 +79,14 @@ final class FakeJudge implements AutoCloseable {
     }
 
     /** The base URL, ending in /v1. */
-    String url() { return "http://127.0.0.1:" + server.getAddress().getPort() + "/v1"; }
+    public String url() { return "http://127.0.0.1:" + server.getAddress().getPort() + "/v1"; }
 
     synchronized List<Request> requests() { return List.copyOf(requests); }
 
-    synchronized int count() { return requests.size(); }
+    public synchronized int count() { return requests.size(); }
 
     /** The text between {@code start} and {@code end} in {@code s} (the response a template placed there). */
-    static String between(String s, String start, String end) {
+    public static String between(String s, String start, String end) {
         int i = s.indexOf(start);
         if (i < 0) return "";
         int j = s.indexOf(end, i + start.length());
