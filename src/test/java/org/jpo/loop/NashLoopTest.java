@@ -85,23 +85,64 @@ class NashLoopTest {
         return pairs;
     }
 
-    /** In round 1 the policy starts as the reference and π_t: h = 0, so every pair's loss is P·(η/2)² + (1 − P)·(η/2)² = η²/4. */
-    @Test void inpoTrainsOnTheRoundRobinPairs() throws Exception {
-        Path out = run(config("inpo", "pairs: {strategy: round_robin}\ntrain:\n  loss_type: inpo\n  inpo: {eta: 3.0}\n  num_train_epochs: 1\n"));
+    /**
+     * In round 1 the policy starts as the reference and π_t: h = 0, so every pair's loss is P·(η/2)² + (1 − P)·(η/2)² = η²/4.
+     * In round 2 it starts as π_t = π_1 ≠ π_ref: h = ηβ·((t⁺ − t⁻) − (r⁺ − r⁻)), from the log-probs the trainer cached under
+     * each model (told apart by the first step's logps/chosen, the policy's, which is π_t's).
+     */
+    @Test void inpoTrainsOnTheRoundRobinPairsFromTheRoundsStart() throws Exception {
+        Path out = run(config("inpo", "pairs: {strategy: round_robin}\ntrain:\n  loss_type: inpo\n  inpo: {eta: 3.0}\n  num_train_epochs: 1\n"), "rounds=2");
         List<JsonNode> pairs = checkPairs(out.resolve("round-001/samples.jsonl"), out.resolve("round-001/pairs.jsonl"));
         assertEquals(9.0 / 4, firstLoss(out.resolve("round-001/train")), 5e-5);
-        JsonNode m = json(out.resolve("round-001/manifest.json"));
-        assertEquals(pairs.size(), m.get("counts").get("training_rows").intValue());
-        assertTrue(Files.isDirectory(out.resolve("round-001/checkpoint")));
+        assertEquals(pairs.size(), json(out.resolve("round-001/manifest.json")).get("counts").get("training_rows").intValue());
+
+        List<JsonNode> pairs2 = checkPairs(out.resolve("round-002/samples.jsonl"), out.resolve("round-002/pairs.jsonl"));
+        List<double[][]> cached = new ArrayList<>();
+        try (Stream<Path> s = Files.list(out.resolve("cache/reference-logps"))) {
+            for (Path f : s.sorted().toList()) cached.add(readCache(f));
+        }
+        assertEquals(3, cached.size(), "π_ref on round 1's rows (π_t too), π_ref and π_t on round 2's");
+        double[][] round1 = closest(cached, logpsChosen(out, 1)), t = closest(cached, logpsChosen(out, 2));
+        double[][] ref = cached.stream().filter(c -> c != round1 && c != t).findFirst().orElseThrow();
+        double eta = 3, beta = 0.1, expected = 0;
+        for (int i = 0; i < pairs2.size(); i++) {
+            double h = eta * beta * ((t[i][0] - t[i][1]) - (ref[i][0] - ref[i][1])), p = pairs2.get(i).get("preference").doubleValue();
+            expected += (p * (h - eta / 2) * (h - eta / 2) + (1 - p) * (h + eta / 2) * (h + eta / 2)) / pairs2.size();
+        }
+        assertNotEquals(9.0 / 4, expected, 1e-3, "π_t and π_ref differ in round 2");
+        assertEquals(expected, firstLoss(out.resolve("round-002/train")), 1e-4);
     }
 
-    /** spo's rows carry A = score − ½, the score being the judge's win rate; at ratio 1 the first step's loss is −mean(A·|y|). */
+    static double logpsChosen(Path out, int round) {
+        return rows(out.resolve("round-%03d/train/metrics.jsonl".formatted(round))).get(0).get("logps/chosen").doubleValue();
+    }
+
+    /** The cached table whose mean chosen log-prob is nearest {@code mean}. */
+    static double[][] closest(List<double[][]> tables, double mean) {
+        return tables.stream().min(java.util.Comparator.comparingDouble(t -> Math.abs(java.util.Arrays.stream(t).mapToDouble(r -> r[0]).average()
+                .orElseThrow() - mean))).orElseThrow();
+    }
+
+    /** A reference log-prob cache file (org.jpo.train.ReferenceLogps): rows, width, then the doubles row by row. */
+    static double[][] readCache(Path f) throws Exception {
+        try (var in = new java.io.DataInputStream(new java.io.BufferedInputStream(Files.newInputStream(f)))) {
+            double[][] v = new double[in.readInt()][in.readInt()];
+            for (double[] row : v) for (int j = 0; j < row.length; j++) row[j] = in.readDouble();
+            return v;
+        }
+    }
+
+    /**
+     * spo's rows carry A = score − ½, the score being the judge's win rate; at ratio 1 the first step's loss is −mean(A·|y|)
+     * over its batch of 3 (of the round's 6 rows, in the trainer's seeded order: one of the 20 triples, and not 0).
+     */
     @Test void spoTrainsOnWinRatesMinusOneHalf() throws Exception {
-        Path out = run(config("spo", "pairs: {strategy: group}\ntrain:\n  loss_type: spo\n"));
+        Path out = run(config("spo", "pairs: {strategy: group}\ntrain:\n  loss_type: spo\n"), "train.per_device_train_batch_size=3");
         List<JsonNode> samples = rows(out.resolve("round-001/samples.jsonl")), groups = rows(out.resolve("round-001/pairs.jsonl"));
         assertEquals(samples.stream().filter(s -> s.hasNonNull("score")).count(), groups.size());
-        double expected = 0;
-        for (JsonNode g : groups) {
+        double[] terms = new double[groups.size()];
+        for (int i = 0; i < groups.size(); i++) {
+            JsonNode g = groups.get(i);
             JsonNode s = samples.stream().filter(x -> x.get("prompt_id").equals(g.get("prompt_id")) && x.get("sample_index").equals(g.get("completion_index")))
                     .findFirst().orElseThrow();
             double wins = 0;
@@ -109,9 +150,16 @@ class NashLoopTest {
             for (JsonNode w : s.get("win_probs")) if (!w.isNull()) { wins += w.doubleValue(); known++; }
             assertEquals(wins / known, g.get("score").doubleValue(), 1e-12, "the score is the win rate against the others");
             assertEquals(g.get("score").doubleValue() - 0.5, g.get("advantage").doubleValue(), 0, g.toString());
-            expected -= g.get("advantage").doubleValue() * g.get("completion_ids").size() / groups.size();
+            terms[i] = -g.get("advantage").doubleValue() * g.get("completion_ids").size();
         }
-        assertEquals(expected, firstLoss(out.resolve("round-001/train")), 1e-4 * Math.max(1, Math.abs(expected)));
+        double loss = firstLoss(out.resolve("round-001/train")), nearest = Double.POSITIVE_INFINITY;
+        for (int a = 0; a < terms.length; a++) {
+            for (int b = a + 1; b < terms.length; b++) {
+                for (int c = b + 1; c < terms.length; c++) nearest = Math.min(nearest, Math.abs((terms[a] + terms[b] + terms[c]) / 3 - loss));
+            }
+        }
+        assertEquals(6, terms.length);
+        assertTrue(nearest < 1e-4 && Math.abs(loss) > 0.1, "first loss " + loss + " is no triple's −mean(A·|y|) (off by " + nearest + ")");
     }
 
     /**
@@ -133,6 +181,14 @@ class NashLoopTest {
         assertNotEquals(samples.get(0).get("seed"), half.get(0).get("seed"));
         assertFalse(java.util.Arrays.equals(Files.readAllBytes(r1.resolve("half/checkpoint/model.safetensors")),
                 Files.readAllBytes(r1.resolve("checkpoint/model.safetensors"))));
+        // π_{t+½} drew them: each sample's logp is its log-prob under half/checkpoint, not under π_t
+        double[] underHalf = logps(r1.resolve("half/checkpoint"), half), underStart = logps(Shared.stories260K(), half);
+        double worstHalf = 0, bestStart = Double.POSITIVE_INFINITY;
+        for (int i = 0; i < half.size(); i++) {
+            worstHalf = Math.max(worstHalf, Math.abs(underHalf[i] - half.get(i).get("logp").doubleValue()));
+            bestStart = Math.min(bestStart, Math.abs(underStart[i] - half.get(i).get("logp").doubleValue()));
+        }
+        assertTrue(worstHalf < 5e-5 && bestStart > 1e-3, "under π_(t+½) off by up to " + worstHalf + ", under π_t by at least " + bestStart);
         JsonNode m = json(r1.resolve("manifest.json"));
         assertEquals(halfPairs.size(), m.get("counts").get("training_rows").intValue());
         assertEquals(halfPairs.size(), m.get("half").get("counts").get("pairs").intValue());
@@ -154,6 +210,21 @@ class NashLoopTest {
         assertEquals(asked, judge.count(), "the resumed round's judgments come from the request cache");
         for (String f : List.of("half/pairs.jsonl", "checkpoint/model.safetensors", "eval.json")) {
             assertArrayEquals(Files.readAllBytes(r1.resolve(f)), Files.readAllBytes(c1.resolve(f)), f + " differs after the resume");
+        }
+    }
+
+    /** Σ log π(completion | prompt) of sample rows under {@code model}, the prompts tokenized as the loop does. */
+    static double[] logps(Path model, List<JsonNode> samples) {
+        try (org.jpo.tokenizer.Tokenizer tok = org.jpo.tokenizer.Tokenizers.require(Shared.stories260K(), java.util.Optional.of(Shared.tok512()));
+             org.jpo.model.Transformer m = org.jpo.model.Checkpoints.load(model);
+             org.bytedeco.javacpp.PointerScope scope = new org.bytedeco.javacpp.PointerScope()) {
+            Map<String, int[]> prompts = Prompts.read(tmp.resolve("prompts.jsonl"), tok, java.util.Optional.empty(), List.of(), 512).stream()
+                    .collect(Collectors.toMap(org.jpo.sampling.PromptRow::id, org.jpo.sampling.PromptRow::ids));
+            List<int[]> p = samples.stream().map(s -> prompts.get(s.get("prompt_id").asText())).toList();
+            List<int[]> c = samples.stream().map(s -> { int[] ids = new int[s.get("completion_ids").size()];
+                for (int i = 0; i < ids.length; i++) ids[i] = s.get("completion_ids").get(i).intValue();
+                return ids; }).toList();
+            return org.jpo.tensor.Tensors.toDoubles(org.jpo.model.LogProbs.of(m, org.jpo.model.SequenceBatch.of(p, c, 0)).sum());
         }
     }
 

@@ -20,13 +20,13 @@ class NashLossesTest {
     /** One pair: policy, reference and π_t log-probs (sums), lengths, and P(y⁺ ≻ y⁻) (NaN: none given). */
     record Row(double piC, double piR, double refC, double refR, double tC, double tR, double lenC, double lenR, double p) {}
 
-    /** η = 2, τ = 0.25 (ητ = ½): h = (π⁺ − π⁻) − ½·(r⁺ − r⁻) − ½·(t⁺ − t⁻). */
-    static final double ETA = 2, TAU = 0.25;
+    /** η = 2, τ = 0.125 (ητ = ¼): h = (π⁺ − π⁻) − ¼·(r⁺ − r⁻) − ¾·(t⁺ − t⁻). */
+    static final double ETA = 2, TAU = 0.125;
     static final Row[] INPO = {
-            new Row(-3, -4, -2, -4, -5, -4, 2, 3, 1.0),      // h = 1 − 1 + ½ = ½: (½ − 1)² = 0.25
-            new Row(-3, -4, -2, -4, -5, -4, 2, 3, 0.75),     // ¾·(−½)² + ¼·(3/2)² = 0.1875 + 0.5625 = 0.75
-            new Row(-3, -4, -2, -4, -5, -4, 2, 3, 0.5),      // a tie: h² + η²/4 = 1.25
-            new Row(-1, -6, -3, -3, -2, -7, 4, 1, 0.9),      // h = 5 − 0 − 2.5 = 2.5: 0.9·1.5² + 0.1·3.5² = 3.25
+            new Row(-3, -4, -2, -4, -5, -4, 2, 3, 1.0),      // h = 1 − ½ + ¾ = 5/4: (¼)² = 0.0625
+            new Row(-3, -4, -2, -4, -5, -4, 2, 3, 0.75),     // ¾·(¼)² + ¼·(9/4)² = 0.046875 + 1.265625 = 1.3125
+            new Row(-3, -4, -2, -4, -5, -4, 2, 3, 0.5),      // a tie: h² + η²/4 = 1.5625 + 1 = 2.5625
+            new Row(-1, -6, -3, -3, -2, -6, 4, 1, 0.9),      // h = 5 − 0 − 3 = 2: 0.9·1² + 0.1·3² = 1.8
     };
 
     static double h(Row r) { return (r.piC - r.piR) - ETA * TAU * (r.refC - r.refR) - (1 - ETA * TAU) * (r.tC - r.tR); }
@@ -105,7 +105,7 @@ class NashLossesTest {
 
     @Test void inpoByHand() {
         Out o = run(new Inpo(ETA, TAU), INPO);
-        close(new double[] {0.25, 0.75, 1.25, 3.25}, o.losses(), "inpo by hand");
+        close(new double[] {0.0625, 1.3125, 2.5625, 1.8}, o.losses(), "inpo by hand");
         close(Arrays.stream(INPO).mapToDouble(NashLossesTest::inpo).toArray(), o.losses(), "inpo formula");
         close(Arrays.stream(INPO).mapToDouble(NashLossesTest::inpoGrad).toArray(), o.dC(), "dℓ/dπ⁺");
         close(Arrays.stream(INPO).mapToDouble(r -> -inpoGrad(r)).toArray(), o.dR(), "dℓ/dπ⁻");

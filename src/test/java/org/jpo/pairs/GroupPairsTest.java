@@ -43,6 +43,15 @@ class GroupPairsTest {
         }
     }
 
+    /**
+     * spo centres on ½, the game's value, not on the group's mean: they agree when every pair was compared (the win rates
+     * then average ½ exactly), and differ when some were not, as here (win rates 1, 0, 0.8 average 0.6).
+     */
+    @Test void spoCentresOnOneHalfNotOnTheGroupsMean() {
+        Outcome o = run(Advantages.Kind.SPO, "p", 1.0, 0.0, 0.8);
+        assertEquals(List.of(0.5, -0.5, 0.8 - 0.5), o.grouped().stream().map(Grouped::advantage).toList());
+    }
+
     @Test void aLoneScoredSampleIsTooFewAndAnAllTiedGroupIsKeptAtZero() {
         Outcome lone = run(Advantages.Kind.RLOO, "p", 0.7, null);
         assertTrue(lone.grouped().isEmpty());
