@@ -114,7 +114,7 @@ public record LossConfig(
 
     public record InpoKnobs(@Key(value = "3.0", doc = "inpo's η > 0 (arXiv:2407.00617), the online mirror descent step size; its τ, the "
             + "KL regularization toward the reference, is beta, and η·β <= 1 is the reference's weight in each step (1 − ηβ is the round's "
-            + "start π_t's). Each pair's gap h is pulled to ±η/2.") double eta) {}
+            + "start π_t's). Each pair's gap h is pulled to ±η/2; 3.0 makes ηβ 0.3 at beta 0.1.") double eta) {}
 
     public record EgpoKnobs(@Key(value = "false", doc = "egpo on summed log-ratios (the paper's formula) instead of per-token means "
             + "(its authors' trainer, normalize_logprobs).") boolean plain) {}

@@ -51,7 +51,7 @@ public enum LossType {
             "2407.00617",
             "Zhang et al. (INPO) arXiv:2407.00617, Alg. 1",
             reads("beta")),
-    EGPO("egpo", Kind.REFERENCED, "(δ̄ − (P − ½)/β)² (plain: δ), P = P(y⁺ ≻ y⁻); a round trains from π_t twice: to π_{t+½}, then on π_{t+½}'s samples",
+    EGPO("egpo", Kind.REFERENCED, "(δ̄ − (P − ½)/β)² (plain: δ), P = P(y⁺ ≻ y⁻), from π_t on π_t's then π_{t+½}'s pairs",
             "2503.08942",
             "Zhou et al. (EGPO) arXiv:2503.08942",
             reads("beta")),
