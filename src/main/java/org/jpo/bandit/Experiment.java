@@ -10,7 +10,8 @@ public enum Experiment {
     INTRANSITIVE("intransitive"),
     ONLINE_VS_OFFLINE("online-vs-offline"),
     APO_MOMENTUM("apo-momentum"),
-    GROUP_ESTIMATORS("group-estimators");
+    GROUP_ESTIMATORS("group-estimators"),
+    NASH_UPDATES("nash-updates");
 
     private final String id;
 
@@ -27,6 +28,7 @@ public enum Experiment {
             case ONLINE_VS_OFFLINE -> OnlineVsOffline.run(seed);
             case APO_MOMENTUM -> ApoMomentum.run(seed);
             case GROUP_ESTIMATORS -> GroupEstimators.run();
+            case NASH_UPDATES -> NashUpdates.run();
         };
     }
 

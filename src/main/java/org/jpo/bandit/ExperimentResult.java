@@ -5,7 +5,7 @@ import java.util.List;
 /** What an experiment measured: the numbers, a plot of them, and its expected results checked. */
 public sealed interface ExperimentResult
         permits IpoVsDpo.Result, KlOptimum.Result, Intransitive.Result, OnlineVsOffline.Result, ApoMomentum.Result,
-        GroupEstimators.Result {
+        GroupEstimators.Result, NashUpdates.Result {
     Experiment experiment();
 
     /** One line on the setup: K, rewards, reference, β, optimizer, steps. */

@@ -89,11 +89,25 @@ public final class SoftmaxPolicy implements AutoCloseable {
                 optimizer, steps);
     }
 
+    /**
+     * As {@link #train(ReferencedLoss, Pairs, double[], Optional, Optimizer, int)}, with INPO's π_t: {@code previousLogProbs}
+     * log π_t(y) for every action [K], read as the pairs' {@link PairBatch#previous()}.
+     */
+    public double train(ReferencedLoss loss, Pairs pairs, double[] refLogProbs, double[] previousLogProbs, Optimizer optimizer, int steps) {
+        return train(loss, List.of(pairs), new double[][] {refLogProbs}, Optional.empty(), Optional.of(new double[][] {previousLogProbs}),
+                optimizer, steps);
+    }
+
     /** As above for every replica: pairs, reference [R][K] and win rates [R][K] per replica; returns Σ_r L_r. */
     public double train(ReferencedLoss loss, List<Pairs> pairs, double[][] refLogProbs,
                         Optional<double[][]> winRate, Optimizer optimizer, int steps) {
+        return train(loss, pairs, refLogProbs, winRate, Optional.empty(), optimizer, steps);
+    }
+
+    private double train(ReferencedLoss loss, List<Pairs> pairs, double[][] refLogProbs, Optional<double[][]> winRate,
+                         Optional<double[][]> previous, Optimizer optimizer, int steps) {
         try (PointerScope data = new PointerScope()) {
-            Batch batch = new Batch(pairs, refLogProbs, winRate);   // built once: only θ changes between steps
+            Batch batch = new Batch(pairs, refLogProbs, winRate, previous);   // built once: only θ changes between steps
             Optimizer.Step update = optimizer.over(theta);
             double last = Double.NaN;
             for (int i = 0; i < steps; i++) {
@@ -110,7 +124,7 @@ public final class SoftmaxPolicy implements AutoCloseable {
 
     /** The pairs of the only replica as the loss code sees them (duplicates merged); call inside a scope. */
     PairBatch batch(Pairs pairs, double[] refLogProbs, Optional<double[]> winRate) {
-        return new Batch(List.of(pairs), new double[][] {refLogProbs}, winRate.map(w -> new double[][] {w})).toLoss();
+        return new Batch(List.of(pairs), new double[][] {refLogProbs}, winRate.map(w -> new double[][] {w}), Optional.empty()).toLoss();
     }
 
     /** The constant part of a batch, flattened over replicas: action index r·K + y, weights w_i / W_r. */
@@ -118,9 +132,11 @@ public final class SoftmaxPolicy implements AutoCloseable {
         final Tensor chosen, rejected, lengths, weights;   // [B] each
         final Tensor refChosen, refRejected;               // [B] each
         final Optional<WinProbs> wins;                     // [B] each
+        final Optional<PairLogps> previous;                // [B] each
 
-        Batch(List<Pairs> pairs, double[][] refLogProbs, Optional<double[][]> winRate) {
+        Batch(List<Pairs> pairs, double[][] refLogProbs, Optional<double[][]> winRate, Optional<double[][]> previousLogProbs) {
             check(pairs, refLogProbs, winRate);
+            previousLogProbs.ifPresent(p -> check(pairs, p, Optional.empty()));
             List<Pairs> merged = pairs.stream().map(Pairs::merged).toList();   // same loss, fewer rows
             int b = merged.stream().mapToInt(Pairs::size).sum();
             long[] c = new long[b], r = new long[b];
@@ -146,6 +162,10 @@ public final class SoftmaxPolicy implements AutoCloseable {
                 Tensor rate = doubles(flatten(rates), (long) replicas * k);   // [R·K]
                 return new WinProbs(rate.index_select(0, chosen), rate.index_select(0, rejected));
             });
+            previous = previousLogProbs.map(lp -> {
+                Tensor t = doubles(flatten(lp), (long) replicas * k);   // [R·K]
+                return new PairLogps(new Logps(t.index_select(0, chosen), lengths), new Logps(t.index_select(0, rejected), lengths));
+            });
         }
 
         PairBatch toLoss() {
@@ -153,7 +173,7 @@ public final class SoftmaxPolicy implements AutoCloseable {
             PairLogps policy = new PairLogps(new Logps(logp.index_select(0, chosen), lengths),   // [B]
                     new Logps(logp.index_select(0, rejected), lengths));                          // [B]
             PairLogps reference = new PairLogps(new Logps(refChosen, lengths), new Logps(refRejected, lengths));
-            return new PairBatch(policy, reference, wins);
+            return new PairBatch(policy, reference, wins, Optional.empty(), previous);
         }
 
         /** Σ_r Σ_i (w_i / W_r)·ℓ_i, with its graph back to θ. */

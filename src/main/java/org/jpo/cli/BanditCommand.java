@@ -24,7 +24,7 @@ import java.util.concurrent.Callable;
                 "<id>.txt into --out. Exit code 0 if every check passes, 1 if one fails."})
 public final class BanditCommand implements Callable<Integer> {
     @Parameters(paramLabel = "EXPERIMENT",
-            description = "ipo-vs-dpo, kl-optimum, intransitive, online-vs-offline, apo-momentum, group-estimators, or all")
+            description = "ipo-vs-dpo, kl-optimum, intransitive, online-vs-offline, apo-momentum, group-estimators, nash-updates, or all")
     String experiment;
 
     @Option(names = "--seed", defaultValue = "0", description = "Run seed; every random stream derives from it (default: ${DEFAULT-VALUE}).")

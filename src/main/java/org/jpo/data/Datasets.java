@@ -168,8 +168,7 @@ public final class Datasets {
             if (t.chosen().isEmpty() || t.rejected().isEmpty()) return dropped();
             int[] p = tokens.prompt(t.prompt());   // "" → [BOS]; no tokens at all → dropped by fit()
             return fit(p, tokens.completion(t.prompt(), p, t.chosen()), tokens.completion(t.prompt(), p, t.rejected()))
-                    .map(f -> new PairExample(source, f.prompt(), f.completions()[0], f.completions()[1], t.margin(), t.winProbs(),
-                            t.chosenProb()));
+                    .map(f -> new PairExample(source, f.prompt(), f.completions()[0], f.completions()[1], t.margin(), t.winProbs(), t.preference()));
         }
 
         Optional<UnpairedExample> unpaired(String source, String prompt, String completion, boolean desirable) {

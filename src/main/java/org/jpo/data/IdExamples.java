@@ -21,8 +21,14 @@ public final class IdExamples {
     }
 
     public PairExample pair(String source, int[] prompt, int[] chosen, int[] rejected, OptionalDouble margin, Optional<PairExample.WinProbs> winProbs) {
+        return pair(source, prompt, chosen, rejected, margin, winProbs, OptionalDouble.empty());
+    }
+
+    /** @param preference P(chosen ≻ rejected), a round_robin row's */
+    public PairExample pair(String source, int[] prompt, int[] chosen, int[] rejected, OptionalDouble margin, Optional<PairExample.WinProbs> winProbs,
+                            OptionalDouble preference) {
         Tokenization.Truncated t = fit(prompt, chosen, rejected);
-        return new PairExample(source, t.prompt(), t.completions()[0], t.completions()[1], margin, winProbs);
+        return new PairExample(source, t.prompt(), t.completions()[0], t.completions()[1], margin, winProbs, preference);
     }
 
     public UnpairedExample unpaired(String source, int[] prompt, int[] completion, boolean desirable) {

@@ -30,7 +30,8 @@ public final class PairRowExamples {
         }
         if (row instanceof PairRow.Preference p) {
             return ids.pair(source, prompt, p.chosenIds(), p.rejectedIds(), OptionalDouble.of(p.margin()), p.chosenWinProb() == null
-                    ? Optional.empty() : Optional.of(new PairExample.WinProbs(p.chosenWinProb(), p.rejectedWinProb())));
+                    ? Optional.empty() : Optional.of(new PairExample.WinProbs(p.chosenWinProb(), p.rejectedWinProb())),
+                    p.preference() == null ? OptionalDouble.empty() : OptionalDouble.of(p.preference()));
         }
         if (row instanceof PairRow.Labeled l) return ids.unpaired(source, prompt, l.completionIds(), l.label());
         if (row instanceof PairRow.Ranked r) return ids.list(source, prompt, r.completionIds(), r.scores());

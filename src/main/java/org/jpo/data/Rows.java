@@ -17,7 +17,7 @@ import java.util.OptionalDouble;
  * <ul>
  *   <li>paired: {@code {"prompt", "chosen", "rejected"}}, prompt optional (implicit: {@link ImplicitPrompt}),
  *       optional {@code "margin"} (a number), {@code "chosen_win_prob"} + {@code "rejected_win_prob"}
- *       (both, each in [0, 1]) and {@code "chosen_prob"} (P(chosen ≻ rejected) in [0, 1], a preference model's soft label);
+ *       (both, each in [0, 1]) and {@code "preference"} (P(chosen ≻ rejected) in [0, 1], which inpo and egpo read, and a preference model's soft label);
  *   <li>unpaired: {@code {"prompt", "completion", "label": true|false}};
  *   <li>SFT: {@code {"prompt", "completion"}} or {@code {"text"}} (a string; the whole text is the completion);
  *   <li>ranked: {@code {"prompt", "completions": [...], "scores": [...]}}, two or more completions, one finite score
@@ -32,7 +32,13 @@ final class Rows {
 
     /** A pair's texts; an empty prompt or completion means there is none (the loader drops the row). */
     record PairText(String prompt, String chosen, String rejected, OptionalDouble margin,
-                    Optional<PairExample.WinProbs> winProbs, OptionalDouble chosenProb) {}
+                    Optional<PairExample.WinProbs> winProbs, OptionalDouble preference) {
+        PairText(String prompt, String chosen, String rejected, OptionalDouble margin, Optional<PairExample.WinProbs> winProbs) {
+            this(prompt, chosen, rejected, margin, winProbs, OptionalDouble.empty());
+        }
+
+        PairText with(OptionalDouble p) { return new PairText(prompt, chosen, rejected, margin, winProbs, p); }
+    }
 
     /** A ranked row's texts: its prompt and completions, and the completions' scores in the same order. */
     record RankedText(String prompt, List<String> completions, double[] scores) {}
@@ -69,28 +75,32 @@ final class Rows {
     }
 
     static PairText pair(ObjectNode row, Conversation chat) {
+        OptionalDouble preference = has(row, "preference") ? OptionalDouble.of(probability(row, "preference")) : OptionalDouble.empty();
+        return texts(row, chat).with(preference);
+    }
+
+    private static PairText texts(ObjectNode row, Conversation chat) {
         Field chosen = field(row, "chosen");
         Field rejected = field(row, "rejected");
         Optional<Field> prompt = has(row, "prompt") ? Optional.of(promptField(row)) : Optional.empty();
         OptionalDouble margin = margin(row);
         Optional<PairExample.WinProbs> winProbs = winProbs(row);
-        OptionalDouble chosenProb = has(row, "chosen_prob") ? OptionalDouble.of(probability(row, "chosen_prob")) : OptionalDouble.empty();
         sameForm(row, prompt, chosen, rejected);
         if (chosen instanceof Text c && rejected instanceof Text r) {
-            if (prompt.isPresent()) return new PairText(((Text) prompt.get()).s(), c.s(), r.s(), margin, winProbs, chosenProb);
+            if (prompt.isPresent()) return new PairText(((Text) prompt.get()).s(), c.s(), r.s(), margin, winProbs);
             ImplicitPrompt.Texts t = ImplicitPrompt.split(c.s(), r.s());
-            if (t.prompt().isEmpty()) return new PairText("", "", "", margin, winProbs, chosenProb);   // nothing shared: dropped
-            return new PairText(t.prompt(), t.chosen(), t.rejected(), margin, winProbs, chosenProb);
+            if (t.prompt().isEmpty()) return new PairText("", "", "", margin, winProbs);   // nothing shared: dropped
+            return new PairText(t.prompt(), t.chosen(), t.rejected(), margin, winProbs);
         }
         List<Message> c = ((Chat) chosen).messages(), r = ((Chat) rejected).messages();
         ImplicitPrompt.Chats t = prompt.isPresent() ? new ImplicitPrompt.Chats(((Chat) prompt.get()).messages(), c, r)
                 : ImplicitPrompt.split(c, r);
         if (t.prompt().isEmpty() || t.chosen().isEmpty() || t.rejected().isEmpty()) {
-            return new PairText("", "", "", margin, winProbs, chosenProb); // nothing shared, or nothing after it: dropped
+            return new PairText("", "", "", margin, winProbs); // nothing shared, or nothing after it: dropped
         }
         String p = chat.prompt(t.prompt());
         return new PairText(p, chat.completion(t.prompt(), p, t.chosen(), "chosen"),
-                chat.completion(t.prompt(), p, t.rejected(), "rejected"), margin, winProbs, chosenProb);
+                chat.completion(t.prompt(), p, t.rejected(), "rejected"), margin, winProbs);
     }
 
     /** {@code {"prompt", "completion"}} (unpaired rows also carry a label, read by {@link #label}). */

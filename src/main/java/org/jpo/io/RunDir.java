@@ -36,6 +36,14 @@ public record RunDir(Path root) {
         TREES("trees.jsonl"),
         SAMPLES("samples.jsonl"),
         PAIRS("pairs.jsonl"),
+        /** egpo: the extrapolation step's training run, π_t → π_{t+½} on the round's pairs. */
+        HALF_TRAIN("half/train"),
+        /** egpo: π_{t+½}. */
+        HALF_CHECKPOINT("half/checkpoint"),
+        /** egpo: π_{t+½}'s samples of the round's prompts, scored. */
+        HALF_SAMPLES("half/samples.jsonl"),
+        /** egpo: their pairs, which the round's update from π_t trains on. */
+        HALF_PAIRS("half/pairs.jsonl"),
         /** The round's training run: metrics.jsonl, in-round checkpoints, the resolved train config. */
         TRAIN("train"),
         CHECKPOINT("checkpoint"),

@@ -72,6 +72,10 @@ import static org.jpo.io.RunDir.RoundFile.*;
  *
  * <p>Owns two models: {@code initial} (the starting policy: KL to it, anchored samples) and {@code policy} (trained in
  * place each round, sampled from without a save and reload).
+ *
+ * <p>egpo (extragradient, arXiv:2503.08942) trains twice in its train phase, each step a phase of its own under
+ * {@code round-NNN/half/}: a copy of the round's start π_t trained on the round's pairs is the extrapolation π_{t+½}; its
+ * samples of the same prompts, scored and paired, are what the policy, still π_t, then trains on.
  */
 public final class Loop implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Loop.class);
@@ -104,6 +108,10 @@ public final class Loop implements AutoCloseable {
         RunDir dir = new RunDir(c.outputDir());
         // data parallel: every rank joins first, so a rank that stops below ends the others at once
         Shards shards = new Shards(Dist.join(c.dist()));
+        if (shards.world() > 1 && c.extragradient()) {
+            throw new UserError("train.loss_type egpo with WORLD_SIZE " + shards.world() + ": its round samples and trains the extrapolated "
+                    + "policy π_{t+½} in one process; run the loop as one process");
+        }
         if (shards.world() > 1 && c.sampling().engine() == LoopConfig.Engine.REMOTE) {
             throw new UserError("sampling.engine: remote with WORLD_SIZE " + shards.world() + ": a server samples for the run already "
                     + "(scale it instead); run the loop as one process, or use engine: local");
@@ -235,7 +243,7 @@ public final class Loop implements AutoCloseable {
         });
         phases.record(TREES);
         phases.run(PAIRS, () -> pair(r, m));
-        if (!phases.run(CHECKPOINT, () -> train(r, m))) replacePolicy(dir.file(r, CHECKPOINT));   // trained before a restart
+        if (!phases.run(CHECKPOINT, () -> train(r, m, phases))) replacePolicy(dir.file(r, CHECKPOINT));   // trained before a restart
         phases.record(REFERENCE);   // ema: written with the checkpoint; the next round trains against it
         m.after(policy.checksum());
         phases.run(EVAL, () -> {
@@ -331,13 +339,25 @@ public final class Loop implements AutoCloseable {
         m.counts(counts);
     }
 
-    /** Trains the policy on this round's rows (and the last history − 1 rounds'), then applies momentum and the EMA. */
-    private void train(int r, Manifest m) {
-        Path start = start(r), ref = reference(r);
+    /**
+     * Trains the policy on this round's rows (and the last history − 1 rounds'), then applies momentum and the EMA. egpo
+     * trains on the rows of its extrapolation π_{t+½} instead, made first.
+     */
+    private void train(int r, Manifest m, Phases phases) {
+        Path start = start(r);
+        List<Path> rowFiles = new ArrayList<>();
+        for (int k = Math.max(1, r - c.pairs().history() + 1); k <= r; k++) rowFiles.add(dir.file(k, PAIRS));
+        if (c.extragradient()) {
+            phases.run(HALF_CHECKPOINT, () -> extrapolate(r, m));
+            phases.run(HALF_SAMPLES, () -> sampleHalf(r, m));
+            phases.run(HALF_PAIRS, () -> pairHalf(r, m));
+            rowFiles = List.of(dir.file(r, HALF_PAIRS));
+        }
+        Path ref = reference(r);
         Path out = dir.file(r, TRAIN);
-        TrainConfig tc = c.trainConfig(r, start, out, ref, dir.file(r, PAIRS));
+        TrainConfig tc = c.trainConfig(r, start, out, ref, rowFiles.get(rowFiles.size() - 1));
         m.usedSeeds(null, null, null, tc.seed());
-        List<Example> examples = trainingRows(r, tc);
+        List<Example> examples = trainingRows(rowFiles, tc);
         m.counts(m.counts().withTrainingRows(examples.size()));
         if (examples.isEmpty()) {
             log.warn("round {}: no training rows (every prompt's samples tied, or were missing); the policy is unchanged", r);
@@ -368,15 +388,65 @@ public final class Loop implements AutoCloseable {
         deleteTrainingCheckpoints(out);
     }
 
-    /** The rows of this round and of the history − 1 rounds before it, as examples of the round's method. */
-    private List<Example> trainingRows(int r, TrainConfig tc) {
+    /** The rows of {@code files} (pairs.jsonl of this round and the history − 1 before it), as examples of the round's method. */
+    private List<Example> trainingRows(List<Path> files, TrainConfig tc) {
         IdExamples ids = new IdExamples(tc.data(), tok.bosId());
         List<Example> out = new ArrayList<>();
-        for (int k = Math.max(1, r - c.pairs().history() + 1); k <= r; k++) {
-            Path f = dir.file(k, PAIRS);
-            out.addAll(PairRowExamples.of(dir.root().relativize(f), Jsonl.read(f, PairRow.class), trainById, ids));
-        }
+        for (Path f : files) out.addAll(PairRowExamples.of(dir.root().relativize(f), Jsonl.read(f, PairRow.class), trainById, ids));
         return out;
+    }
+
+    // ---- egpo's extrapolation (Zhou et al., arXiv:2503.08942): θ_{t+½} from θ_t on π_t's pairs ----
+
+    /**
+     * A copy of the round's start π_t, trained on the round's pairs as the policy itself would be (same config, seed and
+     * reference), is π_{t+½}; the policy in memory stays π_t. Killed mid-training, it continues from half/train's checkpoint.
+     */
+    private void extrapolate(int r, Manifest m) {
+        Path out = dir.file(r, HALF_TRAIN);
+        TrainConfig tc = c.trainConfig(r, start(r), out, c.policy(), dir.file(r, PAIRS));
+        List<Example> examples = trainingRows(List.of(dir.file(r, PAIRS)), tc);
+        Optional<Path> from = Files.isDirectory(out) ? Trainer.latestCheckpoint(out) : Optional.empty();
+        try (Transformer half = Checkpoints.load(from.orElse(start(r)))) {
+            if (examples.isEmpty()) {
+                log.warn("round {}: no training rows for the extrapolation; π_(t+½) is π_t", r);
+            } else {
+                long t0 = System.nanoTime();
+                Run<?> run = Runs.prepareRound(tc, examples, half, from, dir.root().resolve("cache"), c.sampling().maxNewTokens());
+                m.half(m.half().seconds(Phase.REFERENCE_LOGPS, seconds(t0)));
+                long t1 = System.nanoTime();
+                Trainer.Result res = Trainer.train(run, from);
+                m.half(m.half().with(null, null, res.lastLog()).seconds(Phase.TRAIN, seconds(t1)));
+                if (half.lora().isPresent()) half.mergeLora();
+            }
+            Checkpoints.save(half, dir.file(r, HALF_CHECKPOINT), tokenizerFiles);
+        }
+        deleteTrainingCheckpoints(out);
+    }
+
+    /** π_{t+½}'s samples of the round's prompts (a seed of their own), scored by the round's feedback. */
+    private void sampleHalf(int r, Manifest m) {
+        List<PromptRow> ps = Prompts.forRound(prompts.train(), c.prompts().perRound(), c.seed(), r);
+        SamplingParams params = samplingParams(Seeds.of(c.seed(), r, 0x4A1FL));
+        scope.set("round-%03d/half".formatted(r));   // the judges' answers are cached for a resumed run
+        List<SampleRow> rows;
+        long t0 = System.nanoTime();
+        try (Transformer half = Checkpoints.load(dir.file(r, HALF_CHECKPOINT))) {
+            rows = Samples.draw(local(half), ps, params, tok, SampleRow.Policy.CURRENT, 0, false);
+        }
+        m.half(m.half().with(params.seed(), null, null).seconds(Phase.SAMPLE, seconds(t0)));
+        long t1 = System.nanoTime();
+        List<SampleRow> scored = ScoredRows.score(rows, trainById, feedback);
+        m.half(m.half().seconds(Phase.SCORE, seconds(t1)));
+        Jsonl.write(dir.file(r, HALF_SAMPLES), scored);
+    }
+
+    private void pairHalf(int r, Manifest m) {
+        List<SampleRow> samples = Jsonl.read(dir.file(r, HALF_SAMPLES), SampleRow.class);
+        int scored = (int) samples.stream().filter(x -> x.score() != null).count();
+        PairRows.Rows p = PairRows.build(samples, c.pairs(), c.seed(), r, tok.eosId(), c.winProbScores(), c.advantages());
+        Jsonl.write(dir.file(r, HALF_PAIRS), p.rows());
+        m.half(m.half().with(null, RoundRecord.Counts.of(p.outcome().counts(), scored), null));
     }
 
     /** Evaluates {@code model} on the held-out prompts and writes eval_samples.jsonl and eval.json. */

@@ -74,6 +74,7 @@ public record LoopConfig(
             throw new ConfigError("train.loss_type", "loss_type sppo reads win probabilities, which only strategy sppo writes (strategy is "
                     + name(pairs.strategy()) + ")");
         }
+        checkNash(pairs, train, feedback, reference, sampling);
         train = train.withLoss(train.loss().withBetaFor(method(pairs).defaultLoss));
         checkLossKind(pairs, train);
         if (nashMd(train)) checkNashMd(sampling, feedback);
@@ -96,13 +97,61 @@ public record LoopConfig(
         }
     }
 
+    /**
+     * The game-theoretic updates read what only some configs give: inpo and egpo a pairwise scorer's preference on every
+     * pair (round_robin, which makes rows for them alone), a fixed reference and the round's own samples; spo each sample's
+     * win rate against the others as its reward (the scores of one pairwise scorer at weight 1); egpo samples a second time
+     * inside the round, from the weights in memory.
+     */
+    private static void checkNash(PairsConfig pairs, RoundKeys train, List<FeedbackItem> feedback, ReferenceMode reference,
+                                  SamplingConfig sampling) {
+        List<LossType> losses = train.loss().lossType() == null ? List.of() : train.loss().lossType();
+        List<LossType> nash = losses.stream().filter(t -> t == LossType.INPO || t == LossType.EGPO).toList();
+        if (pairs.strategy() == Strategy.ROUND_ROBIN) {
+            if (losses.isEmpty() || nash.size() != losses.size()) {
+                throw new ConfigError("train.loss_type", "pairs.strategy round_robin keeps every compared pair, ties and pairs whose "
+                        + "scores disagree with the preference included, for the losses that read its preference: set train.loss_type "
+                        + "to inpo or egpo (it is " + (losses.isEmpty() ? "unset" : losses) + ")");
+            }
+            if (feedback.stream().noneMatch(f -> f.scorer().pairwise())) {
+                throw new ConfigError("feedback", "pairs.strategy round_robin reads each pair's P(i ≻ j) from a pairwise scorer's "
+                        + "win_probs, and feedback lists none: add one, e.g. {type: pairwise_judge, url: ..., model: ...}");
+            }
+        }
+        if (!nash.isEmpty()) {
+            String name = nash.get(0).key;
+            if (pairs.strategy() != Strategy.ROUND_ROBIN) {
+                throw new ConfigError("pairs.strategy", "train.loss_type " + name + " reads each pair's preference P(y⁺ ≻ y⁻), which only "
+                        + "pairs.strategy round_robin writes (strategy is " + name(pairs.strategy()) + ")");
+            }
+            if (reference != ReferenceMode.INITIAL) {
+                throw new ConfigError("reference", "train.loss_type " + name + " regularizes toward a fixed π_ref (the round's start is "
+                        + (nash.contains(LossType.INPO) ? "read separately, as π_t" : "where its update starts") + "): set reference: initial "
+                        + "(it is " + name(reference) + ")");
+            }
+            if (pairs.history() > 1) {
+                throw new ConfigError("pairs.history", "pairs.history is " + pairs.history() + ", but " + name + " trains on pairs of the "
+                        + "policy's own samples of the round; set history: 1");
+            }
+        }
+        if (nash.contains(LossType.EGPO) && sampling.engine() == Engine.REMOTE) {
+            throw new ConfigError("sampling.engine", "train.loss_type egpo samples from the extrapolated policy π_{t+½} inside the round, "
+                    + "from the weights in memory: use engine: local");
+        }
+        if (losses.contains(LossType.SPO) && !winProbScores(feedback)) {
+            throw new ConfigError("feedback", "train.loss_type spo's reward is each sample's win rate against the round's other samples: "
+                    + "feedback must be one pairwise scorer (pairwise_judge) at weight 1, got " + feedback.stream()
+                    .map(f -> f.scorer().getClass().getSimpleName().replace("Config", "") + " at weight " + f.weight()).toList());
+        }
+    }
+
     /** The strategy decides what rows exist: KTO rows need an unpaired loss, pairs a paired one. */
     private static void checkLossKind(PairsConfig pairs, RoundKeys train) {
         TrainConfig.Method m = method(pairs);
         boolean groupRows = m == TrainConfig.Method.GROUP, groupLoss = train.loss().group();
         if (groupRows && train.loss().lossType() != null && !groupLoss) {
             throw new ConfigError("train.loss_type", "train.loss_type " + train.loss().lossType() + " is not a group loss, but pairs.strategy "
-                    + "group makes group rows (prompt, completion, advantage): use loss_type grpo, dr_grpo or rloo, or another pairs.strategy");
+                    + "group makes group rows (prompt, completion, advantage): use loss_type grpo, dr_grpo, rloo or spo, or another pairs.strategy");
         }
         if (!groupRows && groupLoss) {
             throw new ConfigError("train.loss_type", "train.loss_type " + train.loss().lossType() + " trains on the samples of a prompt "
@@ -187,6 +236,7 @@ public record LoopConfig(
             case DR_GRPO -> org.jpo.pairs.Advantages.Kind.DR_GRPO;
             case RLOO -> org.jpo.pairs.Advantages.Kind.RLOO;
             case NASH_MD -> org.jpo.pairs.Advantages.Kind.NASH_MD;
+            case SPO -> org.jpo.pairs.Advantages.Kind.SPO;
             default -> org.jpo.pairs.Advantages.Kind.GRPO;
         };
     }
@@ -196,9 +246,14 @@ public record LoopConfig(
      * scorer (pairwise_judge, preference_model) at weight 1. Then {@code sppo} uses its probabilities, not Bradley–Terry
      * on score differences.
      */
-    public boolean winProbScores() {
+    public boolean winProbScores() { return winProbScores(feedback); }
+
+    private static boolean winProbScores(List<FeedbackItem> feedback) {
         return feedback.size() == 1 && feedback.get(0).weight() == 1.0 && feedback.get(0).scorer().pairwise();
     }
+
+    /** Whether the round's loss is egpo, whose round trains twice: to π_{t+½}, then from π_t on π_{t+½}'s samples. */
+    public boolean extragradient() { return train.loss().lossType() != null && train.loss().lossType().contains(LossType.EGPO); }
 
     /** Whether the round reads a reference policy: its loss does, or nash_md's opponents mix it in (mixture_coef &gt; 0). */
     public boolean readsReference() {

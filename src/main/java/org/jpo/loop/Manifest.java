@@ -41,6 +41,8 @@ final class Manifest {
     private List<RoundRecord.Agreement> scorerAgreement;
     /** sampling.tree: what the round's trees held and the step pairs made of them. */
     private org.jpo.pairs.TreeStats tree;
+    /** egpo: the extrapolation π_{t+½}, its training, sampling and pairs. */
+    private Half half;
     private Boolean finished;
 
     /**
@@ -51,6 +53,25 @@ final class Manifest {
     record Seeds(long run, Long sampling, Long initialSampling, Long evalSampling, Long train, Long mixtureSampling) {}
 
     record Versions(String jpo, String libtorch, String java) {}
+
+    /**
+     * egpo's extrapolation step: the seed π_{t+½} sampled with, its samples' pairing counts, its training's last log line
+     * and seconds per phase (sample, score, reference_logps, train).
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    record Half(Long samplingSeed, RoundRecord.Counts counts, Map<String, Double> train, Map<String, Double> timings) {
+        static final Half EMPTY = new Half(null, null, null, Map.of());
+
+        Half with(Long seed, RoundRecord.Counts c, Map<String, Double> t) {
+            return new Half(seed != null ? seed : samplingSeed, c != null ? c : counts, t != null ? t : train, timings);
+        }
+
+        Half seconds(RoundRecord.Phase phase, double s) {
+            Map<String, Double> m = new LinkedHashMap<>(timings);
+            m.put(phase.key(), s);
+            return new Half(samplingSeed, counts, train, m);
+        }
+    }
 
     /** The policy's weights' checksum when the round started and after it trained. */
     @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -125,6 +146,10 @@ final class Manifest {
     org.jpo.pairs.TreeStats tree() { return tree; }
 
     void tree(org.jpo.pairs.TreeStats t) { tree = t; }
+
+    Half half() { return half == null ? Half.EMPTY : half; }
+
+    void half(Half h) { half = h; }
 
     void finish() { finished = true; }
 

@@ -33,12 +33,14 @@ import static org.jpo.tensor.Tensors.sum;
  *   mean). Differentiating k3 instead would follow ∇KL(μ‖π) in expectation, not the paper's KL(π‖μ) (arXiv:2506.09477). TRL's
  *   NashMDTrainer multiplies each token's log-prob by its own log-ratio only: its gradient is this one's at ρ = 1 without the
  *   later tokens' terms.</li>
+ *   <li>{@code spo} (Swamy et al. arXiv:2401.04056): d_i = 1 as rloo: SPO hands a whole trajectory's reward, its win rate
+ *   against the other samples, to a policy-gradient learner, so a completion's gradient is A_i·Σ_t ∇log π(y_t|…).</li>
  * </ul>
  * Each is a mean over samples of a per-sample loss, so a data-parallel rank weighs its loss by its sample count
  * (for dr_grpo this makes the denominator the global N·L_max). The advantages themselves (group-normalised,
  * mean-centred, leave-one-out) are computed by pairing ({@code org.jpo.pairs.Advantages}), from the scores alone.
  *
- * @param type    grpo, dr_grpo, rloo or nash_md
+ * @param type    grpo, dr_grpo, rloo, spo or nash_md
  * @param epsilon ε &gt; 0, the clip range of the ratio (TRL's default 0.2)
  * @param beta    β &gt;= 0, the weight of the k3 KL penalty (TRL's default 0.0: no reference is read); nash_md's τ
  */
@@ -87,7 +89,7 @@ public record GroupLoss(LossType type, double epsilon, double beta) implements P
         Tensor losses = switch (type) {
             case GRPO -> perSample.div(sum(b.mask(), 1).clamp_min(s(1)));                         // [B] token mean
             case DR_GRPO -> perSample.div(s(b.maxCompletionLength()));                            // [B] / L_max
-            case RLOO, NASH_MD -> perSample;                                                      // [B] sequence sum
+            case RLOO, SPO, NASH_MD -> perSample;                                                 // [B] sequence sum
             default -> throw new IllegalStateException(type.key);
         };
         return new Result(losses, term.detach(), ratio.detach(), kl.mul(b.mask()).detach(), a.detach());

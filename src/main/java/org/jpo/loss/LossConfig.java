@@ -33,9 +33,9 @@ public record LossConfig(
      * after it.
      */
     public record Knobs(
-            @Key(doc = "β, the strength of the KL constraint (IPO's τ): > 0; for grpo, dr_grpo, rloo the weight >= 0 of the k3 KL "
+            @Key(doc = "β, the strength of the KL constraint (IPO's τ): > 0; for the group losses (grpo, dr_grpo, rloo, spo) the weight >= 0 of the k3 KL "
                     + "penalty (0 reads no reference); for nash_md the paper's τ >= 0, the weight of the KL to the reference in each "
-                    + "token's advantage; null = 0.1 (0.0 for grpo, dr_grpo, rloo, as TRL's GRPOConfig).") Double beta,
+                    + "token's advantage; null = 0.1 (0.0 for the group losses, as TRL's GRPOConfig).") Double beta,
             @Key(value = "0.0", doc = "ε in [0, 0.5), the assumed share of flipped labels, for cdpo, robust, aot, aot_unpaired "
                     + "(TRL's sigmoid with label_smoothing > 0 is cdpo here).")
             double labelSmoothing,
@@ -65,9 +65,11 @@ public record LossConfig(
             @Key(doc = "simpo's knobs.") SimpoKnobs simpo,
             @Key(doc = "cpo's knobs.") CpoKnobs cpo,
             @Key(doc = "orpo's knobs.") OrpoKnobs orpo,
-            @Key(value = "0.2", doc = "grpo, dr_grpo, rloo: ε > 0, the ratio π_θ/π_old is clipped to [1 − ε, 1 + ε] (TRL's epsilon).")
+            @Key(doc = "inpo's knobs.") InpoKnobs inpo,
+            @Key(doc = "egpo's knobs.") EgpoKnobs egpo,
+            @Key(value = "0.2", doc = "grpo, dr_grpo, rloo, spo: ε > 0, the ratio π_θ/π_old is clipped to [1 − ε, 1 + ε] (TRL's epsilon).")
             double epsilon,
-            @Key(value = "1", doc = "grpo, dr_grpo, rloo: μ >= 1, optimizer passes over the round's samples (TRL's num_iterations; "
+            @Key(value = "1", doc = "grpo, dr_grpo, rloo, spo: μ >= 1, optimizer passes over the round's samples (TRL's num_iterations; "
                     + "it takes the place of num_train_epochs).") int numIterations,
             @Key(value = "0.5", doc = "nash_md: β in [0, 1] of the opponent's geometric mixture π^β ∝ π^(1−β)·μ^β of the round's "
                     + "policy and the reference, sampled token by token (arXiv:2312.00886 §7; TRL NashMDConfig's mixture_coef): 0 = "
@@ -90,7 +92,7 @@ public record LossConfig(
             if (beta != null) return this;
             double b = losses.stream().anyMatch(t -> t.kind == Kind.GROUP && t != NASH_MD) ? 0.0 : 0.1;
             return new Knobs(b, labelSmoothing, fDivergenceType, fAlphaDivergenceCoef, ldAlpha, useWeighting, marginWeighting, discopopTau, desirableWeight,
-                    undesirableWeight, ipo, exoPair, bcoPair, dpop, rdpo, simpo, cpo, orpo, epsilon, numIterations, mixtureCoef, pro, mpo);
+                    undesirableWeight, ipo, exoPair, bcoPair, dpop, rdpo, simpo, cpo, orpo, inpo, egpo, epsilon, numIterations, mixtureCoef, pro, mpo);
         }
 
         /** The sigmoid loss's f-divergence; the formula sheet's α is 1 − TRL's a. */
@@ -127,6 +129,13 @@ public record LossConfig(
 
     public record MpoKnobs(@Key(value = "1.0", doc = "mpo's α >= 0 (arXiv:2412.04628): each completion weighs exp(α·|ψ − ψ̄|), "
             + "ψ̄ its list's mean score (jpo's default, not the paper's tuned value); 0 = unweighted MPO.") double alpha) {}
+
+    public record InpoKnobs(@Key(value = "3.0", doc = "inpo's η > 0 (arXiv:2407.00617), the online mirror descent step size; its τ, the "
+            + "KL regularization toward the reference, is beta, and η·β <= 1 is the reference's weight in each step (1 − ηβ is the round's "
+            + "start π_t's). Each pair's gap h is pulled to ±η/2; 3.0 makes ηβ 0.3 at beta 0.1.") double eta) {}
+
+    public record EgpoKnobs(@Key(value = "false", doc = "egpo on summed log-ratios (the paper's formula) instead of per-token means "
+            + "(its authors' trainer, normalize_logprobs).") boolean plain) {}
 
     public LossConfig {
         if (lossType != null) {
@@ -166,7 +175,7 @@ public record LossConfig(
         return new LossConfig(lossType, lossWeights, knobs.withBetaFor(lossType != null ? lossType : List.of(defaultType)));
     }
 
-    /** Whether the losses are the group methods' (grpo, dr_grpo, rloo, nash_md), which train on sampled completions with advantages. */
+    /** Whether the losses are the group methods' (grpo, dr_grpo, rloo, spo, nash_md), which train on sampled completions with advantages. */
     public boolean group() { return lossType != null && lossType.stream().anyMatch(t -> t.kind == Kind.GROUP); }
 
     /** Whether the loss is listwise (pro, lipo, mpo), which trains on a prompt's ranked list of completions. */
@@ -186,7 +195,7 @@ public record LossConfig(
         boolean unpaired = loss.stream().anyMatch(t -> t.kind == Kind.UNPAIRED);
         if (unpaired && loss.size() > 1) throw new ConfigError("loss_type", "loss_type: unpaired losses cannot be combined with others, got " + loss);
         if (loss.size() > 1 && loss.stream().anyMatch(t -> t.kind == Kind.GROUP)) {
-            throw new ConfigError("loss_type", "loss_type: grpo, dr_grpo and rloo cannot be combined with other losses (nor can nash_md), got " + loss);
+            throw new ConfigError("loss_type", "loss_type: grpo, dr_grpo, rloo and spo cannot be combined with other losses (nor can nash_md), got " + loss);
         }
         if (loss.size() > 1 && loss.stream().anyMatch(t -> t.kind == Kind.LIST)) {
             throw new ConfigError("loss_type", "loss_type: pro, lipo and mpo cannot be combined with other losses, got " + loss);

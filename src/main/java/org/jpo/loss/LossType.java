@@ -47,6 +47,14 @@ public enum LossType {
     SPPO("sppo", Kind.REFERENCED, "(ρ⁺ − (P⁺ − ½)/β)² + (ρ⁻ − (P⁻ − ½)/β)²", "2405.00675",
             "Wu et al. arXiv:2405.00675, Alg. 1",
             reads("beta")),
+    INPO("inpo", Kind.REFERENCED, "P·(h − η/2)² + (1 − P)·(h + η/2)², h = (π⁺ − π⁻) − ηβ·(r⁺ − r⁻) − (1 − ηβ)·(π_t⁺ − π_t⁻)",
+            "2407.00617",
+            "Zhang et al. (INPO) arXiv:2407.00617, Alg. 1",
+            reads("beta")),
+    EGPO("egpo", Kind.REFERENCED, "(δ̄ − (P − ½)/β)² (plain: δ), P = P(y⁺ ≻ y⁻), from π_t on π_t's then π_{t+½}'s pairs",
+            "2503.08942",
+            "Zhou et al. (EGPO) arXiv:2503.08942",
+            reads("beta")),
     AOT("aot", Kind.REFERENCED, "d = sorted(π⁺−π⁻) − sorted(r⁺−r⁻): −(1−ε)·logσ(βd) − ε·logσ(−βd)", "2406.05882",
             "Melnyk et al. arXiv:2406.05882",
             reads("beta", "label_smoothing")),
@@ -116,7 +124,11 @@ public enum LossType {
             reads("beta")),
     MPO("mpo", Kind.LIST, "−log(Σ_{ψ_i>ψ̄} w_i·e^s_i / Σ_k w_k·e^s_k), s = β·ρ, w_k = exp(α·|ψ_k − ψ̄|)", "2412.04628",
             "Gupta et al. (MPO, first titled SWEPO) arXiv:2412.04628",
-            reads("beta"));
+            reads("beta")),
+    SPO("spo", Kind.GROUP, "same terms, Σ_t per sample, mean over samples; A_i = w_i − ½, w_i the sample's win rate against the others",
+            "2401.04056",
+            "Swamy et al. (SPO) arXiv:2401.04056",
+            reads());
 
     /** What a loss reads, which decides its Java type. */
     public enum Kind {
@@ -124,7 +136,7 @@ public enum LossType {
         REFERENCED("referenced", "ld_alpha", "use_weighting", "margin_weighting"),
         REFERENCE_FREE("reference-free", "ld_alpha", "use_weighting", "margin_weighting"),
         UNPAIRED("unpaired"),
-        // the group methods (pairs.strategy group): clipped policy gradient with an optional k3 KL penalty
+        // the group methods (pairs.strategy group): clipped policy gradient with an optional k3 KL penalty (spo's rewards are win rates)
         GROUP("group", "beta", "epsilon", "num_iterations"),
         // the listwise losses (pairs.strategy list): a prompt's K completions ranked by their scores ψ in one term
         LIST("list");
@@ -211,6 +223,8 @@ public enum LossType {
             case BCO_PAIR -> new BcoPair(beta, 0.0);   // the trainer moves the mean when bco_pair.running_mean is on
             case SPPO_HARD -> new SppoHard(beta);
             case SPPO -> new Sppo(beta);
+            case INPO -> new Inpo(c.inpo().eta(), beta);
+            case EGPO -> new Egpo(beta, c.egpo().plain());
             case AOT -> new Aot(beta, c.labelSmoothing());
             case AOT_UNPAIRED -> new AotUnpaired(beta, c.labelSmoothing());
             case APO_ZERO -> new ApoZero(beta);
@@ -225,7 +239,7 @@ public enum LossType {
             case SFT -> new Sft();
             case KTO -> new Kto(beta, c.desirableWeight(), c.undesirableWeight());
             case APO_ZERO_UNPAIRED -> new ApoZeroUnpaired(beta);
-            case GRPO, DR_GRPO, RLOO, NASH_MD -> new GroupLoss(this, c.epsilon(), beta);
+            case GRPO, DR_GRPO, RLOO, SPO, NASH_MD -> new GroupLoss(this, c.epsilon(), beta);
             case PRO -> new Pro(c.pro().sftWeight());
             case LIPO -> new LipoLambda(beta);
             case MPO -> new Mpo(beta, c.mpo().alpha());

@@ -12,7 +12,7 @@ import static org.jpo.tensor.Tensors.s;
 /**
  * The loss of a general preference model ({@code jpo train} with {@code method: preference}): the cross-entropy of
  * its P(y⁺ ≻ y⁻ | x) = σ(d), d = g(x, y⁺, y⁻) − g(x, y⁻, y⁺), against the pair's label p — 1 for a (chosen, rejected)
- * row, or the row's {@code chosen_prob}:
+ * row, or the row's {@code preference}:
  *
  * <pre>ℓ = −p·logσ(d) − (1 − p)·logσ(−d)</pre>
  *

@@ -22,7 +22,15 @@ public final class Advantages {
          * Nash-MD-PG (arXiv:2312.00886 §7): A_i = r_i − ½, where r_i = P(y_i ≻ y′_i) is the preference for sample i over its
          * opponent y′_i from the geometric mixture ({@link Opponents}); ½, the value of a tie, is the paper's control variate.
          */
-        NASH_MD
+        NASH_MD,
+        /**
+         * SPO (Swamy et al., arXiv:2401.04056): the reward is the sample's win rate w_i against the prompt's other samples (a
+         * pairwise scorer's score), and A_i = w_i − ½. The baseline ½ is the value of the symmetric preference game, a
+         * policy's expected win rate against itself: a constant, so the estimate E[A_i·∇log π(y_i)] = π ⊙ (P(·≻π) − ½) is
+         * unbiased. In a complete round-robin the group's mean win rate is exactly ½ (each pair's wins add to 1), so A_i is
+         * also r_i − mean r: Dr. GRPO's centring, with no division by the std.
+         */
+        SPO
     }
 
     /** TRL's constant added to the std before dividing. */
@@ -40,6 +48,7 @@ public final class Advantages {
                 case DR_GRPO -> r[i] - mean;
                 case RLOO -> r[i] - (sum - r[i]) / (g - 1);
                 case NASH_MD -> r[i] - 0.5;
+                case SPO -> r[i] - 0.5;
             };
         }
         return a;

@@ -63,6 +63,7 @@ public final class PairBuilder {
                 yield t.contested(pen, 2) ? t.pair(best(pen), worst(pen)) : t;
             }
             case SPPO -> t.contested(cur, 2) ? sppo(t, cur, winProbScores) : t;
+            case ROUND_ROBIN -> t.enough(cur, 2) ? roundRobin(t, cur) : t;
             case ANCHORED -> anchored(t, cur, t.read(p.initial()));
             case UNPAIRED -> t.enough(cur, 1) ? unpaired(t, cur) : t;
             case BEST -> t.enough(cur, 1) ? bestOnly(t, cur) : t;
@@ -139,6 +140,24 @@ public final class PairBuilder {
         Sample c = best(s), r = worst(s);
         if (winProbScores) return t.pair(c, r, Optional.of(c.score()), Optional.of(r.score()));
         return t.pair(c, r, Optional.of(winProb(c, s)), Optional.of(winProb(r, s)));
+    }
+
+    /**
+     * Every pair {i, j} of scored samples the pairwise scorer compared, with P(i ≻ j) from i's win_probs (else 1 − P(j ≻ i)
+     * from j's); the preferred one is chosen, a tie goes to the lower index. Pairs it did not compare are not rows.
+     */
+    private static Tally roundRobin(Tally t, List<Sample> s) {
+        for (int a = 0; a < s.size(); a++) {
+            for (int b = a + 1; b < s.size(); b++) {
+                Sample i = s.get(a), j = s.get(b);
+                Double ij = i.winProb(j.index()), ji = j.winProb(i.index());
+                if (ij == null && ji == null) continue;
+                double p = ij != null ? ij : 1 - ji;
+                if (p >= 0.5) t.preference(i, j, p);
+                else t.preference(j, i, 1 - p);
+            }
+        }
+        return t;
     }
 
     private static Tally anchored(Tally t, List<Sample> cur, List<Sample> init) {

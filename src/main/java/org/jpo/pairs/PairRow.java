@@ -32,11 +32,12 @@ public sealed interface PairRow permits PairRow.Preference, PairRow.Labeled, Pai
      *
      * @param margin        chosen score − rejected score (of the length-penalized scores for {@code length_penalized})
      * @param chosenWinProb sppo: the chosen sample's mean win probability against the others; null otherwise
+     * @param preference    round_robin: the pairwise scorer's P(chosen ≻ rejected), in [½, 1]; null otherwise
      */
     @JsonInclude(NON_NULL) @JsonDeserialize(using = JsonDeserializer.None.class)
     record Preference(String promptId, int promptIndex, String prompt, String chosen, String rejected, int chosenIndex, int rejectedIndex,
                       double chosenScore, double rejectedScore, double margin, Double chosenWinProb, Double rejectedWinProb,
-                      int[] chosenIds, int[] rejectedIds) implements PairRow {}
+                      int[] chosenIds, int[] rejectedIds, Double preference) implements PairRow {}
 
     /** An unpaired (KTO) row: desirable when its score reached the threshold. */
     @JsonDeserialize(using = JsonDeserializer.None.class)

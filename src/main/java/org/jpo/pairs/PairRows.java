@@ -45,7 +45,7 @@ public final class PairRows {
             int n = (int) e.getValue().stream().filter(s -> s.policy() == SampleRow.Policy.CURRENT).count();
             for (SampleRow s : e.getValue()) {
                 byIndex.put(s.sampleIndex(), s);
-                if (!nashMd) ss.add(new Sample(s.sampleIndex(), s.score(), s.tokens(), s.initial(), s.scoreStd()));
+                if (!nashMd) ss.add(new Sample(s.sampleIndex(), s.score(), s.tokens(), s.initial(), s.scoreStd(), s.winProbs()));
                 else if (s.policy() == SampleRow.Policy.CURRENT) ss.add(Sample.of(s.sampleIndex(), winProb(s, Opponents.of(s.sampleIndex(), n)), s.tokens()));
             }
             Outcome o = builder.build(round, new PromptSamples(e.getKey(), ss));
@@ -80,7 +80,7 @@ public final class PairRows {
     private static PairRow pair(Pair p, SampleRow chosen, SampleRow rejected, PairsConfig.Eos rule, OptionalInt eos) {
         return new PairRow.Preference(chosen.promptId(), chosen.promptIndex(), chosen.prompt(), chosen.completion(), rejected.completion(),
                 p.chosenIndex(), p.rejectedIndex(), chosen.score(), rejected.score(), p.margin(), p.chosenWinProb().orElse(null),
-                p.rejectedWinProb().orElse(null), withEos(chosen, rule, eos), withEos(rejected, rule, eos));
+                p.rejectedWinProb().orElse(null), withEos(chosen, rule, eos), withEos(rejected, rule, eos), p.preference().orElse(null));
     }
 
     private static PairRow ranked(Ranked r, List<SampleRow> s, PairsConfig.Eos rule, OptionalInt eos) {

@@ -15,8 +15,8 @@ import static org.jpo.pairs.Strategy.*;
  */
 public record PairsConfig(
         @Key(value = "best_worst", doc = "How samples become rows: best_worst | best_random | best_second | sweet_spot | "
-                + "all_pairs | length_penalized | sppo | anchored | unpaired | best | tree (sampling.tree's step pairs) | group | list (a "
-                + "prompt's samples as one ranked list; see org.jpo.pairs.Strategy).")
+                + "all_pairs | length_penalized | sppo | round_robin (a pairwise scorer's P(i ≻ j) on every pair) | anchored | unpaired | best | "
+                + "tree (sampling.tree's step pairs) | group | list (a prompt's samples as one ranked list; see org.jpo.pairs.Strategy).")
         Strategy strategy,
         @Key(value = "0.0", doc = "all_pairs: keep a pair only if its score gap is > min_margin; tree: only if its Q gap is > 0 and "
                 + ">= min_margin (>= 0).") double minMargin,
@@ -64,8 +64,10 @@ public record PairsConfig(
                     + "token budget)" : null;
             case "length_penalty" -> strategy == LENGTH_PENALIZED ? null : onlyBy("length_penalized");
             case "threshold" -> strategy == UNPAIRED || strategy == BEST || strategy == BEST_WORST ? null : onlyBy("unpaired, best and best_worst");
-            case "uncertainty_k" -> (pairwise() && strategy != GROUP && strategy != LIST) || strategy == ANCHORED ? null : strategy == TREE
-                    ? "strategy tree pairs by Q values, which carry no score spread" : "strategy " + strategy.name().toLowerCase() + " makes no pairs";
+            case "uncertainty_k" -> (pairwise() && strategy != GROUP && strategy != LIST && strategy != ROUND_ROBIN) || strategy == ANCHORED ? null
+                    : strategy == TREE ? "strategy tree pairs by Q values, which carry no score spread"
+                    : strategy == ROUND_ROBIN ? "strategy round_robin keeps every compared pair with its preference, whatever the scores"
+                    : "strategy " + strategy.name().toLowerCase() + " makes no pairs";
             default -> null;
         };
     }

@@ -1,5 +1,7 @@
 package org.jpo.pairs;
 
+import java.util.List;
+
 /**
  * One scored completion of a prompt.
  *
@@ -10,8 +12,10 @@ package org.jpo.pairs;
  * @param initial a sample of the initial policy, read only by {@code anchored}; every other strategy ignores it
  * @param std     the score's standard deviation (an ensemble's or a judge's spread), 0 when it is a single value;
  *                read by {@code uncertainty_k}
+ * @param winProbs a pairwise scorer's P(this ≻ sample k) by sample index k ({@code win_probs}; null entries: itself and
+ *                pairs it did not compare); null without a pairwise scorer. Read by {@code round_robin}
  */
-public record Sample(int index, Double score, int tokens, boolean initial, double std) {
+public record Sample(int index, Double score, int tokens, boolean initial, double std, List<Double> winProbs) {
     public Sample {
         if (index < 0) throw new IllegalArgumentException("sample index must be >= 0, got " + index);
         if (tokens < 0) throw new IllegalArgumentException("sample " + index + ": tokens must be >= 0, got " + tokens);
@@ -19,7 +23,15 @@ public record Sample(int index, Double score, int tokens, boolean initial, doubl
             throw new IllegalArgumentException("sample " + index + ": score must be finite or null (missing), got " + score);
         }
         if (!(std >= 0 && Double.isFinite(std))) throw new IllegalArgumentException("sample " + index + ": std must be finite and >= 0, got " + std);
+        if (winProbs != null) {
+            for (Double p : winProbs) {
+                if (p != null && !(p >= 0 && p <= 1)) throw new IllegalArgumentException("sample " + index + ": a win probability must be in [0, 1], got " + p);
+            }
+            winProbs = java.util.Collections.unmodifiableList(new java.util.ArrayList<>(winProbs));
+        }
     }
+
+    public Sample(int index, Double score, int tokens, boolean initial, double std) { this(index, score, tokens, initial, std, null); }
 
     public Sample(int index, Double score, int tokens, boolean initial) { this(index, score, tokens, initial, 0); }
 
@@ -30,4 +42,7 @@ public record Sample(int index, Double score, int tokens, boolean initial, doubl
     public static Sample ofInitial(int index, Double score, int tokens) { return new Sample(index, score, tokens, true); }
 
     boolean scored() { return score != null; }
+
+    /** P(this ≻ sample k) as the pairwise scorer gave it, or null when it did not compare the two. */
+    Double winProb(int k) { return winProbs == null || k >= winProbs.size() ? null : winProbs.get(k); }
 }

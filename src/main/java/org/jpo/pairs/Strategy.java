@@ -48,6 +48,15 @@ public enum Strategy {
      */
     SPPO,
     /**
+     * Every pair {i, j} of a prompt's scored samples that the pairwise scorer compared (feedback must list one: its
+     * {@code win_probs}), with P(i ≻ j) on the row ({@code preference}); the preferred sample is chosen (a tie goes to the
+     * lower index, and is kept: P = ½ is a label too) and the margin is 2P − 1. The rows of inpo and egpo: pairs y, y′ of
+     * the policy's samples with the preference oracle's probability, so their losses take the expectation over its label
+     * (INPO arXiv:2407.00617, EGPO arXiv:2503.08942). Pairs the scorer did not compare (max_pairs, failed verdicts) are
+     * not rows.
+     */
+    ROUND_ROBIN,
+    /**
      * chosen = the best of the current policy's samples, rejected = the worst of the initial policy's samples for
      * the same prompt (arXiv:2508.06026); a pair whose chosen scores below its rejected is dropped and counted as
      * reversed. Only this strategy reads {@link Sample#initial()} samples.

@@ -74,6 +74,15 @@ final class Tally {
         return this;
     }
 
+    /**
+     * {@code round_robin}: a pair with the scorer's P(chosen ≻ rejected) &gt;= ½, kept whatever P (a tie too) and whatever
+     * the two samples' scores (with intransitive preferences the preferred sample can have the lower mean win rate).
+     */
+    Tally preference(Sample chosen, Sample rejected, double p) {
+        pairs.add(new Pair(promptId, chosen.index(), rejected.index(), 2 * p - 1, Optional.empty(), Optional.empty(), strategy, Optional.of(p)));
+        return this;
+    }
+
     Tally label(Sample s, boolean desirable) {
         labeled.add(new Labeled(promptId, s.index(), desirable));
         return this;

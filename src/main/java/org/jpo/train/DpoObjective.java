@@ -69,8 +69,12 @@ final class DpoObjective implements Objective<PairExample> {
     /** Where reference log-probs come from. */
     sealed interface Reference permits Cached, Live, None {}
 
-    /** Precomputed {r⁺, r⁻} per example. */
-    record Cached(Map<Example, double[]> values) implements Reference {}
+    /**
+     * Precomputed {r⁺, r⁻} per example, and for INPO the same of the policy the round started from, π_t ({@code previous}).
+     */
+    record Cached(Map<Example, double[]> values, Optional<Map<Example, double[]>> previous) implements Reference {
+        Cached(Map<Example, double[]> values) { this(values, Optional.empty()); }
+    }
 
     /** A reference model run on every batch; TR-DPO mixes the policy into it every {@code syncSteps} updates. */
     record Live(Transformer model, double mixupAlpha, int syncSteps) implements Reference {}
@@ -133,7 +137,7 @@ final class DpoObjective implements Objective<PairExample> {
         PairLogps pol = sides(lp, b, mods.ldAlpha());
         PreferenceLoss current = bcoMean.map(m -> withBcoMean(loss, m.mean())).orElse(loss);
         LossResult r = current instanceof ReferencedLoss l
-                ? l.apply(new PairBatch(pol, referenceLogps(batch, rows, lp), winProbs(batch)))
+                ? l.apply(new PairBatch(pol, referenceLogps(batch, rows, lp), winProbs(batch), preference(batch), previousLogps(batch, lp)))
                 : ((ReferenceFreeLoss) current).apply(pol);
         if (mods.wpo()) {
             Tensor w = Wpo.fromTokens(lp.logps(), f.logSumSq().orElseThrow(), lp.mask());          // [2B]
@@ -205,7 +209,15 @@ final class DpoObjective implements Objective<PairExample> {
                 return sides(LogProbs.forward(live.model(), rows, mods.chunk(), false).logps(), batch.size(), mods.ldAlpha());
             }
         }
-        Map<Example, double[]> values = ((Cached) reference).values();
+        return cached(((Cached) reference).values(), batch, policy);
+    }
+
+    /** INPO's π_t log-probs {t⁺, t⁻}, cached before the round's first step; empty for every other loss. */
+    private Optional<PairLogps> previousLogps(List<PairExample> batch, TokenLogps policy) {
+        return reference instanceof Cached c ? c.previous().map(v -> cached(v, batch, policy)) : Optional.empty();
+    }
+
+    private static PairLogps cached(Map<Example, double[]> values, List<PairExample> batch, TokenLogps policy) {
         float[] c = new float[batch.size()], r = new float[batch.size()];
         for (int i = 0; i < c.length; i++) {
             double[] v = values.get(batch.get(i));
@@ -216,6 +228,12 @@ final class DpoObjective implements Objective<PairExample> {
         long b = c.length;
         Tensor lenC = sum(policy.mask().narrow(0, 0, b), 1), lenR = sum(policy.mask().narrow(0, b, b), 1);   // [B]
         return new PairLogps(new Logps(floats(c, c.length), lenC), new Logps(floats(r, r.length), lenR));
+    }
+
+    /** P(chosen ≻ rejected) [B] when any row has one; a row without is a labelled chosen ≻ rejected, P = 1. */
+    private static Optional<Tensor> preference(List<PairExample> batch) {
+        if (batch.stream().allMatch(e -> e.preference().isEmpty())) return Optional.empty();
+        return Optional.of(vector(batch.stream().mapToDouble(e -> e.preference().orElse(1)).toArray()));
     }
 
     private static Optional<PairBatch.WinProbs> winProbs(List<PairExample> batch) {

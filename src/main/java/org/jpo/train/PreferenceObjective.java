@@ -13,7 +13,7 @@ import static org.jpo.tensor.Tensors.vector;
 
 /**
  * Preference-model training: each pair's logit d = g(x, y⁺, y⁻) − g(x, y⁻, y⁺) (both orders in one forward) and the
- * cross-entropy against its label, 1 or the row's {@code chosen_prob} ({@link PairwisePreference}).
+ * cross-entropy against its label, 1 or the row's {@code preference} ({@link PairwisePreference}).
  */
 final class PreferenceObjective implements Objective<PairExample> {
     private final PreferenceModel model;
@@ -26,7 +26,7 @@ final class PreferenceObjective implements Objective<PairExample> {
     @Override public Step compute(List<PairExample> batch) {
         Tensor d = model.logits(batch.stream().map(PairExample::prompt).toList(), batch.stream().map(PairExample::chosen).toList(),
                 batch.stream().map(PairExample::rejected).toList());                           // [B]
-        Tensor p = vector(batch.stream().mapToDouble(e -> e.chosenProb().orElse(1)).toArray()); // [B]
+        Tensor p = vector(batch.stream().mapToDouble(e -> e.preference().orElse(1)).toArray()); // [B]
         Tensor losses = PairwisePreference.losses(d, p);                                       // [B]
         long tokens = batch.stream().mapToLong(e -> 2L * PreferenceModel.length(e.prompt(), e.chosen(), e.rejected())).sum();
         return new Step(losses.mean(), PairwisePreference.metrics(d, p, losses), tokens, batch.size());

@@ -171,7 +171,10 @@ public final class Runs {
         }
         if (c.reference().none()) throw new UserError("reference: none, but loss_type " + c.loss().lossType() + " needs a reference");
         Path refPath = c.reference().model().orElse(c.model());
+        boolean inpo = c.loss().lossType().contains(LossType.INPO);
         if (c.trDpo().syncRefModel()) {
+            if (inpo) throw new UserError("loss_type inpo steps from the policy the training starts from, π_t, toward a fixed reference: "
+                    + "set sync_ref_model: false");
             // TR-DPO moves the reference: it is a live model (saved with checkpoints), and nothing can be cached
             Transformer ref = Checkpoints.load(resumeFrom.map(p -> p.resolve("reference")).filter(Files::isDirectory).orElse(refPath));
             var live = new DpoObjective.Live(ref, c.trDpo().refModelMixupAlpha(), c.trDpo().refModelSyncSteps());
@@ -181,7 +184,10 @@ public final class Runs {
         all.addAll(data.eval());
         var outcome = withReference(c, policy, refPath,
                 ref -> ReferenceLogps.pairs(cacheDir, ref, ref.checksum(), all, c.opt().perDeviceEvalBatchSize(), mods, ranks(c)));
-        var objective = new DpoObjective(policy, loss, new DpoObjective.Cached(outcome.values()), mods);
+        // INPO's π_t: the model this training starts from (the loop's round start), as its weights are on disk
+        var previous = inpo ? Optional.of(withReference(c, policy, c.model(), t -> ReferenceLogps.pairs(cacheDir, t, t.checksum(), all,
+                c.opt().perDeviceEvalBatchSize(), mods, ranks(c))).values()) : Optional.<Map<org.jpo.data.Example, double[]>>empty();
+        var objective = new DpoObjective(policy, loss, new DpoObjective.Cached(outcome.values(), previous), mods);
         return run(c, data, objective, outcome.hit());
     }
 

@@ -67,6 +67,6 @@ class ReportTest {
         assertEquals(Experiment.ONLINE_VS_OFFLINE, Experiment.byId("online-vs-offline"));
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Experiment.byId("IPO"));
         assertEquals("unknown experiment 'IPO', expected one of ipo-vs-dpo, kl-optimum, intransitive, "
-                + "online-vs-offline, apo-momentum, group-estimators", e.getMessage());
+                + "online-vs-offline, apo-momentum, group-estimators, nash-updates", e.getMessage());
     }
 }

@@ -34,7 +34,7 @@ class BanditCommandTest {
         Captured c = run("bandit", "ipo-vs-kto", "--out", dir.toString());
         assertEquals(2, c.code);
         assertEquals("error: EXPERIMENT: unknown experiment 'ipo-vs-kto', expected one of ipo-vs-dpo, kl-optimum, "
-                + "intransitive, online-vs-offline, apo-momentum, group-estimators, or all", c.err.strip());
+                + "intransitive, online-vs-offline, apo-momentum, group-estimators, nash-updates, or all", c.err.strip());
     }
 
     @Test void unwritableOutIsAUserError() throws Exception {

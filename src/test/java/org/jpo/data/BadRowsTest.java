@@ -67,8 +67,8 @@ class BadRowsTest {
                 new Case("win prob not a number", Kind.PAIRED, "{\"prompt\": \"p\", \"chosen\": \"c\", \"rejected\": \"r\","
                         + " \"chosen_win_prob\": \"high\", \"rejected_win_prob\": 0.1}",
                         "field 'chosen_win_prob' must be a probability in [0, 1], got \"high\""),
-                new Case("chosen_prob out of range", Kind.PAIRED, "{\"prompt\": \"p\", \"chosen\": \"c\", \"rejected\": \"r\", \"chosen_prob\": 1.2}",
-                        "field 'chosen_prob' must be a probability in [0, 1], got 1.2"),
+                new Case("preference above 1", Kind.PAIRED, "{\"prompt\": \"p\", \"chosen\": \"c\", \"rejected\": \"r\", \"preference\": 2}",
+                        "field 'preference' must be a probability in [0, 1], got 2"),
                 new Case("one win prob", Kind.PAIRED, "{\"prompt\": \"p\", \"chosen\": \"c\", \"rejected\": \"r\", \"chosen_win_prob\": 0.5}",
                         "field 'rejected_win_prob' is missing: win probabilities come in pairs"),
                 new Case("unknown format", Kind.PAIRED, "{\"question\": \"q\", \"answer\": \"a\"}",

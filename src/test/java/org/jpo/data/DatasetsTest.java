@@ -63,7 +63,7 @@ class DatasetsTest {
 
     @Test void pairedStringsWithMarginAndWinProbs() {
         Path f = file("{\"prompt\": \"Q?\", \"chosen\": \" yes\", \"rejected\": \" no\", \"margin\": 1.5,"
-                        + " \"chosen_win_prob\": 0.75, \"rejected_win_prob\": 0.25, \"chosen_prob\": 0.8, \"id\": 7}",
+                        + " \"chosen_win_prob\": 0.75, \"rejected_win_prob\": 0.25, \"preference\": 0.625, \"id\": 7}",
                 "",
                 "{\"prompt\": \"Q2\", \"chosen\": \" a\", \"rejected\": \" b\", \"margin\": null}");
         Dataset<PairExample> d = Datasets.paired(f, TOK, Optional.empty(), WIDE, null);
@@ -73,12 +73,12 @@ class DatasetsTest {
         assertPair(e, ids(BOS, "Q?"), ids(" yes", EOS), ids(" no", EOS));
         assertEquals(OptionalDouble.of(1.5), e.margin());
         assertEquals(Optional.of(new PairExample.WinProbs(0.75, 0.25)), e.winProbs());
-        assertEquals(OptionalDouble.of(0.8), e.chosenProb());
+        assertEquals(OptionalDouble.of(0.625), e.preference());   // inpo's and egpo's P(chosen ≻ rejected)
         PairExample e2 = d.examples().get(1);
         assertEquals(f + ":3", e2.source()); // the blank line 2 is not a row but keeps the numbering
         assertEquals(OptionalDouble.empty(), e2.margin());
         assertEquals(Optional.empty(), e2.winProbs());
-        assertEquals(OptionalDouble.empty(), e2.chosenProb());
+        assertEquals(OptionalDouble.empty(), e2.preference());
         assertEquals(new DataStats(f.toString(), 2, 2, 0, 0, 0, 0, Optional.empty()), d.stats());
     }
 

@@ -17,7 +17,7 @@ import java.util.Map;
 /**
  * An OpenAI-compatible judge server for tests (JDK HttpServer on 127.0.0.1, a free port): it answers
  * {@code chat/completions} and {@code completions} with what its script says for the judge prompt it was sent, and
- * records every request.
+ * records every request. Public for the loop's tests of the pairwise updates (org.jpo.loop.NashLoopTest).
  */
 public final class FakeJudge implements AutoCloseable {
     /** One request as received: the path after /v1/, the body as sent, the judge prompt in it, and its Authorization header (null if none). */

@@ -11,7 +11,7 @@ import static org.jpo.tensor.Tensors.*;
 import static org.junit.jupiter.api.Assertions.*;
 
 /**
- * grpo, dr_grpo and rloo on hand values: loss and gradient with respect to the policy's per-token log-probs against the
+ * grpo, dr_grpo, rloo and spo on hand values: loss and gradient with respect to the policy's per-token log-probs against the
  * formula evaluated with {@link Math} in doubles, with tokens clipped on both sides, unclipped outside the range where
  * the advantage's sign lets the gradient through, padding, and β &gt; 0 with k3.
  */
@@ -95,6 +95,12 @@ class GroupLossTest {
     @Test void rlooIsTheMeanOfSequenceSums() {
         check(LossType.RLOO, 0.0);
         check(LossType.RLOO, 0.5);
+    }
+
+    /** spo hands a trajectory's win-rate reward to the policy gradient: sequence sums, as rloo (arXiv:2401.04056). */
+    @Test void spoIsTheMeanOfSequenceSums() {
+        check(LossType.SPO, 0.0);
+        check(LossType.SPO, 0.5);
     }
 
     /** Of the 6 completion tokens two are clipped low (ρ &lt; 1−ε, A &lt; 0) and one high (ρ &gt; 1+ε, A &gt; 0); kl is k3's token mean. */

@@ -42,6 +42,9 @@ class LossTypeTest {
         assertEquals(new Simpo(0.2, 1.5), LossType.SIMPO.create(c));
         assertEquals(new Cpo(0.2, 0.6), LossType.CPO.create(c));
         assertEquals(new Orpo(0.7), LossType.ORPO.create(c));
+        LossConfig nash = LossConfigs.of("loss_type: [inpo, egpo]\nbeta: 0.2\ninpo: {eta: 4}\negpo: {plain: true}\n");
+        assertEquals(new Inpo(4, 0.2), LossType.INPO.create(nash));   // beta is INPO's τ
+        assertEquals(new Egpo(0.2, true), LossType.EGPO.create(nash));
         assertEquals(new Kto(0.2, 1.3, 0.9), LossConfigs.of("loss_type: kto\nbeta: 0.2\ndesirable_weight: 1.3\nundesirable_weight: 0.9\n").create());
         assertEquals(new Pro(0.4), LossConfigs.of("loss_type: pro\npro: {sft_weight: 0.4}\n").create());
         assertEquals(new LipoLambda(0.2), LossConfigs.of("loss_type: lipo\nbeta: 0.2\n").create());
@@ -56,6 +59,8 @@ class LossTypeTest {
         assertEquals(new Sigmoid(0.1), LossConfigs.of("").create());
         assertEquals(List.of(1.0), LossConfigs.of("").lossWeights());
         assertEquals(new ExoPair(0.1, 1e-3), LossConfigs.loss(LossType.EXO_PAIR));
+        assertEquals(new Inpo(3, 0.1), LossConfigs.loss(LossType.INPO));
+        assertEquals(new Egpo(0.1, false), LossConfigs.loss(LossType.EGPO));
     }
 
     @Test void severalLossesMakeAWeightedSum() {
@@ -85,8 +90,8 @@ class LossTypeTest {
         assertMessage("ld_alpha must be in [0, 1], got 2.0", "ld_alpha: 2");
         assertMessage("loss_weights must be finite and >= 0, got [1.0, -0.5]", "loss_type: [sigmoid, sft]\nloss_weights: [1.0, -0.5]");
         assertMessage("loss_type: expected one of sigmoid, cdpo, robust, hinge, ipo, exo_pair, nca_pair, bco_pair, "
-                + "sppo_hard, sppo, aot, aot_unpaired, apo_zero, apo_down, discopop, sigmoid_norm, dpop, rdpo, simpo, cpo, "
-                + "orpo, sft, kto, apo_zero_unpaired, grpo, dr_grpo, rloo, nash_md, pro, lipo, mpo; got \"dpo\"; DPO's loss is sigmoid (as in TRL)", "loss_type: dpo");
+                + "sppo_hard, sppo, inpo, egpo, aot, aot_unpaired, apo_zero, apo_down, discopop, sigmoid_norm, dpop, rdpo, simpo, cpo, "
+                + "orpo, sft, kto, apo_zero_unpaired, grpo, dr_grpo, rloo, nash_md, pro, lipo, mpo, spo; got \"dpo\"; DPO's loss is sigmoid (as in TRL)", "loss_type: dpo");
     }
 
     private static void assertMessage(String expected, String yaml) {

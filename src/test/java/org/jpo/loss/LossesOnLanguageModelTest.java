@@ -32,7 +32,7 @@ class LossesOnLanguageModelTest {
      * The group losses read per-token log-probs of single samples, not pairs: GroupLossTest and NashMdLossTest check their gradients exactly. The
      * listwise losses run on lists of three of the same completions.
      */
-    @ParameterizedTest @EnumSource(value = LossType.class, mode = EnumSource.Mode.EXCLUDE, names = {"GRPO", "DR_GRPO", "RLOO", "NASH_MD"})
+    @ParameterizedTest @EnumSource(value = LossType.class, mode = EnumSource.Mode.EXCLUDE, names = {"GRPO", "DR_GRPO", "RLOO", "NASH_MD", "SPO"})
     void oneStepLowersTheLossAndTheReferenceGetsNoGradient(LossType type) {
         try (PointerScope scope = new PointerScope();
              Transformer policy = Transformer.random(CONFIG, 1); Transformer reference = Transformer.random(CONFIG, 2)) {
@@ -91,7 +91,9 @@ class LossesOnLanguageModelTest {
 
     private static PairBatch pairBatch(Transformer policy, Transformer reference) {
         var winProbs = new PairBatch.WinProbs(vector(0.8, 0.7, 0.9, 0.6), vector(0.3, 0.2, 0.4, 0.5));
-        return new PairBatch(pairs(policy), pairs(reference), Optional.of(winProbs));
+        // inpo's π_t is the reference model too, so its no-gradient check covers both; inpo and egpo read the preferences
+        return new PairBatch(pairs(policy), pairs(reference), Optional.of(winProbs), Optional.of(vector(0.9, 0.6, 0.5, 1.0)),
+                Optional.of(pairs(reference)));
     }
 
     /** Lists of three: chosen (score 1), the next prompt's rejected (0.5), rejected (0); the policy's and the reference's sums. */

@@ -27,6 +27,7 @@ class GroupPairsTest {
                 {0.5, -0.5, 0},                                   // dr_grpo: r − 0.5
                 {1 - 0.25, 0 - 0.75, 0.5 - 0.5},                  // rloo: r_i − mean of the other two
                 {0.5, -0.5, 0},                                   // nash_md: r − ½, the control variate (the mean is ½ here too)
+                {0.5, -0.5, 0},                                   // spo: r − ½, the value of the symmetric game
         };
         Advantages.Kind[] kinds = Advantages.Kind.values();
         for (int k = 0; k < kinds.length; k++) {
@@ -41,6 +42,15 @@ class GroupPairsTest {
             }
             assertEquals(new Counts(1, 4, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 3), o.counts());
         }
+    }
+
+    /**
+     * spo centres on ½, the game's value, not on the group's mean: they agree when every pair was compared (the win rates
+     * then average ½ exactly), and differ when some were not, as here (win rates 1, 0, 0.8 average 0.6).
+     */
+    @Test void spoCentresOnOneHalfNotOnTheGroupsMean() {
+        Outcome o = run(Advantages.Kind.SPO, "p", 1.0, 0.0, 0.8);
+        assertEquals(List.of(0.5, -0.5, 0.8 - 0.5), o.grouped().stream().map(Grouped::advantage).toList());
     }
 
     @Test void aLoneScoredSampleIsTooFewAndAnAllTiedGroupIsKeptAtZero() {

@@ -27,8 +27,8 @@ class ConfigErrorsTest {
 
     @BeforeEach void files() { f = new ConfigFiles(tmp); }
 
-    static final String LOSSES = "sigmoid, cdpo, robust, hinge, ipo, exo_pair, nca_pair, bco_pair, sppo_hard, sppo, aot, "
-            + "aot_unpaired, apo_zero, apo_down, discopop, sigmoid_norm, dpop, rdpo, simpo, cpo, orpo, sft, kto, apo_zero_unpaired, grpo, dr_grpo, rloo, nash_md, pro, lipo, mpo";
+    static final String LOSSES = "sigmoid, cdpo, robust, hinge, ipo, exo_pair, nca_pair, bco_pair, sppo_hard, sppo, inpo, egpo, aot, "
+            + "aot_unpaired, apo_zero, apo_down, discopop, sigmoid_norm, dpop, rdpo, simpo, cpo, orpo, sft, kto, apo_zero_unpaired, grpo, dr_grpo, rloo, nash_md, pro, lipo, mpo, spo";
 
     static Arguments c(String yaml, String expected, String... overrides) { return Arguments.of(yaml, expected, overrides); }
 
@@ -65,8 +65,8 @@ class ConfigErrorsTest {
                 c(dpo("simpo: 0.5\n"), "@5: simpo: expected a block of simpo's keys, e.g. simpo: {gamma: ...}, got 0.5"),
                 c(dpo("loss_type: [sigmoid, sigmod]\n"), "@5: loss_type: expected one of sigmoid, cdpo, …"),
                 c(dpo("loss_type: [sigmoid, sigmod]\n"), "@5: loss_type: expected one of sigmoid, cdpo, robust, hinge, ipo, "
-                        + "exo_pair, nca_pair, bco_pair, sppo_hard, sppo, aot, aot_unpaired, apo_zero, apo_down, discopop, "
-                        + "sigmoid_norm, dpop, rdpo, simpo, cpo, orpo, sft, kto, apo_zero_unpaired, grpo, dr_grpo, rloo, nash_md, pro, lipo, mpo; got \"sigmod\"; did you mean "
+                        + "exo_pair, nca_pair, bco_pair, sppo_hard, sppo, inpo, egpo, aot, aot_unpaired, apo_zero, apo_down, discopop, "
+                        + "sigmoid_norm, dpop, rdpo, simpo, cpo, orpo, sft, kto, apo_zero_unpaired, grpo, dr_grpo, rloo, nash_md, pro, lipo, mpo, spo; got \"sigmod\"; did you mean "
                         + "'sigmoid'? (item 2 of [\"sigmoid\",\"sigmod\"])"),
                 c(dpo("loss_type: aot_pair\n"), "@5: loss_type: expected one of " + LOSSES + "; got \"aot_pair\"; TRL's aot_pair is "
                         + "called aot_unpaired here"),
