@@ -36,7 +36,10 @@ final class Tables {
             new Column<>("std", RoundRecord.ScorerStats::std), new Column<>("mean_spread", RoundRecord.ScorerStats::meanSpread),
             new Column<>("unparsed", s -> s.stats() == null ? null : s.stats().get("unparsed")),
             new Column<>("position_bias_rate", s -> s.positionBiasRates().get("position_bias_rate")),
-            new Column<>("votes", Tables::votes), new Column<>("per_completion", Tables::perCompletion));
+            new Column<>("votes", Tables::votes));
+
+    /** The counts' means per completion, shown only when some round's scorers have them (so older runs' reports stay as they were). */
+    static final Column<RoundRecord.ScorerStats> PER_COMPLETION = new Column<>("per_completion", Tables::perCompletion);
 
     static final int EXAMPLES = 8;
 
@@ -155,14 +158,18 @@ final class Tables {
     /** One row per (round, scorer) from the rounds' {@code scorers}; then how often each two scorers agree. */
     static String scorers(RunView run) {
         StringBuilder b = new StringBuilder("<div class=\"scroll\"><table class=\"num\">\n");
+        List<Column<RoundRecord.ScorerStats>> columns = new ArrayList<>(SCORER);
+        if (run.rounds.values().stream().anyMatch(r -> r.scorers() != null && r.scorers().values().stream().anyMatch(s -> s.statMeans() != null))) {
+            columns.add(PER_COMPLETION);
+        }
         List<String> head = new ArrayList<>(List.of("round", "scorer"));
-        SCORER.forEach(c -> head.add(header(c.name())));
+        columns.forEach(c -> head.add(header(c.name())));
         b.append(row("th", head));
         run.rounds.tailMap(1).forEach((n, r) -> {
             if (r.scorers() == null) return;
             r.scorers().forEach((name, s) -> {
                 List<String> cells = new ArrayList<>(List.of(String.valueOf(n), "<td class=\"name\">" + esc(name) + "</td>"));
-                for (Column<RoundRecord.ScorerStats> c : SCORER) cells.add(c.value().apply(s) instanceof String html ? html : fmt(c.value().apply(s)));
+                for (Column<RoundRecord.ScorerStats> c : columns) cells.add(c.value().apply(s) instanceof String html ? html : fmt(c.value().apply(s)));
                 b.append(row("td", cells));
             });
         });
