@@ -503,7 +503,9 @@ public final class Loop implements AutoCloseable {
     /** The sampling still to do, before it starts: a run of 39 hours is the user's right, but not a surprise. */
     private String plan(int last) {
         var s = c.sampling();
-        int from = Math.max(1, last + 1), rounds = c.rounds() - from + 1, anchored = c.pairs().strategy() == Strategy.ANCHORED || c.nashMd() ? 2 : 1;
+        // anchored samples the initial policy too, nash_md its opponents, egpo its extrapolation π_{t+½}
+        int from = Math.max(1, last + 1), rounds = c.rounds() - from + 1,
+                anchored = c.pairs().strategy() == Strategy.ANCHORED || c.nashMd() || c.extragradient() ? 2 : 1;
         if (s.tree().isPresent() && rounds > 0) {   // a simulation draws at most children steps and children × rollouts rollouts
             var t = s.tree().get();
             long rows = (long) rounds * c.prompts().perRound() * t.simulations() * t.children() * (1 + t.rollouts());
