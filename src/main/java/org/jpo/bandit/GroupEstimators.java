@@ -77,6 +77,11 @@ public final class GroupEstimators {
      * is linear in the advantages, and nothing is clipped).
      */
     public static double[] expectedUpdate(double[] theta, LossType method) {
+        return expectedUpdate(theta, method, y -> Advantages.of(kind(method), Arrays.stream(y).mapToDouble(k -> REWARD[k]).toArray()));
+    }
+
+    /** The same for K arms and groups of G, a group's advantages given by {@code advantages} from its G arms. */
+    static double[] expectedUpdate(double[] theta, LossType method, java.util.function.Function<int[], double[]> advantages) {
         int groups = (int) Math.pow(K, G), rows = groups * G;
         double[] p = softmax(theta), adv = new double[rows], ones = new double[rows];
         long[] arm = new long[rows];
@@ -87,7 +92,7 @@ public final class GroupEstimators {
                 y[i] = c % K;
                 prob *= p[y[i]];
             }
-            double[] a = Advantages.of(kind(method), Arrays.stream(y).mapToDouble(k -> REWARD[k]).toArray());
+            double[] a = advantages.apply(y);
             for (int i = 0; i < G; i++) {
                 arm[o * G + i] = y[i];
                 adv[o * G + i] = a[i] * prob * groups;

@@ -105,36 +105,13 @@ public final class NashUpdates {
      * probability × K^G so that the batch mean is the expectation (at ratio 1 the loss is linear in the advantages).
      */
     static double[] spoUpdate(double[] theta) {
-        int groups = (int) Math.pow(K, G), rows = groups * G;
-        double[] p = GroupEstimators.softmax(theta), adv = new double[rows], ones = new double[rows];
-        long[] arm = new long[rows];
-        for (int o = 0; o < groups; o++) {
-            int[] y = new int[G];
-            double prob = 1;
-            for (int i = 0, c = o; i < G; i++, c /= K) {
-                y[i] = c % K;
-                prob *= p[y[i]];
-            }
+        return GroupEstimators.expectedUpdate(theta, LossType.SPO, y -> {
             double[] wins = new double[G];
             for (int i = 0; i < G; i++) {
                 for (int j = 0; j < G; j++) if (j != i) wins[i] += P[y[i]][y[j]] / (G - 1);
             }
-            double[] a = Advantages.of(Advantages.Kind.SPO, wins);
-            for (int i = 0; i < G; i++) {
-                arm[o * G + i] = y[i];
-                adv[o * G + i] = a[i] * prob * groups;
-            }
-        }
-        Arrays.fill(ones, 1);
-        try (PointerScope scope = new PointerScope()) {
-            Tensor th = doubles(theta, K).requires_grad_(true);                                      // [K]
-            Tensor logp = th.log_softmax(0).index_select(0, longs(arm, rows)).unsqueeze(1);          // [R,1]
-            GroupBatch b = new GroupBatch(logp, logp.detach(), Optional.empty(), doubles(ones, rows, 1), doubles(adv, rows), 1);
-            new GroupLoss(LossType.SPO, 0.2, 0).apply(b).mean().backward();
-            double[] g = toDoubles(th.grad());
-            for (int k = 0; k < K; k++) g[k] = -g[k];
-            return g;
-        }
+            return Advantages.of(Advantages.Kind.SPO, wins);
+        });
     }
 
     /** Largest |E[spo update] − π ⊙ (P(·≻π) − ½)| at θ: the estimator's bias (0: unbiased). */

@@ -34,11 +34,7 @@ public final class PreferenceModelScorer implements Scorer, AutoCloseable {
     private final String name;
 
     public PreferenceModelScorer(PreferenceModel model, Tokenizer tokenizer, int batchSize, String name) {
-        if (batchSize < 1) throw new UserError("batch size must be >= 1, got " + batchSize);
-        if (tokenizer.vocabSize() > model.config().vocabSize()) {
-            throw new UserError("tokenizer has " + tokenizer.vocabSize() + " tokens but the preference model " + name
-                    + " has a vocabulary of " + model.config().vocabSize());
-        }
+        ModelScorers.check(batchSize, tokenizer, model.config().vocabSize(), "preference model", name);
         this.model = model;
         this.tokenizer = tokenizer;
         this.batchSize = batchSize;
@@ -47,20 +43,8 @@ public final class PreferenceModelScorer implements Scorer, AutoCloseable {
 
     /** The preference model in {@code dir} with its own tokenizer, or the one named. */
     public static PreferenceModelScorer open(Path dir, Optional<Path> tokenizerPath, int batchSize) {
-        PreferenceModel model = PreferenceModel.load(dir);
-        try {
-            Tokenizer tok = Tokenizers.find(dir, tokenizerPath).orElseThrow(() -> new UserError("preference model " + dir
-                    + " has no tokenizer (tokenizer.json or tokenizer.bin); name one with tokenizer:"));
-            try {
-                return new PreferenceModelScorer(model, tok, batchSize, "preference_model:" + dir);
-            } catch (RuntimeException e) {
-                tok.close();
-                throw e;
-            }
-        } catch (RuntimeException e) {
-            model.close();
-            throw e;
-        }
+        return ModelScorers.open(dir, tokenizerPath, "preference model", "tokenizer:", PreferenceModel.load(dir),
+                (model, tok) -> new PreferenceModelScorer(model, tok, batchSize, "preference_model:" + dir));
     }
 
     @Override public String name() { return name; }

@@ -34,11 +34,7 @@ public final class RewardModelScorer implements Scorer, AutoCloseable {
     }
 
     public RewardModelScorer(RewardModel model, Tokenizer tokenizer, int batchSize, String name) {
-        if (batchSize < 1) throw new UserError("batch size must be >= 1, got " + batchSize);
-        if (tokenizer.vocabSize() > model.config().vocabSize()) {
-            throw new UserError("tokenizer has " + tokenizer.vocabSize() + " tokens but the reward model " + name
-                    + " has a vocabulary of " + model.config().vocabSize());
-        }
+        ModelScorers.check(batchSize, tokenizer, model.config().vocabSize(), "reward model", name);
         this.model = model;
         this.tokenizer = tokenizer;
         this.batchSize = batchSize;
@@ -47,20 +43,8 @@ public final class RewardModelScorer implements Scorer, AutoCloseable {
 
     /** The reward model in {@code dir} with its own tokenizer, or the one named. */
     public static RewardModelScorer open(Path dir, Optional<Path> tokenizerPath, int batchSize) {
-        RewardModel model = RewardModel.load(dir);
-        try {
-            Tokenizer tok = Tokenizers.find(dir, tokenizerPath).orElseThrow(() -> new UserError("reward model " + dir
-                    + " has no tokenizer (tokenizer.json or tokenizer.bin); name one with --tokenizer"));
-            try {
-                return new RewardModelScorer(model, tok, batchSize, "reward_model:" + dir);
-            } catch (RuntimeException e) {
-                tok.close();
-                throw e;
-            }
-        } catch (RuntimeException e) {
-            model.close();
-            throw e;
-        }
+        return ModelScorers.open(dir, tokenizerPath, "reward model", "--tokenizer", RewardModel.load(dir),
+                (model, tok) -> new RewardModelScorer(model, tok, batchSize, "reward_model:" + dir));
     }
 
     @Override public String name() { return name; }
