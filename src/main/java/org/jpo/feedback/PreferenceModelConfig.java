@@ -30,7 +30,10 @@ public record PreferenceModelConfig(
                 + "pairs of 8 completions at once.") int batchSize,
         @Key(doc = "Source 2: a pairwise LLM judge, pairwise_judge's keys ({url, model, ...}); P(i > j) is the mean of its verdicts "
                 + "with i shown first and second.") Optional<PairwiseJudgeConfig> judge,
-        @Key(doc = "Source 3: a tabular game over kinds of completion, for experiments: {words: [w1, w2, w3], matrix: [[...]]}.")
+        @Key(doc = "Source 3: a tabular game over kinds of completion, for experiments: {words: [w1, w2, w3], matrix: [[...]]}; a "
+                + "completion's kind is the one word it contains (whole, ignoring case; none or several = other), P(kind i > kind j) = "
+                + "matrix[i][j] (default the spec's intransitive game [[0.5, 0.9, 0.3], [0.1, 0.5, 0.8], [0.7, 0.2, 0.5]]), any kind "
+                + "beats other with probability 1, other vs other is 1/2.")
         Optional<PreferenceGame> game) implements ScorerConfig {
 
     static final int BATCH_SIZE = 32;
