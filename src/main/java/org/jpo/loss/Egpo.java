@@ -31,9 +31,7 @@ public record Egpo(double beta, boolean plain) implements ReferencedLoss {
     @Override public LossResult apply(PairBatch b) {
         Tensor rhoC = Terms.rhoChosen(b);                                                      // [B]
         Tensor rhoR = Terms.rhoRejected(b);                                                    // [B]
-        Tensor delta = plain
-                ? rhoC.sub(rhoR)                                                               // [B]
-                : Terms.perToken(rhoC, b.policy().chosen()).sub(Terms.perToken(rhoR, b.policy().rejected()));
+        Tensor delta = Terms.logRatioGap(b, rhoC, rhoR, plain);                                // [B]
         Tensor gap = b.preference().map(p -> {
             Terms.checkProbabilities(p, "preference", b.batchSize());
             return delta.sub(p.detach().sub(s(0.5)).div(s(beta)));                             // [B]

@@ -30,9 +30,7 @@ public record Ipo(double beta, boolean plain) implements ReferencedLoss {
     @Override public LossResult apply(PairBatch b) {
         Tensor rhoC = Terms.rhoChosen(b);                                                      // [B]
         Tensor rhoR = Terms.rhoRejected(b);                                                    // [B]
-        Tensor delta = plain
-                ? rhoC.sub(rhoR)                                                               // [B]
-                : Terms.perToken(rhoC, b.policy().chosen()).sub(Terms.perToken(rhoR, b.policy().rejected()));
+        Tensor delta = Terms.logRatioGap(b, rhoC, rhoR, plain);                                // [B]
         Tensor losses = delta.sub(s(1 / (2 * beta))).square();                                 // [B]
         return Terms.referenced(losses, rhoC, rhoR, beta);
     }

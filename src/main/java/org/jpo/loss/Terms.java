@@ -49,4 +49,9 @@ final class Terms {
             throw new IllegalArgumentException(name + " must lie in [0, 1], got values in [" + min + ", " + max + "]");
         }
     }
+
+    /** ρ⁺ − ρ⁻, summed ({@code plain}) or per token (each divided by its completion's length): IPO's and EGPO's gap. */
+    static Tensor logRatioGap(PairBatch b, Tensor rhoC, Tensor rhoR, boolean plain) {
+        return plain ? rhoC.sub(rhoR) : perToken(rhoC, b.policy().chosen()).sub(perToken(rhoR, b.policy().rejected()));
+    }
 }
