@@ -30,12 +30,14 @@ public final class Transformer implements AutoCloseable {
     private final Tensor invFreq;   // [hd/2] rotary inverse frequencies (Llama), empty for GPT-2
     private final boolean owner;    // false for a borrowed() handle, whose close() frees nothing
     private final LoraSlot lora;    // adapters on the linears, if any; shared with borrowed() handles
+    private final VectorCopy vectorCopy;   // the weights as float[] for VectorLlama; shared with borrowed() handles
 
     /** Takes ownership of {@code weights} (HF names) after checking every expected tensor and shape. */
     public Transformer(ModelConfig config, Map<String, Tensor> weights, String source) {
         this.config = config;
         this.owner = true;
         this.lora = new LoraSlot();
+        this.vectorCopy = new VectorCopy();
         this.params = new LinkedHashMap<>();
         Map<String, long[]> expected = WeightNames.expected(config);
         for (var e : expected.entrySet()) {
@@ -87,6 +89,7 @@ public final class Transformer implements AutoCloseable {
         this.invFreq = lender.invFreq;
         this.owner = false;
         this.lora = lender.lora;
+        this.vectorCopy = lender.vectorCopy;
     }
 
     /**
@@ -126,6 +129,17 @@ public final class Transformer implements AutoCloseable {
 
     /** Switches the adapters off until the returned handle closes: forwards are the base model's (PEFT's disable_adapter). */
     public LoraSlot.Off adaptersOff() { return lora.switchOff(); }
+
+    /**
+     * These weights for the Vector API decoder, copied again when they changed since the last call; empty when this
+     * model decodes on libtorch ({@link #vectorDecoderMissing} says why).
+     */
+    public java.util.Optional<VectorLlama> vector() {
+        return vectorCopy.get(config, params, invFreq, lora.active().isPresent());
+    }
+
+    /** Why {@link #vector} is empty for this model, or empty when it is not. */
+    public java.util.Optional<String> vectorDecoderMissing() { return VectorCopy.why(config, params, lora.active().isPresent()); }
 
     public KvCache newCache(long batch, int capacity) { return new KvCache(config, batch, capacity); }
 

@@ -188,13 +188,7 @@ final class ContinuousBatch {
 
     /** Appends a token to a row; true when that finished the row (its completion is handed to the feed). */
     private boolean record(Decoding r, int id, double logp) {
-        r.add(id, logp);
-        boolean go = r.job.row().listener().onToken(id, logp);
-        if (!go || stopIds.contains(id)) r.finish = FinishReason.STOP;
-        else if (r.tokens.size() == r.job.row().maxNewTokens() || r.prompt().ids().length + r.tokens.size() >= window) {
-            r.finish = FinishReason.LENGTH;
-        }
-        if (r.finish == null) return false;
+        if (!r.append(id, logp, stopIds, window)) return false;
         feed.done(r.job, r.completion());
         return true;
     }

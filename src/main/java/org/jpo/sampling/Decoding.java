@@ -19,7 +19,20 @@ final class Decoding {
 
     Prompt prompt() { return job.row().prompt(); }
 
-    void add(int id, double logp) { tokens.add(id); logps.add(logp); }
+    /**
+     * Appends a token; true when that finished the row: a stop id, the listener said stop, max_new_tokens reached, or
+     * the context window full.
+     */
+    boolean append(int id, double logp, java.util.Set<Integer> stopIds, int window) {
+        tokens.add(id);
+        logps.add(logp);
+        boolean go = job.row().listener().onToken(id, logp);
+        if (!go || stopIds.contains(id)) finish = FinishReason.STOP;
+        else if (tokens.size() == job.row().maxNewTokens() || prompt().ids().length + tokens.size() >= window) {
+            finish = FinishReason.LENGTH;
+        }
+        return finish != null;
+    }
 
     Completion completion() {
         LocalSampler.Row row = job.row();

@@ -6,6 +6,7 @@ import org.jpo.Progress;
 import org.jpo.Seeds;
 import org.jpo.UserError;
 import org.jpo.model.Transformer;
+import org.jpo.model.VectorLlama;
 import org.jpo.tensor.Natives;
 import org.jpo.tokenizer.Llama2cTokenizer;
 import org.jpo.tokenizer.Tokenizer;
@@ -32,19 +33,46 @@ public final class LocalSampler implements Sampler {
     private final int maxRows;
     /** Nash-MD's opponent: tokens from the geometric mixture of {@link #model} and a reference; empty = the model alone. */
     private final Optional<Mixture> mixture;
+    private final Decoder decoder;
+
+    /** Which forward decodes: libtorch ops, or the Vector API decoder ({@link VectorLlama}) where it runs the model. */
+    public enum Decoder {
+        /** The Vector API decoder when the model allows ({@link Transformer#vectorDecoderMissing}), else libtorch. */
+        AUTO,
+        /** libtorch ops, one call each (the path every model and option runs on). */
+        TORCH,
+        /** The Vector API decoder; refuses a model it cannot run. */
+        VECTOR
+    }
 
     /**
      * @param stopIds token ids that end a sample (EOS; llama2.c models also stop at BOS)
      * @param maxRows most rows (prompt × sample) decoded together
      */
-    public LocalSampler(Transformer model, Set<Integer> stopIds, int maxRows) { this(model, stopIds, maxRows, Optional.empty()); }
+    public LocalSampler(Transformer model, Set<Integer> stopIds, int maxRows) { this(model, stopIds, maxRows, Optional.empty(), Decoder.AUTO); }
 
-    private LocalSampler(Transformer model, Set<Integer> stopIds, int maxRows, Optional<Mixture> mixture) {
+    private LocalSampler(Transformer model, Set<Integer> stopIds, int maxRows, Optional<Mixture> mixture, Decoder decoder) {
         if (maxRows < 1) throw new IllegalArgumentException("maxRows must be >= 1, got " + maxRows);
         this.model = model;
         this.stopIds = Set.copyOf(stopIds);
         this.maxRows = maxRows;
         this.mixture = mixture;
+        this.decoder = decoder;
+    }
+
+    /** This sampler decoding with {@code d} (benchmarks and tests compare the two forwards). */
+    public LocalSampler with(Decoder d) {
+        if (d == Decoder.VECTOR) {
+            if (mixture.isPresent()) throw new UserError("the Vector API decoder does not sample from a mixture");
+            model.vectorDecoderMissing().ifPresent(why -> { throw new UserError("the Vector API decoder cannot run this model: " + why); });
+        }
+        return new LocalSampler(model, stopIds, maxRows, mixture, d);
+    }
+
+    /** The Vector API decoder's copy of the weights when this sampler decodes with it. */
+    private Optional<VectorLlama> vector() {
+        if (decoder == Decoder.TORCH || mixture.isPresent()) return Optional.empty();
+        return model.vector();
     }
 
     /**
@@ -63,7 +91,7 @@ public final class LocalSampler implements Sampler {
             throw new UserError("the mixture's reference has a context window of " + r.maxSeqLen() + " tokens, below the policy's "
                     + p.maxSeqLen());
         }
-        return new LocalSampler(model, stopIds, maxRows, Optional.of(m));
+        return new LocalSampler(model, stopIds, maxRows, Optional.of(m), decoder);
     }
 
     /** EOS of the tokenizer and of the config; llama2.c models also end a story at BOS (run.c does the same). */
@@ -165,7 +193,9 @@ public final class LocalSampler implements Sampler {
      * running batch at the next step. The cache starts at {@code capacity} columns and grows when a row needs more.
      */
     public void run(Feed feed, int capacity) {
-        new ContinuousBatch(model, mixture, stopIds, maxRows, Math.max(1, capacity), feed, stats).run();
+        Optional<VectorLlama> v = vector();
+        if (v.isPresent()) new VectorBatch(v.get(), stopIds, maxRows, feed, stats).run();
+        else new ContinuousBatch(model, mixture, stopIds, maxRows, Math.max(1, capacity), feed, stats).run();
     }
 
     private List<Completion> decode(List<Row> rows, Choice choice, Progress progress) {
@@ -173,11 +203,14 @@ public final class LocalSampler implements Sampler {
         Completion[] out = new Completion[rows.size()];
         int longest = rows.stream().mapToInt(r -> r.prompt().ids().length).max().orElse(0);
         int capacity = Math.max(1, longest + rows.stream().mapToInt(Row::maxNewTokens).max().orElse(0));
-        int workers = workers(rows.size());
+        Optional<VectorLlama> vector = vector();
+        int workers = vector.isPresent() ? Math.max(1, Math.min(torch.get_num_threads(), rows.size() / MIN_ROWS_PER_WORKER)) : workers(rows.size());
         AtomicBoolean failed = new AtomicBoolean();
         AtomicInteger finished = new AtomicInteger();
         if (workers == 1) {
-            new ContinuousBatch(model, mixture, stopIds, maxRows, capacity, new Share(rows, 0, 1, choice, out, progress, failed, finished), stats).run();
+            Share all = new Share(rows, 0, 1, choice, out, progress, failed, finished);
+            if (vector.isPresent()) new VectorBatch(vector.get(), stopIds, maxRows, all, stats).run();
+            else new ContinuousBatch(model, mixture, stopIds, maxRows, capacity, all, stats).run();
             return List.of(out);
         }
         int slots = (maxRows + workers - 1) / workers;
@@ -188,7 +221,8 @@ public final class LocalSampler implements Sampler {
                 Share share = new Share(rows, w, workers, choice, out, progress, failed, finished);
                 Thread t = new Thread(() -> {
                     try {
-                        new ContinuousBatch(model, mixture, stopIds, slots, capacity, share, stats).run();
+                        if (vector.isPresent()) new VectorBatch(vector.get(), stopIds, slots, share, stats).run();
+                        else new ContinuousBatch(model, mixture, stopIds, slots, capacity, share, stats).run();
                     } catch (Throwable e) {
                         failed.set(true);   // the other workers take no new rows and finish the ones they hold
                         errors.add(e);

@@ -66,4 +66,86 @@ final class TokenChooser {
         Tensor target = u.to(torch.ScalarType.Float).unsqueeze(1).mul(total);                    // [B,1]
         return torch.minimum(sum(cdf.le(target), 1), sum(cdf.lt(total), 1));                    // [B]
     }
+
+    /**
+     * The same choice for one row's logits [V] on the host (the Vector API decoder's): argmax, or the inverse CDF of the
+     * temperature / top-k / top-p distribution at u, with the comparisons of the tensor version above.
+     */
+    static int choose(float[] logits, double u, Choice p) {
+        int v = logits.length;
+        if (p.greedy()) {
+            int best = 0;
+            for (int i = 1; i < v; i++) if (logits[i] > logits[best]) best = i;
+            return best;
+        }
+        float[] z = new float[v];
+        float t = (float) p.temperature();
+        for (int i = 0; i < v; i++) z[i] = logits[i] / t;
+        if (p.topK() > 0 && p.topK() < v) {
+            float kth = kthLargest(z, p.topK());
+            for (int i = 0; i < v; i++) if (z[i] < kth) z[i] = Float.NEGATIVE_INFINITY;
+        }
+        float[] probs = softmax(z);
+        if (p.topP() >= 1) {
+            float[] cdf = cumsum(probs);
+            float total = cdf[v - 1], target = (float) u * total;
+            int le = 0, lt = 0;
+            for (float c : cdf) {
+                if (c <= target) le++;
+                if (c < total) lt++;
+            }
+            return Math.min(le, lt);
+        }
+        Integer[] order = new Integer[v];
+        for (int i = 0; i < v; i++) order[i] = i;
+        java.util.Arrays.sort(order, (a, b) -> Float.compare(probs[b], probs[a]));   // stable, descending
+        float[] sp = new float[v];
+        for (int i = 0; i < v; i++) sp[i] = probs[order[i]];
+        float[] before = cumsum(sp);
+        for (int i = 0; i < v; i++) if (before[i] - sp[i] >= p.topP()) sp[i] = 0;
+        float[] cdf = cumsum(sp);
+        float target = (float) u * cdf[v - 1];
+        int lastKept = -1, k = 0;
+        for (int i = 0; i < v; i++) {
+            if (sp[i] > 0) lastKept++;
+            if (cdf[i] < target) k++;
+        }
+        return order[Math.min(k, lastKept)];
+    }
+
+    /** log softmax(logits)[id], in double. */
+    static double logProb(float[] logits, int id) {
+        float max = Float.NEGATIVE_INFINITY;
+        for (float x : logits) max = Math.max(max, x);
+        double sum = 0;
+        for (float x : logits) sum += Math.exp(x - max);
+        return logits[id] - max - Math.log(sum);
+    }
+
+    private static float[] softmax(float[] z) {
+        float max = Float.NEGATIVE_INFINITY;
+        for (float x : z) max = Math.max(max, x);
+        float[] p = new float[z.length];
+        double sum = 0;
+        for (int i = 0; i < z.length; i++) {
+            p[i] = (float) Math.exp(z[i] - max);
+            sum += p[i];
+        }
+        for (int i = 0; i < z.length; i++) p[i] = (float) (p[i] / sum);
+        return p;
+    }
+
+    /** Running sums accumulated in double and stored as float, as libtorch's CPU cumsum does. */
+    private static float[] cumsum(float[] x) {
+        float[] out = new float[x.length];
+        double s = 0;
+        for (int i = 0; i < x.length; i++) out[i] = (float) (s += x[i]);
+        return out;
+    }
+
+    private static float kthLargest(float[] z, int k) {
+        float[] sorted = z.clone();
+        java.util.Arrays.sort(sorted);
+        return sorted[sorted.length - k];
+    }
 }
