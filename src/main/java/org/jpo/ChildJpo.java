@@ -15,12 +15,12 @@ public record ChildJpo(List<String> java, int threads) {
     }
 
     /**
-     * This JVM's java, classpath and flags that matter ({@code -Xss8m}, offline tokenizers), as the {@code jpo} script starts
+     * This JVM's java, classpath and flags that matter ({@code -Xss8m}, offline tokenizers, the Vector API), as the {@code jpo} script starts
      * it, plus the options in {@code $JPO_CHILD_JAVA_OPTIONS} (space-separated, e.g. {@code -Xmx8g}).
      */
     public static ChildJpo sameJvm(int threads) {
         List<String> java = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xss8m",
-                "-Dai.djl.offline=true"));
+                "-Dai.djl.offline=true", "--add-modules", "jdk.incubator.vector"));
         String extra = System.getenv("JPO_CHILD_JAVA_OPTIONS");
         if (extra != null && !extra.isBlank()) java.addAll(List.of(extra.strip().split("\\s+")));
         java.addAll(List.of("-cp", System.getProperty("java.class.path"), "org.jpo.cli.Main"));

@@ -85,7 +85,8 @@ final class BenchGenerate implements Callable<Integer> {
             Map<String, Path> models = new LinkedHashMap<>();
             s.model().ifPresent(m -> models.put(m.getFileName().toString().replaceFirst("\\.bin$", ""), m));
             models.put("random-15M-shape", BenchBaselines.randomLlama2c(tmp.resolve("random15M.bin"), 288, 768, 6, 6, 6, 512, 256, 1));
-            System.out.printf("%-18s %-28s %12s %12s %16s %12s%n", "model", "run", "jpo tok/s", "torch tok/s", "ratio_vs_pytorch", "tensors/step");
+            System.out.printf("%-18s %-28s %12s %12s %12s %16s %9s %9s%n", "model", "run", "jpo tok/s", "libtorch", "torch tok/s",
+                    "ratio_vs_pytorch", "calls", "calls_now");
             for (var e : models.entrySet()) bench(s, e.getKey(), e.getValue(), threads);
             if (!s.noLoop() && s.model().isPresent()) loopSplit(s.model().get(), s.tokenizer(), tmp);
         } finally {
@@ -101,16 +102,19 @@ final class BenchGenerate implements Callable<Integer> {
             int tokens = Math.min(s.maxNewTokens(), m.config().maxSeqLen() - 1);
             double round = 0;
             for (int[] run : new int[][] {{1, 1, 1}, {32, 1, 32}, {s.numPrompts(), s.n(), s.batchSize()}}) {
-                LocalSampler sampler = new LocalSampler(m, Set.of(), run[2]);
-                double jpo = jpo(sampler, run[0], run[1], tokens);
-                double perStep = (double) sampler.stats().tensors() / sampler.stats().steps();
+                LocalSampler torchPath = new LocalSampler(m, Set.of(), run[2]).with(LocalSampler.Decoder.TORCH);
+                LocalSampler vectorPath = new LocalSampler(m, Set.of(), run[2]).with(LocalSampler.Decoder.VECTOR);
+                double before = jpo(torchPath, run[0], run[1], tokens), after = jpo(vectorPath, run[0], run[1], tokens);
+                double callsBefore = (double) torchPath.stats().tensors() / torchPath.stats().steps();
+                double callsAfter = (double) vectorPath.stats().tensors() / vectorPath.stats().steps();
                 int batch = run[0] * run[1];
                 String name = batch == run[2] && run[1] == 1 ? "batch " + batch
                         : String.format("round %dx%d, %d slots", run[0], run[1], run[2]);
                 double torchTps = s.noPytorch() ? Double.NaN
                         : BenchBaselines.pytorch(file, Math.min(run[2], batch), batch, tokens, threads);
-                System.out.printf("%-18s %-28s %,12.0f %,12.0f %16.2f %12.1f%n", label, name, jpo, torchTps, jpo / torchTps, perStep);
-                round = jpo;
+                System.out.printf("%-18s %-28s %,12.0f %,12.0f %,12.0f %16.2f %9.1f %9.1f%n", label, name, after, before, torchTps,
+                        after / torchTps, callsBefore, callsAfter);
+                round = after;
             }
             Double c = LLAMA2C.get(label);
             if (c != null) {

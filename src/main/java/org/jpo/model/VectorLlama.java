@@ -8,43 +8,52 @@ import jdk.incubator.vector.VectorSpecies;
  * decode step costs ~270 calls of a few µs each, which at batch 1 is the whole cost of a small model's token
  * (stories260K: 206 tok/s); here a token is a few loops over the weights (issue 24, README Performance).
  *
- * <p>Every number of a token is computed in an order that depends on that token alone: a dot product runs one vector
- * accumulator over the inputs in order, sums its lanes left to right, then adds the tail. So a row's logits do not
- * depend on the rows it shares a forward with, nor on how the loops are blocked, nor on whether the JIT has compiled
- * them yet ({@code reduceLanes} and vector {@code exp} are avoided for that reason).
+ * <p>Every number of a token is computed in an order that depends on that token alone: each output of a matrix product is
+ * one chain of fused multiply-adds over the inputs in order ({@link #matmul}). So a row's logits do not depend on the rows
+ * it shares a forward with, nor on how the loops are blocked, nor on whether the JIT has compiled them yet (horizontal
+ * sums and vector {@code exp}, whose order or precision could change with compilation, are not used).
  */
 public final class VectorLlama {
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
     private static final int L = F.length();
+    private static final int CHUNK = 16;
 
     private final ModelConfig c;
-    private final float[] embed, head, norm, invFreq;
+    private final float[] embed, head, norm, invFreq;   // embed [V,D] as stored; head transposed, [D,V]
     private final Layer[] layers;
 
-    /** One block's weights, [out, in] row-major as in the checkpoint; biases are null when the model has none. */
+    /** One block's weights, each matrix transposed to [in, out] (see {@link #matmul}); biases are null when the model has none. */
     private record Layer(float[] attnNorm, float[] wq, float[] bq, float[] wk, float[] bk, float[] wv, float[] bv, float[] wo,
                          float[] bo, float[] mlpNorm, float[] gate, float[] up, float[] down) {}
 
     VectorLlama(ModelConfig c, java.util.function.Function<String, float[]> weight, float[] invFreq) {
         this.c = c;
         this.embed = weight.apply("model.embed_tokens.weight");
-        this.head = c.tiedEmbeddings() ? embed : weight.apply("lm_head.weight");
+        this.head = transpose(c.tiedEmbeddings() ? embed : weight.apply("lm_head.weight"), c.vocabSize(), c.dim());
         this.norm = weight.apply("model.norm.weight");
         this.invFreq = invFreq;
         this.layers = new Layer[c.nLayers()];
         for (int l = 0; l < c.nLayers(); l++) {
             String p = "model.layers." + l + ".", a = p + "self_attn.";
+            int d = c.dim(), q = c.qDim(), kv = c.kvDim(), f = c.hiddenDim();
             layers[l] = new Layer(weight.apply(p + "input_layernorm.weight"),
-                    weight.apply(a + "q_proj.weight"), c.qkvBias() ? weight.apply(a + "q_proj.bias") : null,
-                    weight.apply(a + "k_proj.weight"), c.qkvBias() ? weight.apply(a + "k_proj.bias") : null,
-                    weight.apply(a + "v_proj.weight"), c.qkvBias() ? weight.apply(a + "v_proj.bias") : null,
-                    weight.apply(a + "o_proj.weight"), c.outBias() ? weight.apply(a + "o_proj.bias") : null,
-                    weight.apply(p + "post_attention_layernorm.weight"), weight.apply(p + "mlp.gate_proj.weight"),
-                    weight.apply(p + "mlp.up_proj.weight"), weight.apply(p + "mlp.down_proj.weight"));
+                    transpose(weight.apply(a + "q_proj.weight"), q, d), c.qkvBias() ? weight.apply(a + "q_proj.bias") : null,
+                    transpose(weight.apply(a + "k_proj.weight"), kv, d), c.qkvBias() ? weight.apply(a + "k_proj.bias") : null,
+                    transpose(weight.apply(a + "v_proj.weight"), kv, d), c.qkvBias() ? weight.apply(a + "v_proj.bias") : null,
+                    transpose(weight.apply(a + "o_proj.weight"), d, q), c.outBias() ? weight.apply(a + "o_proj.bias") : null,
+                    weight.apply(p + "post_attention_layernorm.weight"), transpose(weight.apply(p + "mlp.gate_proj.weight"), f, d),
+                    transpose(weight.apply(p + "mlp.up_proj.weight"), f, d), transpose(weight.apply(p + "mlp.down_proj.weight"), d, f));
         }
     }
 
     public ModelConfig config() { return c; }
+
+    /** W [out, in] → Wᵀ [in, out]. */
+    private static float[] transpose(float[] w, int out, int in) {
+        float[] t = new float[w.length];
+        for (int o = 0; o < out; o++) for (int i = 0; i < in; i++) t[i * out + o] = w[o * in + i];
+        return t;
+    }
 
     /** One row's keys and values: layer l's key of position t, KV head h at {@code k[l][t·kvDim + h·hd]}. */
     public static final class Cache {
@@ -76,7 +85,11 @@ public final class VectorLlama {
      */
     public static final class Workspace {
         private int n = -1;
-        private float[] x, h, q, k, v, y, gate, up, scores, angles;
+        private float[] x, h, q, k, v, y, gate, up, scores, angles, logits = new float[0];
+
+        void fitLogits(int size) {
+            if (logits.length < size) logits = new float[size];
+        }
 
         void fit(ModelConfig c, int tokens, int window) {
             if (tokens <= n) return;
@@ -107,9 +120,9 @@ public final class VectorLlama {
         for (int l = 0; l < layers.length; l++) {
             Layer b = layers[l];
             rmsNorm(w.x, b.attnNorm, w.h, n);
-            matmul(w.h, n, d, b.wq, b.bq, qd, w.q);
-            matmul(w.h, n, d, b.wk, b.bk, kvd, w.k);
-            matmul(w.h, n, d, b.wv, b.bv, kvd, w.v);
+            matmul(w.h, n, d, b.wq, b.bq, qd, w.q, false);
+            matmul(w.h, n, d, b.wk, b.bk, kvd, w.k, false);
+            matmul(w.h, n, d, b.wv, b.bv, kvd, w.v, false);
             for (int j = 0; j < n; j++) {
                 rotate(w.q, j * qd, c.nHeads(), pos[j], w.angles);
                 rotate(w.k, j * kvd, c.nKvHeads(), pos[j], w.angles);
@@ -117,20 +130,22 @@ public final class VectorLlama {
                 System.arraycopy(w.v, j * kvd, rows[j].v[l], pos[j] * kvd, kvd);
             }
             for (int j = 0; j < n; j++) attend(w.q, j * qd, rows[j].k[l], rows[j].v[l], pos[j], w.y, w.scores);
-            matmulAdd(w.y, n, qd, b.wo, b.bo, d, w.x);
+            matmul(w.y, n, qd, b.wo, b.bo, d, w.x, true);
             rmsNorm(w.x, b.mlpNorm, w.h, n);
-            matmul(w.h, n, d, b.gate, null, f, w.gate);
-            matmul(w.h, n, d, b.up, null, f, w.up);
+            matmul(w.h, n, d, b.gate, null, f, w.gate, false);
+            matmul(w.h, n, d, b.up, null, f, w.up, false);
             for (int i = 0; i < n * f; i++) {
                 float g = w.gate[i];
                 w.gate[i] = g / (1f + (float) Math.exp(-g)) * w.up[i];
             }
-            matmulAdd(w.gate, n, f, b.down, null, d, w.x);
+            matmul(w.gate, n, f, b.down, null, d, w.x, true);
         }
         rmsNorm(w.x, norm, w.h, n);
-        for (int j = 0; j < n; j++) {
-            if (logits[j] != null) matmul(w.h, j * d, 1, d, head, null, c.vocabSize(), logits[j], 0);
-        }
+        int m = 0;   // the tokens whose logits are wanted, gathered so the head's tiles cover them together
+        for (int j = 0; j < n; j++) if (logits[j] != null) System.arraycopy(w.h, j * d, w.x, m++ * d, d);
+        w.fitLogits(m * c.vocabSize());
+        matmul(w.x, m, d, head, null, c.vocabSize(), w.logits, false);
+        for (int j = 0, k = 0; j < n; j++) if (logits[j] != null) System.arraycopy(w.logits, k++ * c.vocabSize(), logits[j], 0, c.vocabSize());
     }
 
     /** out[j] = x[j]·rsqrt(mean(x[j]²) + eps)·weight for the n rows of width D. */
@@ -186,40 +201,126 @@ public final class VectorLlama {
         }
     }
 
-    /** out[j, o] = x[j]·W[o] + bias[o] for n rows of width {@code in}; W is [out, in]. */
-    private static void matmul(float[] x, int n, int in, float[] w, float[] bias, int out, float[] y) {
-        for (int j = 0; j < n; j++) matmul(x, j * in, 1, in, w, bias, out, y, j * out);
-    }
-
-    /** x += y·Wᵀ (+ bias): a residual branch. */
-    private static void matmulAdd(float[] y, int n, int in, float[] w, float[] bias, int out, float[] x) {
-        float[] r = new float[out];
-        for (int j = 0; j < n; j++) {
-            matmul(y, j * in, 1, in, w, bias, out, r, 0);
-            for (int o = 0; o < out; o++) x[j * out + o] += r[o];
+    /**
+     * y[j] = x[j]·W + bias (or y[j] += that, a residual branch) for rows j ∈ [0, n) of width {@code in}; {@code wt} is W
+     * transposed, [in, out], so a vector of outputs accumulates x[j, i]·wt[i] over i in order with no horizontal sums. Every
+     * output is the same sum whichever tile computes it: fused multiply-adds over each chunk of {@link #CHUNK} inputs in
+     * order, the chunks' sums added in order (float32 error grows with the chain's length: one chain over 172 inputs put the
+     * logits 1.6e-5 from a float64 forward, chunks of 16 put them 7.2e-6, libtorch is 1.3e-5 away). So the blocking below (4 rows × 3 vectors
+     * reuse each weight load 4 times) changes the speed, never the numbers.
+     */
+    static void matmul(float[] x, int n, int in, float[] wt, float[] bias, int out, float[] y, boolean add) {
+        int vectors = out / L, j = 0;
+        for (; j + 4 <= n; j += 4) {
+            int v = 0;
+            for (; v + 3 <= vectors; v += 3) tile4x3(x, j * in, in, wt, out, v * L, y, j * out, add);
+            for (; v < vectors; v++) tile4x1(x, j * in, in, wt, out, v * L, y, j * out, add);
         }
-    }
-
-    /** Rows [x0 .. x0 + n·in) of x times Wᵀ into y from y0. */
-    private static void matmul(float[] x, int x0, int n, int in, float[] w, float[] bias, int out, float[] y, int y0) {
-        for (int j = 0; j < n; j++) {
-            for (int o = 0; o < out; o++) {
-                float s = dot(x, x0 + j * in, w, o * in, in);
-                y[y0 + j * out + o] = bias == null ? s : s + bias[o];
+        for (; j < n; j++) {
+            int v = 0;
+            for (; v + 4 <= vectors; v += 4) tile1x4(x, j * in, in, wt, out, v * L, y, j * out, add);
+            for (; v < vectors; v++) tile1x1(x, j * in, in, wt, out, v * L, y, j * out, add);
+        }
+        for (j = 0; j < n; j++) {
+            for (int o = vectors * L; o < out; o++) {
+                float acc = scalar(x, j * in, in, wt, out, o);
+                y[j * out + o] = add ? y[j * out + o] + acc : acc;
             }
         }
+        if (bias != null) {
+            for (j = 0; j < n; j++) for (int o = 0; o < out; o++) y[j * out + o] += bias[o];
+        }
     }
 
-    /** a[ao..ao+n)·b[bo..bo+n): one vector accumulator in order, lanes summed left to right, then the tail. */
-    static float dot(float[] a, int ao, float[] b, int bo, int n) {
-        int i = 0;
-        float s = 0;
-        if (n >= L) {
-            FloatVector acc = FloatVector.zero(F);
-            for (; i <= n - L; i += L) acc = FloatVector.fromArray(F, a, ao + i).fma(FloatVector.fromArray(F, b, bo + i), acc);
-            for (int lane = 0; lane < L; lane++) s += acc.lane(lane);
+    private static void tile4x3(float[] x, int x0, int in, float[] wt, int out, int o, float[] y, int y0, boolean add) {
+        FloatVector z = FloatVector.zero(F), s00 = z, s01 = z, s02 = z, s10 = z, s11 = z, s12 = z, s20 = z, s21 = z, s22 = z,
+                s30 = z, s31 = z, s32 = z;
+        for (int c = 0; c < in; c += CHUNK) {
+            FloatVector a00 = z, a01 = z, a02 = z, a10 = z, a11 = z, a12 = z, a20 = z, a21 = z, a22 = z, a30 = z, a31 = z, a32 = z;
+            for (int i = c, end = Math.min(in, c + CHUNK); i < end; i++) {
+                int w = i * out + o;
+                FloatVector w0 = FloatVector.fromArray(F, wt, w), w1 = FloatVector.fromArray(F, wt, w + L),
+                        w2 = FloatVector.fromArray(F, wt, w + 2 * L);
+                FloatVector b0 = FloatVector.broadcast(F, x[x0 + i]), b1 = FloatVector.broadcast(F, x[x0 + in + i]),
+                        b2 = FloatVector.broadcast(F, x[x0 + 2 * in + i]), b3 = FloatVector.broadcast(F, x[x0 + 3 * in + i]);
+                a00 = w0.fma(b0, a00); a01 = w1.fma(b0, a01); a02 = w2.fma(b0, a02);
+                a10 = w0.fma(b1, a10); a11 = w1.fma(b1, a11); a12 = w2.fma(b1, a12);
+                a20 = w0.fma(b2, a20); a21 = w1.fma(b2, a21); a22 = w2.fma(b2, a22);
+                a30 = w0.fma(b3, a30); a31 = w1.fma(b3, a31); a32 = w2.fma(b3, a32);
+            }
+            s00 = s00.add(a00); s01 = s01.add(a01); s02 = s02.add(a02); s10 = s10.add(a10); s11 = s11.add(a11); s12 = s12.add(a12);
+            s20 = s20.add(a20); s21 = s21.add(a21); s22 = s22.add(a22); s30 = s30.add(a30); s31 = s31.add(a31); s32 = s32.add(a32);
         }
-        for (; i < n; i++) s += a[ao + i] * b[bo + i];
+        store(s00, y, y0 + o, add); store(s01, y, y0 + o + L, add); store(s02, y, y0 + o + 2 * L, add);
+        store(s10, y, y0 + out + o, add); store(s11, y, y0 + out + o + L, add); store(s12, y, y0 + out + o + 2 * L, add);
+        store(s20, y, y0 + 2 * out + o, add); store(s21, y, y0 + 2 * out + o + L, add); store(s22, y, y0 + 2 * out + o + 2 * L, add);
+        store(s30, y, y0 + 3 * out + o, add); store(s31, y, y0 + 3 * out + o + L, add); store(s32, y, y0 + 3 * out + o + 2 * L, add);
+    }
+
+    private static void tile4x1(float[] x, int x0, int in, float[] wt, int out, int o, float[] y, int y0, boolean add) {
+        FloatVector z = FloatVector.zero(F), s0 = z, s1 = z, s2 = z, s3 = z;
+        for (int c = 0; c < in; c += CHUNK) {
+            FloatVector a0 = z, a1 = z, a2 = z, a3 = z;
+            for (int i = c, end = Math.min(in, c + CHUNK); i < end; i++) {
+                FloatVector w = FloatVector.fromArray(F, wt, i * out + o);
+                a0 = w.fma(FloatVector.broadcast(F, x[x0 + i]), a0);
+                a1 = w.fma(FloatVector.broadcast(F, x[x0 + in + i]), a1);
+                a2 = w.fma(FloatVector.broadcast(F, x[x0 + 2 * in + i]), a2);
+                a3 = w.fma(FloatVector.broadcast(F, x[x0 + 3 * in + i]), a3);
+            }
+            s0 = s0.add(a0); s1 = s1.add(a1); s2 = s2.add(a2); s3 = s3.add(a3);
+        }
+        store(s0, y, y0 + o, add); store(s1, y, y0 + out + o, add); store(s2, y, y0 + 2 * out + o, add); store(s3, y, y0 + 3 * out + o, add);
+    }
+
+    private static void tile1x4(float[] x, int x0, int in, float[] wt, int out, int o, float[] y, int y0, boolean add) {
+        FloatVector z = FloatVector.zero(F), s0 = z, s1 = z, s2 = z, s3 = z;
+        for (int c = 0; c < in; c += CHUNK) {
+            FloatVector a0 = z, a1 = z, a2 = z, a3 = z;
+            for (int i = c, end = Math.min(in, c + CHUNK); i < end; i++) {
+                int w = i * out + o;
+                FloatVector b = FloatVector.broadcast(F, x[x0 + i]);
+                a0 = FloatVector.fromArray(F, wt, w).fma(b, a0);
+                a1 = FloatVector.fromArray(F, wt, w + L).fma(b, a1);
+                a2 = FloatVector.fromArray(F, wt, w + 2 * L).fma(b, a2);
+                a3 = FloatVector.fromArray(F, wt, w + 3 * L).fma(b, a3);
+            }
+            s0 = s0.add(a0); s1 = s1.add(a1); s2 = s2.add(a2); s3 = s3.add(a3);
+        }
+        store(s0, y, y0 + o, add); store(s1, y, y0 + o + L, add); store(s2, y, y0 + o + 2 * L, add); store(s3, y, y0 + o + 3 * L, add);
+    }
+
+    private static void tile1x1(float[] x, int x0, int in, float[] wt, int out, int o, float[] y, int y0, boolean add) {
+        FloatVector s = FloatVector.zero(F);
+        for (int c = 0; c < in; c += CHUNK) {
+            FloatVector a = FloatVector.zero(F);
+            for (int i = c, end = Math.min(in, c + CHUNK); i < end; i++) {
+                a = FloatVector.fromArray(F, wt, i * out + o).fma(FloatVector.broadcast(F, x[x0 + i]), a);
+            }
+            s = s.add(a);
+        }
+        store(s, y, y0 + o, add);
+    }
+
+    /** The same chunked sum for one output, past the last full vector of outputs. */
+    private static float scalar(float[] x, int x0, int in, float[] wt, int out, int o) {
+        float s = 0;
+        for (int c = 0; c < in; c += CHUNK) {
+            float a = 0;
+            for (int i = c, end = Math.min(in, c + CHUNK); i < end; i++) a = Math.fma(x[x0 + i], wt[i * out + o], a);
+            s += a;
+        }
+        return s;
+    }
+
+    private static void store(FloatVector acc, float[] y, int at, boolean add) {
+        (add ? FloatVector.fromArray(F, y, at).add(acc) : acc).intoArray(y, at);
+    }
+
+    /** a[ao..ao+n)·b[bo..bo+n), accumulated in order. */
+    private static float dot(float[] a, int ao, float[] b, int bo, int n) {
+        float s = 0;
+        for (int i = 0; i < n; i++) s = Math.fma(a[ao + i], b[bo + i], s);
         return s;
     }
 
