@@ -19,17 +19,17 @@ public final class VectorLlama {
     private static final int CHUNK = 16;
 
     private final ModelConfig c;
-    private final float[] embed, head, norm, invFreq;   // embed [V,D] as stored; head transposed, [D,V]
+    private final float[] embed, head, norm, invFreq;   // embed [V,D] as stored; head packed
     private final Layer[] layers;
 
-    /** One block's weights, each matrix transposed to [in, out] (see {@link #matmul}); biases are null when the model has none. */
+    /** One block's weights, each matrix {@link #pack}ed; biases are null when the model has none. */
     private record Layer(float[] attnNorm, float[] wq, float[] bq, float[] wk, float[] bk, float[] wv, float[] bv, float[] wo,
                          float[] bo, float[] mlpNorm, float[] gate, float[] up, float[] down) {}
 
     VectorLlama(ModelConfig c, java.util.function.Function<String, float[]> weight, float[] invFreq) {
         this.c = c;
         this.embed = weight.apply("model.embed_tokens.weight");
-        this.head = transpose(c.tiedEmbeddings() ? embed : weight.apply("lm_head.weight"), c.vocabSize(), c.dim());
+        this.head = pack(c.tiedEmbeddings() ? embed : weight.apply("lm_head.weight"), c.vocabSize(), c.dim());
         this.norm = weight.apply("model.norm.weight");
         this.invFreq = invFreq;
         this.layers = new Layer[c.nLayers()];
@@ -37,23 +37,17 @@ public final class VectorLlama {
             String p = "model.layers." + l + ".", a = p + "self_attn.";
             int d = c.dim(), q = c.qDim(), kv = c.kvDim(), f = c.hiddenDim();
             layers[l] = new Layer(weight.apply(p + "input_layernorm.weight"),
-                    transpose(weight.apply(a + "q_proj.weight"), q, d), c.qkvBias() ? weight.apply(a + "q_proj.bias") : null,
-                    transpose(weight.apply(a + "k_proj.weight"), kv, d), c.qkvBias() ? weight.apply(a + "k_proj.bias") : null,
-                    transpose(weight.apply(a + "v_proj.weight"), kv, d), c.qkvBias() ? weight.apply(a + "v_proj.bias") : null,
-                    transpose(weight.apply(a + "o_proj.weight"), d, q), c.outBias() ? weight.apply(a + "o_proj.bias") : null,
-                    weight.apply(p + "post_attention_layernorm.weight"), transpose(weight.apply(p + "mlp.gate_proj.weight"), f, d),
-                    transpose(weight.apply(p + "mlp.up_proj.weight"), f, d), transpose(weight.apply(p + "mlp.down_proj.weight"), d, f));
+                    pack(weight.apply(a + "q_proj.weight"), q, d), c.qkvBias() ? weight.apply(a + "q_proj.bias") : null,
+                    pack(weight.apply(a + "k_proj.weight"), kv, d), c.qkvBias() ? weight.apply(a + "k_proj.bias") : null,
+                    pack(weight.apply(a + "v_proj.weight"), kv, d), c.qkvBias() ? weight.apply(a + "v_proj.bias") : null,
+                    pack(weight.apply(a + "o_proj.weight"), d, q), c.outBias() ? weight.apply(a + "o_proj.bias") : null,
+                    weight.apply(p + "post_attention_layernorm.weight"), pack(weight.apply(p + "mlp.gate_proj.weight"), f, d),
+                    pack(weight.apply(p + "mlp.up_proj.weight"), f, d), pack(weight.apply(p + "mlp.down_proj.weight"), d, f));
         }
     }
 
     public ModelConfig config() { return c; }
 
-    /** W [out, in] → Wᵀ [in, out]. */
-    private static float[] transpose(float[] w, int out, int in) {
-        float[] t = new float[w.length];
-        for (int o = 0; o < out; o++) for (int i = 0; i < in; i++) t[i * out + o] = w[o * in + i];
-        return t;
-    }
 
     /** One row's keys and values: layer l's key of position t, KV head h at {@code k[l][t·kvDim + h·hd]}. */
     public static final class Cache {
@@ -202,67 +196,96 @@ public final class VectorLlama {
     }
 
     /**
-     * y[j] = x[j]·W + bias (or y[j] += that, a residual branch) for rows j ∈ [0, n) of width {@code in}; {@code wt} is W
-     * transposed, [in, out], so a vector of outputs accumulates x[j, i]·wt[i] over i in order with no horizontal sums. Every
+     * y[j] = x[j]·Wᵀ + bias (or y[j] += that, a residual branch) for rows j ∈ [0, n) of width {@code in}, W [out, in] stored
+     * as {@link #pack}ed panels. A vector of outputs accumulates x[j, i]·W[o..o+L, i] over i with no horizontal sums. Each
      * output is the same sum whichever tile computes it: fused multiply-adds over each chunk of {@link #CHUNK} inputs in
-     * order, the chunks' sums added in order (float32 error grows with the chain's length: one chain over 172 inputs put the
-     * logits 1.6e-5 from a float64 forward, chunks of 16 put them 7.2e-6, libtorch is 1.3e-5 away). So the blocking below (4 rows × 3 vectors
-     * reuse each weight load 4 times) changes the speed, never the numbers.
+     * order, the chunks' sums added in order (float32 error grows with a chain's length: one chain over 172 inputs put the
+     * stories260K logits 1.6e-5 from a float64 forward, chunks of 16 put them 7.2e-6, where libtorch is 1.3e-5 away). So
+     * the loops below change the speed, never the numbers: a panel is read from memory once and stays in L1 while every
+     * row block of 4 uses it, each weight vector loaded once for 4 rows.
      */
-    static void matmul(float[] x, int n, int in, float[] wt, float[] bias, int out, float[] y, boolean add) {
-        int vectors = out / L, j = 0;
-        for (; j + 4 <= n; j += 4) {
-            int v = 0;
-            for (; v + 3 <= vectors; v += 3) tile4x3(x, j * in, in, wt, out, v * L, y, j * out, add);
-            for (; v < vectors; v++) tile4x1(x, j * in, in, wt, out, v * L, y, j * out, add);
-        }
-        for (; j < n; j++) {
-            int v = 0;
-            for (; v + 4 <= vectors; v += 4) tile1x4(x, j * in, in, wt, out, v * L, y, j * out, add);
-            for (; v < vectors; v++) tile1x1(x, j * in, in, wt, out, v * L, y, j * out, add);
-        }
-        for (j = 0; j < n; j++) {
-            for (int o = vectors * L; o < out; o++) {
-                float acc = scalar(x, j * in, in, wt, out, o);
-                y[j * out + o] = add ? y[j * out + o] + acc : acc;
+    static void matmul(float[] x, int n, int in, float[] packed, float[] bias, int out, float[] y, boolean add) {
+        for (int o = 0; o < out; o += PANEL) {
+            int width = Math.min(PANEL, out - o), base = o * in, vectors = width / L, j = 0;
+            for (; j + 4 <= n; j += 4) {
+                int v = 0;
+                for (; v + 2 <= vectors; v += 2) tile4x2(x, j * in, in, packed, base, width, v * L, y, j * out + o, out, add);
+                for (; v < vectors; v++) tile4x1(x, j * in, in, packed, base, width, v * L, y, j * out + o, out, add);
+            }
+            for (; j < n; j++) {
+                int v = 0;
+                for (; v + 4 <= vectors; v += 4) tile1x4(x, j * in, in, packed, base, width, v * L, y, j * out + o, add);
+                for (; v < vectors; v++) tile1x1(x, j * in, in, packed, base, width, v * L, y, j * out + o, add);
+            }
+            for (int col = vectors * L; col < width; col++) {
+                for (j = 0; j < n; j++) {
+                    float acc = scalar(x, j * in, in, packed, base, width, col);
+                    int at = j * out + o + col;
+                    y[at] = add ? y[at] + acc : acc;
+                }
             }
         }
         if (bias != null) {
-            for (j = 0; j < n; j++) for (int o = 0; o < out; o++) y[j * out + o] += bias[o];
+            for (int j = 0; j < n; j++) for (int o = 0; o < out; o++) y[j * out + o] += bias[o];
         }
     }
 
-    private static void tile4x3(float[] x, int x0, int in, float[] wt, int out, int o, float[] y, int y0, boolean add) {
-        FloatVector z = FloatVector.zero(F), s00 = z, s01 = z, s02 = z, s10 = z, s11 = z, s12 = z, s20 = z, s21 = z, s22 = z,
-                s30 = z, s31 = z, s32 = z;
-        for (int c = 0; c < in; c += CHUNK) {
-            FloatVector a00 = z, a01 = z, a02 = z, a10 = z, a11 = z, a12 = z, a20 = z, a21 = z, a22 = z, a30 = z, a31 = z, a32 = z;
-            for (int i = c, end = Math.min(in, c + CHUNK); i < end; i++) {
-                int w = i * out + o;
-                FloatVector w0 = FloatVector.fromArray(F, wt, w), w1 = FloatVector.fromArray(F, wt, w + L),
-                        w2 = FloatVector.fromArray(F, wt, w + 2 * L);
-                FloatVector b0 = FloatVector.broadcast(F, x[x0 + i]), b1 = FloatVector.broadcast(F, x[x0 + in + i]),
-                        b2 = FloatVector.broadcast(F, x[x0 + 2 * in + i]), b3 = FloatVector.broadcast(F, x[x0 + 3 * in + i]);
-                a00 = w0.fma(b0, a00); a01 = w1.fma(b0, a01); a02 = w2.fma(b0, a02);
-                a10 = w0.fma(b1, a10); a11 = w1.fma(b1, a11); a12 = w2.fma(b1, a12);
-                a20 = w0.fma(b2, a20); a21 = w1.fma(b2, a21); a22 = w2.fma(b2, a22);
-                a30 = w0.fma(b3, a30); a31 = w1.fma(b3, a31); a32 = w2.fma(b3, a32);
+    /** Outputs per panel: 4 vectors. */
+    private static final int PANEL = 4 * L;
+
+    /**
+     * W [out, in] as panels of {@link #PANEL} outputs (the last may be narrower), each [in, width] contiguous: a tile reads
+     * its panel front to back.
+     */
+    static float[] pack(float[] w, int out, int in) {
+        float[] packed = new float[w.length];
+        for (int o = 0; o < out; o += PANEL) {
+            int width = Math.min(PANEL, out - o);
+            for (int i = 0; i < in; i++) {
+                for (int c = 0; c < width; c++) packed[o * in + i * width + c] = w[(o + c) * in + i];
             }
-            s00 = s00.add(a00); s01 = s01.add(a01); s02 = s02.add(a02); s10 = s10.add(a10); s11 = s11.add(a11); s12 = s12.add(a12);
-            s20 = s20.add(a20); s21 = s21.add(a21); s22 = s22.add(a22); s30 = s30.add(a30); s31 = s31.add(a31); s32 = s32.add(a32);
         }
-        store(s00, y, y0 + o, add); store(s01, y, y0 + o + L, add); store(s02, y, y0 + o + 2 * L, add);
-        store(s10, y, y0 + out + o, add); store(s11, y, y0 + out + o + L, add); store(s12, y, y0 + out + o + 2 * L, add);
-        store(s20, y, y0 + 2 * out + o, add); store(s21, y, y0 + 2 * out + o + L, add); store(s22, y, y0 + 2 * out + o + 2 * L, add);
-        store(s30, y, y0 + 3 * out + o, add); store(s31, y, y0 + 3 * out + o + L, add); store(s32, y, y0 + 3 * out + o + 2 * L, add);
+        return packed;
     }
 
-    private static void tile4x1(float[] x, int x0, int in, float[] wt, int out, int o, float[] y, int y0, boolean add) {
+    private static void tile4x2(float[] x, int x0, int in, float[] p, int base, int width, int col, float[] y, int y0, int out,
+                                boolean add) {
+        FloatVector z = FloatVector.zero(F), s00 = z, s01 = z, s10 = z, s11 = z, s20 = z, s21 = z, s30 = z, s31 = z;
+        for (int c = 0; c < in; c += CHUNK) {
+            FloatVector a00 = z, a01 = z, a10 = z, a11 = z, a20 = z, a21 = z, a30 = z, a31 = z;
+            for (int i = c, end = Math.min(in, c + CHUNK); i < end; i++) {
+                int w = base + i * width + col;
+                FloatVector w0 = FloatVector.fromArray(F, p, w), w1 = FloatVector.fromArray(F, p, w + L);
+                FloatVector b = FloatVector.broadcast(F, x[x0 + i]);
+                a00 = w0.fma(b, a00);
+                a01 = w1.fma(b, a01);
+                b = FloatVector.broadcast(F, x[x0 + in + i]);
+                a10 = w0.fma(b, a10);
+                a11 = w1.fma(b, a11);
+                b = FloatVector.broadcast(F, x[x0 + 2 * in + i]);
+                a20 = w0.fma(b, a20);
+                a21 = w1.fma(b, a21);
+                b = FloatVector.broadcast(F, x[x0 + 3 * in + i]);
+                a30 = w0.fma(b, a30);
+                a31 = w1.fma(b, a31);
+            }
+            s00 = s00.add(a00); s01 = s01.add(a01); s10 = s10.add(a10); s11 = s11.add(a11);
+            s20 = s20.add(a20); s21 = s21.add(a21); s30 = s30.add(a30); s31 = s31.add(a31);
+        }
+        int at = y0 + col;
+        store(s00, y, at, add); store(s01, y, at + L, add);
+        store(s10, y, at + out, add); store(s11, y, at + out + L, add);
+        store(s20, y, at + 2 * out, add); store(s21, y, at + 2 * out + L, add);
+        store(s30, y, at + 3 * out, add); store(s31, y, at + 3 * out + L, add);
+    }
+
+    private static void tile4x1(float[] x, int x0, int in, float[] p, int base, int width, int col, float[] y, int y0, int out,
+                                boolean add) {
         FloatVector z = FloatVector.zero(F), s0 = z, s1 = z, s2 = z, s3 = z;
         for (int c = 0; c < in; c += CHUNK) {
             FloatVector a0 = z, a1 = z, a2 = z, a3 = z;
             for (int i = c, end = Math.min(in, c + CHUNK); i < end; i++) {
-                FloatVector w = FloatVector.fromArray(F, wt, i * out + o);
+                FloatVector w = FloatVector.fromArray(F, p, base + i * width + col);
                 a0 = w.fma(FloatVector.broadcast(F, x[x0 + i]), a0);
                 a1 = w.fma(FloatVector.broadcast(F, x[x0 + in + i]), a1);
                 a2 = w.fma(FloatVector.broadcast(F, x[x0 + 2 * in + i]), a2);
@@ -270,44 +293,46 @@ public final class VectorLlama {
             }
             s0 = s0.add(a0); s1 = s1.add(a1); s2 = s2.add(a2); s3 = s3.add(a3);
         }
-        store(s0, y, y0 + o, add); store(s1, y, y0 + out + o, add); store(s2, y, y0 + 2 * out + o, add); store(s3, y, y0 + 3 * out + o, add);
+        int at = y0 + col;
+        store(s0, y, at, add); store(s1, y, at + out, add); store(s2, y, at + 2 * out, add); store(s3, y, at + 3 * out, add);
     }
 
-    private static void tile1x4(float[] x, int x0, int in, float[] wt, int out, int o, float[] y, int y0, boolean add) {
+    private static void tile1x4(float[] x, int x0, int in, float[] p, int base, int width, int col, float[] y, int y0, boolean add) {
         FloatVector z = FloatVector.zero(F), s0 = z, s1 = z, s2 = z, s3 = z;
         for (int c = 0; c < in; c += CHUNK) {
             FloatVector a0 = z, a1 = z, a2 = z, a3 = z;
             for (int i = c, end = Math.min(in, c + CHUNK); i < end; i++) {
-                int w = i * out + o;
+                int w = base + i * width + col;
                 FloatVector b = FloatVector.broadcast(F, x[x0 + i]);
-                a0 = FloatVector.fromArray(F, wt, w).fma(b, a0);
-                a1 = FloatVector.fromArray(F, wt, w + L).fma(b, a1);
-                a2 = FloatVector.fromArray(F, wt, w + 2 * L).fma(b, a2);
-                a3 = FloatVector.fromArray(F, wt, w + 3 * L).fma(b, a3);
+                a0 = FloatVector.fromArray(F, p, w).fma(b, a0);
+                a1 = FloatVector.fromArray(F, p, w + L).fma(b, a1);
+                a2 = FloatVector.fromArray(F, p, w + 2 * L).fma(b, a2);
+                a3 = FloatVector.fromArray(F, p, w + 3 * L).fma(b, a3);
             }
             s0 = s0.add(a0); s1 = s1.add(a1); s2 = s2.add(a2); s3 = s3.add(a3);
         }
-        store(s0, y, y0 + o, add); store(s1, y, y0 + o + L, add); store(s2, y, y0 + o + 2 * L, add); store(s3, y, y0 + o + 3 * L, add);
+        int at = y0 + col;
+        store(s0, y, at, add); store(s1, y, at + L, add); store(s2, y, at + 2 * L, add); store(s3, y, at + 3 * L, add);
     }
 
-    private static void tile1x1(float[] x, int x0, int in, float[] wt, int out, int o, float[] y, int y0, boolean add) {
+    private static void tile1x1(float[] x, int x0, int in, float[] p, int base, int width, int col, float[] y, int y0, boolean add) {
         FloatVector s = FloatVector.zero(F);
         for (int c = 0; c < in; c += CHUNK) {
             FloatVector a = FloatVector.zero(F);
             for (int i = c, end = Math.min(in, c + CHUNK); i < end; i++) {
-                a = FloatVector.fromArray(F, wt, i * out + o).fma(FloatVector.broadcast(F, x[x0 + i]), a);
+                a = FloatVector.fromArray(F, p, base + i * width + col).fma(FloatVector.broadcast(F, x[x0 + i]), a);
             }
             s = s.add(a);
         }
-        store(s, y, y0 + o, add);
+        store(s, y, y0 + col, add);
     }
 
-    /** The same chunked sum for one output, past the last full vector of outputs. */
-    private static float scalar(float[] x, int x0, int in, float[] wt, int out, int o) {
+    /** The same chunked sum for one output past the last full vector of a panel. */
+    private static float scalar(float[] x, int x0, int in, float[] p, int base, int width, int col) {
         float s = 0;
         for (int c = 0; c < in; c += CHUNK) {
             float a = 0;
-            for (int i = c, end = Math.min(in, c + CHUNK); i < end; i++) a = Math.fma(x[x0 + i], wt[i * out + o], a);
+            for (int i = c, end = Math.min(in, c + CHUNK); i < end; i++) a = Math.fma(x[x0 + i], p[base + i * width + col], a);
             s += a;
         }
         return s;
