@@ -49,29 +49,40 @@ public final class VectorLlama {
     public ModelConfig config() { return c; }
 
 
-    /** One row's keys and values: layer l's key of position t, KV head h at {@code k[l][t·kvDim + h·hd]}. */
+    /**
+     * One row's keys and values for positions [0, capacity). Keys are stored by dimension, layer l's key of position t,
+     * KV head h, dimension d at {@code k[l][(h·hd + d)·capacity + t]}, so a query's scores over positions are vector
+     * multiply-adds with no horizontal sums; values by position, {@code v[l][t·kvDim + h·hd + d]}.
+     */
     public static final class Cache {
         final float[][] k, v;
+        final int capacity;
 
-        Cache(int layers, int columns) {
-            k = new float[layers][columns];
-            v = new float[layers][columns];
+        Cache(int layers, int kvDim, int capacity) {
+            this.capacity = capacity;
+            k = new float[layers][kvDim * capacity];
+            v = new float[layers][kvDim * capacity];
         }
 
         /** Positions this cache holds. */
-        public int capacity(ModelConfig c) { return k[0].length / c.kvDim(); }
+        public int capacity() { return capacity; }
 
         /** Copies positions [0, n) from {@code from}: the prompt a row shares with its siblings. */
         public void copyFrom(Cache from, int n, ModelConfig c) {
             for (int l = 0; l < k.length; l++) {
-                System.arraycopy(from.k[l], 0, k[l], 0, n * c.kvDim());
+                for (int e = 0; e < c.kvDim(); e++) System.arraycopy(from.k[l], e * from.capacity, k[l], e * capacity, n);
                 System.arraycopy(from.v[l], 0, v[l], 0, n * c.kvDim());
             }
+        }
+
+        void write(int layer, int position, float[] key, float[] value, int at, int kvDim) {
+            for (int e = 0; e < kvDim; e++) k[layer][e * capacity + position] = key[at + e];
+            System.arraycopy(value, at, v[layer], position * kvDim, kvDim);
         }
     }
 
     /** A cache for positions [0, capacity). */
-    public Cache newCache(int capacity) { return new Cache(c.nLayers(), capacity * c.kvDim()); }
+    public Cache newCache(int capacity) { return new Cache(c.nLayers(), c.kvDim(), capacity); }
 
     /**
      * Buffers one forward of up to n tokens works in, kept between forwards so a decode step allocates nothing. Not
@@ -96,7 +107,7 @@ public final class VectorLlama {
             y = new float[n * c.qDim()];
             gate = new float[n * c.hiddenDim()];
             up = new float[n * c.hiddenDim()];
-            scores = new float[window];
+            scores = new float[window * (c.nHeads() / c.nKvHeads())];
             angles = new float[c.headDim()];
         }
     }
@@ -120,10 +131,9 @@ public final class VectorLlama {
             for (int j = 0; j < n; j++) {
                 rotate(w.q, j * qd, c.nHeads(), pos[j], w.angles);
                 rotate(w.k, j * kvd, c.nKvHeads(), pos[j], w.angles);
-                System.arraycopy(w.k, j * kvd, rows[j].k[l], pos[j] * kvd, kvd);
-                System.arraycopy(w.v, j * kvd, rows[j].v[l], pos[j] * kvd, kvd);
+                rows[j].write(l, pos[j], w.k, w.v, j * kvd, kvd);
             }
-            for (int j = 0; j < n; j++) attend(w.q, j * qd, rows[j].k[l], rows[j].v[l], pos[j], w.y, w.scores);
+            for (int j = 0; j < n; j++) attend(w.q, j * qd, rows[j], l, pos[j], w.y, w.scores);
             matmul(w.y, n, qd, b.wo, b.bo, d, w.x, true);
             rmsNorm(w.x, b.mlpNorm, w.h, n);
             matmul(w.h, n, d, b.gate, null, f, w.gate, false);
@@ -174,24 +184,37 @@ public final class VectorLlama {
         }
     }
 
-    /** One token's attention: each query head over its KV head's positions [0, last], into y at the query's offset. */
-    private void attend(float[] q, int at, float[] keys, float[] values, int last, float[] y, float[] scores) {
-        int hd = c.headDim(), kvd = c.kvDim(), group = c.nHeads() / c.nKvHeads();
+    /**
+     * One token's attention over its row's positions [0, last]: each query head's scores are q·k accumulated over the head's
+     * dimensions in order, a vector of positions at a time, the KV head's keys loaded once for all query heads of its group.
+     */
+    private void attend(float[] q, int at, Cache cache, int layer, int last, float[] y, float[] scores) {
+        int hd = c.headDim(), kvd = c.kvDim(), group = c.nHeads() / c.nKvHeads(), n = last + 1, cap = cache.capacity;
+        float[] keys = cache.k[layer], values = cache.v[layer];
         float scale = (float) (1 / Math.sqrt(hd));
-        for (int h = 0; h < c.nHeads(); h++) {
-            int qo = at + h * hd, kv = (h / group) * hd;
-            float max = Float.NEGATIVE_INFINITY;
-            for (int t = 0; t <= last; t++) {
-                scores[t] = dot(q, qo, keys, t * kvd + kv, hd) * scale;
-                max = Math.max(max, scores[t]);
+        for (int kh = 0; kh < c.nKvHeads(); kh++) {
+            java.util.Arrays.fill(scores, 0, group * n, 0f);
+            for (int d = 0; d < hd; d++) {
+                int kr = (kh * hd + d) * cap;
+                for (int g = 0; g < group; g++) {
+                    float qd = q[at + (kh * group + g) * hd + d];
+                    FloatVector b = FloatVector.broadcast(F, qd);
+                    int t = 0, so = g * n;
+                    for (; t <= n - L; t += L) {
+                        FloatVector.fromArray(F, keys, kr + t).fma(b, FloatVector.fromArray(F, scores, so + t)).intoArray(scores, so + t);
+                    }
+                    for (; t < n; t++) scores[so + t] = Math.fma(keys[kr + t], qd, scores[so + t]);
+                }
             }
-            float sum = 0;
-            for (int t = 0; t <= last; t++) {
-                scores[t] = (float) Math.exp(scores[t] - max);
-                sum += scores[t];
+            for (int g = 0; g < group; g++) {
+                int so = g * n, yo = at + (kh * group + g) * hd;
+                float max = Float.NEGATIVE_INFINITY;
+                for (int t = 0; t < n; t++) max = Math.max(max, scores[so + t] *= scale);
+                float sum = 0;
+                for (int t = 0; t < n; t++) sum += scores[so + t] = (float) Math.exp(scores[so + t] - max);
+                java.util.Arrays.fill(y, yo, yo + hd, 0f);
+                for (int t = 0; t < n; t++) axpy(scores[so + t] / sum, values, t * kvd + kh * hd, y, yo, hd);
             }
-            java.util.Arrays.fill(y, qo, qo + hd, 0f);
-            for (int t = 0; t <= last; t++) axpy(scores[t] / sum, values, t * kvd + kv, y, qo, hd);
         }
     }
 
@@ -200,7 +223,7 @@ public final class VectorLlama {
      * as {@link #pack}ed panels. A vector of outputs accumulates x[j, i]·W[o..o+L, i] over i with no horizontal sums. Each
      * output is the same sum whichever tile computes it: fused multiply-adds over each chunk of {@link #CHUNK} inputs in
      * order, the chunks' sums added in order (float32 error grows with a chain's length: one chain over 172 inputs put the
-     * stories260K logits 1.6e-5 from a float64 forward, chunks of 16 put them 7.2e-6, where libtorch is 1.3e-5 away). So
+     * stories260K logits 1.6e-5 from a float64 forward, chunks of 16 put them 7.2e-6, where libtorch is 1.3e-5 away; with fused attention they are 1.0e-5). So
      * the loops below change the speed, never the numbers: a panel is read from memory once and stays in L1 while every
      * row block of 4 uses it, each weight vector loaded once for 4 rows.
      */
@@ -342,15 +365,11 @@ public final class VectorLlama {
         (add ? FloatVector.fromArray(F, y, at).add(acc) : acc).intoArray(y, at);
     }
 
-    /** a[ao..ao+n)·b[bo..bo+n), accumulated in order. */
-    private static float dot(float[] a, int ao, float[] b, int bo, int n) {
-        float s = 0;
-        for (int i = 0; i < n; i++) s = Math.fma(a[ao + i], b[bo + i], s);
-        return s;
-    }
-
-    /** y[yo..yo+n) += a·x[xo..xo+n). */
+    /** y[yo..yo+n) += a·x[xo..xo+n), fused. */
     private static void axpy(float a, float[] x, int xo, float[] y, int yo, int n) {
-        for (int i = 0; i < n; i++) y[yo + i] += a * x[xo + i];
+        FloatVector b = FloatVector.broadcast(F, a);
+        int i = 0;
+        for (; i <= n - L; i += L) FloatVector.fromArray(F, x, xo + i).fma(b, FloatVector.fromArray(F, y, yo + i)).intoArray(y, yo + i);
+        for (; i < n; i++) y[yo + i] = Math.fma(x[xo + i], a, y[yo + i]);
     }
 }
