@@ -1,6 +1,8 @@
 package org.jpo.model;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -138,10 +140,7 @@ public final class VectorLlama {
             rmsNorm(w.x, b.mlpNorm, w.h, n);
             matmul(w.h, n, d, b.gate, null, f, w.gate, false);
             matmul(w.h, n, d, b.up, null, f, w.up, false);
-            for (int i = 0; i < n * f; i++) {
-                float g = w.gate[i];
-                w.gate[i] = g / (1f + (float) Math.exp(-g)) * w.up[i];
-            }
+            swiglu(w.gate, w.up, n * f);
             matmul(w.gate, n, f, b.down, null, d, w.x, true);
         }
         rmsNorm(w.x, norm, w.h, n);
@@ -186,36 +185,120 @@ public final class VectorLlama {
 
     /**
      * One token's attention over its row's positions [0, last]: each query head's scores are q·k accumulated over the head's
-     * dimensions in order, a vector of positions at a time, the KV head's keys loaded once for all query heads of its group.
+     * dimensions in order, a vector of positions at a time, the KV head's keys loaded once for all query heads of its group;
+     * then softmax, and the values weighted by the unnormalized probabilities and divided by their sum.
      */
     private void attend(float[] q, int at, Cache cache, int layer, int last, float[] y, float[] scores) {
         int hd = c.headDim(), kvd = c.kvDim(), group = c.nHeads() / c.nKvHeads(), n = last + 1, cap = cache.capacity;
         float[] keys = cache.k[layer], values = cache.v[layer];
         float scale = (float) (1 / Math.sqrt(hd));
         for (int kh = 0; kh < c.nKvHeads(); kh++) {
-            java.util.Arrays.fill(scores, 0, group * n, 0f);
-            for (int d = 0; d < hd; d++) {
-                int kr = (kh * hd + d) * cap;
-                for (int g = 0; g < group; g++) {
-                    float qd = q[at + (kh * group + g) * hd + d];
-                    FloatVector b = FloatVector.broadcast(F, qd);
-                    int t = 0, so = g * n;
-                    for (; t <= n - L; t += L) {
-                        FloatVector.fromArray(F, keys, kr + t).fma(b, FloatVector.fromArray(F, scores, so + t)).intoArray(scores, so + t);
+            for (int g = 0; g < group; g++) {
+                int qo = at + (kh * group + g) * hd, so = g * n, t = 0;
+                for (; t <= n - L; t += L) {
+                    FloatVector acc = FloatVector.zero(F);
+                    for (int d = 0; d < hd; d++) {
+                        acc = FloatVector.fromArray(F, keys, (kh * hd + d) * cap + t).fma(FloatVector.broadcast(F, q[qo + d]), acc);
                     }
-                    for (; t < n; t++) scores[so + t] = Math.fma(keys[kr + t], qd, scores[so + t]);
+                    acc.intoArray(scores, so + t);
+                }
+                for (; t < n; t++) {
+                    float acc = 0;
+                    for (int d = 0; d < hd; d++) acc = Math.fma(keys[(kh * hd + d) * cap + t], q[qo + d], acc);
+                    scores[so + t] = acc;
                 }
             }
             for (int g = 0; g < group; g++) {
-                int so = g * n, yo = at + (kh * group + g) * hd;
-                float max = Float.NEGATIVE_INFINITY;
-                for (int t = 0; t < n; t++) max = Math.max(max, scores[so + t] *= scale);
-                float sum = 0;
-                for (int t = 0; t < n; t++) sum += scores[so + t] = (float) Math.exp(scores[so + t] - max);
-                java.util.Arrays.fill(y, yo, yo + hd, 0f);
-                for (int t = 0; t < n; t++) axpy(scores[so + t] / sum, values, t * kvd + kh * hd, y, yo, hd);
+                int so = g * n;
+                float sum = softmaxNumerators(scores, so, n, scale);
+                weighValues(scores, so, n, values, kh * hd, kvd, hd, sum, y, at + (kh * group + g) * hd);
             }
         }
+    }
+
+    /** s ← exp(scale·s − max) over [so, so+n); returns the sum of the new values (lane partial sums, then in order). */
+    private static float softmaxNumerators(float[] s, int so, int n, float scale) {
+        float max = Float.NEGATIVE_INFINITY;
+        for (int t = 0; t < n; t++) max = Math.max(max, s[so + t] *= scale);
+        FloatVector partial = FloatVector.zero(F);
+        int t = 0;
+        for (; t <= n - L; t += L) {
+            FloatVector e = exp(FloatVector.fromArray(F, s, so + t).sub(max));
+            e.intoArray(s, so + t);
+            partial = partial.add(e);
+        }
+        float sum = 0;
+        for (int lane = 0; lane < L; lane++) sum += partial.lane(lane);
+        for (; t < n; t++) sum += s[so + t] = exp(s[so + t] - max);
+        return sum;
+    }
+
+    /**
+     * y[yo..yo+hd) = Σ_t p[t]·values[t·kvd + vo ..] / sum: four partial sums over t ≡ 0, 1, 2, 3 (mod 4), each in order,
+     * then ((0 + 1) + (2 + 3)), so four multiply-add chains run at once.
+     */
+    private static void weighValues(float[] p, int po, int n, float[] values, int vo, int kvd, int hd, float sum, float[] y, int yo) {
+        int d = 0;
+        for (; d <= hd - L; d += L) {
+            FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+            int t = 0, v = vo + d;
+            for (; t + 4 <= n; t += 4) {
+                a0 = FloatVector.fromArray(F, values, t * kvd + v).fma(FloatVector.broadcast(F, p[po + t]), a0);
+                a1 = FloatVector.fromArray(F, values, (t + 1) * kvd + v).fma(FloatVector.broadcast(F, p[po + t + 1]), a1);
+                a2 = FloatVector.fromArray(F, values, (t + 2) * kvd + v).fma(FloatVector.broadcast(F, p[po + t + 2]), a2);
+                a3 = FloatVector.fromArray(F, values, (t + 3) * kvd + v).fma(FloatVector.broadcast(F, p[po + t + 3]), a3);
+            }
+            if (t < n) a0 = FloatVector.fromArray(F, values, t * kvd + v).fma(FloatVector.broadcast(F, p[po + t]), a0);
+            if (t + 1 < n) a1 = FloatVector.fromArray(F, values, (t + 1) * kvd + v).fma(FloatVector.broadcast(F, p[po + t + 1]), a1);
+            if (t + 2 < n) a2 = FloatVector.fromArray(F, values, (t + 2) * kvd + v).fma(FloatVector.broadcast(F, p[po + t + 2]), a2);
+            a0.add(a1).add(a2.add(a3)).div(sum).intoArray(y, yo + d);
+        }
+        for (; d < hd; d++) {
+            float[] a = new float[4];
+            for (int t = 0; t < n; t++) a[t % 4] = Math.fma(values[t * kvd + vo + d], p[po + t], a[t % 4]);
+            y[yo + d] = ((a[0] + a[1]) + (a[2] + a[3])) / sum;
+        }
+    }
+
+    private static final float LOG2E = 1.44269504f, LN2_HI = 0.693145751953125f, LN2_LO = 1.42860677e-6f, ROUND = 12582912f;   // 1.5·2²³
+    private static final int ROUND_BITS = Float.floatToRawIntBits(ROUND);
+    private static final float[] TAYLOR = {1 / 720f, 1 / 120f, 1 / 24f, 1 / 6f, 0.5f, 1f, 1f};
+
+    /**
+     * e^x as 2^k·e^r with k = round(x·log₂e) and r = x − k·ln 2 (Cody–Waite), e^r by its Taylor series to r⁶ (|r| ≤ ln2/2:
+     * relative error below 2e-7). Only adds, multiplies, fused multiply-adds and integer bit operations, so the vector
+     * version below gives the same bits in every lane and in every compilation mode (Math.exp is a call per number, and a
+     * vector exp's precision may change with the JIT). x is clamped to [−87, 88].
+     */
+    static float exp(float x) {
+        x = Math.max(-87f, Math.min(88f, x));
+        float shifted = x * LOG2E + ROUND, k = shifted - ROUND;   // k's integer sits in shifted's low mantissa bits
+        float r = Math.fma(k, -LN2_LO, Math.fma(k, -LN2_HI, x));
+        float p = TAYLOR[0];
+        for (int i = 1; i < TAYLOR.length; i++) p = Math.fma(p, r, TAYLOR[i]);
+        return p * Float.intBitsToFloat((Float.floatToRawIntBits(shifted) - ROUND_BITS + 127) << 23);
+    }
+
+    /** {@link #exp(float)} in every lane. */
+    static FloatVector exp(FloatVector x) {
+        x = x.max(-87f).min(88f);
+        FloatVector shifted = x.mul(LOG2E).add(ROUND), k = shifted.sub(ROUND);
+        FloatVector r = k.fma(FloatVector.broadcast(F, -LN2_HI), x);
+        r = k.fma(FloatVector.broadcast(F, -LN2_LO), r);
+        FloatVector p = FloatVector.broadcast(F, TAYLOR[0]);
+        for (int i = 1; i < TAYLOR.length; i++) p = p.fma(r, FloatVector.broadcast(F, TAYLOR[i]));
+        IntVector bits = ((IntVector) shifted.reinterpretAsInts()).sub(ROUND_BITS - 127).lanewise(VectorOperators.LSHL, 23);   // F2I is not intrinsified in JDK 17
+        return p.mul(bits.reinterpretAsFloats());
+    }
+
+    /** gate ← silu(gate)·up = gate / (1 + e^(−gate)) · up over [0, n). */
+    private static void swiglu(float[] gate, float[] up, int n) {
+        int i = 0;
+        for (; i <= n - L; i += L) {
+            FloatVector g = FloatVector.fromArray(F, gate, i);
+            g.div(exp(g.neg()).add(1f)).mul(FloatVector.fromArray(F, up, i)).intoArray(gate, i);
+        }
+        for (; i < n; i++) gate[i] = gate[i] / (exp(-gate[i]) + 1f) * up[i];
     }
 
     /**
@@ -365,11 +448,4 @@ public final class VectorLlama {
         (add ? FloatVector.fromArray(F, y, at).add(acc) : acc).intoArray(y, at);
     }
 
-    /** y[yo..yo+n) += a·x[xo..xo+n), fused. */
-    private static void axpy(float a, float[] x, int xo, float[] y, int yo, int n) {
-        FloatVector b = FloatVector.broadcast(F, a);
-        int i = 0;
-        for (; i <= n - L; i += L) FloatVector.fromArray(F, x, xo + i).fma(b, FloatVector.fromArray(F, y, yo + i)).intoArray(y, yo + i);
-        for (; i < n; i++) y[yo + i] = Math.fma(x[xo + i], a, y[yo + i]);
-    }
 }
