@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import org.bytedeco.pytorch.global.torch;
 import org.jpo.config.Binder;
 import org.jpo.config.Check;
+import org.jpo.config.ConfigError;
+import org.jpo.io.Llama2cWeights;
 import org.jpo.config.Key;
 import org.jpo.model.Checkpoints;
 import org.jpo.model.Transformer;
@@ -30,14 +32,14 @@ import java.util.concurrent.Callable;
  * {@code jpo bench generate}: sampling throughput (tokens/s) at batch 1, batch 32 and a whole round of P prompts × n
  * samples in continuous batching, each against the same model and batch size in PyTorch run by the same command;
  * the tensors a decode step creates (the native calls a token costs at batch 1); and where one {@code jpo run}
- * round spends its time. Every row starts at BOS and samples at temperature 1 without stop tokens, so both sides
- * do the same work.
+ * round spends its time; with {@code --llama2c}, karpathy/llama2.c's run.c on each model. Every row starts at BOS and
+ * samples at temperature 1 without stop tokens (run.c alone stops at a sampled BOS), so the sides do the same work.
  */
 @Command(name = "generate", mixinStandardHelpOptions = true,
         description = "Sampling tokens/s at batch 1, 32 and a continuously batched round, against PyTorch; a jpo run round's time split.")
 final class BenchGenerate implements Callable<Integer> {
-    /** llama2.c run.c single-stream tokens/s recorded in issue 10 (not measured here). */
-    private static final Map<String, Double> LLAMA2C = Map.of("stories260K", 18_100.0, "random-15M-shape", 1_870.0);
+    /** run.c runs (seeds) per process whose median tok/s counts: its clock ticks in ms and it stops at a sampled BOS. */
+    private static final int LLAMA2C_RUNS = 8;
 
     @Option(names = "--model", description = "A llama2.c .bin (e.g. stories260K.bin) benchmarked besides the random 15M shape.") Path model;
     @Option(names = "--tokenizer", description = "Tokenizer for the loop timing (default: tok512.bin next to --model).") Path tokenizer;
@@ -48,6 +50,8 @@ final class BenchGenerate implements Callable<Integer> {
             + "slots, jpo run's sampling.batch_size (default ${DEFAULT-VALUE}).") int batchSize;
     @Option(names = "--no-pytorch", description = "Skip the PyTorch baseline (no python needed).") boolean noPytorch;
     @Option(names = "--no-loop", description = "Skip the jpo run round's time split.") boolean noLoop;
+    @Option(names = "--llama2c", paramLabel = "PATH", description = "A compiled karpathy/llama2.c run binary, timed on each "
+            + "model alone and as one process per libtorch thread.") Path llama2c;
     @Parameters(paramLabel = "key=value", description = BenchCommand.OVERRIDES) List<String> overrides = List.of();
 
     /** The settings, one key per flag. */
@@ -59,12 +63,19 @@ final class BenchGenerate implements Callable<Integer> {
             @Key(value = "128", doc = "Tokens sampled per row.") int maxNewTokens,
             @Key(value = "256", doc = "Rows of the round decoded together (continuous-batching slots).") int batchSize,
             @Key(value = "false", doc = "Skip the PyTorch baseline.") boolean noPytorch,
-            @Key(value = "false", doc = "Skip the jpo run round's time split.") boolean noLoop) {
+            @Key(value = "false", doc = "Skip the jpo run round's time split.") boolean noLoop,
+            @Key(doc = "A compiled karpathy/llama2.c run binary timed on each model; null = no llama2.c baseline.") Optional<Path> llama2c) {
         Settings {
             Check.atLeast("num_prompts", numPrompts, 1);
             Check.atLeast("n", n, 1);
             Check.atLeast("max_new_tokens", maxNewTokens, 1);
             Check.atLeast("batch_size", batchSize, 1);
+            llama2c.ifPresent(p -> {
+                if (!Files.isRegularFile(p) || !Files.isExecutable(p)) {
+                    throw new ConfigError("llama2c", "llama2c: " + p + (Files.exists(p) ? " is not an executable file" : " does not exist")
+                            + "; expected a compiled karpathy/llama2.c run binary (gcc -O3 -o run run.c -lm)");
+                }
+            });
         }
     }
 
@@ -72,7 +83,7 @@ final class BenchGenerate implements Callable<Integer> {
 
     Settings settings() {
         return Overrides.bind(BINDER, () -> new Settings(Optional.ofNullable(model), Optional.ofNullable(tokenizer), numPrompts, n, maxNewTokens,
-                batchSize, noPytorch, noLoop), overrides);
+                batchSize, noPytorch, noLoop, Optional.ofNullable(llama2c)), overrides);
     }
 
     @Override public Integer call() throws Exception {
@@ -86,7 +97,10 @@ final class BenchGenerate implements Callable<Integer> {
             s.model().ifPresent(m -> models.put(m.getFileName().toString().replaceFirst("\\.bin$", ""), m));
             models.put("random-15M-shape", BenchBaselines.randomLlama2c(tmp.resolve("random15M.bin"), 288, 768, 6, 6, 6, 512, 256, 1));
             System.out.printf("%-18s %-28s %12s %12s %16s %12s%n", "model", "run", "jpo tok/s", "torch tok/s", "ratio_vs_pytorch", "tensors/step");
-            for (var e : models.entrySet()) bench(s, e.getKey(), e.getValue(), threads);
+            for (var e : models.entrySet()) {
+                bench(s, e.getKey(), e.getValue(), threads);
+                if (s.llama2c().isPresent()) llama2c(s, e.getKey(), e.getValue(), threads, tmp);
+            }
             if (!s.noLoop() && s.model().isPresent()) loopSplit(s.model().get(), s.tokenizer(), tmp);
         } finally {
             try (var files = Files.walk(tmp)) {
@@ -99,7 +113,6 @@ final class BenchGenerate implements Callable<Integer> {
     private static void bench(Settings s, String label, Path file, int threads) throws Exception {
         try (Transformer m = Checkpoints.load(file)) {
             int tokens = Math.min(s.maxNewTokens(), m.config().maxSeqLen() - 1);
-            double round = 0;
             for (int[] run : new int[][] {{1, 1, 1}, {32, 1, 32}, {s.numPrompts(), s.n(), s.batchSize()}}) {
                 LocalSampler sampler = new LocalSampler(m, Set.of(), run[2]);
                 double jpo = jpo(sampler, run[0], run[1], tokens);
@@ -110,14 +123,19 @@ final class BenchGenerate implements Callable<Integer> {
                 double torchTps = s.noPytorch() ? Double.NaN
                         : BenchBaselines.pytorch(file, Math.min(run[2], batch), batch, tokens, threads);
                 System.out.printf("%-18s %-28s %,12.0f %,12.0f %16.2f %12.1f%n", label, name, jpo, torchTps, jpo / torchTps, perStep);
-                round = jpo;
-            }
-            Double c = LLAMA2C.get(label);
-            if (c != null) {
-                System.out.printf("%-18s round / llama2.c run.c single stream (%,.0f tok/s, the number recorded in issue 10, "
-                        + "not measured here): %.2fx%n", label, c, round / c);
             }
         }
+    }
+
+    /** run.c on the same file and token count; with the model's tokenizer when it fits, else a synthetic one. */
+    private static void llama2c(Settings s, String label, Path file, int threads, Path tmp) throws Exception {
+        Llama2cWeights.Header h = Llama2cWeights.header(file);
+        Optional<Path> tok = file.equals(s.model().orElse(null)) ? Optional.of(s.tokenizer().orElse(file.resolveSibling("tok512.bin")))
+                : Optional.empty();
+        BenchBaselines.Llama2c c = BenchBaselines.llama2c(s.llama2c().get(), file, BenchBaselines.llama2cTokenizer(tok, h.vocabSize(), tmp),
+                Math.min(s.maxNewTokens(), h.seqLen() - 1), LLAMA2C_RUNS, threads);
+        System.out.printf("%-18s llama2.c run.c single stream: %,.0f tok/s%n", label, c.single());
+        System.out.printf("%-18s llama2.c run.c, %d processes: %,.0f tok/s%n", label, threads, c.processes());
     }
 
     /** Tokens/s of {@code p × n} rows from BOS, after one warm-up call; counts the timed call's steps only. */

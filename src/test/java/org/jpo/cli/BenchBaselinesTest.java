@@ -4,6 +4,7 @@ import org.jpo.UserError;
 import org.jpo.testing.Shared;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -80,5 +81,20 @@ class BenchBaselinesTest {
         Path silent = fakeRun("true");
         e = assertThrows(UserError.class, () -> runC(silent, 8, 2));
         assertTrue(e.getMessage().contains(silent.toString()) && e.getMessage().contains("no 'achieved tok/s' line"), e.getMessage());
+    }
+
+    @Test void theFlagNeedsAnExecutableFile() throws IOException {
+        Path text = Files.writeString(dir.resolve("run.c"), "int main() {}\n");
+        for (Path bad : List.of(dir.resolve("nothing-here"), text, dir)) {
+            BenchGenerate cmd = new BenchGenerate();
+            new CommandLine(cmd).parseArgs("--llama2c", bad.toString());
+            var e = assertThrows(UserError.class, cmd::settings);
+            String why = bad.equals(text) || bad.equals(dir) ? " is not an executable file" : " does not exist";
+            assertTrue(e.getMessage().startsWith("--llama2c") && e.getMessage().contains(bad + why)
+                    && e.getMessage().contains("karpathy/llama2.c run binary"), e.getMessage());
+        }
+        Path missing = dir.resolve("nothing-here");
+        var e = assertThrows(UserError.class, () -> BenchGenerate.BINDER.parse("overrides", "", dir, List.of("llama2c=" + missing)));
+        assertTrue(e.getMessage().contains("llama2c: " + missing + " does not exist"), e.getMessage());
     }
 }
