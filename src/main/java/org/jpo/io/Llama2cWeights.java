@@ -52,6 +52,15 @@ public record Llama2cWeights(Header header, LinkedHashMap<String, Tensor> tensor
         }
     }
 
+    /** Reads and checks the header of {@code file} alone (its sizes), without the weights. */
+    public static Header header(Path file) {
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            return readHeader(file, ch);
+        } catch (IOException e) {
+            throw new UserError(file + ": cannot read llama2.c weights: " + e.getMessage(), e);
+        }
+    }
+
     /** Reads {@code file}, checking the header and that the file has exactly the size it implies. */
     public static Llama2cWeights read(Path file) {
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
