@@ -65,7 +65,7 @@ class OverridesTest {
 
     @Test void benchOverridesTakeEffect() {
         Cli.Result r = Cli.run("bench", "generate", "--num-prompts", "2", "--n", "2", "--max-new-tokens", "4", "--batch-size", "3",
-                "--no-pytorch", "batch_size=5", "n=3");
+                "--no-pytorch", "batch_size=5", "n=3", "seconds=0");
         assertEquals(0, r.exit(), r.toString());
         assertTrue(r.out().contains("round 2x3, 5 slots"), r.toString());
     }
