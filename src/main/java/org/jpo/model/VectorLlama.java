@@ -195,6 +195,21 @@ public final class VectorLlama {
         for (int kh = 0; kh < c.nKvHeads(); kh++) {
             for (int g = 0; g < group; g++) {
                 int qo = at + (kh * group + g) * hd, so = g * n, t = 0;
+                for (; t <= n - 4 * L; t += 4 * L) {   // four blocks of positions: four multiply-add chains at once
+                    FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+                    for (int d = 0; d < hd; d++) {
+                        int k = (kh * hd + d) * cap + t;
+                        FloatVector b = FloatVector.broadcast(F, q[qo + d]);
+                        a0 = FloatVector.fromArray(F, keys, k).fma(b, a0);
+                        a1 = FloatVector.fromArray(F, keys, k + L).fma(b, a1);
+                        a2 = FloatVector.fromArray(F, keys, k + 2 * L).fma(b, a2);
+                        a3 = FloatVector.fromArray(F, keys, k + 3 * L).fma(b, a3);
+                    }
+                    a0.intoArray(scores, so + t);
+                    a1.intoArray(scores, so + t + L);
+                    a2.intoArray(scores, so + t + 2 * L);
+                    a3.intoArray(scores, so + t + 3 * L);
+                }
                 for (; t <= n - L; t += L) {
                     FloatVector acc = FloatVector.zero(F);
                     for (int d = 0; d < hd; d++) {
