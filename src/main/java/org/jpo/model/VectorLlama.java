@@ -320,10 +320,10 @@ public final class VectorLlama {
      * y[j] = x[j]·Wᵀ + bias (or y[j] += that, a residual branch) for rows j ∈ [0, n) of width {@code in}, W [out, in] stored
      * as {@link #pack}ed panels. A vector of outputs accumulates x[j, i]·W[o..o+L, i] over i with no horizontal sums. Each
      * output is the same sum whichever tile computes it: fused multiply-adds over each chunk of {@link #CHUNK} inputs in
-     * order, the chunks' sums added in order (float32 error grows with a chain's length: one chain over 172 inputs put the
-     * stories260K logits 1.6e-5 from a float64 forward, chunks of 16 put them 7.2e-6, where libtorch is 1.3e-5 away; with fused attention they are 1.0e-5). So
-     * the loops below change the speed, never the numbers: a panel is read from memory once and stays in L1 while every
-     * row block of 4 uses it, each weight vector loaded once for 4 rows.
+     * order, the chunks' sums added in order (float32 error grows with a chain's length: one chain per output put the
+     * stories260K logits 1.6e-5 from a float64 forward, chunks of 16 7.2e-6; libtorch's are 1.3e-5 away). So the loops
+     * below change the speed, never the numbers: a panel is read from memory once and stays in L1 while every row block
+     * of 4 uses it, each weight vector loaded once for 4 rows.
      */
     static void matmul(float[] x, int n, int in, float[] packed, float[] bias, int out, float[] y, boolean add) {
         for (int o = 0; o < out; o += PANEL) {
