@@ -72,6 +72,9 @@ public record ModelConfig(Family family, String modelType, int vocabSize, int di
 
     public int kvDim() { return nKvHeads * headDim; }
 
+    /** Qwen3's per-head RMSNorm of q and k before the rotary embedding ({@code self_attn.q_norm}, {@code k_norm}). */
+    public boolean qkNorm() { return modelType.equals("qwen3"); }
+
     public int qDim() { return nHeads * headDim; }
 
     /** A Llama-family config with the usual defaults (tied embeddings, no biases, theta 10000). */
@@ -108,9 +111,9 @@ public record ModelConfig(Family family, String modelType, int vocabSize, int di
         String type = f.str("model_type");
         return switch (type) {
             case "gpt2" -> gpt2From(f, type);
-            case "llama", "mistral", "qwen2", "smollm", "tinyllama" -> llamaFrom(f, type);
+            case "llama", "mistral", "qwen2", "qwen3", "smollm", "tinyllama" -> llamaFrom(f, type);
             default -> throw new UserError(file + ": model_type '" + type
-                    + "' is not supported (supported: llama, mistral, qwen2, gpt2)");
+                    + "' is not supported (supported: llama, mistral, qwen2, qwen3, gpt2)");
         };
     }
 
@@ -120,6 +123,7 @@ public record ModelConfig(Family family, String modelType, int vocabSize, int di
         boolean qwen = type.equals("qwen2");
         String act = f.str("hidden_act", "silu");
         if (!act.equals("silu")) throw f.error("hidden_act", "'silu' for the Llama family, got '" + act + "'");
+        if (f.bool("use_sliding_window", false)) throw f.error("use_sliding_window", "false (sliding-window attention is not supported yet)");
         return new ModelConfig(Family.LLAMA, type, f.integer("vocab_size"), dim, f.integer("num_hidden_layers"), heads,
                 f.integer("num_key_value_heads", heads), f.integer("head_dim", heads > 0 ? dim / heads : 0),
                 f.integer("intermediate_size"), f.integer("max_position_embeddings"), f.num("rms_norm_eps", 1e-6),
@@ -165,13 +169,18 @@ public record ModelConfig(Family family, String modelType, int vocabSize, int di
                     .put("tie_word_embeddings", tiedEmbeddings);
             if (hiddenDim != 4 * dim) n.put("n_inner", hiddenDim);
         } else {
-            n.putArray("architectures").add(modelType.equals("qwen2") ? "Qwen2ForCausalLM" : "LlamaForCausalLM");
+            n.putArray("architectures").add(switch (modelType) {
+                case "qwen2" -> "Qwen2ForCausalLM";
+                case "qwen3" -> "Qwen3ForCausalLM";
+                default -> "LlamaForCausalLM";
+            });
             n.put("vocab_size", vocabSize).put("hidden_size", dim).put("intermediate_size", hiddenDim)
                     .put("num_hidden_layers", nLayers).put("num_attention_heads", nHeads)
                     .put("num_key_value_heads", nKvHeads).put("head_dim", headDim)
                     .put("max_position_embeddings", maxSeqLen).put("rms_norm_eps", normEps).put("rope_theta", ropeTheta)
                     .put("tie_word_embeddings", tiedEmbeddings).put("hidden_act", activation);
             if (!modelType.equals("qwen2")) n.put("attention_bias", outBias);
+            if (modelType.equals("qwen3")) n.put("use_sliding_window", false);
             if (ropeScaling.enabled()) {
                 n.putObject("rope_scaling").put("rope_type", "llama3").put("factor", ropeScaling.factor())
                         .put("low_freq_factor", ropeScaling.lowFreqFactor()).put("high_freq_factor", ropeScaling.highFreqFactor())

@@ -181,6 +181,7 @@ public final class RewardModel implements AutoCloseable {
         return switch (c.modelType()) {
             case "gpt2" -> "GPT2";
             case "qwen2" -> "Qwen2";
+            case "qwen3" -> "Qwen3";
             case "mistral" -> "Mistral";
             default -> "Llama";
         } + SUFFIX;

@@ -18,7 +18,7 @@ import static org.jpo.tensor.Tensors.*;
 
 /**
  * A decoder-only transformer on libtorch ops: the Llama family (RMSNorm, rotary embeddings, SwiGLU,
- * grouped-query attention, optional q/k/v biases) and the GPT-2 family (LayerNorm, learned positions,
+ * grouped-query attention, optional q/k/v biases, Qwen3's per-head q/k norms) and the GPT-2 family (LayerNorm, learned positions,
  * tanh-GELU, HF Conv1D weights stored [in, out]).
  *
  * <p>Parameters are kept under their HuggingFace names and layouts, so loading and saving is a copy.
@@ -219,8 +219,14 @@ public final class Transformer implements AutoCloseable {
 
     private Tensor llamaAttention(Tensor h, String pre, int layer, Tensor[] cosSin, Tensor mask, KvCache cache) {
         long b = h.size(0), t = h.size(1), hd = config.headDim();
-        Tensor q = linear(h, pre + "q_proj", config.qkvBias()).view(b, t, config.nHeads(), hd).transpose(1, 2);    // [B,H,T,hd]
-        Tensor k = linear(h, pre + "k_proj", config.qkvBias()).view(b, t, config.nKvHeads(), hd).transpose(1, 2);  // [B,Hkv,T,hd]
+        Tensor q = linear(h, pre + "q_proj", config.qkvBias()).view(b, t, config.nHeads(), hd);                    // [B,T,H,hd]
+        Tensor k = linear(h, pre + "k_proj", config.qkvBias()).view(b, t, config.nKvHeads(), hd);                  // [B,T,Hkv,hd]
+        if (config.qkNorm()) {   // Qwen3: each head's q and k RMS-normalized before the rotation
+            q = rmsNorm(q, p(pre + "q_norm.weight"));
+            k = rmsNorm(k, p(pre + "k_norm.weight"));
+        }
+        q = q.transpose(1, 2);                                                                                    // [B,H,T,hd]
+        k = k.transpose(1, 2);                                                                                    // [B,Hkv,T,hd]
         Tensor v = linear(h, pre + "v_proj", config.qkvBias()).view(b, t, config.nKvHeads(), hd).transpose(1, 2);  // [B,Hkv,T,hd]
         q = Rope.apply(q, cosSin);
         k = Rope.apply(k, cosSin);

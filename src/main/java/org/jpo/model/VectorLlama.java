@@ -26,7 +26,7 @@ public final class VectorLlama {
 
     /** One block's weights, each matrix {@link #pack}ed; biases are null when the model has none. */
     private record Layer(float[] attnNorm, float[] wq, float[] bq, float[] wk, float[] bk, float[] wv, float[] bv, float[] wo,
-                         float[] bo, float[] mlpNorm, float[] gate, float[] up, float[] down) {}
+                         float[] bo, float[] mlpNorm, float[] gate, float[] up, float[] down, float[] qNorm, float[] kNorm) {}
 
     VectorLlama(ModelConfig c, java.util.function.Function<String, float[]> weight, float[] invFreq) {
         this.c = c;
@@ -44,7 +44,8 @@ public final class VectorLlama {
                     pack(weight.apply(a + "v_proj.weight"), kv, d), c.qkvBias() ? weight.apply(a + "v_proj.bias") : null,
                     pack(weight.apply(a + "o_proj.weight"), d, q), c.outBias() ? weight.apply(a + "o_proj.bias") : null,
                     weight.apply(p + "post_attention_layernorm.weight"), pack(weight.apply(p + "mlp.gate_proj.weight"), f, d),
-                    pack(weight.apply(p + "mlp.up_proj.weight"), f, d), pack(weight.apply(p + "mlp.down_proj.weight"), d, f));
+                    pack(weight.apply(p + "mlp.up_proj.weight"), f, d), pack(weight.apply(p + "mlp.down_proj.weight"), d, f),
+                    c.qkNorm() ? weight.apply(a + "q_norm.weight") : null, c.qkNorm() ? weight.apply(a + "k_norm.weight") : null);
         }
     }
 
@@ -131,6 +132,10 @@ public final class VectorLlama {
             matmul(w.h, n, d, b.wk, b.bk, kvd, w.k, false);
             matmul(w.h, n, d, b.wv, b.bv, kvd, w.v, false);
             for (int j = 0; j < n; j++) {
+                if (b.qNorm != null) {
+                    headNorm(w.q, j * qd, c.nHeads(), b.qNorm);
+                    headNorm(w.k, j * kvd, c.nKvHeads(), b.kNorm);
+                }
                 rotate(w.q, j * qd, c.nHeads(), pos[j], w.angles);
                 rotate(w.k, j * kvd, c.nKvHeads(), pos[j], w.angles);
                 rows[j].write(l, pos[j], w.k, w.v, j * kvd, kvd);
@@ -159,6 +164,18 @@ public final class VectorLlama {
             for (int i = 0; i < d; i++) ss += x[j * d + i] * x[j * d + i];
             float r = (float) (1 / Math.sqrt(ss / d + c.normEps()));
             for (int i = 0; i < d; i++) out[j * d + i] = x[j * d + i] * r * weight[i];
+        }
+    }
+
+    /** Each of one token's heads RMS-normalized over its hd dimensions and scaled by {@code weight} [hd] (Qwen3). */
+    private void headNorm(float[] x, int at, int heads, float[] weight) {
+        int hd = c.headDim();
+        for (int h = 0; h < heads; h++) {
+            int o = at + h * hd;
+            double ss = 0;
+            for (int i = 0; i < hd; i++) ss += x[o + i] * x[o + i];
+            float r = (float) (1 / Math.sqrt(ss / hd + c.normEps()));
+            for (int i = 0; i < hd; i++) x[o + i] = x[o + i] * r * weight[i];
         }
     }
 

@@ -24,6 +24,10 @@ final class WeightNames {
                 if (c.qkvBias()) m.put(p + "self_attn.k_proj.bias", new long[] {kv});
                 m.put(p + "self_attn.v_proj.weight", new long[] {kv, d});
                 if (c.qkvBias()) m.put(p + "self_attn.v_proj.bias", new long[] {kv});
+                if (c.qkNorm()) {
+                    m.put(p + "self_attn.q_norm.weight", new long[] {c.headDim()});
+                    m.put(p + "self_attn.k_norm.weight", new long[] {c.headDim()});
+                }
                 m.put(p + "self_attn.o_proj.weight", new long[] {d, q});
                 if (c.outBias()) m.put(p + "self_attn.o_proj.bias", new long[] {d});
                 m.put(p + "post_attention_layernorm.weight", new long[] {d});

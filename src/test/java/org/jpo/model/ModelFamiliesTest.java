@@ -1,0 +1,189 @@
+package org.jpo.model;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.bytedeco.javacpp.PointerScope;
+import org.bytedeco.pytorch.NoGradGuard;
+import org.jpo.sampling.Completion;
+import org.jpo.sampling.LocalSampler;
+import org.jpo.sampling.Prompt;
+import org.jpo.sampling.SamplingParams;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.OptionalInt;
+import java.util.Set;
+import java.util.SplittableRandom;
+
+import static org.jpo.tensor.Tensors.*;
+import static org.junit.jupiter.api.Assertions.*;
+
+/**
+ * Each Llama-family model type against an independent numpy forward written from HF transformers' modeling files
+ * ({@code src/test/resources/reference/llama_family.py}, float64), on random weights in the family's real layout:
+ * logits of both jpo decoders, greedy decoding, and the HF directory's round trip.
+ */
+class ModelFamiliesTest {
+    static final String PYTHON = "/usr/bin/python3";   // Debian's; .ci/run installs python3-numpy
+
+    @TempDir Path tmp;
+
+    /** Qwen3: per-head q/k RMSNorm before the rotation, head_dim apart from hidden_size / heads, no biases, GQA. */
+    static ModelConfig qwen3() {
+        return new ModelConfig(ModelConfig.Family.LLAMA, "qwen3", 50, 32, 2, 4, 2, 16, 48, 64, 1e-6, 1e6,
+                ModelConfig.RopeScaling.NONE, true, false, false, "silu", OptionalInt.of(1), OptionalInt.of(2));
+    }
+
+    static ModelConfig qwen2() {
+        return new ModelConfig(ModelConfig.Family.LLAMA, "qwen2", 50, 32, 2, 4, 2, 8, 48, 64, 1e-6, 1e6,
+                ModelConfig.RopeScaling.NONE, false, true, false, "silu", OptionalInt.empty(), OptionalInt.empty());
+    }
+
+    @Test void qwen3MatchesTheReferenceForward() throws Exception { check(qwen3(), 1); }
+
+    @Test void qwen2AndLlamaMatchTheReferenceForward() throws Exception {
+        check(qwen2(), 2);
+        check(ModelConfig.llama(50, 32, 2, 4, 2, 48, 64), 3);
+    }
+
+    /** Qwen3-0.6B's config.json keys (sizes shrunk) read as the record above; sliding windows refused by name. */
+    @Test void readsQwen3sConfigAndRefusesSlidingWindows() throws IOException {
+        String json = """
+                {"architectures": ["Qwen3ForCausalLM"], "attention_bias": false, "attention_dropout": 0.0, "bos_token_id": 1,
+                 "eos_token_id": 2, "head_dim": 16, "hidden_act": "silu", "hidden_size": 32, "initializer_range": 0.02,
+                 "intermediate_size": 48, "max_position_embeddings": 64, "max_window_layers": 28, "model_type": "qwen3",
+                 "num_attention_heads": 4, "num_hidden_layers": 2, "num_key_value_heads": 2, "rms_norm_eps": 1e-06,
+                 "rope_scaling": null, "rope_theta": 1000000, "sliding_window": null, "tie_word_embeddings": true,
+                 "torch_dtype": "bfloat16", "transformers_version": "4.51.0", "use_cache": true, "use_sliding_window": false,
+                 "vocab_size": 50}""";
+        Path file = Files.writeString(tmp.resolve("config.json"), json);
+        assertEquals(qwen3(), ModelConfig.read(file));
+        Files.writeString(file, json.replace("\"use_sliding_window\": false", "\"use_sliding_window\": true"));
+        var e = assertThrows(org.jpo.UserError.class, () -> ModelConfig.read(file));
+        assertTrue(e.getMessage().contains("'use_sliding_window'") && e.getMessage().contains(file.toString()), e.getMessage());
+    }
+
+    private void check(ModelConfig config, long seed) throws Exception {
+        try (Transformer m = Transformer.random(config, seed)) {
+            spreadNorms(m, seed);
+            Path dir = tmp.resolve(config.modelType() + "-" + seed);
+            Checkpoints.save(m, dir, List.of());
+            try (Transformer back = Checkpoints.load(dir)) {   // the HF directory reloads bit for bit
+                assertEquals(config, back.config());
+                for (String name : m.parameters().keySet()) assertTrue(m.parameters().get(name).equal(back.parameters().get(name)), name);
+            }
+            int[] ids = {1, 7, 3, 42, 9, 0, 17, 28, 5, 49, 11, 2};
+            double[][] expected = reference(dir, ids);
+            double torch = maxDiff(torchLogits(m, ids), expected), vector = maxDiff(vectorLogits(m, ids), expected);
+            assertTrue(torch <= 1e-5, config.modelType() + ": libtorch forward " + torch + " from the reference");
+            assertTrue(vector <= 1e-5, config.modelType() + ": Vector API forward " + vector + " from the reference");
+
+            // greedy decoding on both decoders picks the reference's argmax at every position
+            for (LocalSampler.Decoder d : List.of(LocalSampler.Decoder.TORCH, LocalSampler.Decoder.VECTOR)) {
+                Completion c = new LocalSampler(m, Set.of(), 1).with(d)
+                        .sample(List.of(new Prompt(0, new int[] {1, 7, 3})), new SamplingParams(1, 20, 1, 0, 1, true, 0)).get(0);
+                int[] all = new int[3 + c.tokenIds().length];
+                System.arraycopy(new int[] {1, 7, 3}, 0, all, 0, 3);
+                System.arraycopy(c.tokenIds(), 0, all, 3, c.tokenIds().length);
+                double[][] ref = reference(dir, all);
+                for (int i = 0; i < c.tokenIds().length; i++) assertEquals(argmax(ref[2 + i]), c.tokenIds()[i], d + " token " + i);
+            }
+        }
+    }
+
+    /** Random init gives unit norm weights and logits near 0; spread them so the norms' weights matter and logits are O(1). */
+    private static void spreadNorms(Transformer m, long seed) {
+        SplittableRandom rng = new SplittableRandom(seed);
+        try (PointerScope scope = new PointerScope(); NoGradGuard g = new NoGradGuard()) {
+            for (var e : m.parameters().entrySet()) {
+                if (!e.getKey().contains("norm")) continue;
+                float[] v = new float[(int) e.getValue().numel()];
+                float scale = e.getKey().equals("model.norm.weight") ? 40f : 1f;
+                for (int i = 0; i < v.length; i++) v[i] = scale * (float) (0.5 + rng.nextDouble());
+                e.getValue().copy_(floats(v, v.length));
+            }
+        }
+    }
+
+    private static double[][] torchLogits(Transformer m, int[] ids) {
+        try (PointerScope scope = new PointerScope(); NoGradGuard g = new NoGradGuard()) {
+            float[] flat = toFloats(m.logits(m.hidden(longs(Arrays.stream(ids).asLongStream().toArray(), 1, ids.length))));   // [1,T,V]
+            return rows(flat, ids.length);
+        }
+    }
+
+    private static double[][] vectorLogits(Transformer m, int[] ids) {
+        VectorLlama v = m.vector().orElseThrow();
+        int t = ids.length, vocab = m.config().vocabSize();
+        float[][] out = new float[t][vocab];
+        int[] pos = new int[t];
+        for (int i = 0; i < t; i++) pos[i] = i;
+        VectorLlama.Cache[] rows = new VectorLlama.Cache[t];
+        Arrays.fill(rows, v.newCache(t));
+        v.forward(ids, pos, rows, out, new VectorLlama.Workspace());
+        double[][] d = new double[t][vocab];
+        for (int i = 0; i < t; i++) for (int j = 0; j < vocab; j++) d[i][j] = out[i][j];
+        return d;
+    }
+
+    private static double[][] rows(float[] flat, int t) {
+        int v = flat.length / t;
+        double[][] out = new double[t][v];
+        for (int i = 0; i < t; i++) for (int j = 0; j < v; j++) out[i][j] = flat[i * v + j];
+        return out;
+    }
+
+    private static double maxDiff(double[][] a, double[][] b) {
+        double worst = 0;
+        for (int i = 0; i < a.length; i++) for (int j = 0; j < a[i].length; j++) worst = Math.max(worst, Math.abs(a[i][j] - b[i][j]));
+        return worst;
+    }
+
+    private static int argmax(double[] x) {
+        int best = 0;
+        for (int i = 1; i < x.length; i++) if (x[i] > x[best]) best = i;
+        return best;
+    }
+
+    /** The numpy reference's logits [T][V] for {@code ids} on the HF directory {@code dir}. */
+    private double[][] reference(Path dir, int[] ids) throws IOException, InterruptedException {
+        requireNumpy();
+        Path script = tmp.resolve("llama_family.py");
+        if (!Files.exists(script)) {
+            try (InputStream in = ModelFamiliesTest.class.getResourceAsStream("/reference/llama_family.py")) {
+                Files.copy(in, script);
+            }
+        }
+        List<String> cmd = new ArrayList<>(List.of(PYTHON, script.toString(), dir.toString()));
+        for (int id : ids) cmd.add(Integer.toString(id));
+        Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertEquals(0, p.waitFor(), "reference forward failed: " + out);
+        JsonNode logits = new ObjectMapper().readTree(out).get("logits");
+        double[][] r = new double[logits.size()][];
+        for (int i = 0; i < r.length; i++) {
+            r[i] = new double[logits.get(i).size()];
+            for (int j = 0; j < r[i].length; j++) r[i][j] = logits.get(i).get(j).doubleValue();
+        }
+        return r;
+    }
+
+    private static void requireNumpy() throws IOException, InterruptedException {
+        boolean ok = Files.isExecutable(Path.of(PYTHON))
+                && new ProcessBuilder(PYTHON, "-c", "import numpy").redirectErrorStream(true).start().waitFor() == 0;
+        if (ok) return;
+        String msg = PYTHON + " with numpy is missing (apt-get install python3-numpy): the reference forward needs it";
+        if ("true".equals(System.getenv("CI"))) throw new AssertionError(msg);
+        Assumptions.abort(msg);
+    }
+
+}
