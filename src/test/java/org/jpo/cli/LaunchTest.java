@@ -81,7 +81,8 @@ class LaunchTest {
         Process launch = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
         try {
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-            while (!(read(log).contains("[rank 0] ") && read(log).contains("[rank 1] "))) {   // both ranks run
+            // both ranks run the bench (each JVM's own startup warning also carries its rank's prefix)
+            while (!(read(log).contains("[rank 0] DPO step") && read(log).contains("[rank 1] DPO step"))) {
                 assertTrue(launch.isAlive() && System.nanoTime() < deadline, read(log));
                 Thread.sleep(50);
             }
