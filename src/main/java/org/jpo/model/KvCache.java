@@ -19,7 +19,10 @@ public final class KvCache implements AutoCloseable {
     private int capacity;
     private int length;
     private Tensor columns;   // [B,Hkv,1,hd] where each row writes the next step's key, or null (lockstep)
+    private Tensor rowColumns;   // [B,1] the same columns, for the positions
     private int span;         // key columns the next step attends over when columns is set
+    private Tensor positions; // [B,capacity] each column's position, for sliding-window masks; null without them
+    private long noted;       // tokens of the forward under way, once notePositions saw them
 
     KvCache(ModelConfig c, long batch, int capacity) {
         this.config = c;
@@ -32,6 +35,7 @@ public final class KvCache implements AutoCloseable {
                 keys[l] = keep(torch.zeros(batch, c.nKvHeads(), capacity, c.headDim()));     // [B,Hkv,S,hd]
                 values[l] = keep(torch.zeros(batch, c.nKvHeads(), capacity, c.headDim()));   // [B,Hkv,S,hd]
             }
+            if (c.variant().slidingWindow() > 0) positions = keep(torch.zeros(new long[] {batch, capacity}, options(torch.ScalarType.Long)));
         }
     }
 
@@ -59,8 +63,20 @@ public final class KvCache implements AutoCloseable {
             java.util.Arrays.fill(index, b * hkv * hd, (b + 1) * hkv * hd, column[b]);
         }
         this.columns = longs(index, batch, hkv, 1, hd);   // [B,Hkv,1,hd], in the caller's scope
+        this.rowColumns = longs(column, batch, 1);        // [B,1]
         this.span = span;
     }
+
+    /** Records the positions [B,T] of the tokens this forward writes, when sliding-window layers need them. */
+    void notePositions(Tensor p) {
+        noted = p.size(1);
+        if (positions == null) return;
+        if (columns != null) positions.scatter_(1, rowColumns, p);
+        else positions.narrow(1, length, p.size(1)).copy_(p);
+    }
+
+    /** The positions [B,S] of the key columns this forward attends over (after {@link #notePositions}). */
+    Tensor keyPositions() { return positions.narrow(1, 0, columns != null ? span : length + noted); }
 
     /** Writes this step's k, v [B,Hkv,T,hd] of layer l and returns the columns attended to [B,Hkv,S,hd]. */
     Tensor[] append(int layer, Tensor k, Tensor v) {
@@ -80,7 +96,7 @@ public final class KvCache implements AutoCloseable {
 
     /** Called once per forward after all layers appended {@code t} positions. */
     void advance(long t) {
-        if (columns != null) columns = null;
+        if (columns != null) columns = rowColumns = null;
         else length += (int) t;
     }
 
@@ -94,11 +110,14 @@ public final class KvCache implements AutoCloseable {
             keys[l].narrow(2, 0, src.length).index_copy_(0, to, src.keys[l].narrow(2, 0, src.length).index_select(0, from));
             values[l].narrow(2, 0, src.length).index_copy_(0, to, src.values[l].narrow(2, 0, src.length).index_select(0, from));
         }
+        if (positions != null) {
+            positions.narrow(1, 0, src.length).index_copy_(0, to, src.positions.narrow(1, 0, src.length).index_select(0, from));
+        }
     }
 
     /** Keeps rows {@code rows} [R] only, in that order (finished rows leave a continuous batch). */
     public void keepRows(Tensor rows) {
-        replace(t -> t.index_select(0, rows), rows.size(0), capacity);
+        replace(t -> t.index_select(0, rows), p -> p.index_select(0, rows), rows.size(0), capacity);
     }
 
     /** Adds {@code extra} empty rows at the end and grows the columns to at least {@code minCapacity}. */
@@ -108,11 +127,21 @@ public final class KvCache implements AutoCloseable {
             Tensor bigger = torch.zeros(batch + extra, config.nKvHeads(), cap, config.headDim());   // [B',Hkv,S',hd]
             bigger.narrow(0, 0, batch).narrow(2, 0, capacity).copy_(t);
             return bigger;
+        }, p -> {
+            Tensor bigger = torch.zeros(new long[] {batch + extra, cap}, options(torch.ScalarType.Long));           // [B',S']
+            bigger.narrow(0, 0, batch).narrow(1, 0, capacity).copy_(p);
+            return bigger;
         }, batch + extra, cap);
     }
 
-    private void replace(java.util.function.UnaryOperator<Tensor> f, long newBatch, int newCapacity) {
+    private void replace(java.util.function.UnaryOperator<Tensor> f, java.util.function.UnaryOperator<Tensor> fp, long newBatch,
+                         int newCapacity) {
         try (PointerScope scope = new PointerScope()) {
+            if (positions != null) {
+                Tensor p = keep(fp.apply(positions));
+                positions.close();
+                positions = p;
+            }
             for (int l = 0; l < keys.length; l++) {
                 Tensor k = keep(f.apply(keys[l])), v = keep(f.apply(values[l]));
                 keys[l].close();
@@ -131,5 +160,6 @@ public final class KvCache implements AutoCloseable {
             keys[l].close();
             values[l].close();
         }
+        if (positions != null) positions.close();
     }
 }

@@ -19,11 +19,7 @@ final class Llama2cImport {
 
     static ModelConfig config(Llama2cWeights.Header h) {
         ModelConfig c = ModelConfig.llama(h.vocabSize(), h.dim(), h.nLayers(), h.nHeads(), h.nKvHeads(), h.hiddenDim(), h.seqLen());
-        if (!h.sharedClassifier()) {
-            c = new ModelConfig(c.family(), c.modelType(), c.vocabSize(), c.dim(), c.nLayers(), c.nHeads(), c.nKvHeads(),
-                    c.headDim(), c.hiddenDim(), c.maxSeqLen(), c.normEps(), c.ropeTheta(), c.ropeScaling(), false,
-                    false, false, c.activation(), c.bosId(), c.eosId());
-        }
+        if (!h.sharedClassifier()) c = c.withTiedEmbeddings(false);
         return c.withSpecialTokens(OptionalInt.of(BOS), OptionalInt.of(EOS));
     }
 

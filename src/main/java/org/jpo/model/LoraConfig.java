@@ -20,9 +20,9 @@ public record LoraConfig(
                 + "adapter_model.safetensors).") int loraR,
         @Key(value = "16", doc = "α: the adapter output is scaled by α / r (PEFT's lora_alpha).") double loraAlpha,
         @Key(value = "0.0", doc = "Dropout on the adapter's input during training, in [0, 1) (PEFT's lora_dropout).") double loraDropout,
-        @Key(doc = "Modules to adapt, as PEFT names them (Llama: q_proj k_proj v_proj o_proj gate_proj up_proj down_proj; "
-                + "GPT-2: c_attn c_proj c_fc), or all-linear; null = PEFT's default for the family (Llama [q_proj, v_proj], "
-                + "GPT-2 [c_attn]).") List<String> loraTargetModules) implements Reads {
+        @Key(doc = "Modules to adapt, as PEFT names them (Llama and its relatives: q_proj k_proj v_proj o_proj gate_proj up_proj "
+                + "down_proj; Phi-3: qkv_proj o_proj gate_up_proj down_proj; GPT-2: c_attn c_proj c_fc), or all-linear; null = PEFT's "
+                + "default for the family (Llama [q_proj, v_proj], Phi-3 [qkv_proj], GPT-2 [c_attn]).") List<String> loraTargetModules) implements Reads {
 
     public static final String ALL_LINEAR = "all-linear";
     public static final LoraConfig OFF = new LoraConfig(0, 16, 0.0, null);
@@ -48,31 +48,29 @@ public record LoraConfig(
     /** α / r, the factor on B·A. */
     public double scaling() { return loraAlpha / loraR; }
 
-    /** The module names of a family that can carry adapters (PEFT's all-linear: every linear but the output head). */
-    public static List<String> modules(ModelConfig.Family family) {
-        return switch (family) {
-            case LLAMA -> List.of("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj");
-            case GPT2 -> List.of("c_attn", "c_proj", "c_fc");
-        };
+    /** The module names of a model that can carry adapters (PEFT's all-linear: every linear but the output head). */
+    public static List<String> modules(ModelConfig c) {
+        if (c.family() == ModelConfig.Family.GPT2) return List.of("c_attn", "c_proj", "c_fc");
+        if (c.variant().fused()) return List.of("qkv_proj", "o_proj", "gate_up_proj", "down_proj");   // Phi-3
+        return List.of("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj");
     }
 
-    /** PEFT's default targets (its TRANSFORMERS_MODELS_TO_LORA_TARGET_MODULES_MAPPING for llama and gpt2). */
-    static List<String> defaults(ModelConfig.Family family) {
-        return switch (family) {
-            case LLAMA -> List.of("q_proj", "v_proj");
-            case GPT2 -> List.of("c_attn");
-        };
+    /** PEFT's default targets (its TRANSFORMERS_MODELS_TO_LORA_TARGET_MODULES_MAPPING: llama, gpt2, phi3, ...). */
+    static List<String> defaults(ModelConfig c) {
+        if (c.family() == ModelConfig.Family.GPT2) return List.of("c_attn");
+        if (c.variant().fused()) return List.of("qkv_proj");
+        return List.of("q_proj", "v_proj");
     }
 
-    /** The configured module names for {@code family}, checked: an unknown name is a ConfigError listing the valid ones. */
-    public List<String> targets(ModelConfig.Family family) {
-        List<String> valid = modules(family);
-        if (loraTargetModules == null) return defaults(family);
+    /** The configured module names for {@code c}, checked: an unknown name is a ConfigError listing the valid ones. */
+    public List<String> targets(ModelConfig c) {
+        List<String> valid = modules(c);
+        if (loraTargetModules == null) return defaults(c);
         if (loraTargetModules.equals(List.of(ALL_LINEAR))) return valid;
         for (String m : loraTargetModules) {
             if (!valid.contains(m)) {
                 throw new ConfigError("lora_target_modules", "lora_target_modules: '" + m + "' is not a module of a "
-                        + family.name().toLowerCase() + " model; valid: " + String.join(", ", valid) + " (or all-linear)");
+                        + c.modelType() + " model; valid: " + String.join(", ", valid) + " (or all-linear)");
             }
         }
         return List.copyOf(new LinkedHashSet<>(loraTargetModules));
@@ -83,7 +81,7 @@ public record LoraConfig(
      * a target against the last component of a module's path, so GPT-2's c_proj is both attn.c_proj and mlp.c_proj.
      */
     public List<String> modulePaths(ModelConfig c) {
-        List<String> targets = targets(c.family());
+        List<String> targets = targets(c);
         List<String> out = new ArrayList<>();
         for (String name : WeightNames.expected(c).keySet()) {
             if (!name.endsWith(".weight")) continue;

@@ -79,7 +79,7 @@ public final class LoraFiles {
         LoraConfig config;
         try {
             config = new LoraConfig(n.path("r").asInt(), n.path("lora_alpha").asDouble(8), n.path("lora_dropout").asDouble(0), targets);
-            config.targets(base.family());
+            config.targets(base);
         } catch (UserError e) {
             throw new UserError(cf + ": " + e.getMessage());
         }

@@ -8,6 +8,8 @@ import org.jpo.UserError;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Collections;
+import java.util.List;
 import java.util.OptionalInt;
 
 /**
@@ -32,19 +34,79 @@ import java.util.OptionalInt;
  * @param activation     MLP activation: silu (Llama), gelu_new / gelu_pytorch_tanh / gelu (GPT-2)
  * @param bosId          BOS token id if the config names one
  * @param eosId          EOS token id if the config names one
+ * @param variant        where the Llama block of Qwen3, Gemma 2/3, Phi-3 or SmolLM3 departs from Llama's
  */
 public record ModelConfig(Family family, String modelType, int vocabSize, int dim, int nLayers, int nHeads,
                           int nKvHeads, int headDim, int hiddenDim, int maxSeqLen, double normEps, double ropeTheta,
                           RopeScaling ropeScaling, boolean tiedEmbeddings, boolean qkvBias, boolean outBias,
-                          String activation, OptionalInt bosId, OptionalInt eosId) {
+                          String activation, OptionalInt bosId, OptionalInt eosId, Variant variant) {
 
     public enum Family { LLAMA, GPT2 }
 
-    /** Llama 3.1 style rotary frequency scaling ({@code rope_scaling.rope_type = "llama3"}). */
-    public record RopeScaling(double factor, double lowFreqFactor, double highFreqFactor, int originalMaxPositions) {
-        public static final RopeScaling NONE = new RopeScaling(1, 1, 1, 0);
+    /**
+     * Rotary frequency scaling: Llama 3.1's ({@code rope_type "llama3"}, by wavelength) or linear position
+     * interpolation ({@code "linear"}, every frequency divided by the factor; Gemma 3's global layers).
+     */
+    public record RopeScaling(String type, double factor, double lowFreqFactor, double highFreqFactor, int originalMaxPositions) {
+        public static final RopeScaling NONE = new RopeScaling("default", 1, 1, 1, 0);
 
-        public boolean enabled() { return originalMaxPositions > 0; }
+        public static RopeScaling llama3(double factor, double lowFreqFactor, double highFreqFactor, int originalMaxPositions) {
+            return new RopeScaling("llama3", factor, lowFreqFactor, highFreqFactor, originalMaxPositions);
+        }
+
+        public static RopeScaling linear(double factor) { return new RopeScaling("linear", factor, 1, 1, 0); }
+
+        public boolean enabled() { return !type.equals("default"); }
+    }
+
+    /**
+     * What a family changes in the Llama block, per HF's modeling files. {@link #of} gives a model type's defaults.
+     *
+     * @param qkNorm         per-head RMSNorm of q and k before the rotation ({@code self_attn.q_norm}, {@code k_norm}):
+     *                       Qwen3, Gemma 3
+     * @param gemmaNorms     Gemma: RMSNorm scales by (1 + w), embeddings are multiplied by √D, and the attention and MLP
+     *                       outputs are normalized too before each residual add ("sandwich" norms)
+     * @param queryPreAttnScalar q·k is divided by its square root; 0 for head_dim (Gemma's {@code query_pre_attn_scalar})
+     * @param attnSoftcap    attention scores become cap·tanh(s / cap); 0 for none ({@code attn_logit_softcapping})
+     * @param logitSoftcap   the same on the output logits ({@code final_logit_softcapping})
+     * @param slidingWindow  sliding layers attend to the keys less than this many positions back; 0 for none
+     * @param sliding        per layer: true for a sliding-window layer ({@code layer_types})
+     * @param localRopeTheta the rotary base of sliding layers, without scaling; 0 for {@code rope_theta} (Gemma 3's
+     *                       {@code rope_local_base_freq})
+     * @param rope           per layer: false for a layer without rotary embeddings (SmolLM3's {@code no_rope_layers})
+     * @param rotaryDim      leading dimensions of each head that rotate (Phi-3's {@code partial_rotary_factor}·head_dim)
+     * @param fused          q/k/v and gate/up stored as one matrix each ({@code qkv_proj}, {@code gate_up_proj}): Phi-3
+     */
+    public record Variant(boolean qkNorm, boolean gemmaNorms, double queryPreAttnScalar, double attnSoftcap, double logitSoftcap,
+                          int slidingWindow, List<Boolean> sliding, double localRopeTheta, List<Boolean> rope, int rotaryDim,
+                          boolean fused) {
+        public Variant {
+            sliding = List.copyOf(sliding);
+            rope = List.copyOf(rope);
+        }
+
+        /** The plain block of {@code modelType} (Llama, Mistral, Qwen2; Qwen3 adds its q/k norms). */
+        public static Variant of(String modelType, int nLayers, int headDim) {
+            return new Variant(modelType.equals("qwen3"), false, 0, 0, 0, 0, Collections.nCopies(nLayers, false), 0,
+                    Collections.nCopies(nLayers, true), headDim, false);
+        }
+
+        public boolean slides(int layer) { return slidingWindow > 0 && sliding.get(layer); }
+
+        /** Whether any layer departs from the plain Llama block in a way only the libtorch forward implements. */
+        boolean beyondQkNorm(int headDim) {
+            return gemmaNorms || queryPreAttnScalar != 0 || attnSoftcap != 0 || logitSoftcap != 0 || slidingWindow > 0
+                    || rope.contains(false) || rotaryDim != headDim || fused;
+        }
+    }
+
+    /** A config whose {@link Variant} is its model type's default. */
+    public ModelConfig(Family family, String modelType, int vocabSize, int dim, int nLayers, int nHeads, int nKvHeads,
+                       int headDim, int hiddenDim, int maxSeqLen, double normEps, double ropeTheta, RopeScaling ropeScaling,
+                       boolean tiedEmbeddings, boolean qkvBias, boolean outBias, String activation, OptionalInt bosId,
+                       OptionalInt eosId) {
+        this(family, modelType, vocabSize, dim, nLayers, nHeads, nKvHeads, headDim, hiddenDim, maxSeqLen, normEps, ropeTheta,
+                ropeScaling, tiedEmbeddings, qkvBias, outBias, activation, bosId, eosId, Variant.of(modelType, nLayers, headDim));
     }
 
     public ModelConfig {
@@ -64,6 +126,14 @@ public record ModelConfig(Family family, String modelType, int vocabSize, int di
         if (family == Family.GPT2 && nHeads * headDim != dim) {
             throw new UserError("GPT-2: n_embd (" + dim + ") must be divisible by n_head (" + nHeads + ")");
         }
+        if (variant.sliding().size() != nLayers || variant.rope().size() != nLayers) {
+            throw new UserError("layer_types / no_rope_layers must list " + nLayers + " layers (num_hidden_layers), got "
+                    + variant.sliding().size() + " / " + variant.rope().size());
+        }
+        if (family == Family.LLAMA && (variant.rotaryDim() % 2 != 0 || variant.rotaryDim() <= 0 || variant.rotaryDim() > headDim)) {
+            throw new UserError("partial_rotary_factor gives " + variant.rotaryDim() + " rotary dimensions of head_dim " + headDim
+                    + "; expected an even number in (0, head_dim]");
+        }
     }
 
     private static void positive(String field, int v) {
@@ -72,10 +142,15 @@ public record ModelConfig(Family family, String modelType, int vocabSize, int di
 
     public int kvDim() { return nKvHeads * headDim; }
 
-    /** Qwen3's per-head RMSNorm of q and k before the rotary embedding ({@code self_attn.q_norm}, {@code k_norm}). */
-    public boolean qkNorm() { return modelType.equals("qwen3"); }
+    /** Per-head RMSNorm of q and k before the rotary embedding ({@code self_attn.q_norm}, {@code k_norm}): Qwen3, Gemma 3. */
+    public boolean qkNorm() { return variant.qkNorm(); }
 
     public int qDim() { return nHeads * headDim; }
+
+    /** The factor on q·k: 1/√head_dim, or Gemma's 1/√query_pre_attn_scalar. */
+    public double attentionScale() {
+        return 1 / Math.sqrt(variant.queryPreAttnScalar() > 0 ? variant.queryPreAttnScalar() : headDim);
+    }
 
     /** A Llama-family config with the usual defaults (tied embeddings, no biases, theta 10000). */
     public static ModelConfig llama(int vocab, int dim, int layers, int heads, int kvHeads, int hidden, int maxSeqLen) {
@@ -91,7 +166,12 @@ public record ModelConfig(Family family, String modelType, int vocabSize, int di
 
     public ModelConfig withSpecialTokens(OptionalInt bos, OptionalInt eos) {
         return new ModelConfig(family, modelType, vocabSize, dim, nLayers, nHeads, nKvHeads, headDim, hiddenDim, maxSeqLen,
-                normEps, ropeTheta, ropeScaling, tiedEmbeddings, qkvBias, outBias, activation, bos, eos);
+                normEps, ropeTheta, ropeScaling, tiedEmbeddings, qkvBias, outBias, activation, bos, eos, variant);
+    }
+
+    public ModelConfig withTiedEmbeddings(boolean tied) {
+        return new ModelConfig(family, modelType, vocabSize, dim, nLayers, nHeads, nKvHeads, headDim, hiddenDim, maxSeqLen,
+                normEps, ropeTheta, ropeScaling, tied, qkvBias, outBias, activation, bosId, eosId, variant);
     }
 
     // ---------------------------------------------------------------- config.json
@@ -111,24 +191,104 @@ public record ModelConfig(Family family, String modelType, int vocabSize, int di
         String type = f.str("model_type");
         return switch (type) {
             case "gpt2" -> gpt2From(f, type);
-            case "llama", "mistral", "qwen2", "qwen3", "smollm", "tinyllama" -> llamaFrom(f, type);
-            default -> throw new UserError(file + ": model_type '" + type
-                    + "' is not supported (supported: llama, mistral, qwen2, qwen3, gpt2)");
+            case "llama", "mistral", "qwen2", "qwen3", "smollm", "tinyllama", "smollm3", "gemma2", "gemma3_text", "phi3" ->
+                    llamaFrom(f, type);
+            default -> throw new UserError(file + ": model_type '" + type + "' is not supported (supported: " + SUPPORTED + ")");
         };
     }
 
+    static final String SUPPORTED = "llama, mistral, qwen2, qwen3, gemma2, gemma3_text, phi3, smollm3, gpt2";
+
+    /**
+     * The Llama family and its relatives. Keys a family's HF config class reads get that class's defaults when absent
+     * (configuration_gemma2.py, configuration_gemma3.py, configuration_phi3.py, configuration_smollm3.py).
+     */
     private static ModelConfig llamaFrom(Fields f, String type) {
-        int dim = f.integer("hidden_size"), heads = f.integer("num_attention_heads");
+        boolean gemma = type.startsWith("gemma"), gemma3 = type.equals("gemma3_text"), phi3 = type.equals("phi3");
+        int vocab = f.integer("vocab_size"), dim = f.integer("hidden_size"), heads = f.integer("num_attention_heads");
+        int layers = f.integer("num_hidden_layers");
+        int headDim = f.integer("head_dim", heads > 0 ? dim / heads : 0);
         boolean attnBias = f.bool("attention_bias", false);
-        boolean qwen = type.equals("qwen2");
-        String act = f.str("hidden_act", "silu");
-        if (!act.equals("silu")) throw f.error("hidden_act", "'silu' for the Llama family, got '" + act + "'");
-        if (f.bool("use_sliding_window", false)) throw f.error("use_sliding_window", "false (sliding-window attention is not supported yet)");
-        return new ModelConfig(Family.LLAMA, type, f.integer("vocab_size"), dim, f.integer("num_hidden_layers"), heads,
-                f.integer("num_key_value_heads", heads), f.integer("head_dim", heads > 0 ? dim / heads : 0),
-                f.integer("intermediate_size"), f.integer("max_position_embeddings"), f.num("rms_norm_eps", 1e-6),
-                f.num("rope_theta", 10000), ropeScaling(f), f.bool("tie_word_embeddings", false),
-                attnBias || qwen, attnBias, act, f.optInt("bos_token_id"), f.optInt("eos_token_id"));
+        if (phi3 && attnBias) throw f.error("attention_bias", "false for phi3 (its projections have no biases)");
+        if (f.bool("mlp_bias", false)) throw f.error("mlp_bias", "false (MLP biases are not supported)");
+        String act = gemma ? f.str("hidden_activation", f.str("hidden_act", "gelu_pytorch_tanh")) : f.str("hidden_act", "silu");
+        String wanted = gemma ? "gelu_pytorch_tanh" : "silu";
+        if (!act.equals(wanted)) throw f.error(gemma ? "hidden_activation" : "hidden_act", "'" + wanted + "' for " + type + ", got '" + act + "'");
+        double theta = f.num("rope_theta", gemma3 ? 1e6 : 10000);
+        RopeScaling scaling = ropeScaling(f);
+        Variant plain = Variant.of(type, layers, headDim);
+        Variant variant = switch (type) {
+            case "gemma2", "gemma3_text" -> {
+                int window = f.integer("sliding_window", 4096);
+                List<Boolean> sliding = layerTypes(f, layers, i -> gemma3 ? (i + 1) % f.integer("sliding_window_pattern", 6) != 0 : i % 2 == 0);
+                yield new Variant(gemma3, true, f.num("query_pre_attn_scalar", 256),
+                        f.num("attn_logit_softcapping", gemma3 ? 0 : 50), f.num("final_logit_softcapping", gemma3 ? 0 : 30),
+                        window, sliding, gemma3 ? f.num("rope_local_base_freq", 10000) : 0, plain.rope(), headDim, false);
+            }
+            case "phi3" -> {
+                int window = f.integer("sliding_window", 0);
+                double partial = f.num("partial_rotary_factor", 1.0);
+                yield new Variant(false, false, 0, 0, 0, window, Collections.nCopies(layers, window > 0), 0, plain.rope(),
+                        (int) (headDim * partial), true);
+            }
+            case "smollm3" -> {
+                if (f.bool("use_sliding_window", false)) throw f.error("use_sliding_window", "false (SmolLM3's sliding windows are not supported)");
+                int interval = f.integer("no_rope_layer_interval", 4);
+                List<Boolean> rope = perLayer(f, "no_rope_layers", layers, i -> (i + 1) % interval != 0);
+                yield new Variant(false, false, 0, 0, 0, 0, plain.sliding(), 0, rope, headDim, false);
+            }
+            case "mistral" -> {   // Mistral's sliding_window applies to every layer (v0.1: 4096; later versions null)
+                int window = f.integer("sliding_window", 0);
+                yield new Variant(false, false, 0, 0, 0, window, Collections.nCopies(layers, window > 0), 0, plain.rope(), headDim, false);
+            }
+            default -> {
+                if (f.bool("use_sliding_window", false)) throw f.error("use_sliding_window", "false (Qwen's sliding windows are not supported)");
+                yield plain;
+            }
+        };
+        if (gemma3 && scaling.enabled() && !scaling.type().equals("linear")) {
+            throw f.error("rope_scaling.rope_type", "'linear' or 'default' for gemma3_text, got '" + scaling.type() + "'");
+        }
+        return new ModelConfig(Family.LLAMA, type, vocab, dim, layers, heads,
+                f.integer("num_key_value_heads", heads), headDim, f.integer("intermediate_size"),
+                f.integer("max_position_embeddings"), f.num("rms_norm_eps", phi3 ? 1e-5 : 1e-6), theta, scaling,
+                f.bool("tie_word_embeddings", gemma || type.equals("smollm3")), attnBias || type.equals("qwen2"), attnBias,
+                act, f.optInt("bos_token_id"), f.optInt("eos_token_id"), variant);
+    }
+
+    /** {@code layer_types} as sliding (true) or full (false) per layer, or {@code dflt} per layer index when absent. */
+    private static List<Boolean> layerTypes(Fields f, int layers, java.util.function.IntPredicate dflt) {
+        JsonNode types = f.node.get("layer_types");
+        List<Boolean> out = new java.util.ArrayList<>();
+        if (types == null || types.isNull()) {
+            for (int i = 0; i < layers; i++) out.add(dflt.test(i));
+            return out;
+        }
+        if (!types.isArray() || types.size() != layers) throw f.error("layer_types", "a list of " + layers + " layer types, got " + types);
+        for (JsonNode t : types) {
+            String kind = t.asText();
+            if (!kind.equals("sliding_attention") && !kind.equals("full_attention")) {
+                throw f.error("layer_types", "'sliding_attention' or 'full_attention' per layer, got " + t);
+            }
+            out.add(kind.equals("sliding_attention"));
+        }
+        return out;
+    }
+
+    /** A per-layer 0/1 list such as {@code no_rope_layers} (1 = true), or {@code dflt} per layer index when absent. */
+    private static List<Boolean> perLayer(Fields f, String field, int layers, java.util.function.IntPredicate dflt) {
+        JsonNode list = f.node.get(field);
+        List<Boolean> out = new java.util.ArrayList<>();
+        if (list == null || list.isNull()) {
+            for (int i = 0; i < layers; i++) out.add(dflt.test(i));
+            return out;
+        }
+        if (!list.isArray() || list.size() != layers) throw f.error(field, "a list of " + layers + " zeros and ones, got " + list);
+        for (JsonNode v : list) {
+            if (!v.isIntegralNumber() || (v.intValue() != 0 && v.intValue() != 1)) throw f.error(field, "0 or 1 per layer, got " + v);
+            out.add(v.intValue() == 1);
+        }
+        return out;
     }
 
     private static RopeScaling ropeScaling(Fields f) {
@@ -136,12 +296,13 @@ public record ModelConfig(Family family, String modelType, int vocabSize, int di
         if (rs == null || rs.isNull()) return RopeScaling.NONE;
         Fields s = new Fields(rs, f.file);
         String kind = rs.has("rope_type") ? s.str("rope_type") : s.str("type");
-        if (!kind.equals("llama3") && !kind.equals("default")) {
-            throw f.error("rope_scaling.rope_type", "'llama3' or 'default' (others are not supported yet), got '" + kind + "'");
-        }
-        if (kind.equals("default")) return RopeScaling.NONE;
-        return new RopeScaling(s.num("factor", 8), s.num("low_freq_factor", 1), s.num("high_freq_factor", 4),
-                s.integer("original_max_position_embeddings"));
+        return switch (kind) {
+            case "default" -> RopeScaling.NONE;
+            case "llama3" -> RopeScaling.llama3(s.num("factor", 8), s.num("low_freq_factor", 1), s.num("high_freq_factor", 4),
+                    s.integer("original_max_position_embeddings"));
+            case "linear" -> RopeScaling.linear(s.num("factor", 1));
+            default -> throw f.error("rope_scaling.rope_type", "'llama3', 'linear' or 'default' (others are not supported yet), got '" + kind + "'");
+        };
     }
 
     private static ModelConfig gpt2From(Fields f, String type) {
@@ -172,19 +333,49 @@ public record ModelConfig(Family family, String modelType, int vocabSize, int di
             n.putArray("architectures").add(switch (modelType) {
                 case "qwen2" -> "Qwen2ForCausalLM";
                 case "qwen3" -> "Qwen3ForCausalLM";
+                case "mistral" -> "MistralForCausalLM";
+                case "gemma2" -> "Gemma2ForCausalLM";
+                case "gemma3_text" -> "Gemma3ForCausalLM";
+                case "phi3" -> "Phi3ForCausalLM";
+                case "smollm3" -> "SmolLM3ForCausalLM";
                 default -> "LlamaForCausalLM";
             });
             n.put("vocab_size", vocabSize).put("hidden_size", dim).put("intermediate_size", hiddenDim)
                     .put("num_hidden_layers", nLayers).put("num_attention_heads", nHeads)
                     .put("num_key_value_heads", nKvHeads).put("head_dim", headDim)
                     .put("max_position_embeddings", maxSeqLen).put("rms_norm_eps", normEps).put("rope_theta", ropeTheta)
-                    .put("tie_word_embeddings", tiedEmbeddings).put("hidden_act", activation);
+                    .put("tie_word_embeddings", tiedEmbeddings).put(variant.gemmaNorms() ? "hidden_activation" : "hidden_act", activation);
             if (!modelType.equals("qwen2")) n.put("attention_bias", outBias);
-            if (modelType.equals("qwen3")) n.put("use_sliding_window", false);
-            if (ropeScaling.enabled()) {
-                n.putObject("rope_scaling").put("rope_type", "llama3").put("factor", ropeScaling.factor())
+            switch (modelType) {
+                case "qwen3" -> n.put("use_sliding_window", false);
+                case "mistral" -> n.put("sliding_window", variant.slidingWindow() > 0 ? variant.slidingWindow() : null);
+                case "gemma2", "gemma3_text" -> {
+                    n.put("query_pre_attn_scalar", variant.queryPreAttnScalar());
+                    n.put("sliding_window", variant.slidingWindow());
+                    var types = n.putArray("layer_types");
+                    variant.sliding().forEach(s -> types.add(s ? "sliding_attention" : "full_attention"));
+                    n.put("attn_logit_softcapping", variant.attnSoftcap() > 0 ? variant.attnSoftcap() : null);
+                    n.put("final_logit_softcapping", variant.logitSoftcap() > 0 ? variant.logitSoftcap() : null);
+                    if (modelType.equals("gemma3_text")) n.put("rope_local_base_freq", variant.localRopeTheta());
+                }
+                case "phi3" -> {
+                    n.put("partial_rotary_factor", (double) variant.rotaryDim() / headDim);
+                    n.put("sliding_window", variant.slidingWindow() > 0 ? variant.slidingWindow() : null);
+                    n.put("original_max_position_embeddings", maxSeqLen);
+                }
+                case "smollm3" -> {
+                    n.put("use_sliding_window", false);
+                    var rope = n.putArray("no_rope_layers");
+                    variant.rope().forEach(r -> rope.add(r ? 1 : 0));
+                }
+                default -> { }
+            }
+            switch (ropeScaling.type()) {
+                case "llama3" -> n.putObject("rope_scaling").put("rope_type", "llama3").put("factor", ropeScaling.factor())
                         .put("low_freq_factor", ropeScaling.lowFreqFactor()).put("high_freq_factor", ropeScaling.highFreqFactor())
                         .put("original_max_position_embeddings", ropeScaling.originalMaxPositions());
+                case "linear" -> n.putObject("rope_scaling").put("rope_type", "linear").put("factor", ropeScaling.factor());
+                default -> n.putNull("rope_scaling");
             }
         }
         bosId.ifPresent(id -> n.put("bos_token_id", id));

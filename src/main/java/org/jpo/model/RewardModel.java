@@ -162,9 +162,7 @@ public final class RewardModel implements AutoCloseable {
 
     /** The backbone's config: HF classifiers have no lm_head, which a tied config does not expect. */
     private static ModelConfig headless(ModelConfig c) {
-        return new ModelConfig(c.family(), c.modelType(), c.vocabSize(), c.dim(), c.nLayers(), c.nHeads(), c.nKvHeads(),
-                c.headDim(), c.hiddenDim(), c.maxSeqLen(), c.normEps(), c.ropeTheta(), c.ropeScaling(), true, c.qkvBias(),
-                c.outBias(), c.activation(), c.bosId(), c.eosId());
+        return c.withTiedEmbeddings(true);
     }
 
     /** The language model's config.json with HF's classifier architecture and one label. */
@@ -182,6 +180,10 @@ public final class RewardModel implements AutoCloseable {
             case "gpt2" -> "GPT2";
             case "qwen2" -> "Qwen2";
             case "qwen3" -> "Qwen3";
+            case "gemma2" -> "Gemma2";
+            case "gemma3_text" -> "Gemma3Text";
+            case "phi3" -> "Phi3";
+            case "smollm3" -> "SmolLM3";
             case "mistral" -> "Mistral";
             default -> "Llama";
         } + SUFFIX;

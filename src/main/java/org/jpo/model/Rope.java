@@ -13,14 +13,24 @@ import static org.jpo.tensor.Tensors.*;
 final class Rope {
     private Rope() {}
 
-    /** inv_freq[i] = θ^(−2i/hd), with Llama 3 scaling when the config asks for it. [hd/2] */
-    static Tensor inverseFrequencies(ModelConfig c) {
-        int half = c.headDim() / 2;
+    /** inv_freq[i] = θ^(−2i/r) over the r rotary dimensions, scaled as the config asks (Llama 3, linear). [r/2] */
+    static Tensor inverseFrequencies(ModelConfig c) { return inverseFrequencies(c.ropeTheta(), c.variant().rotaryDim(), c.ropeScaling()); }
+
+    /** Gemma 3's sliding layers: base {@code rope_local_base_freq}, unscaled (HF's rotary_emb_local). [r/2] */
+    static Tensor localInverseFrequencies(ModelConfig c) {
+        return inverseFrequencies(c.variant().localRopeTheta(), c.variant().rotaryDim(), ModelConfig.RopeScaling.NONE);
+    }
+
+    private static Tensor inverseFrequencies(double theta, int dims, ModelConfig.RopeScaling rs) {
+        int half = dims / 2;
         float[] f = new float[half];
-        ModelConfig.RopeScaling rs = c.ropeScaling();
         for (int i = 0; i < half; i++) {
-            double inv = 1.0 / Math.pow(c.ropeTheta(), (2.0 * i) / c.headDim());
-            f[i] = (float) (rs.enabled() ? llama3(inv, rs) : inv);
+            double inv = 1.0 / Math.pow(theta, (2.0 * i) / dims);
+            f[i] = (float) switch (rs.type()) {
+                case "llama3" -> llama3(inv, rs);
+                case "linear" -> inv / rs.factor();
+                default -> inv;
+            };
         }
         return floats(f, half);
     }
@@ -52,11 +62,13 @@ final class Rope {
 
     /**
      * x·cos + rotate_half(x)·sin for x [B,H,T,hd]: rotate_half(x) = [−x2, x1] = roll(x, hd/2)·[−1, 1], and the sign
-     * is already in the sin from {@link #cosSin}. The products are the same floats as the textbook form.
+     * is already in the sin from {@link #cosSin}. The products are the same floats as the textbook form. With partial
+     * rotary (cos/sin narrower than hd, Phi-3) only the leading dimensions rotate and the rest pass through.
      */
     static Tensor apply(Tensor x, Tensor[] cosSin) {
-        long half = x.size(3) / 2;
-        Tensor rolled = x.roll(new long[] {half}, new long[] {3});                         // [B,H,T,hd] = [x2, x1]
+        long r = cosSin[0].size(3);
+        if (r < x.size(3)) return torch.cat(new TensorVector(apply(x.narrow(3, 0, r), cosSin), x.narrow(3, r, x.size(3) - r)), 3);
+        Tensor rolled = x.roll(new long[] {r / 2}, new long[] {3});                        // [B,H,T,hd] = [x2, x1]
         return x.mul(cosSin[0]).add(rolled.mul(cosSin[1]));
     }
 }

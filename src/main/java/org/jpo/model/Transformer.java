@@ -27,7 +27,8 @@ import static org.jpo.tensor.Tensors.*;
 public final class Transformer implements AutoCloseable {
     private final ModelConfig config;
     private final LinkedHashMap<String, Tensor> params;
-    private final Tensor invFreq;   // [hd/2] rotary inverse frequencies (Llama), empty for GPT-2
+    private final Tensor invFreq;   // [r/2] rotary inverse frequencies (Llama), empty for GPT-2
+    private final Tensor localInvFreq;   // [r/2] Gemma 3's sliding layers' own, else empty
     private final boolean owner;    // false for a borrowed() handle, whose close() frees nothing
     private final LoraSlot lora;    // adapters on the linears, if any; shared with borrowed() handles
     private final VectorCopy vectorCopy;   // the weights as float[] for VectorLlama; shared with borrowed() handles
@@ -59,6 +60,7 @@ public final class Transformer implements AutoCloseable {
                 params.put(name, keep(t.scalar_type().intern() == torch.ScalarType.Float ? t.contiguous() : t.to(torch.ScalarType.Float)));
             }
             invFreq = keep(config.family() == ModelConfig.Family.LLAMA ? Rope.inverseFrequencies(config) : torch.zeros(0));
+            localInvFreq = keep(config.variant().localRopeTheta() > 0 ? Rope.localInverseFrequencies(config) : torch.zeros(0));
         }
     }
 
@@ -73,9 +75,10 @@ public final class Transformer implements AutoCloseable {
                 float[] v = new float[n];
                 String name = e.getKey();
                 boolean norm = name.contains("norm") || name.contains("ln_");
+                float unit = config.variant().gemmaNorms() ? 0f : 1f;   // Gemma's norms scale by 1 + w
                 for (int i = 0; i < n; i++) {
                     v[i] = name.endsWith(".bias") ? (norm ? 0f : (float) (0.02 * rng.nextGaussian()))
-                            : norm ? 1f : (float) (0.02 * rng.nextGaussian());
+                            : norm ? unit : (float) (0.02 * rng.nextGaussian());
                 }
                 w.put(name, floats(v, shape));
             }
@@ -87,6 +90,7 @@ public final class Transformer implements AutoCloseable {
         this.config = lender.config;
         this.params = lender.params;
         this.invFreq = lender.invFreq;
+        this.localInvFreq = lender.localInvFreq;
         this.owner = false;
         this.lora = lender.lora;
         this.vectorCopy = lender.vectorCopy;
@@ -176,8 +180,12 @@ public final class Transformer implements AutoCloseable {
         return forward(ids, positions, mask, cache);
     }
 
-    /** Hidden states [B,T,D] → logits [B,T,V]. */
-    public Tensor logits(Tensor hidden) { return torch.linear(hidden, headWeight()); }
+    /** Hidden states [B,T,D] → logits [B,T,V] (soft-capped as cap·tanh(z / cap) when the family does: Gemma 2). */
+    public Tensor logits(Tensor hidden) {
+        Tensor z = torch.linear(hidden, headWeight());
+        double cap = config.variant().logitSoftcap();
+        return cap > 0 ? z.div(s(cap)).tanh_().mul_(s(cap)) : z;
+    }
 
     private Tensor headWeight() {
         if (!config.tiedEmbeddings()) return p("lm_head.weight");
@@ -203,42 +211,81 @@ public final class Transformer implements AutoCloseable {
     // ---------------------------------------------------------------- Llama family
 
     private Tensor llama(Tensor ids, Tensor positions, Tensor mask, KvCache cache) {
+        ModelConfig.Variant var = config.variant();
         Tensor x = torch.embedding(p("model.embed_tokens.weight"), ids);        // [B,T,D]
-        Tensor[] cosSin = Rope.cosSin(invFreq, positions);                       // 2 × [B,1,T,hd], once for all layers
+        if (var.gemmaNorms()) x = x.mul(s(Math.sqrt(config.dim())));            // Gemma scales embeddings by √D
+        if (cache != null) cache.notePositions(positions);
+        Tensor[] cosSin = Rope.cosSin(invFreq, positions);                       // 2 × [B,1,T,r], once for all layers
+        Tensor[] localCosSin = localInvFreq.numel() > 0 ? Rope.cosSin(localInvFreq, positions) : cosSin;
         for (int l = 0; l < config.nLayers(); l++) {
             String pre = "model.layers." + l + ".";
+            Tensor[] rotation = !var.rope().get(l) ? null : var.slides(l) ? localCosSin : cosSin;
             Tensor h = rmsNorm(x, p(pre + "input_layernorm.weight"));
-            x = x.add(llamaAttention(h, pre + "self_attn.", l, cosSin, mask, cache));
-            h = rmsNorm(x, p(pre + "post_attention_layernorm.weight"));
-            Tensor gate = torch.silu(linear(h, pre + "mlp.gate_proj", false));               // [B,T,F]
-            Tensor up = linear(h, pre + "mlp.up_proj", false);                                 // [B,T,F]
-            x = x.add(linear(gate.mul(up), pre + "mlp.down_proj", false));                     // [B,T,D]
+            Tensor a = llamaAttention(h, pre + "self_attn.", l, rotation, positions, mask, cache);   // [B,T,D]
+            if (var.gemmaNorms()) {   // Gemma's sandwich: each sublayer's output is normalized before its residual add
+                x = x.add(rmsNorm(a, p(pre + "post_attention_layernorm.weight")));
+                Tensor f = mlp(rmsNorm(x, p(pre + "pre_feedforward_layernorm.weight")), pre + "mlp.");
+                x = x.add(rmsNorm(f, p(pre + "post_feedforward_layernorm.weight")));
+            } else {
+                x = x.add(a);
+                x = x.add(mlp(rmsNorm(x, p(pre + "post_attention_layernorm.weight")), pre + "mlp."));
+            }
         }
         return rmsNorm(x, p("model.norm.weight"));
     }
 
-    private Tensor llamaAttention(Tensor h, String pre, int layer, Tensor[] cosSin, Tensor mask, KvCache cache) {
+    /** SwiGLU, or GeGLU with the tanh GELU (Gemma); Phi-3 keeps gate and up in one matrix. [B,T,D] → [B,T,D] */
+    private Tensor mlp(Tensor h, String pre) {
+        Tensor gate, up;                                                                                  // [B,T,F] each
+        if (config.variant().fused()) {
+            Tensor both = linear(h, pre + "gate_up_proj", false);                                        // [B,T,2F]
+            gate = both.narrow(2, 0, config.hiddenDim());
+            up = both.narrow(2, config.hiddenDim(), config.hiddenDim());
+        } else {
+            gate = linear(h, pre + "gate_proj", false);
+            up = linear(h, pre + "up_proj", false);
+        }
+        gate = config.activation().equals("silu") ? torch.silu(gate) : torch.gelu(gate, "tanh");
+        return linear(gate.mul(up), pre + "down_proj", false);
+    }
+
+    private Tensor llamaAttention(Tensor h, String pre, int layer, Tensor[] cosSin, Tensor positions, Tensor mask, KvCache cache) {
         long b = h.size(0), t = h.size(1), hd = config.headDim();
-        Tensor q = linear(h, pre + "q_proj", config.qkvBias()).view(b, t, config.nHeads(), hd);                    // [B,T,H,hd]
-        Tensor k = linear(h, pre + "k_proj", config.qkvBias()).view(b, t, config.nKvHeads(), hd);                  // [B,T,Hkv,hd]
-        if (config.qkNorm()) {   // Qwen3: each head's q and k RMS-normalized before the rotation
+        int qDim = config.qDim(), kvDim = config.kvDim();
+        Tensor q, k, v;                                                                                   // [B,T,H·hd], [B,T,Hkv·hd] ×2
+        if (config.variant().fused()) {   // Phi-3: rows of qkv_proj are q, then k, then v
+            Tensor qkv = linear(h, pre + "qkv_proj", false);                                             // [B,T,H·hd + 2·Hkv·hd]
+            q = qkv.narrow(2, 0, qDim);
+            k = qkv.narrow(2, qDim, kvDim);
+            v = qkv.narrow(2, qDim + kvDim, kvDim);
+        } else {
+            q = linear(h, pre + "q_proj", config.qkvBias());
+            k = linear(h, pre + "k_proj", config.qkvBias());
+            v = linear(h, pre + "v_proj", config.qkvBias());
+        }
+        q = q.reshape(b, t, config.nHeads(), hd);                                                         // [B,T,H,hd]
+        k = k.reshape(b, t, config.nKvHeads(), hd);                                                       // [B,T,Hkv,hd]
+        if (config.qkNorm()) {   // Qwen3, Gemma 3: each head's q and k RMS-normalized before the rotation
             q = rmsNorm(q, p(pre + "q_norm.weight"));
             k = rmsNorm(k, p(pre + "k_norm.weight"));
         }
-        q = q.transpose(1, 2);                                                                                    // [B,H,T,hd]
-        k = k.transpose(1, 2);                                                                                    // [B,Hkv,T,hd]
-        Tensor v = linear(h, pre + "v_proj", config.qkvBias()).view(b, t, config.nKvHeads(), hd).transpose(1, 2);  // [B,Hkv,T,hd]
-        q = Rope.apply(q, cosSin);
-        k = Rope.apply(k, cosSin);
-        Tensor y = attend(q, k, v, layer, mask, cache);                                           // [B,H,T,hd]
-        y = y.transpose(1, 2).reshape(b, t, config.qDim());                                       // [B,T,H·hd]
+        q = q.transpose(1, 2);                                                                            // [B,H,T,hd]
+        k = k.transpose(1, 2);                                                                            // [B,Hkv,T,hd]
+        v = v.reshape(b, t, config.nKvHeads(), hd).transpose(1, 2);                                       // [B,Hkv,T,hd]
+        if (cosSin != null) {   // SmolLM3 leaves some layers without rotary embeddings
+            q = Rope.apply(q, cosSin);
+            k = Rope.apply(k, cosSin);
+        }
+        Tensor y = attend(q, k, v, layer, positions, mask, cache);                                        // [B,H,T,hd]
+        y = y.transpose(1, 2).reshape(b, t, qDim);                                                        // [B,T,H·hd]
         return linear(y, pre + "o_proj", config.outBias());
     }
 
+    /** RMSNorm over the last dimension: x / rms(x) · w, or · (1 + w) for Gemma. */
     private Tensor rmsNorm(Tensor x, Tensor weight) {
         Tensor rms = x.pow(s(2)).mean(new long[] {-1}, true, new org.bytedeco.pytorch.ScalarTypeOptional())
                 .add(s(config.normEps())).rsqrt();                                                 // [B,T,1]
-        return x.mul(rms).mul(weight);
+        return x.mul(rms).mul(config.variant().gemmaNorms() ? weight.add(s(1)) : weight);
     }
 
     private Tensor linear(Tensor x, String name, boolean bias) {
@@ -259,7 +306,7 @@ public final class Transformer implements AutoCloseable {
             Tensor q = qkv.narrow(2, 0, config.dim()).view(b, t, config.nHeads(), hd).transpose(1, 2);                 // [B,H,T,hd]
             Tensor k = qkv.narrow(2, config.dim(), config.dim()).view(b, t, config.nHeads(), hd).transpose(1, 2);      // [B,H,T,hd]
             Tensor v = qkv.narrow(2, 2L * config.dim(), config.dim()).view(b, t, config.nHeads(), hd).transpose(1, 2); // [B,H,T,hd]
-            Tensor y = attend(q, k, v, l, mask, cache).transpose(1, 2).reshape(b, t, config.dim());  // [B,T,D]
+            Tensor y = attend(q, k, v, l, positions, mask, cache).transpose(1, 2).reshape(b, t, config.dim());  // [B,T,D]
             x = x.add(conv1d(y, pre + "attn.c_proj"));
             Tensor f = gelu(conv1d(layerNorm(x, pre + "ln_2"), pre + "mlp.c_fc"));                  // [B,T,F]
             x = x.add(conv1d(f, pre + "mlp.c_proj"));
@@ -283,23 +330,54 @@ public final class Transformer implements AutoCloseable {
 
     // ---------------------------------------------------------------- attention (shared)
 
-    /** Attention of q [B,H,T,hd] over k, v [B,Hkv,T,hd]: causal, or under {@code mask}, through the cache when there is one. */
-    private Tensor attend(Tensor q, Tensor k, Tensor v, int layer, Tensor mask, KvCache cache) {
+    /**
+     * Attention of q [B,H,T,hd] over k, v [B,Hkv,T,hd] at {@code positions} [B,T]: causal, or under {@code mask}, through
+     * the cache when there is one. A sliding layer also hides the keys {@code sliding_window} or more positions back;
+     * Gemma 2's soft-capped scores need the attention written out.
+     */
+    private Tensor attend(Tensor q, Tensor k, Tensor v, int layer, Tensor positions, Tensor mask, KvCache cache) {
+        ModelConfig.Variant var = config.variant();
         boolean gqa = config.nKvHeads() != config.nHeads();
-        if (cache == null) {
-            return torch.scaled_dot_product_attention(q, k, v, mask == null ? none() : opt(mask), 0.0, mask == null,
-                    new DoubleOptional(), gqa);
+        DoubleOptional scale = var.queryPreAttnScalar() > 0 ? new DoubleOptional(config.attentionScale()) : new DoubleOptional();
+        Tensor[] kv = cache == null ? new Tensor[] {k, v} : cache.append(layer, k, v);            // 2 × [B,Hkv,S,hd]
+        if (var.slides(layer)) mask = keysSeen(mask, positions, cache == null ? positions : cache.keyPositions(), var.slidingWindow());
+        if (var.attnSoftcap() > 0) {
+            if (mask == null) mask = keysSeen(null, positions, positions, Integer.MAX_VALUE);
+            return softcapped(q, kv[0], kv[1], mask, var.attnSoftcap());
         }
-        Tensor[] kv = cache.append(layer, k, v);                                                  // 2 × [B,Hkv,S,hd]
+        if (mask == null) return torch.scaled_dot_product_attention(q, k, v, none(), 0.0, true, scale, gqa);
         long b = q.size(0), t = q.size(2), g = config.nHeads() / config.nKvHeads();
-        if (gqa && t == 1) {
+        if (cache != null && gqa && t == 1) {
             // one decode token: the g query heads of a KV head become g query rows under the same [B,1,1,S] mask,
             // so the kernel runs B·Hkv (row, head) blocks instead of B·H (−21% a layer, stories260K, 128 rows)
             Tensor y = torch.scaled_dot_product_attention(q.reshape(b, config.nKvHeads(), g, q.size(3)), kv[0], kv[1], opt(mask), 0.0,
-                    false, new DoubleOptional(), false);                                            // [B,Hkv,G,hd]
+                    false, scale, false);                                                              // [B,Hkv,G,hd]
             return y.reshape(b, config.nHeads(), 1, q.size(3));                                   // [B,H,1,hd]
         }
-        return torch.scaled_dot_product_attention(q, kv[0], kv[1], opt(mask), 0.0, false, new DoubleOptional(), gqa);
+        return torch.scaled_dot_product_attention(q, kv[0], kv[1], opt(mask), 0.0, false, scale, gqa);
+    }
+
+    /**
+     * {@code mask} [B,1,T,S] (causal by position when null) and keys fewer than {@code window} positions behind the
+     * query: HF's sliding_window_overlay, kv_idx > q_idx − window. Query positions [B,T], key positions [B,S].
+     */
+    private static Tensor keysSeen(Tensor mask, Tensor queryPositions, Tensor keyPositions, int window) {
+        Tensor back = queryPositions.unsqueeze(2).sub(keyPositions.unsqueeze(1)).unsqueeze(1);   // [B,1,T,S] query − key
+        Tensor near = back.lt(s(window));
+        return near.logical_and(mask == null ? back.ge(s(0)) : mask);
+    }
+
+    /** softmax(cap·tanh(q·kᵀ·scale / cap) under mask)·v, Gemma 2's eager attention. q [B,H,T,hd], k, v [B,Hkv,S,hd]. */
+    private Tensor softcapped(Tensor q, Tensor k, Tensor v, Tensor mask, double cap) {
+        long g = config.nHeads() / config.nKvHeads();
+        if (g > 1) {   // each KV head serves g query heads
+            long b = k.size(0), hkv = k.size(1), n = k.size(2), hd = k.size(3);
+            k = k.unsqueeze(2).expand(b, hkv, g, n, hd).reshape(b, hkv * g, n, hd);                   // [B,H,S,hd]
+            v = v.unsqueeze(2).expand(b, hkv, g, n, hd).reshape(b, hkv * g, n, hd);                   // [B,H,S,hd]
+        }
+        Tensor scores = q.matmul(k.transpose(2, 3)).mul(s(config.attentionScale()));               // [B,H,T,S]
+        scores = scores.div(s(cap)).tanh().mul(s(cap)).masked_fill(mask.logical_not(), s(Double.NEGATIVE_INFINITY));
+        return scores.softmax(-1).matmul(v);                                                        // [B,H,T,hd]
     }
 
     private Tensor p(String name) {
@@ -315,6 +393,7 @@ public final class Transformer implements AutoCloseable {
         params.values().forEach(Tensor::close);
         params.clear();
         invFreq.close();
+        localInvFreq.close();
     }
 
     /**

@@ -45,6 +45,9 @@ final class VectorCopy {
         if (!VECTOR_MODULE) return Optional.of("the JVM was started without --add-modules jdk.incubator.vector");
         if (!C2) return Optional.of("the JVM runs without its optimizing compiler (C2), which the Vector API needs");
         if (c.family() != ModelConfig.Family.LLAMA) return Optional.of("the Vector API decoder covers the Llama family only");
+        if (c.variant().beyondQkNorm(c.headDim())) {
+            return Optional.of("the Vector API decoder covers Llama, Mistral without sliding windows, Qwen2 and Qwen3, not " + c.modelType());
+        }
         if (adapters) return Optional.of("the model carries active LoRA adapters");
         long total = 0;
         for (Tensor t : params.values()) {

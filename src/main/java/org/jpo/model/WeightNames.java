@@ -17,13 +17,18 @@ final class WeightNames {
             m.put("model.embed_tokens.weight", new long[] {v, d});
             for (int l = 0; l < c.nLayers(); l++) {
                 String p = "model.layers." + l + ".";
+                ModelConfig.Variant var = c.variant();
                 m.put(p + "input_layernorm.weight", new long[] {d});
-                m.put(p + "self_attn.q_proj.weight", new long[] {q, d});
-                if (c.qkvBias()) m.put(p + "self_attn.q_proj.bias", new long[] {q});
-                m.put(p + "self_attn.k_proj.weight", new long[] {kv, d});
-                if (c.qkvBias()) m.put(p + "self_attn.k_proj.bias", new long[] {kv});
-                m.put(p + "self_attn.v_proj.weight", new long[] {kv, d});
-                if (c.qkvBias()) m.put(p + "self_attn.v_proj.bias", new long[] {kv});
+                if (var.fused()) {   // Phi-3: q, k, v stacked in one matrix
+                    m.put(p + "self_attn.qkv_proj.weight", new long[] {q + 2 * kv, d});
+                } else {
+                    m.put(p + "self_attn.q_proj.weight", new long[] {q, d});
+                    if (c.qkvBias()) m.put(p + "self_attn.q_proj.bias", new long[] {q});
+                    m.put(p + "self_attn.k_proj.weight", new long[] {kv, d});
+                    if (c.qkvBias()) m.put(p + "self_attn.k_proj.bias", new long[] {kv});
+                    m.put(p + "self_attn.v_proj.weight", new long[] {kv, d});
+                    if (c.qkvBias()) m.put(p + "self_attn.v_proj.bias", new long[] {kv});
+                }
                 if (c.qkNorm()) {
                     m.put(p + "self_attn.q_norm.weight", new long[] {c.headDim()});
                     m.put(p + "self_attn.k_norm.weight", new long[] {c.headDim()});
@@ -31,8 +36,16 @@ final class WeightNames {
                 m.put(p + "self_attn.o_proj.weight", new long[] {d, q});
                 if (c.outBias()) m.put(p + "self_attn.o_proj.bias", new long[] {d});
                 m.put(p + "post_attention_layernorm.weight", new long[] {d});
-                m.put(p + "mlp.gate_proj.weight", new long[] {f, d});
-                m.put(p + "mlp.up_proj.weight", new long[] {f, d});
+                if (var.gemmaNorms()) {   // Gemma's sandwich: the MLP's input and output are normalized too
+                    m.put(p + "pre_feedforward_layernorm.weight", new long[] {d});
+                    m.put(p + "post_feedforward_layernorm.weight", new long[] {d});
+                }
+                if (var.fused()) {   // Phi-3: gate and up stacked in one matrix
+                    m.put(p + "mlp.gate_up_proj.weight", new long[] {2 * f, d});
+                } else {
+                    m.put(p + "mlp.gate_proj.weight", new long[] {f, d});
+                    m.put(p + "mlp.up_proj.weight", new long[] {f, d});
+                }
                 m.put(p + "mlp.down_proj.weight", new long[] {d, f});
             }
             m.put("model.norm.weight", new long[] {d});

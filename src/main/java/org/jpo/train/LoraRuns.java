@@ -29,7 +29,7 @@ final class LoraRuns {
         }
         if (policy.lora().isPresent()) {
             LoraConfig have = policy.lora().get().config();
-            var f = policy.config().family();
+            var f = policy.config();
             if (have.loraR() != want.loraR() || have.loraAlpha() != want.loraAlpha() || !have.targets(f).equals(want.targets(f))) {
                 throw new UserError(c.model() + " carries LoRA adapters with r " + have.loraR() + ", lora_alpha " + have.loraAlpha()
                         + ", target_modules " + have.targets(f) + ", but the config asks for r " + want.loraR() + ", lora_alpha "
@@ -43,7 +43,7 @@ final class LoraRuns {
         Lora l = policy.lora().get();
         long trainable = l.numParameters(), total = trainable + policy.numParameters();
         log.info("LoRA r {} alpha {} dropout {} on {} modules ({}): trainable parameters {} of {} ({}%)", want.loraR(), want.loraAlpha(),
-                want.loraDropout(), l.modules().size(), want.targets(policy.config().family()), trainable, total,
+                want.loraDropout(), l.modules().size(), want.targets(policy.config()), trainable, total,
                 String.format("%.3f", 100.0 * trainable / total));
         return policy;
     }

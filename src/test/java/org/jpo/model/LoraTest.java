@@ -184,15 +184,15 @@ class LoraTest {
 
     @Test void unknownModulesAreConfigErrorsListingTheFamilysNames() {
         var lc = new LoraConfig(4, 8, 0, List.of("q_proj", "c_attn"));
-        ConfigError e = assertThrows(ConfigError.class, () -> lc.targets(ModelConfig.Family.LLAMA));
+        ConfigError e = assertThrows(ConfigError.class, () -> lc.targets(ModelConfig.llama(40, 16, 1, 2, 2, 24, 32)));
         assertEquals("lora_target_modules", e.key());
         assertTrue(e.getMessage().contains("'c_attn'") && e.getMessage().contains("q_proj, k_proj, v_proj, o_proj, gate_proj, up_proj, down_proj"), e.getMessage());
-        e = assertThrows(ConfigError.class, () -> new LoraConfig(4, 8, 0, List.of("q_proj")).targets(ModelConfig.Family.GPT2));
+        e = assertThrows(ConfigError.class, () -> new LoraConfig(4, 8, 0, List.of("q_proj")).targets(ModelConfig.gpt2(40, 16, 1, 2, 32)));
         assertTrue(e.getMessage().contains("c_attn, c_proj, c_fc"), e.getMessage());
         assertEquals("lora_target_modules", assertThrows(ConfigError.class, () -> new LoraConfig(4, 8, 0, List.of("all-linear", "q_proj"))).key());
         assertEquals("lora_dropout", assertThrows(ConfigError.class, () -> new LoraConfig(4, 8, 1.0, null)).key());
         assertEquals("lora_r", assertThrows(ConfigError.class, () -> new LoraConfig(-1, 8, 0, null)).key());
-        assertEquals(List.of("c_attn", "c_proj", "c_fc"), new LoraConfig(4, 8, 0, List.of("all-linear")).targets(ModelConfig.Family.GPT2));
+        assertEquals(List.of("c_attn", "c_proj", "c_fc"), new LoraConfig(4, 8, 0, List.of("all-linear")).targets(ModelConfig.gpt2(40, 16, 1, 2, 32)));
     }
 
     @Test void anAdapterForAnotherShapeIsRefusedNamingTheFile() throws Exception {

@@ -27,7 +27,7 @@ class VectorDecoderTest {
     /** Odd widths (tails past the vector length), GQA, q/k/v and output biases, an untied head, Llama 3 rope scaling. */
     static ModelConfig odd() {
         return new ModelConfig(ModelConfig.Family.LLAMA, "qwen2", 37, 44, 2, 4, 2, 10, 53, 64, 1e-6, 500000,
-                new ModelConfig.RopeScaling(8, 1, 4, 16), false, true, true, "silu", OptionalInt.empty(), OptionalInt.empty());
+                ModelConfig.RopeScaling.llama3(8, 1, 4, 16), false, true, true, "silu", OptionalInt.empty(), OptionalInt.empty());
     }
 
     /**
