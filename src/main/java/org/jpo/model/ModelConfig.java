@@ -207,11 +207,11 @@ public record ModelConfig(Family family, String modelType, int vocabSize, int di
         boolean gemma = type.startsWith("gemma"), gemma3 = type.equals("gemma3_text"), phi3 = type.equals("phi3");
         int vocab = f.integer("vocab_size"), dim = f.integer("hidden_size"), heads = f.integer("num_attention_heads");
         int layers = f.integer("num_hidden_layers");
-        int headDim = f.integer("head_dim", heads > 0 ? dim / heads : 0);
+        int headDim = f.integer("head_dim", gemma ? 256 : heads > 0 ? dim / heads : 0);   // Gemma's default is 256
         boolean attnBias = f.bool("attention_bias", false);
         if (phi3 && attnBias) throw f.error("attention_bias", "false for phi3 (its projections have no biases)");
         if (f.bool("mlp_bias", false)) throw f.error("mlp_bias", "false (MLP biases are not supported)");
-        String act = gemma ? f.str("hidden_activation", f.str("hidden_act", "gelu_pytorch_tanh")) : f.str("hidden_act", "silu");
+        String act = gemma ? f.str("hidden_activation", "gelu_pytorch_tanh") : f.str("hidden_act", "silu");   // Gemma ignores hidden_act
         String wanted = gemma ? "gelu_pytorch_tanh" : "silu";
         if (!act.equals(wanted)) throw f.error(gemma ? "hidden_activation" : "hidden_act", "'" + wanted + "' for " + type + ", got '" + act + "'");
         double theta = f.num("rope_theta", gemma3 ? 1e6 : 10000);
@@ -221,8 +221,9 @@ public record ModelConfig(Family family, String modelType, int vocabSize, int di
             case "gemma2", "gemma3_text" -> {
                 int window = f.integer("sliding_window", 4096);
                 List<Boolean> sliding = layerTypes(f, layers, i -> gemma3 ? (i + 1) % f.integer("sliding_window_pattern", 6) != 0 : i % 2 == 0);
+                // Gemma 3's attention never passes attn_logit_softcapping on: it has no effect there, whatever its value
                 yield new Variant(gemma3, true, f.num("query_pre_attn_scalar", 256),
-                        f.num("attn_logit_softcapping", gemma3 ? 0 : 50), f.num("final_logit_softcapping", gemma3 ? 0 : 30),
+                        gemma3 ? 0 : f.cap("attn_logit_softcapping", 50), f.cap("final_logit_softcapping", gemma3 ? 0 : 30),
                         window, sliding, gemma3 ? f.num("rope_local_base_freq", 10000) : 0, plain.rope(), headDim, false);
             }
             case "phi3" -> {
@@ -421,6 +422,14 @@ public record ModelConfig(Family family, String modelType, int vocabSize, int di
             if (v == null || v.isNull()) return dflt;
             if (!v.isNumber()) throw error(field, "a number, got " + v);
             return v.doubleValue();
+        }
+
+        /** A soft cap: {@code dflt} when the key is absent, 0 (none) when it is null. */
+        double cap(String field, double dflt) {
+            if (!node.has(field)) return dflt;
+            double v = num(field, 0);
+            if (v < 0) throw error(field, "a positive cap or null, got " + v);
+            return v;
         }
 
         boolean bool(String field, boolean dflt) {
