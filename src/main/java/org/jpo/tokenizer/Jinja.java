@@ -5,6 +5,7 @@ import com.hubspot.jinjava.JinjavaConfig;
 import com.hubspot.jinjava.LegacyOverrides;
 import com.hubspot.jinjava.el.JinjavaInterpreterResolver;
 import com.hubspot.jinjava.interpret.JinjavaInterpreter;
+import com.hubspot.jinjava.lib.filter.Filter;
 import com.hubspot.jinjava.lib.fn.ELFunctionDefinition;
 import com.hubspot.jinjava.lib.tag.Tag;
 import com.hubspot.jinjava.tree.Node;
@@ -22,7 +23,8 @@ import java.lang.reflect.Method;
  *   <li>Jinjava's "legacy overrides" that make it follow Jinja2 rather than its old behaviour: {@code {{-}}}
  *       whitespace control, filters binding tighter than {@code +}, Python-style dict literals and output
  *       (but not "whitespace required within tokens", which would leave {@code {{bos_token}}} unparsed);
- *   <li>Python string methods ({@link PythonStrings});
+ *   <li>Python string methods ({@link PythonStrings}), and the {@code trim} filter as Python's {@code strip}
+ *       (Jinjava's trims only ASCII, so a content ending in a no-break space kept it);
  *   <li>{@code raise_exception(msg)}, which stops rendering with {@link Raised};
  *   <li>the {@code {% generation %}} block of assistant-mask templates, rendered as its contents.
  * </ul>
@@ -50,6 +52,7 @@ final class Jinja {
                 .withLegacyOverrides(jinja2).withElResolver(resolver).build();
         Jinjava env = new Jinjava(config);
         env.getGlobalContext().registerFunction(new ELFunctionDefinition("", "raise_exception", raiseException()));
+        env.getGlobalContext().registerFilter(new Trim());
         env.getGlobalContext().registerTag(new GenerationTag());
         return env;
     }
@@ -67,6 +70,15 @@ final class Jinja {
     @SuppressWarnings("unused") // called by templates
     private static String raise(Object message) {
         throw new Raised(String.valueOf(message));
+    }
+
+    /** Jinja2's {@code trim(chars=None)}: {@code str.strip}. */
+    private static final class Trim implements Filter {
+        @Override public String getName() { return "trim"; }
+
+        @Override public Object filter(Object var, JinjavaInterpreter interpreter, String... args) {
+            return PythonStrings.strip(String.valueOf(var), args.length == 0 ? null : args[0]);
+        }
     }
 
     /** {@code {% generation %}...{% endgeneration %}} marks assistant tokens for masks; we render the body. */
