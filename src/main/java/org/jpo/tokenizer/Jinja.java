@@ -4,13 +4,19 @@ import com.hubspot.jinjava.Jinjava;
 import com.hubspot.jinjava.JinjavaConfig;
 import com.hubspot.jinjava.LegacyOverrides;
 import com.hubspot.jinjava.el.JinjavaInterpreterResolver;
+import com.hubspot.jinjava.el.TruthyTypeConverter;
 import com.hubspot.jinjava.interpret.JinjavaInterpreter;
 import com.hubspot.jinjava.lib.filter.Filter;
 import com.hubspot.jinjava.lib.fn.ELFunctionDefinition;
 import com.hubspot.jinjava.lib.tag.Tag;
 import com.hubspot.jinjava.tree.Node;
 import com.hubspot.jinjava.tree.TagNode;
+import jinjava.de.odysseus.el.ExpressionFactoryImpl;
+import jinjava.de.odysseus.el.tree.TreeStore;
+import jinjava.de.odysseus.el.tree.impl.Builder.Feature;
+import jinjava.de.odysseus.el.tree.impl.Cache;
 import jinjava.javax.el.CompositeELResolver;
+import jinjava.javax.el.ExpressionFactory;
 
 import java.lang.reflect.Method;
 
@@ -23,6 +29,7 @@ import java.lang.reflect.Method;
  *   <li>Jinjava's "legacy overrides" that make it follow Jinja2 rather than its old behaviour: {@code {{-}}}
  *       whitespace control, filters binding tighter than {@code +}, Python-style dict literals and output
  *       (but not "whitespace required within tokens", which would leave {@code {{bos_token}}} unparsed);
+ *   <li>Python's keyword arguments, {@code f(name=a - 1)}, and slices with a step, {@code a[::-1]} ({@link JinjaSyntax});
  *   <li>Python string methods ({@link PythonStrings}), and the {@code trim} filter as Python's {@code strip}
  *       (Jinjava's trims only ASCII, so a content ending in a no-break space kept it);
  *   <li>{@code raise_exception(msg)}, which stops rendering with {@link Raised};
@@ -50,7 +57,13 @@ final class Jinja {
                 .withKeepNullableLoopValues(true).build();
         JinjavaConfig config = JinjavaConfig.newBuilder().withTrimBlocks(true).withLstripBlocks(true)
                 .withLegacyOverrides(jinja2).withElResolver(resolver).build();
-        Jinjava env = new Jinjava(config);
+        Jinjava env = new Jinjava(config) {
+            // the expression factory Jinjava builds (JUEL's default features and cache size), parsing with JinjaSyntax
+            private final ExpressionFactory expressions = new ExpressionFactoryImpl(new TreeStore(
+                    new JinjaSyntax(Feature.METHOD_INVOCATIONS, Feature.VARARGS), new Cache(1000)), new TruthyTypeConverter());
+
+            @Override public ExpressionFactory getExpressionFactory() { return expressions; }
+        };
         env.getGlobalContext().registerFunction(new ELFunctionDefinition("", "raise_exception", raiseException()));
         env.getGlobalContext().registerFilter(new Trim());
         env.getGlobalContext().registerTag(new GenerationTag());
