@@ -19,10 +19,15 @@ import jinjava.javax.el.CompositeELResolver;
 import jinjava.javax.el.ExpressionFactory;
 
 import java.lang.reflect.Method;
+import java.time.Clock;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.Locale;
 
 /**
  * The Jinjava environment chat templates run in, set up to behave like the one transformers uses
- * ({@code ImmutableSandboxedEnvironment(trim_blocks=True, lstrip_blocks=True)} plus {@code raise_exception}):
+ * ({@code ImmutableSandboxedEnvironment(trim_blocks=True, lstrip_blocks=True)} plus {@code raise_exception} and
+ * {@code strftime_now}):
  *
  * <ul>
  *   <li>trim_blocks and lstrip_blocks;
@@ -33,11 +38,14 @@ import java.lang.reflect.Method;
  *   <li>Python string methods ({@link PythonStrings}), and the {@code trim} filter as Python's {@code strip}
  *       (Jinjava's trims only ASCII, so a content ending in a no-break space kept it);
  *   <li>{@code raise_exception(msg)}, which stops rendering with {@link Raised};
+ *   <li>{@code strftime_now(format)}: the render's clock ({@link #CLOCK}) in Python's strftime format;
  *   <li>the {@code {% generation %}} block of assistant-mask templates, rendered as its contents.
  * </ul>
  */
 final class Jinja {
     static final Jinjava ENV = create();
+    /** The context variable holding the {@link Clock} that {@code strftime_now} reads (set by {@link ChatTemplate}). */
+    static final String CLOCK = "__jpo_clock__";
 
     private Jinja() {}
 
@@ -64,15 +72,16 @@ final class Jinja {
 
             @Override public ExpressionFactory getExpressionFactory() { return expressions; }
         };
-        env.getGlobalContext().registerFunction(new ELFunctionDefinition("", "raise_exception", raiseException()));
+        env.getGlobalContext().registerFunction(new ELFunctionDefinition("", "raise_exception", method("raise")));
+        env.getGlobalContext().registerFunction(new ELFunctionDefinition("", "strftime_now", method("strftimeNow")));
         env.getGlobalContext().registerFilter(new Trim());
         env.getGlobalContext().registerTag(new GenerationTag());
         return env;
     }
 
-    private static Method raiseException() {
+    private static Method method(String name) {
         try {
-            Method m = Jinja.class.getDeclaredMethod("raise", Object.class);
+            Method m = Jinja.class.getDeclaredMethod(name, Object.class);
             m.setAccessible(true); // Jinjava calls it reflectively from outside this package-private class
             return m;
         } catch (NoSuchMethodException e) {
@@ -83,6 +92,45 @@ final class Jinja {
     @SuppressWarnings("unused") // called by templates
     private static String raise(Object message) {
         throw new Raised(String.valueOf(message));
+    }
+
+    @SuppressWarnings("unused") // called by templates
+    private static String strftimeNow(Object format) {
+        Clock clock = (Clock) JinjavaInterpreter.getCurrent().getContext().get(CLOCK);
+        return strftime(LocalDateTime.now(clock), String.valueOf(format));
+    }
+
+    /** Python's {@code datetime.strftime} in the C locale, for the directives dates are written with. */
+    static String strftime(LocalDateTime t, String format) {
+        StringBuilder out = new StringBuilder();
+        for (int i = 0; i < format.length(); i++) {
+            char c = format.charAt(i);
+            if (c != '%' || i + 1 == format.length()) {
+                out.append(c);
+                continue;
+            }
+            char d = format.charAt(++i);
+            String pattern = switch (d) {
+                case 'd' -> "dd";
+                case 'm' -> "MM";
+                case 'y' -> "yy";
+                case 'Y' -> "yyyy";
+                case 'b' -> "MMM";
+                case 'B' -> "MMMM";
+                case 'a' -> "EEE";
+                case 'A' -> "EEEE";
+                case 'H' -> "HH";
+                case 'I' -> "hh";
+                case 'M' -> "mm";
+                case 'S' -> "ss";
+                case 'p' -> "a";
+                case 'j' -> "DDD";
+                case '%' -> "'%'";
+                default -> throw new IllegalArgumentException("strftime_now: unsupported directive %" + d + " in " + format);
+            };
+            out.append(DateTimeFormatter.ofPattern(pattern, Locale.US).format(t));
+        }
+        return out.toString();
     }
 
     /** Jinja2's {@code trim(chars=None)}: {@code str.strip}. */
