@@ -80,7 +80,7 @@ public final class ChatTemplate {
 
     private static Node parse(String source, String origin) {
         JinjavaInterpreter parser = Jinja.ENV.newInterpreter();
-        Node tree = parser.parse(source);
+        Node tree = parser.parse(Jinja.source(source));
         for (TemplateError error : parser.getErrors()) {
             if (error.getSeverity() == TemplateError.ErrorType.FATAL) {
                 throw new UserError(origin + ": cannot parse (template line " + error.getLineno() + "): " + error.getMessage());

@@ -30,7 +30,7 @@ import java.util.Locale;
  * {@code strftime_now}):
  *
  * <ul>
- *   <li>trim_blocks and lstrip_blocks;
+ *   <li>trim_blocks and lstrip_blocks, and the source read as Jinja2's lexer reads it ({@link #source});
  *   <li>Jinjava's "legacy overrides" that make it follow Jinja2 rather than its old behaviour: {@code {{-}}}
  *       whitespace control, filters binding tighter than {@code +}, Python-style dict literals and output
  *       (but not "whitespace required within tokens", which would leave {@code {{bos_token}}} unparsed);
@@ -52,6 +52,15 @@ final class Jinja {
     /** What {@code raise_exception(msg)} throws; Jinjava wraps it, {@link ChatTemplate} unwraps it. */
     static final class Raised extends RuntimeException {
         Raised(String message) { super(message, null, false, false); }
+    }
+
+    /**
+     * The template text as Jinja2 lexes it: "\r\n" and "\r" are "\n", and one newline at the very end is dropped
+     * (keep_trailing_newline=False), so a chat_template.jinja saved with a final newline does not print it.
+     */
+    static String source(String template) {
+        String s = template.replace("\r\n", "\n").replace('\r', '\n');
+        return s.endsWith("\n") ? s.substring(0, s.length() - 1) : s;
     }
 
     private static Jinjava create() {
