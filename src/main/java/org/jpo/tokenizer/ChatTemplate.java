@@ -11,6 +11,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -23,7 +24,8 @@ import java.util.Optional;
  * (or in {@code chat_template.jinja}) that turns a list of messages into the text the model was trained on.
  * It runs in Jinjava set up like transformers' Jinja2 environment ({@link Jinja}) with the variables
  * transformers passes: {@code messages} (each {@code {"role", "content"}}), {@code add_generation_prompt},
- * {@code bos_token}, {@code eos_token}, and the function {@code raise_exception(msg)}.
+ * {@code bos_token}, {@code eos_token}, and the functions {@code raise_exception(msg)} and
+ * {@code strftime_now(format)} (today's date, e.g. in SmolLM3's system prompt).
  *
  * <p>A template that calls {@code raise_exception} rejects the conversation: {@link Rejected}. Any other
  * template failure (bad syntax, an unknown method) is a {@link UserError} naming the template's origin.
@@ -57,21 +59,39 @@ public final class ChatTemplate {
     private final String origin;
     private final Optional<String> bosToken;
     private final Optional<String> eosToken;
+    /** What {@code strftime_now} reads; the system clock except in tests. */
+    private final Clock clock;
     /** Parsed once: parsing costs several times more than rendering, and a dataset renders every row. */
     private final Node tree;
 
     private ChatTemplate(String source, String origin, Optional<String> bosToken, Optional<String> eosToken) {
+        // transformers' strftime_now is datetime.now(): local time
+        this(source, origin, bosToken, eosToken, Clock.systemDefaultZone(), parse(source, origin));
+    }
+
+    private ChatTemplate(String source, String origin, Optional<String> bosToken, Optional<String> eosToken, Clock clock, Node tree) {
         this.source = source;
         this.origin = origin;
         this.bosToken = bosToken;
         this.eosToken = eosToken;
+        this.clock = clock;
+        this.tree = tree;
+    }
+
+    private static Node parse(String source, String origin) {
         JinjavaInterpreter parser = Jinja.ENV.newInterpreter();
-        this.tree = parser.parse(source);
+        Node tree = parser.parse(Jinja.source(source));
         for (TemplateError error : parser.getErrors()) {
             if (error.getSeverity() == TemplateError.ErrorType.FATAL) {
                 throw new UserError(origin + ": cannot parse (template line " + error.getLineno() + "): " + error.getMessage());
             }
         }
+        return tree;
+    }
+
+    /** This template with {@code strftime_now} reading {@code clock}: tests compare renderings on a fixed date. */
+    ChatTemplate withClock(Clock clock) {
+        return new ChatTemplate(source, origin, bosToken, eosToken, clock, tree);
     }
 
     /**
@@ -176,6 +196,7 @@ public final class ChatTemplate {
             list.add(map);
         }
         Map<String, Object> bindings = new HashMap<>();
+        bindings.put(Jinja.CLOCK, clock);
         bindings.put("messages", list);
         bindings.put("add_generation_prompt", addGenerationPrompt);
         bosToken.ifPresent(t -> bindings.put("bos_token", t));

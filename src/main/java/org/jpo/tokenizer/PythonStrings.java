@@ -5,7 +5,6 @@ import jinjava.javax.el.ELResolver;
 
 import java.beans.FeatureDescriptor;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
@@ -29,7 +28,7 @@ final class PythonStrings extends ELResolver {
     /** The method's result, or null if it is not one we provide (Jinjava then tries the Java method). */
     private static Object call(String s, String name, Object[] args) {
         return switch (name) {
-            case "strip" -> rstrip(lstrip(s, chars(args)), chars(args));
+            case "strip" -> strip(s, chars(args));
             case "lstrip" -> lstrip(s, chars(args));
             case "rstrip" -> rstrip(s, chars(args));
             case "startswith" -> affixes(args).stream().anyMatch(s::startsWith);
@@ -49,8 +48,21 @@ final class PythonStrings extends ELResolver {
         return args.length == 0 || args[0] == null ? null : args[0].toString();
     }
 
+    /**
+     * Python's {@code str.isspace} for one char: Java's whitespace plus the no-break spaces (U+00A0, U+2007,
+     * U+202F) and NEL (U+0085), which Python strips and splits on and Java does not.
+     */
+    static boolean isSpace(char c) {
+        return Character.isWhitespace(c) || Character.isSpaceChar(c) || c == '\u0085';
+    }
+
     private static boolean strips(String chars, char c) {
-        return chars == null ? Character.isWhitespace(c) : chars.indexOf(c) >= 0;
+        return chars == null ? isSpace(c) : chars.indexOf(c) >= 0;
+    }
+
+    /** Python's {@code s.strip(chars)}; null chars strips whitespace. Also Jinja2's {@code trim} filter. */
+    static String strip(String s, String chars) {
+        return rstrip(lstrip(s, chars), chars);
     }
 
     private static String lstrip(String s, String chars) {
@@ -90,10 +102,7 @@ final class PythonStrings extends ELResolver {
     private static List<String> split(String s, Object[] args) {
         String sep = chars(args);
         int max = args.length > 1 && args[1] instanceof Number n ? n.intValue() : -1;
-        if (sep == null) {
-            String t = s.strip();
-            return t.isEmpty() ? List.of() : Arrays.asList(max < 0 ? t.split("\\s+") : t.split("\\s+", max + 1));
-        }
+        if (sep == null) return splitOnSpace(s, max);
         if (sep.isEmpty()) throw new IllegalArgumentException("split: empty separator");
         List<String> out = new ArrayList<>();
         int from = 0;
@@ -103,6 +112,23 @@ final class PythonStrings extends ELResolver {
         }
         out.add(s.substring(from));
         return out;
+    }
+
+    /** split() without a separator: runs of whitespace separate, none at the ends; after max splits the rest is one piece. */
+    private static List<String> splitOnSpace(String s, int max) {
+        List<String> out = new ArrayList<>();
+        int i = 0;
+        while (true) {
+            while (i < s.length() && isSpace(s.charAt(i))) i++;
+            if (i == s.length()) return out;
+            if (out.size() == max) {
+                out.add(s.substring(i));
+                return out;
+            }
+            int start = i;
+            while (i < s.length() && !isSpace(s.charAt(i))) i++;
+            out.add(s.substring(start, i));
+        }
     }
 
     private static String join(String sep, Object[] args) {
