@@ -184,7 +184,7 @@ public final class Transformer implements AutoCloseable {
     public Tensor logits(Tensor hidden) {
         Tensor z = torch.linear(hidden, headWeight());
         double cap = config.variant().logitSoftcap();
-        return cap > 0 ? z.div(s(cap)).tanh_().mul_(s(cap)) : z;
+        return cap > 0 ? z.div(s(cap)).tanh().mul(s(cap)) : z;
     }
 
     private Tensor headWeight() {
