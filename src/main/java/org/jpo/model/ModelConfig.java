@@ -189,12 +189,16 @@ public record ModelConfig(Family family, String modelType, int vocabSize, int di
         if (n == null || !n.isObject()) throw new UserError(file + ": expected a JSON object");
         Fields f = new Fields(n, file);
         String type = f.str("model_type");
-        return switch (type) {
-            case "gpt2" -> gpt2From(f, type);
-            case "llama", "mistral", "qwen2", "qwen3", "smollm", "tinyllama", "smollm3", "gemma2", "gemma3_text", "phi3" ->
-                    llamaFrom(f, type);
-            default -> throw new UserError(file + ": model_type '" + type + "' is not supported (supported: " + SUPPORTED + ")");
-        };
+        try {
+            return switch (type) {
+                case "gpt2" -> gpt2From(f, type);
+                case "llama", "mistral", "qwen2", "qwen3", "smollm", "tinyllama", "smollm3", "gemma2", "gemma3_text", "phi3" ->
+                        llamaFrom(f, type);
+                default -> throw new UserError(file + ": model_type '" + type + "' is not supported (supported: " + SUPPORTED + ")");
+            };
+        } catch (UserError e) {   // the record's own checks do not know the file
+            throw e.getMessage().startsWith(file.toString()) ? e : new UserError(file + ": " + e.getMessage());
+        }
     }
 
     static final String SUPPORTED = "llama, mistral, qwen2, qwen3, gemma2, gemma3_text, phi3, smollm3, gpt2";

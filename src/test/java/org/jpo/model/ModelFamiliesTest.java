@@ -62,6 +62,55 @@ class ModelFamiliesTest {
 
     @Test void smollm3MatchesTheReferenceForward() throws Exception { check(FamilyConfigs.SMOLLM3, 7); }
 
+    /** What each family's config.json says, as the record holds it; HF's defaults for absent keys; refusals name the key. */
+    @Test void readsEachFamilysConfigWithHfsDefaultsAndRefusesWhatItCannotRun() throws IOException {
+        ModelConfig.Variant g2 = read(FamilyConfigs.GEMMA2).variant();
+        assertEquals(List.of(true, false, true, false), g2.sliding());   // from layer_types' default: even layers slide
+        assertEquals(List.of(4, 12.0, 0.5, 3.0), List.of(g2.slidingWindow(), g2.queryPreAttnScalar(), g2.attnSoftcap(), g2.logitSoftcap()));
+        assertTrue(g2.gemmaNorms() && !g2.qkNorm());
+        ModelConfig.Variant defaults = read(FamilyConfigs.GEMMA2.replace("\"attn_logit_softcapping\": 0.5,", "")
+                .replace("\"final_logit_softcapping\": 3.0,", "").replace("\"head_dim\": 16,", "")).variant();
+        assertEquals(List.of(50.0, 30.0), List.of(defaults.attnSoftcap(), defaults.logitSoftcap()));   // absent: Gemma2Config's
+        assertEquals(256, read(FamilyConfigs.GEMMA2.replace("\"head_dim\": 16,", "")).headDim());    // not hidden / heads
+        ModelConfig.Variant off = read(FamilyConfigs.GEMMA2.replace("0.5", "null").replace("3.0", "null")).variant();
+        assertEquals(List.of(0.0, 0.0), List.of(off.attnSoftcap(), off.logitSoftcap()));                 // null: none
+
+        ModelConfig g3 = read(FamilyConfigs.GEMMA3);
+        assertEquals(List.of(true, true, false, true, true, false), g3.variant().sliding());   // every 3rd layer global
+        assertEquals(ModelConfig.RopeScaling.linear(8), g3.ropeScaling());
+        assertEquals(List.of(10000.0, 1e6), List.of(g3.variant().localRopeTheta(), g3.ropeTheta()));
+        assertEquals(0.0, read(FamilyConfigs.GEMMA3.replace("\"attn_logit_softcapping\": null", "\"attn_logit_softcapping\": 50.0"))
+                .variant().attnSoftcap(), "Gemma 3's attention never applies attn_logit_softcapping");
+
+        ModelConfig phi3 = read(FamilyConfigs.PHI3);
+        assertEquals(List.of(6, 6), List.of(phi3.variant().rotaryDim(), phi3.variant().slidingWindow()));
+        assertEquals(List.of(true, true), phi3.variant().sliding());
+        assertTrue(phi3.variant().fused() && !phi3.tiedEmbeddings());
+
+        assertEquals(List.of(true, true, true, false), read(FamilyConfigs.SMOLLM3).variant().rope());
+        assertEquals(List.of(true, true, true, false, true, true, true, false), read(FamilyConfigs.SMOLLM3
+                .replace("\"no_rope_layers\": [1, 1, 1, 0], ", "").replace("\"num_hidden_layers\": 4", "\"num_hidden_layers\": 8")).variant().rope());
+
+        String[][] refused = {
+                {FamilyConfigs.PHI3.replace("\"rope_scaling\": null", "\"rope_scaling\": {\"type\": \"longrope\", \"short_factor\": [1.0]}"),
+                        "field 'rope_scaling.rope_type': expected 'llama3', 'linear' or 'default' (others are not supported yet), got 'longrope'"},
+                {FamilyConfigs.SMOLLM3.replace("\"use_sliding_window\": false", "\"use_sliding_window\": true"), "field 'use_sliding_window'"},
+                {FamilyConfigs.SMOLLM3.replace("[1, 1, 1, 0]", "[1, 1, 0]"), "field 'no_rope_layers': expected a list of 4 zeros and ones"},
+                {FamilyConfigs.GEMMA2.replace("\"num_hidden_layers\": 4", "\"num_hidden_layers\": 4, \"layer_types\": [\"full_attention\"]"),
+                        "field 'layer_types': expected a list of 4 layer types"},
+                {FamilyConfigs.GEMMA2.replace("\"hidden_activation\": \"gelu_pytorch_tanh\"", "\"hidden_activation\": \"relu\""),
+                        "field 'hidden_activation': expected 'gelu_pytorch_tanh' for gemma2, got 'relu'"},
+                {FamilyConfigs.GEMMA3.replace("\"rope_type\": \"linear\"", "\"rope_type\": \"llama3\", \"original_max_position_embeddings\": 8"),
+                        "field 'rope_scaling.rope_type': expected 'linear' or 'default' for gemma3_text"},
+                {FamilyConfigs.PHI3.replace("\"partial_rotary_factor\": 0.75", "\"partial_rotary_factor\": 0.1"), "partial_rotary_factor gives 0 rotary dimensions of head_dim 8"},
+                {FamilyConfigs.GEMMA2.replace("\"gemma2\"", "\"gemma\""), "model_type 'gemma' is not supported (supported: llama, mistral, qwen2, qwen3, gemma2, gemma3_text, phi3, smollm3, gpt2)"},
+        };
+        for (String[] c : refused) {
+            var e = assertThrows(org.jpo.UserError.class, () -> read(c[0]), c[1]);
+            assertTrue(e.getMessage().contains(c[1]) && e.getMessage().contains("config.json"), e.getMessage());
+        }
+    }
+
     /** The reference reads the checkpoint's own config.json, not the one jpo writes back: both must mean the same model. */
     private void check(String json, long seed) throws Exception { check(read(json), json, seed); }
 
