@@ -111,6 +111,33 @@ class ModelFamiliesTest {
         }
     }
 
+    /** jpo convert of a Phi-3 directory writes the HF layout back: fused matrices under their names, the same config. */
+    @Test void convertWritesEachFamilyBackInItsOwnLayout() throws Exception {
+        for (String json : List.of(FamilyConfigs.PHI3, FamilyConfigs.GEMMA3)) {
+            ModelConfig config = read(json);
+            Path dir = tmp.resolve(config.modelType()), out = tmp.resolve(config.modelType() + "-converted");
+            try (Transformer m = Transformer.random(config, 9)) {
+                Checkpoints.save(m, dir, List.of());
+            }
+            var r = org.jpo.testing.Cli.run("convert", "--model", dir.toString(), "--out", out.toString());
+            assertEquals(0, r.exit(), r.toString());
+            JsonNode written = new ObjectMapper().readTree(out.resolve("config.json").toFile());
+            JsonNode original = new ObjectMapper().readTree(json);
+            for (String key : List.of("model_type", "head_dim", "sliding_window", "partial_rotary_factor", "rope_scaling", "rope_local_base_freq",
+                    "query_pre_attn_scalar", "tie_word_embeddings")) {
+                if (!original.has(key)) continue;
+                JsonNode want = original.get(key), got = written.get(key);
+                if (want.isNumber()) assertEquals(want.doubleValue(), got.doubleValue(), config.modelType() + " " + key);
+                else assertEquals(want, got, config.modelType() + " " + key);
+            }
+            try (Transformer a = Checkpoints.load(dir); Transformer b = Checkpoints.load(out)) {
+                assertEquals(a.config(), b.config());
+                assertEquals(a.parameters().keySet(), b.parameters().keySet());
+                for (String name : a.parameters().keySet()) assertTrue(a.parameters().get(name).equal(b.parameters().get(name)), name);
+            }
+        }
+    }
+
     /** The reference reads the checkpoint's own config.json, not the one jpo writes back: both must mean the same model. */
     private void check(String json, long seed) throws Exception { check(read(json), json, seed); }
 
