@@ -201,12 +201,21 @@ def describe_phi3(cfg):
     n, d, heads = cfg.get("num_hidden_layers", 32), cfg.get("hidden_size", 3072), cfg.get("num_attention_heads", 32)
     hd = cfg.get("head_dim") or d // heads
     theta, scaling = flat_rope(cfg, 10_000.0)
-    if scaling is not None and scaling.get("rope_type", scaling.get("type")) not in (None, "default"):
+    kind = None if scaling is None else scaling.get("rope_type", scaling.get("type"))
+    if kind not in (None, "default", "longrope", "su"):
         raise ValueError("phi3 rope_scaling %s is not supported" % scaling)
     # Phi3Config puts partial_rotary_factor into rope_parameters; the rotated width is int(head_dim * factor) and the
     # frequencies are computed over that width (1 / theta^(2i/rot)), not over head_dim
     prf = (scaling or {}).get("partial_rotary_factor", cfg.get("partial_rotary_factor", 1.0))
     rot = int(hd * prf)
+    f, attention_factor = inv_freq(theta, rot, None), 1.0
+    if kind in ("longrope", "su"):
+        # modeling_rope_utils._compute_longrope_parameters, for sequences within original_max_position_embeddings
+        # (longer ones switch to long_factor): inv_freq / short_factor, cos and sin times sqrt(1 + ln factor / ln original)
+        original = cfg["original_max_position_embeddings"]
+        factor = scaling.get("factor", cfg["max_position_embeddings"] / original)
+        f = f / np.array(scaling["short_factor"])
+        attention_factor = np.sqrt(1 + np.log(factor) / np.log(original)) if factor > 1 else 1.0
     return {
         "layers": n, "hidden": d, "heads": heads, "kv_heads": cfg.get("num_key_value_heads") or heads,
         "head_dim": hd, "eps": cfg.get("rms_norm_eps", 1e-5), "gemma": False, "qk_norm": False, "embed_scale": None,
@@ -215,7 +224,7 @@ def describe_phi3(cfg):
         "fused": True,                                   # qkv_proj and gate_up_proj
         "scaling": hd ** -0.5, "attn_softcap": None, "final_softcap": None,
         "windows": [cfg.get("sliding_window")] * n,      # Phi3Model: every layer slides when sliding_window is set
-        "ropes": [inv_freq(theta, rot, None)] * n, "tie": cfg.get("tie_word_embeddings", False),
+        "ropes": [f] * n, "rope_scale": attention_factor, "tie": cfg.get("tie_word_embeddings", False),
     }
 
 
@@ -248,14 +257,14 @@ DESCRIBE = {"gemma2": describe_gemma, "gemma3_text": describe_gemma, "phi3": des
             "smollm3": describe_smollm3}
 
 
-def apply_rope(x, f, t):
+def apply_rope(x, f, t, scale=1.0):
     """apply_rotary_pos_emb on [heads, T, head_dim] at positions 0..T-1 with inverse frequencies f. Only the first
     2 * len(f) dims rotate (rotate_half inside that part); the rest pass through (Phi3's partial rotary)."""
     rot = 2 * len(f)
     freqs = np.outer(np.arange(t), f)
     emb = np.concatenate([freqs, freqs], axis=-1)                        # [T, rot]
     xr, xp = x[..., :rot], x[..., rot:]
-    return np.concatenate([xr * np.cos(emb) + rotate_half(xr) * np.sin(emb), xp], axis=-1)
+    return np.concatenate([xr * np.cos(emb) * scale + rotate_half(xr) * np.sin(emb) * scale, xp], axis=-1)
 
 
 def mask(t, window):
@@ -294,7 +303,8 @@ def forward_ext(cfg, w, ids):
             q = gemma_rms_norm(q, w[p + "self_attn.q_norm.weight"], eps)
             k = gemma_rms_norm(k, w[p + "self_attn.k_norm.weight"], eps)
         if a["ropes"][l] is not None:                                    # SmolLM3: None on no-rope layers
-            q, k = apply_rope(q, a["ropes"][l], t), apply_rope(k, a["ropes"][l], t)
+            scale = a.get("rope_scale", 1.0)                             # Phi-3 longrope's attention factor
+            q, k = apply_rope(q, a["ropes"][l], t, scale), apply_rope(k, a["ropes"][l], t, scale)
         k = np.repeat(k, heads // kv_heads, axis=0)                      # repeat_kv
         v = np.repeat(v, heads // kv_heads, axis=0)
         s = q @ k.transpose(0, 2, 1) * a["scaling"]                      # eager_attention_forward

@@ -127,7 +127,7 @@ final class BenchCommand implements Runnable {
 
         /** Greedy decoding that recomputes the whole prefix every step: what the KV cache saves. */
         private double uncachedGeneration(Transformer m, int tokens) {
-            tokens = Math.min(tokens, m.config().maxSeqLen() - 1);
+            tokens = Math.min(tokens, m.config().contextLimit() - 1);
             long[] seq = new long[tokens + 1];
             seq[0] = m.config().bosId().orElse(1);
             long t0 = System.nanoTime();

@@ -124,7 +124,7 @@ final class BenchGenerate implements Callable<Integer> {
      */
     private static void bench(Settings s, String label, Path file, int threads, Optional<BenchBaselines.Llama2c> c) throws Exception {
         try (Transformer m = Checkpoints.load(file)) {
-            int tokens = Math.min(s.maxNewTokens(), m.config().maxSeqLen() - 1);
+            int tokens = Math.min(s.maxNewTokens(), m.config().contextLimit() - 1);
             for (int[] run : new int[][] {{1, 1, 1}, {32, 1, 32}, {s.numPrompts(), s.n(), s.batchSize()}}) {
                 LocalSampler torchPath = new LocalSampler(m, Set.of(), run[2]).with(LocalSampler.Decoder.TORCH);
                 LocalSampler vectorPath = new LocalSampler(m, Set.of(), run[2]).with(LocalSampler.Decoder.VECTOR);

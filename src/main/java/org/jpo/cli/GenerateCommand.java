@@ -57,7 +57,7 @@ final class GenerateCommand implements Callable<Integer> {
         if (batchRows < 1) throw new UserError("--batch-size must be >= 1, got " + batchRows);
         out.check();
         try (Transformer m = model.loadModel(); Tokenizer tok = model.loadTokenizer(m)) {
-            int window = m.config().maxSeqLen();
+            int window = m.config().contextLimit();
             if (maxNewTokens > window) {
                 throw new UserError("--max-new-tokens " + maxNewTokens + " exceeds the model's context window of " + window + " tokens");
             }
@@ -85,7 +85,7 @@ final class GenerateCommand implements Callable<Integer> {
             for (int id : ids) {
                 if (id < 0 || id >= vocab) throw line.error("prompt_ids holds token id " + id + "; the vocabulary size is " + vocab);
             }
-            int window = m.config().maxSeqLen();
+            int window = m.config().contextLimit();
             if (ids.length >= window) {
                 throw line.error("prompt has " + ids.length + " tokens; the context window is " + window + " (no room to generate)");
             }

@@ -77,7 +77,7 @@ final class LogprobsCommand implements Callable<Integer> {
 
     private static void check(Jsonl.Line line, Row r, Transformer m) {
         if (r.prompt.length == 0) throw line.error("prompt_ids is empty: the first completion token needs a context (e.g. BOS)");
-        int total = r.prompt.length + r.completion.length, window = m.config().maxSeqLen();
+        int total = r.prompt.length + r.completion.length, window = m.config().contextLimit();
         if (total > window) throw line.error(total + " tokens exceed the model's context window of " + window);
         for (int id : r.prompt) checkId(line, id, m);
         for (int id : r.completion) checkId(line, id, m);

@@ -45,7 +45,7 @@ public final class ImplicitRewardScorer implements Scorer, AutoCloseable {
         Tokenizer tok = policy.tokenizer();
         Transformer model = policy.model().get();
         int[] prompt = tok.encode(input.prompt(), true);
-        int window = Math.min(model.config().maxSeqLen(), reference.config().maxSeqLen());
+        int window = Math.min(model.config().contextLimit(), reference.config().contextLimit());
         Score[] out = new Score[completions.size()];
         List<int[]> fit = new ArrayList<>();
         List<Integer> at = new ArrayList<>();

@@ -57,7 +57,7 @@ public final class PreferenceModelScorer implements Scorer, AutoCloseable {
         List<int[]> c = new ArrayList<>();
         for (String text : completions) c.add(withEos(tokenizer.encodeContinuation(prompt, p, text, true)));
         if (p.length == 0) p = new int[] {model.separator()};   // no BOS and an empty prompt: the separator is the context
-        int n = c.size(), window = model.config().maxSeqLen();
+        int n = c.size(), window = model.config().contextLimit();
         List<int[]> pairs = new ArrayList<>();
         for (int i = 0; i < n; i++) {
             for (int j = i + 1; j < n; j++) if (PreferenceModel.length(p, c.get(i), c.get(j)) <= window) pairs.add(new int[] {i, j});
@@ -100,7 +100,7 @@ public final class PreferenceModelScorer implements Scorer, AutoCloseable {
             stats.add(s);
         }
         return PairwiseScores.of(name, p, stats, "with every other completion of the prompt it is longer than the preference model's "
-                + "context window of " + model.config().maxSeqLen() + " tokens (prompt + both completions + separator)");
+                + "context window of " + model.config().contextLimit() + " tokens (prompt + both completions + separator)");
     }
 
     @Override public void close() {

@@ -71,7 +71,7 @@ public final class RewardModelScorer implements Scorer, AutoCloseable {
             tail = Arrays.copyOfRange(tail, 1, tail.length);
         }
         Tokens t = new Tokens(head, tail);
-        int window = model.config().maxSeqLen();
+        int window = model.config().contextLimit();
         if (t.length() > window) {
             throw new UserError(t.length() + " tokens (prompt " + head.length + ", completion " + tail.length
                     + ") exceed the reward model's context window of " + window);

@@ -132,7 +132,7 @@ public final class Loop implements AutoCloseable {
             Optional<ChatTemplate> template = ChatTemplate.load(c.tokenizer().orElse(c.policy()));
             this.initial = Checkpoints.load(c.policy());
             Tokenizers.requireSameVocab(tok, initial.config().vocabSize(), c.tokenizer().map(Path::toString).orElse(""), c.policy());
-            int window = initial.config().maxSeqLen();
+            int window = initial.config().contextLimit();
             if (c.sampling().maxNewTokens() >= window) {
                 throw new UserError("sampling.max_new_tokens is " + c.sampling().maxNewTokens() + " but the policy's context window is " + window
                         + " tokens, prompt included; set it below " + window);

@@ -44,19 +44,33 @@ public record ModelConfig(Family family, String modelType, int vocabSize, int di
     public enum Family { LLAMA, GPT2 }
 
     /**
-     * Rotary frequency scaling: Llama 3.1's ({@code rope_type "llama3"}, by wavelength) or linear position
-     * interpolation ({@code "linear"}, every frequency divided by the factor; Gemma 3's global layers).
+     * Rotary frequency scaling: Llama 3.1's ({@code rope_type "llama3"}, by wavelength), linear position
+     * interpolation ({@code "linear"}, every frequency divided by the factor; Gemma 3's global layers), or Phi-3's
+     * {@code "longrope"}: each frequency divided by its {@code short_factor} and cos/sin multiplied by
+     * √(1 + ln(factor) / ln(original_max_position_embeddings)). HF switches to {@code long_factor} once a sequence
+     * passes {@code original_max_position_embeddings}; jpo runs longrope models up to that length only.
      */
-    public record RopeScaling(String type, double factor, double lowFreqFactor, double highFreqFactor, int originalMaxPositions) {
-        public static final RopeScaling NONE = new RopeScaling("default", 1, 1, 1, 0);
+    public record RopeScaling(String type, double factor, double lowFreqFactor, double highFreqFactor, int originalMaxPositions,
+                              List<Double> shortFactor, List<Double> longFactor) {
+        public static final RopeScaling NONE = new RopeScaling("default", 1, 1, 1, 0, List.of(), List.of());
 
-        public static RopeScaling llama3(double factor, double lowFreqFactor, double highFreqFactor, int originalMaxPositions) {
-            return new RopeScaling("llama3", factor, lowFreqFactor, highFreqFactor, originalMaxPositions);
+        public RopeScaling {
+            shortFactor = List.copyOf(shortFactor);
+            longFactor = List.copyOf(longFactor);
         }
 
-        public static RopeScaling linear(double factor) { return new RopeScaling("linear", factor, 1, 1, 0); }
+        public static RopeScaling llama3(double factor, double lowFreqFactor, double highFreqFactor, int originalMaxPositions) {
+            return new RopeScaling("llama3", factor, lowFreqFactor, highFreqFactor, originalMaxPositions, List.of(), List.of());
+        }
+
+        public static RopeScaling linear(double factor) { return new RopeScaling("linear", factor, 1, 1, 0, List.of(), List.of()); }
 
         public boolean enabled() { return !type.equals("default"); }
+
+        /** What cos and sin are multiplied by: longrope's attention factor, else 1. */
+        public double attentionFactor() {
+            return type.equals("longrope") && factor > 1 ? Math.sqrt(1 + Math.log(factor) / Math.log(originalMaxPositions)) : 1;
+        }
     }
 
     /**
@@ -130,6 +144,11 @@ public record ModelConfig(Family family, String modelType, int vocabSize, int di
             throw new UserError("layer_types / no_rope_layers must list " + nLayers + " layers (num_hidden_layers), got "
                     + variant.sliding().size() + " / " + variant.rope().size());
         }
+        if (ropeScaling.type().equals("longrope") && (ropeScaling.shortFactor().size() != variant.rotaryDim() / 2
+                || ropeScaling.longFactor().size() != variant.rotaryDim() / 2)) {
+            throw new UserError("rope_scaling: short_factor and long_factor must have rotary dimensions / 2 = " + variant.rotaryDim() / 2
+                    + " entries, got " + ropeScaling.shortFactor().size() + " and " + ropeScaling.longFactor().size());
+        }
         if (family == Family.LLAMA && (variant.rotaryDim() % 2 != 0 || variant.rotaryDim() <= 0 || variant.rotaryDim() > headDim)) {
             throw new UserError("partial_rotary_factor gives " + variant.rotaryDim() + " rotary dimensions of head_dim " + headDim
                     + "; expected an even number in (0, head_dim]");
@@ -141,6 +160,9 @@ public record ModelConfig(Family family, String modelType, int vocabSize, int di
     }
 
     public int kvDim() { return nKvHeads * headDim; }
+
+    /** The longest sequence jpo runs: the context window, or a longrope model's original one (see {@link RopeScaling}). */
+    public int contextLimit() { return ropeScaling.type().equals("longrope") ? ropeScaling.originalMaxPositions() : maxSeqLen; }
 
     /** Per-head RMSNorm of q and k before the rotary embedding ({@code self_attn.q_norm}, {@code k_norm}): Qwen3, Gemma 3. */
     public boolean qkNorm() { return variant.qkNorm(); }
@@ -306,8 +328,27 @@ public record ModelConfig(Family family, String modelType, int vocabSize, int di
             case "llama3" -> RopeScaling.llama3(s.num("factor", 8), s.num("low_freq_factor", 1), s.num("high_freq_factor", 4),
                     s.integer("original_max_position_embeddings"));
             case "linear" -> RopeScaling.linear(s.num("factor", 1));
-            default -> throw f.error("rope_scaling.rope_type", "'llama3', 'linear' or 'default' (others are not supported yet), got '" + kind + "'");
+            case "longrope", "su" -> {   // Phi3Config renames su to longrope
+                if (!f.str("model_type").equals("phi3")) throw f.error("rope_scaling.rope_type", "'longrope' only for phi3 models");
+                int original = f.integer("original_max_position_embeddings");
+                // HF's _compute_longrope_parameters: factor = max_position_embeddings / original unless given
+                double factor = s.num("factor", (double) f.integer("max_position_embeddings") / original);
+                if (rs.has("attention_factor")) throw f.error("rope_scaling.attention_factor", "absent (only the derived attention factor is supported)");
+                yield new RopeScaling("longrope", factor, 1, 1, original, factors(f, s, "short_factor"), factors(f, s, "long_factor"));
+            }
+            default -> throw f.error("rope_scaling.rope_type", "'llama3', 'linear', 'longrope' or 'default' (others are not supported yet), got '" + kind + "'");
         };
+    }
+
+    private static List<Double> factors(Fields f, Fields s, String field) {
+        JsonNode list = s.need(field);
+        List<Double> out = new java.util.ArrayList<>();
+        if (!list.isArray()) throw f.error("rope_scaling." + field, "a list of numbers, got " + list);
+        for (JsonNode v : list) {
+            if (!v.isNumber() || v.doubleValue() <= 0) throw f.error("rope_scaling." + field, "positive numbers, got " + v);
+            out.add(v.doubleValue());
+        }
+        return out;
     }
 
     private static ModelConfig gpt2From(Fields f, String type) {
@@ -380,6 +421,13 @@ public record ModelConfig(Family family, String modelType, int vocabSize, int di
                         .put("low_freq_factor", ropeScaling.lowFreqFactor()).put("high_freq_factor", ropeScaling.highFreqFactor())
                         .put("original_max_position_embeddings", ropeScaling.originalMaxPositions());
                 case "linear" -> n.putObject("rope_scaling").put("rope_type", "linear").put("factor", ropeScaling.factor());
+                case "longrope" -> {
+                    var rs = n.putObject("rope_scaling").put("type", "longrope");
+                    if (ropeScaling.factor() != (double) maxSeqLen / ropeScaling.originalMaxPositions()) rs.put("factor", ropeScaling.factor());
+                    ropeScaling.shortFactor().forEach(rs.putArray("short_factor")::add);
+                    ropeScaling.longFactor().forEach(rs.putArray("long_factor")::add);
+                    n.put("original_max_position_embeddings", ropeScaling.originalMaxPositions());
+                }
                 default -> n.putNull("rope_scaling");
             }
         }

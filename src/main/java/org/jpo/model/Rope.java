@@ -29,6 +29,7 @@ final class Rope {
             f[i] = (float) switch (rs.type()) {
                 case "llama3" -> llama3(inv, rs);
                 case "linear" -> inv / rs.factor();
+                case "longrope" -> inv / rs.shortFactor().get(i);   // sequences within original_max_position_embeddings
                 default -> inv;
             };
         }
@@ -51,13 +52,14 @@ final class Rope {
      * layers. The sin comes with rotate_half's sign folded in (−sin on the first half), so {@link #apply} needs
      * one roll instead of two narrows, a negation and a concatenation per tensor.
      */
-    static Tensor[] cosSin(Tensor invFreq, Tensor positions) {
+    static Tensor[] cosSin(Tensor invFreq, Tensor positions, double attentionFactor) {
         Tensor freqs = positions.to(torch.ScalarType.Float).unsqueeze(-1).mul(invFreq);   // [B,T,hd/2]
         Tensor emb = torch.cat(new TensorVector(freqs, freqs), -1);                          // [B,T,hd]
         Tensor sin = emb.sin();                                                              // [B,T,hd]
         long half = freqs.size(2);
         sin.narrow(2, 0, half).neg_();
-        return new Tensor[] {emb.cos().unsqueeze(1), sin.unsqueeze(1)};
+        if (attentionFactor == 1) return new Tensor[] {emb.cos().unsqueeze(1), sin.unsqueeze(1)};
+        return new Tensor[] {emb.cos().mul(s(attentionFactor)).unsqueeze(1), sin.mul(s(attentionFactor)).unsqueeze(1)};   // longrope
     }
 
     /**

@@ -193,9 +193,9 @@ public final class Transformer implements AutoCloseable {
     }
 
     private void checkContext(long t) {
-        if (t > config.maxSeqLen()) {
+        if (t > config.contextLimit()) {
             throw new UserError("sequence of " + t + " tokens exceeds the model's context window of "
-                    + config.maxSeqLen());
+                    + config.contextLimit());
         }
     }
 
@@ -215,8 +215,8 @@ public final class Transformer implements AutoCloseable {
         Tensor x = torch.embedding(p("model.embed_tokens.weight"), ids);        // [B,T,D]
         if (var.gemmaNorms()) x = x.mul(s(Math.sqrt(config.dim())));            // Gemma scales embeddings by √D
         if (cache != null) cache.notePositions(positions);
-        Tensor[] cosSin = Rope.cosSin(invFreq, positions);                       // 2 × [B,1,T,r], once for all layers
-        Tensor[] localCosSin = localInvFreq.numel() > 0 ? Rope.cosSin(localInvFreq, positions) : cosSin;
+        Tensor[] cosSin = Rope.cosSin(invFreq, positions, config.ropeScaling().attentionFactor());   // 2 × [B,1,T,r], once for all layers
+        Tensor[] localCosSin = localInvFreq.numel() > 0 ? Rope.cosSin(localInvFreq, positions, 1) : cosSin;
         for (int l = 0; l < config.nLayers(); l++) {
             String pre = "model.layers." + l + ".";
             Tensor[] rotation = !var.rope().get(l) ? null : var.slides(l) ? localCosSin : cosSin;

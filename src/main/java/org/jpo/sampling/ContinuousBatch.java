@@ -56,7 +56,7 @@ final class ContinuousBatch {
         this.mixture = mixture;
         this.stopIds = stopIds;
         this.maxRows = maxRows;
-        this.window = model.config().maxSeqLen();
+        this.window = model.config().contextLimit();
         this.capacity = capacity;
         this.feed = feed;
         this.stats = stats;

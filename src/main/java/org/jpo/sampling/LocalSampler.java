@@ -87,9 +87,9 @@ public final class LocalSampler implements Sampler {
             throw new UserError("the mixture's reference has a vocabulary of " + r.vocabSize() + " tokens, the policy " + p.vocabSize()
                     + "; both must share the tokenizer");
         }
-        if (r.maxSeqLen() < p.maxSeqLen()) {
-            throw new UserError("the mixture's reference has a context window of " + r.maxSeqLen() + " tokens, below the policy's "
-                    + p.maxSeqLen());
+        if (r.contextLimit() < p.contextLimit()) {
+            throw new UserError("the mixture's reference has a context window of " + r.contextLimit() + " tokens, below the policy's "
+                    + p.contextLimit());
         }
         return new LocalSampler(model, stopIds, maxRows, Optional.of(m), decoder);
     }
@@ -313,7 +313,7 @@ public final class LocalSampler implements Sampler {
     }
 
     private void checkWindow(List<Row> rows) {
-        int window = model.config().maxSeqLen();
+        int window = model.config().contextLimit();
         for (Row r : rows) {
             if (r.prompt().ids().length >= window) {
                 throw new UserError("prompt " + r.prompt().index() + " has " + r.prompt().ids().length

@@ -44,7 +44,7 @@ final class VectorBatch {
         this.model = model;
         this.stopIds = stopIds;
         this.maxRows = maxRows;
-        this.window = model.config().maxSeqLen();
+        this.window = model.config().contextLimit();
         this.vocab = model.config().vocabSize();
         this.feed = feed;
         this.stats = stats;

@@ -71,7 +71,7 @@ record Served(Path path, Path tokenizerSource, Transformer model, Tokenizer toke
         }
     }
 
-    int window() { return model.config().maxSeqLen(); }
+    int window() { return model.config().contextLimit(); }
 
     @Override public void close() {
         tokenizer.close();

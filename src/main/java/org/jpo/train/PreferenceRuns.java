@@ -33,8 +33,8 @@ final class PreferenceRuns {
             }
         }
         try {
-            checkLengths(data.train(), model.config().maxSeqLen());
-            checkLengths(data.eval(), model.config().maxSeqLen());
+            checkLengths(data.train(), model.config().contextLimit());
+            checkLengths(data.eval(), model.config().contextLimit());
         } catch (UserError e) {
             model.close();
             throw e;

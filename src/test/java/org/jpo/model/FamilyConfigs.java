@@ -44,6 +44,21 @@ public final class FamilyConfigs {
              "rope_theta": 10000.0, "sliding_window": 6, "tie_word_embeddings": false, "torch_dtype": "bfloat16",
              "transformers_version": "4.40.2", "use_cache": true, "vocab_size": 50}""";
 
+    /**
+     * Phi-4-mini's config.json shape (shrunk): tied head, partial rotary 0.75, longrope (twice the original context, so
+     * cos and sin are scaled by √(1 + ln 2 / ln 64)), no window.
+     */
+    public static final String PHI4_MINI = """
+            {"architectures": ["Phi3ForCausalLM"], "attention_bias": false, "attention_dropout": 0.0, "bos_token_id": 1,
+             "embd_pdrop": 0.0, "eos_token_id": 32, "full_attn_mod": 1, "hidden_act": "silu", "hidden_size": 32,
+             "initializer_range": 0.02, "intermediate_size": 48, "interpolate_factor": 1, "lm_head_bias": false,
+             "max_position_embeddings": 128, "mlp_bias": false, "model_type": "phi3", "num_attention_heads": 2,
+             "num_hidden_layers": 2, "num_key_value_heads": 1, "original_max_position_embeddings": 64, "pad_token_id": 30,
+             "partial_rotary_factor": 0.75, "resid_pdrop": 0.0, "rms_norm_eps": 1e-05,
+             "rope_scaling": {"long_factor": [1.0, 1.2, 2.5, 4.0, 7.5, 12.0], "short_factor": [1.0, 1.1, 1.3, 1.6, 2.0, 3.0],
+             "type": "longrope"}, "rope_theta": 10000.0, "sliding_window": null, "tie_word_embeddings": true,
+             "torch_dtype": "bfloat16", "transformers_version": "4.45.0", "use_cache": true, "vocab_size": 50}""";
+
     /** SmolLM3 (SmolLM3-3B's config.json, shrunk): every fourth layer without rotary embeddings. */
     public static final String SMOLLM3 = """
             {"architectures": ["SmolLM3ForCausalLM"], "attention_bias": false, "attention_dropout": 0.0, "bos_token_id": null,

@@ -60,6 +60,17 @@ class ModelFamiliesTest {
 
     @Test void phi3MatchesTheReferenceForward() throws Exception { check(FamilyConfigs.PHI3, 6); }
 
+    /** Phi-4-mini's longrope within its original context; a longer sequence is refused rather than run on short factors. */
+    @Test void phi4MiniMatchesTheReferenceForwardWithinItsOriginalContext() throws Exception {
+        check(FamilyConfigs.PHI4_MINI, 8);
+        ModelConfig c = read(FamilyConfigs.PHI4_MINI);
+        assertEquals(List.of(64, 128), List.of(c.contextLimit(), c.maxSeqLen()));
+        try (Transformer m = Transformer.random(c, 8); PointerScope scope = new PointerScope()) {
+            var e = assertThrows(org.jpo.UserError.class, () -> m.hidden(longs(new long[65], 1, 65)));
+            assertEquals("sequence of 65 tokens exceeds the model's context window of 64", e.getMessage());
+        }
+    }
+
     @Test void smollm3MatchesTheReferenceForward() throws Exception { check(FamilyConfigs.SMOLLM3, 7); }
 
     /** What each family's config.json says, as the record holds it; HF's defaults for absent keys; refusals name the key. */
@@ -92,8 +103,11 @@ class ModelFamiliesTest {
                 .replace("\"no_rope_layers\": [1, 1, 1, 0], ", "").replace("\"num_hidden_layers\": 4", "\"num_hidden_layers\": 8")).variant().rope());
 
         String[][] refused = {
-                {FamilyConfigs.PHI3.replace("\"rope_scaling\": null", "\"rope_scaling\": {\"type\": \"longrope\", \"short_factor\": [1.0]}"),
-                        "field 'rope_scaling.rope_type': expected 'llama3', 'linear' or 'default' (others are not supported yet), got 'longrope'"},
+                {FamilyConfigs.PHI3.replace("\"rope_scaling\": null", "\"rope_scaling\": {\"type\": \"yarn\", \"factor\": 4.0}"),
+                        "field 'rope_scaling.rope_type': expected 'llama3', 'linear', 'longrope' or 'default' (others are not supported yet), got 'yarn'"},
+                {FamilyConfigs.PHI4_MINI.replace("[1.0, 1.1, 1.3, 1.6, 2.0, 3.0]", "[1.0, 1.1]"),
+                        "rope_scaling: short_factor and long_factor must have rotary dimensions / 2 = 6 entries, got 2 and 6"},
+                {FamilyConfigs.PHI4_MINI.replace("\"phi3\"", "\"llama\""), "field 'rope_scaling.rope_type': expected 'longrope' only for phi3 models"},
                 {FamilyConfigs.SMOLLM3.replace("\"use_sliding_window\": false", "\"use_sliding_window\": true"), "field 'use_sliding_window'"},
                 {FamilyConfigs.SMOLLM3.replace("[1, 1, 1, 0]", "[1, 1, 0]"), "field 'no_rope_layers': expected a list of 4 zeros and ones"},
                 {FamilyConfigs.GEMMA2.replace("\"num_hidden_layers\": 4", "\"num_hidden_layers\": 4, \"layer_types\": [\"full_attention\"]"),
