@@ -1,7 +1,9 @@
 package org.jpo.model;
 
 import org.bytedeco.javacpp.PointerScope;
+import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.TensorVector;
 import org.bytedeco.pytorch.global.torch;
 
 import static org.jpo.tensor.Tensors.*;
@@ -11,32 +13,56 @@ import static org.jpo.tensor.Tensors.*;
  * per layer. The cache owns its tensors ({@link #close()} frees them) so a continuous batch can resize it
  * between steps. Rows either advance in lockstep ({@link #append} at {@link #length()}, as in a prefill) or
  * each at its own column ({@link #writeAt}, as in a decode step where rows started at different times).
+ *
+ * <p>A sliding-window layer keeps only its window: a ring of R = min(sliding_window, capacity) slots, [B, Hkv, R, hd],
+ * where column c's key lives in slot c mod R. Each slot remembers its key's position and column, so the layer attends
+ * over the ring plus the forward's own keys under the caller's column mask, carried over to the slots
+ * ({@link #ringMask}), and the window.
  */
 public final class KvCache implements AutoCloseable {
+    /** The position an empty ring slot claims: so far back that every window leaves it out. */
+    private static final long EMPTY = Long.MIN_VALUE / 4;
+
     private final ModelConfig config;
-    private Tensor[] keys, values;
+    private final boolean[] ring;    // per layer: a sliding layer, whose keys live in a ring of `slots` columns
+    private Tensor[] keys, values;   // [B,Hkv,capacity,hd], or [B,Hkv,slots,hd] for a ring layer
     private long batch;
     private int capacity;
+    private int slots;               // R = min(sliding_window, capacity); 0 without ring layers
+    private Tensor slotPositions;    // [B,R] the position of each slot's key, EMPTY for none; null without ring layers
+    private Tensor slotColumns;      // [B,R] the column each slot's key was written at
     private int length;
     private Tensor columns;   // [B,Hkv,1,hd] where each row writes the next step's key, or null (lockstep)
-    private Tensor rowColumns;   // [B,1] the same columns, for the positions
+    private Tensor rowColumns;   // [B,1] the same columns
     private int span;         // key columns the next step attends over when columns is set
-    private Tensor positions; // [B,capacity] each column's position, for sliding-window masks; null without them
-    private long noted;       // tokens of the forward under way, once notePositions saw them
+    // the forward under way, set by begin() (in the caller's scope): its columns and positions [B,T], the ring slots
+    // its last m = min(T, R) keys go to ([B,m], and as a scatter index [B,Hkv,m,hd]), and the ring layers' mask
+    private Tensor newColumns, newPositions, newSlots, newSlotIndex, forwardRingMask;
 
     KvCache(ModelConfig c, long batch, int capacity) {
         this.config = c;
         this.batch = batch;
         this.capacity = capacity;
+        ring = new boolean[c.nLayers()];
+        for (int l = 0; l < ring.length; l++) ring[l] = c.variant().slides(l);
+        slots = c.variant().slidingWindow() > 0 ? Math.min(c.variant().slidingWindow(), capacity) : 0;
         keys = new Tensor[c.nLayers()];
         values = new Tensor[c.nLayers()];
         try (PointerScope scope = new PointerScope()) {
             for (int l = 0; l < c.nLayers(); l++) {
-                keys[l] = keep(torch.zeros(batch, c.nKvHeads(), capacity, c.headDim()));     // [B,Hkv,S,hd]
-                values[l] = keep(torch.zeros(batch, c.nKvHeads(), capacity, c.headDim()));   // [B,Hkv,S,hd]
+                int columns = ring[l] ? slots : capacity;
+                keys[l] = keep(torch.zeros(batch, c.nKvHeads(), columns, c.headDim()));     // [B,Hkv,S,hd]
+                values[l] = keep(torch.zeros(batch, c.nKvHeads(), columns, c.headDim()));   // [B,Hkv,S,hd]
             }
-            if (c.variant().slidingWindow() > 0) positions = keep(torch.zeros(new long[] {batch, capacity}, options(torch.ScalarType.Long)));
+            if (slots > 0) {
+                slotPositions = keep(filled(batch, slots, EMPTY));                            // [B,R]
+                slotColumns = keep(filled(batch, slots, 0));                                  // [B,R]
+            }
         }
+    }
+
+    private static Tensor filled(long rows, long cols, long value) {
+        return torch.full(new long[] {rows, cols}, new Scalar(value), options(torch.ScalarType.Long));
     }
 
     /** Positions filled so far by lockstep appends. */
@@ -45,6 +71,9 @@ public final class KvCache implements AutoCloseable {
     public int capacity() { return capacity; }
 
     public long batch() { return batch; }
+
+    /** Columns of keys layer l holds: the capacity, or its ring's slots. */
+    int columnsHeld(int layer) { return (int) keys[layer].size(2); }
 
     /** Key columns a forward of {@code t} tokens attends over: the mask's last dimension. */
     long keyColumns(long t) { return columns != null ? span : length + t; }
@@ -67,19 +96,34 @@ public final class KvCache implements AutoCloseable {
         this.span = span;
     }
 
-    /** Records the positions [B,T] of the tokens this forward writes, when sliding-window layers need them. */
-    void notePositions(Tensor p) {
-        noted = p.size(1);
-        if (positions == null) return;
-        if (columns != null) positions.scatter_(1, rowColumns, p);
-        else positions.narrow(1, length, p.size(1)).copy_(p);
+    /** Starts a forward of the tokens at {@code positions} [B,T]: where their keys go in the rings. */
+    void begin(Tensor positions) {
+        forwardRingMask = null;
+        if (slots == 0) return;
+        long b = positions.size(0), t = positions.size(1);
+        if (columns == null && length + t > capacity) {
+            throw new IllegalStateException("KV cache full: " + length + " + " + t + " > capacity " + capacity);
+        }
+        newPositions = positions;
+        newColumns = columns != null ? rowColumns
+                : torch.arange(s(length), s(length + t), options(torch.ScalarType.Long)).unsqueeze(0).expand(b, t);   // [B,T]
+        int m = (int) Math.min(t, slots);   // a longer forward leaves only its last R keys in the ring
+        newSlots = newColumns.narrow(1, t - m, m).remainder(new Scalar((long) slots)).contiguous();                                 // [B,m]
+        newSlotIndex = newSlots.unsqueeze(1).unsqueeze(3).expand(b, config.nKvHeads(), m, config.headDim()).contiguous();   // [B,Hkv,m,hd]
     }
 
-    /** The positions [B,S] of the key columns this forward attends over (after {@link #notePositions}). */
-    Tensor keyPositions() { return positions.narrow(1, 0, columns != null ? span : length + noted); }
-
-    /** Writes this step's k, v [B,Hkv,T,hd] of layer l and returns the columns attended to [B,Hkv,S,hd]. */
+    /**
+     * Writes this step's k, v [B,Hkv,T,hd] of layer l and returns the keys and values attended to: columns [0, S)
+     * [B,Hkv,S,hd], or for a ring layer its R slots as they were, then these T ([B,Hkv,R+T,hd]).
+     */
     Tensor[] append(int layer, Tensor k, Tensor v) {
+        if (ring[layer]) {
+            Tensor[] seen = {torch.cat(new TensorVector(keys[layer], k), 2), torch.cat(new TensorVector(values[layer], v), 2)};
+            long t = k.size(2), m = newSlots.size(1);
+            keys[layer].scatter_(2, newSlotIndex, k.narrow(2, t - m, m));
+            values[layer].scatter_(2, newSlotIndex, v.narrow(2, t - m, m));
+            return seen;
+        }
         if (columns != null) {
             keys[layer].scatter_(2, columns, k);
             values[layer].scatter_(2, columns, v);
@@ -94,8 +138,35 @@ public final class KvCache implements AutoCloseable {
         return new Tensor[] {keys[layer].narrow(2, 0, length + t), values[layer].narrow(2, 0, length + t)};
     }
 
+    /** Whether layer l keeps only its window ({@link #append} then returns the ring and this forward's keys). */
+    boolean rings(int layer) { return ring[layer]; }
+
+    /**
+     * The mask [B,1,T,R+T] of a ring layer's keys: the caller's column mask [B,1,T,S] read at each key's column, and
+     * only keys fewer than sliding_window positions behind the query. The same for every ring layer of the forward.
+     */
+    Tensor ringMask(Tensor mask) {
+        if (forwardRingMask != null) return forwardRingMask;
+        long b = newPositions.size(0), t = newPositions.size(1);
+        Tensor cols = torch.cat(new TensorVector(slotColumns, newColumns), 1);                  // [B,R+T]
+        Tensor pos = torch.cat(new TensorVector(slotPositions, newPositions), 1);               // [B,R+T]
+        // a slot of an idle row may hold a column past this step's span: such a key is not seen
+        long span = mask.size(3);
+        Tensor index = cols.clamp_max(new Scalar(span - 1)).unsqueeze(1).unsqueeze(1).expand(b, 1, t, cols.size(1));   // [B,1,T,R+T]
+        Tensor seen = mask.expand(b, 1, t, span).gather(3, index).logical_and(cols.lt(new Scalar(span)).unsqueeze(1).unsqueeze(1));
+        Tensor back = newPositions.unsqueeze(2).sub(pos.unsqueeze(1)).unsqueeze(1);              // [B,1,T,R+T] query − key
+        forwardRingMask = seen.logical_and(back.lt(s(config.variant().slidingWindow())));
+        return forwardRingMask;
+    }
+
     /** Called once per forward after all layers appended {@code t} positions. */
     void advance(long t) {
+        if (slots > 0) {
+            long m = newSlots.size(1);
+            slotPositions.scatter_(1, newSlots, newPositions.narrow(1, t - m, m));
+            slotColumns.scatter_(1, newSlots, newColumns.narrow(1, t - m, m));
+            newColumns = newPositions = newSlots = newSlotIndex = forwardRingMask = null;
+        }
         if (columns != null) columns = rowColumns = null;
         else length += (int) t;
     }
@@ -103,55 +174,73 @@ public final class KvCache implements AutoCloseable {
     /**
      * Copies columns [0, src.length) of {@code src}'s rows {@code from} [R] into this cache's rows {@code to} [R]:
      * a prefill computed apart joins the batch. Columns past them keep what they held; the mask must hide them.
+     * A ring gets src's slots (src holds at most as many: its capacity is no larger) and no others.
      */
     public void copyRows(KvCache src, Tensor from, Tensor to) {
         if (src.length > capacity) throw new IllegalStateException("prefill of " + src.length + " > capacity " + capacity);
         for (int l = 0; l < keys.length; l++) {
-            keys[l].narrow(2, 0, src.length).index_copy_(0, to, src.keys[l].narrow(2, 0, src.length).index_select(0, from));
-            values[l].narrow(2, 0, src.length).index_copy_(0, to, src.values[l].narrow(2, 0, src.length).index_select(0, from));
+            int n = ring[l] ? src.slots : src.length;
+            keys[l].narrow(2, 0, n).index_copy_(0, to, src.keys[l].narrow(2, 0, n).index_select(0, from));
+            values[l].narrow(2, 0, n).index_copy_(0, to, src.values[l].narrow(2, 0, n).index_select(0, from));
         }
-        if (positions != null) {
-            positions.narrow(1, 0, src.length).index_copy_(0, to, src.positions.narrow(1, 0, src.length).index_select(0, from));
+        if (slots > 0) {
+            Tensor pos = filled(from.size(0), slots, EMPTY), cols = filled(from.size(0), slots, 0);   // [R,slots]
+            pos.narrow(1, 0, src.slots).copy_(src.slotPositions.index_select(0, from));
+            cols.narrow(1, 0, src.slots).copy_(src.slotColumns.index_select(0, from));
+            slotPositions.index_copy_(0, to, pos);
+            slotColumns.index_copy_(0, to, cols);
         }
     }
 
     /** Keeps rows {@code rows} [R] only, in that order (finished rows leave a continuous batch). */
     public void keepRows(Tensor rows) {
-        replace(t -> t.index_select(0, rows), p -> p.index_select(0, rows), rows.size(0), capacity);
-    }
-
-    /** Adds {@code extra} empty rows at the end and grows the columns to at least {@code minCapacity}. */
-    public void grow(long extra, int minCapacity) {
-        int cap = Math.max(capacity, minCapacity);
-        replace(t -> {
-            Tensor bigger = torch.zeros(batch + extra, config.nKvHeads(), cap, config.headDim());   // [B',Hkv,S',hd]
-            bigger.narrow(0, 0, batch).narrow(2, 0, capacity).copy_(t);
-            return bigger;
-        }, p -> {
-            Tensor bigger = torch.zeros(new long[] {batch + extra, cap}, options(torch.ScalarType.Long));           // [B',S']
-            bigger.narrow(0, 0, batch).narrow(1, 0, capacity).copy_(p);
-            return bigger;
-        }, batch + extra, cap);
-    }
-
-    private void replace(java.util.function.UnaryOperator<Tensor> f, java.util.function.UnaryOperator<Tensor> fp, long newBatch,
-                         int newCapacity) {
         try (PointerScope scope = new PointerScope()) {
-            if (positions != null) {
-                Tensor p = keep(fp.apply(positions));
-                positions.close();
-                positions = p;
-            }
             for (int l = 0; l < keys.length; l++) {
-                Tensor k = keep(f.apply(keys[l])), v = keep(f.apply(values[l]));
-                keys[l].close();
-                values[l].close();
-                keys[l] = k;
-                values[l] = v;
+                keys[l] = swap(keys[l], keys[l].index_select(0, rows));
+                values[l] = swap(values[l], values[l].index_select(0, rows));
+            }
+            if (slots > 0) {
+                slotPositions = swap(slotPositions, slotPositions.index_select(0, rows));
+                slotColumns = swap(slotColumns, slotColumns.index_select(0, rows));
             }
         }
-        batch = newBatch;
-        capacity = newCapacity;
+        batch = rows.size(0);
+    }
+
+    /**
+     * Adds {@code extra} empty rows at the end and grows the columns to at least {@code minCapacity}. A ring grows
+     * with the capacity up to its window; until then no column has wrapped, so its slots keep their places.
+     */
+    public void grow(long extra, int minCapacity) {
+        int cap = Math.max(capacity, minCapacity), ringSlots = slots == 0 ? 0 : Math.min(config.variant().slidingWindow(), cap);
+        long rows = batch + extra;
+        try (PointerScope scope = new PointerScope()) {
+            for (int l = 0; l < keys.length; l++) {
+                int columns = ring[l] ? ringSlots : cap;
+                keys[l] = swap(keys[l], enlarged(keys[l], 2, torch.zeros(rows, config.nKvHeads(), columns, config.headDim())));
+                values[l] = swap(values[l], enlarged(values[l], 2, torch.zeros(rows, config.nKvHeads(), columns, config.headDim())));
+            }
+            if (slots > 0) {
+                slotPositions = swap(slotPositions, enlarged(slotPositions, 1, filled(rows, ringSlots, EMPTY)));
+                slotColumns = swap(slotColumns, enlarged(slotColumns, 1, filled(rows, ringSlots, 0)));
+            }
+        }
+        batch = rows;
+        capacity = cap;
+        slots = ringSlots;
+    }
+
+    /** {@code into} (the new shape, empty) with {@code t} copied into its first rows and columns along {@code dim}. */
+    private Tensor enlarged(Tensor t, int dim, Tensor into) {
+        into.narrow(0, 0, batch).narrow(dim, 0, t.size(dim)).copy_(t);
+        return into;
+    }
+
+    /** Keeps {@code next} beyond the caller's scope and frees {@code old}. */
+    private static Tensor swap(Tensor old, Tensor next) {
+        Tensor kept = keep(next);
+        old.close();
+        return kept;
     }
 
     /** Frees the keys and values. */
@@ -160,6 +249,9 @@ public final class KvCache implements AutoCloseable {
             keys[l].close();
             values[l].close();
         }
-        if (positions != null) positions.close();
+        if (slotPositions != null) {
+            slotPositions.close();
+            slotColumns.close();
+        }
     }
 }

@@ -214,7 +214,7 @@ public final class Transformer implements AutoCloseable {
         ModelConfig.Variant var = config.variant();
         Tensor x = torch.embedding(p("model.embed_tokens.weight"), ids);        // [B,T,D]
         if (var.gemmaNorms()) x = x.mul(s(Math.sqrt(config.dim())));            // Gemma scales embeddings by √D
-        if (cache != null) cache.notePositions(positions);
+        if (cache != null) cache.begin(positions);
         Tensor[] cosSin = Rope.cosSin(invFreq, positions, config.ropeScaling().attentionFactor());   // 2 × [B,1,T,r], once for all layers
         Tensor[] localCosSin = localInvFreq.numel() > 0 ? Rope.cosSin(localInvFreq, positions, 1) : cosSin;
         for (int l = 0; l < config.nLayers(); l++) {
@@ -340,7 +340,8 @@ public final class Transformer implements AutoCloseable {
         boolean gqa = config.nKvHeads() != config.nHeads();
         DoubleOptional scale = var.queryPreAttnScalar() > 0 ? new DoubleOptional(config.attentionScale()) : new DoubleOptional();
         Tensor[] kv = cache == null ? new Tensor[] {k, v} : cache.append(layer, k, v);            // 2 × [B,Hkv,S,hd]
-        if (var.slides(layer)) mask = keysSeen(mask, positions, cache == null ? positions : cache.keyPositions(), var.slidingWindow());
+        if (cache != null && cache.rings(layer)) mask = cache.ringMask(mask);                    // its window's keys only
+        else if (var.slides(layer)) mask = keysSeen(mask, positions, positions, var.slidingWindow());
         if (var.attnSoftcap() > 0) {
             if (mask == null) mask = keysSeen(null, positions, positions, Integer.MAX_VALUE);
             return softcapped(q, kv[0], kv[1], mask, var.attnSoftcap());

@@ -221,7 +221,7 @@ class ModelFamiliesTest {
     }
 
     /** Random init gives unit norm weights and logits near 0; spread them so the norms' weights matter and logits are O(1). */
-    private static void spreadNorms(Transformer m, long seed) {
+    static void spreadNorms(Transformer m, long seed) {
         SplittableRandom rng = new SplittableRandom(seed);
         try (PointerScope scope = new PointerScope(); NoGradGuard g = new NoGradGuard()) {
             for (var e : m.parameters().entrySet()) {
