@@ -150,10 +150,11 @@ public final class KvCache implements AutoCloseable {
         long b = newPositions.size(0), t = newPositions.size(1);
         Tensor cols = torch.cat(new TensorVector(slotColumns, newColumns), 1);                  // [B,R+T]
         Tensor pos = torch.cat(new TensorVector(slotPositions, newPositions), 1);               // [B,R+T]
-        // a slot of an idle row may hold a column past this step's span: such a key is not seen
+        // an idle row's slots may hold columns past this step's span (a busy row's never do): clamped, as that row's
+        // output is thrown away
         long span = mask.size(3);
         Tensor index = cols.clamp_max(new Scalar(span - 1)).unsqueeze(1).unsqueeze(1).expand(b, 1, t, cols.size(1));   // [B,1,T,R+T]
-        Tensor seen = mask.expand(b, 1, t, span).gather(3, index).logical_and(cols.lt(new Scalar(span)).unsqueeze(1).unsqueeze(1));
+        Tensor seen = mask.expand(b, 1, t, span).gather(3, index);
         Tensor back = newPositions.unsqueeze(2).sub(pos.unsqueeze(1)).unsqueeze(1);              // [B,1,T,R+T] query − key
         forwardRingMask = seen.logical_and(back.lt(s(config.variant().slidingWindow())));
         return forwardRingMask;
