@@ -38,6 +38,7 @@ public final class KvCache implements AutoCloseable {
     // the forward under way, set by begin() (in the caller's scope): its columns and positions [B,T], the ring slots
     // its last m = min(T, R) keys go to ([B,m], and as a scatter index [B,Hkv,m,hd]), and the ring layers' mask
     private Tensor newColumns, newPositions, newSlots, newSlotIndex, forwardRingMask;
+    private boolean inPlace;         // one token a row: its key goes into the ring first, and the layer attends over the ring
 
     KvCache(ModelConfig c, long batch, int capacity) {
         this.config = c;
@@ -110,19 +111,31 @@ public final class KvCache implements AutoCloseable {
         int m = (int) Math.min(t, slots);   // a longer forward leaves only its last R keys in the ring
         newSlots = newColumns.narrow(1, t - m, m).remainder(new Scalar((long) slots)).contiguous();                                 // [B,m]
         newSlotIndex = newSlots.unsqueeze(1).unsqueeze(3).expand(b, config.nKvHeads(), m, config.headDim()).contiguous();   // [B,Hkv,m,hd]
+        // One token overwrites the key R columns back, which is outside the window when R is the window, and an empty
+        // slot when R is the capacity (nothing has wrapped). A longer forward's queries may need what it overwrites.
+        inPlace = t == 1;
+        if (inPlace) note();
+    }
+
+    /** Records the new keys' positions and columns in their slots. */
+    private void note() {
+        long t = newPositions.size(1), m = newSlots.size(1);
+        slotPositions.scatter_(1, newSlots, newPositions.narrow(1, t - m, m));
+        slotColumns.scatter_(1, newSlots, newColumns.narrow(1, t - m, m));
     }
 
     /**
      * Writes this step's k, v [B,Hkv,T,hd] of layer l and returns the keys and values attended to: columns [0, S)
-     * [B,Hkv,S,hd], or for a ring layer its R slots as they were, then these T ([B,Hkv,R+T,hd]).
+     * [B,Hkv,S,hd]; for a ring layer its R slots with this token in place ([B,Hkv,R,hd]), or for a longer forward
+     * the slots as they were, then these T ([B,Hkv,R+T,hd]).
      */
     Tensor[] append(int layer, Tensor k, Tensor v) {
         if (ring[layer]) {
-            Tensor[] seen = {torch.cat(new TensorVector(keys[layer], k), 2), torch.cat(new TensorVector(values[layer], v), 2)};
+            Tensor[] seen = inPlace ? null : new Tensor[] {torch.cat(new TensorVector(keys[layer], k), 2), torch.cat(new TensorVector(values[layer], v), 2)};
             long t = k.size(2), m = newSlots.size(1);
             keys[layer].scatter_(2, newSlotIndex, k.narrow(2, t - m, m));
             values[layer].scatter_(2, newSlotIndex, v.narrow(2, t - m, m));
-            return seen;
+            return inPlace ? new Tensor[] {keys[layer], values[layer]} : seen;
         }
         if (columns != null) {
             keys[layer].scatter_(2, columns, k);
@@ -142,20 +155,21 @@ public final class KvCache implements AutoCloseable {
     boolean rings(int layer) { return ring[layer]; }
 
     /**
-     * The mask [B,1,T,R+T] of a ring layer's keys: the caller's column mask [B,1,T,S] read at each key's column, and
-     * only keys fewer than sliding_window positions behind the query. The same for every ring layer of the forward.
+     * The mask [B,1,T,K] of the K keys {@link #append} gave a ring layer: the caller's column mask [B,1,T,S] read at
+     * each key's column, and only keys fewer than sliding_window positions behind the query. The same for every ring
+     * layer of the forward.
      */
     Tensor ringMask(Tensor mask) {
         if (forwardRingMask != null) return forwardRingMask;
         long b = newPositions.size(0), t = newPositions.size(1);
-        Tensor cols = torch.cat(new TensorVector(slotColumns, newColumns), 1);                  // [B,R+T]
-        Tensor pos = torch.cat(new TensorVector(slotPositions, newPositions), 1);               // [B,R+T]
+        Tensor cols = inPlace ? slotColumns : torch.cat(new TensorVector(slotColumns, newColumns), 1);        // [B,K]
+        Tensor pos = inPlace ? slotPositions : torch.cat(new TensorVector(slotPositions, newPositions), 1);   // [B,K]
         // an idle row's slots may hold columns past this step's span (a busy row's never do): clamped, as that row's
         // output is thrown away
         long span = mask.size(3);
-        Tensor index = cols.clamp_max(new Scalar(span - 1)).unsqueeze(1).unsqueeze(1).expand(b, 1, t, cols.size(1));   // [B,1,T,R+T]
+        Tensor index = cols.clamp_max(new Scalar(span - 1)).unsqueeze(1).unsqueeze(1).expand(b, 1, t, cols.size(1));   // [B,1,T,K]
         Tensor seen = mask.expand(b, 1, t, span).gather(3, index);
-        Tensor back = newPositions.unsqueeze(2).sub(pos.unsqueeze(1)).unsqueeze(1);              // [B,1,T,R+T] query − key
+        Tensor back = newPositions.unsqueeze(2).sub(pos.unsqueeze(1)).unsqueeze(1);              // [B,1,T,K] query − key
         forwardRingMask = seen.logical_and(back.lt(s(config.variant().slidingWindow())));
         return forwardRingMask;
     }
@@ -163,9 +177,7 @@ public final class KvCache implements AutoCloseable {
     /** Called once per forward after all layers appended {@code t} positions. */
     void advance(long t) {
         if (slots > 0) {
-            long m = newSlots.size(1);
-            slotPositions.scatter_(1, newSlots, newPositions.narrow(1, t - m, m));
-            slotColumns.scatter_(1, newSlots, newColumns.narrow(1, t - m, m));
+            if (!inPlace) note();
             newColumns = newPositions = newSlots = newSlotIndex = forwardRingMask = null;
         }
         if (columns != null) columns = rowColumns = null;
