@@ -135,7 +135,7 @@ public final class KvCache implements AutoCloseable {
             long t = k.size(2), m = newSlots.size(1);
             keys[layer].scatter_(2, newSlotIndex, k.narrow(2, t - m, m));
             values[layer].scatter_(2, newSlotIndex, v.narrow(2, t - m, m));
-            return inPlace ? new Tensor[] {keys[layer], values[layer]} : seen;
+            return inPlace ? new Tensor[] {keys[layer].narrow(2, 0, ringSeen()), values[layer].narrow(2, 0, ringSeen())} : seen;
         }
         if (columns != null) {
             keys[layer].scatter_(2, columns, k);
@@ -151,6 +151,9 @@ public final class KvCache implements AutoCloseable {
         return new Tensor[] {keys[layer].narrow(2, 0, length + t), values[layer].narrow(2, 0, length + t)};
     }
 
+    /** Slots a one-token forward attends over: all R, or while nothing has wrapped (R = capacity) the span's columns. */
+    private int ringSeen() { return slots == capacity ? (int) keyColumns(1) : slots; }
+
     /** Whether layer l keeps only its window ({@link #append} then returns the ring and this forward's keys). */
     boolean rings(int layer) { return ring[layer]; }
 
@@ -162,8 +165,8 @@ public final class KvCache implements AutoCloseable {
     Tensor ringMask(Tensor mask) {
         if (forwardRingMask != null) return forwardRingMask;
         long b = newPositions.size(0), t = newPositions.size(1);
-        Tensor cols = inPlace ? slotColumns : torch.cat(new TensorVector(slotColumns, newColumns), 1);        // [B,K]
-        Tensor pos = inPlace ? slotPositions : torch.cat(new TensorVector(slotPositions, newPositions), 1);   // [B,K]
+        Tensor cols = inPlace ? slotColumns.narrow(1, 0, ringSeen()) : torch.cat(new TensorVector(slotColumns, newColumns), 1);        // [B,K]
+        Tensor pos = inPlace ? slotPositions.narrow(1, 0, ringSeen()) : torch.cat(new TensorVector(slotPositions, newPositions), 1);   // [B,K]
         // an idle row's slots may hold columns past this step's span (a busy row's never do): clamped, as that row's
         // output is thrown away
         long span = mask.size(3);
