@@ -240,8 +240,22 @@ public record ModelConfig(Family family, String modelType, int vocabSize, int di
         String act = gemma ? f.str("hidden_activation", "gelu_pytorch_tanh") : f.str("hidden_act", "silu");   // Gemma ignores hidden_act
         String wanted = gemma ? "gelu_pytorch_tanh" : "silu";
         if (!act.equals(wanted)) throw f.error(gemma ? "hidden_activation" : "hidden_act", "'" + wanted + "' for " + type + ", got '" + act + "'");
-        double theta = f.num("rope_theta", gemma3 ? 1e6 : 10000);
-        RopeScaling scaling = ropeScaling(f);
+        // transformers 5 writes rope_theta and rope_scaling's keys (and Phi-3's partial_rotary_factor) together in
+        // rope_parameters, one dict per layer type for Gemma 3; 4.x writes them at the top level
+        JsonNode rp = f.node.get("rope_parameters");
+        boolean v5 = rp != null && !rp.isNull();
+        String rpName = gemma3 ? "rope_parameters.full_attention" : "rope_parameters";
+        Fields ropeKeys = v5 ? f.within(rpName, gemma3 ? rp.get("full_attention") : rp) : f;
+        double theta = ropeKeys.node.has("rope_theta") ? ropeKeys.num("rope_theta", 0) : f.num("rope_theta", gemma3 ? 1e6 : 10000);
+        RopeScaling scaling = ropeScaling(f, v5 ? ropeKeys.node : f.node.get("rope_scaling"), v5 ? rpName : "rope_scaling");
+        double localTheta = 0;
+        if (gemma3) {
+            Fields local = v5 ? f.within("rope_parameters.sliding_attention", rp.get("sliding_attention")) : f;
+            localTheta = local.num(v5 ? "rope_theta" : "rope_local_base_freq", 10000);
+            if (v5 && !local.str("rope_type", "default").equals("default")) {
+                throw f.error("rope_parameters.sliding_attention.rope_type", "'default' (Gemma 3's sliding layers are never scaled)");
+            }
+        }
         Variant plain = Variant.of(type, layers, headDim);
         Variant variant = switch (type) {
             case "gemma2", "gemma3_text" -> {
@@ -250,11 +264,12 @@ public record ModelConfig(Family family, String modelType, int vocabSize, int di
                 // Gemma 3's attention never passes attn_logit_softcapping on: it has no effect there, whatever its value
                 yield new Variant(gemma3, true, f.num("query_pre_attn_scalar", 256),
                         gemma3 ? 0 : f.cap("attn_logit_softcapping", 50), f.cap("final_logit_softcapping", gemma3 ? 0 : 30),
-                        window, sliding, gemma3 ? f.num("rope_local_base_freq", 10000) : 0, plain.rope(), headDim, false);
+                        window, sliding, localTheta, plain.rope(), headDim, false);
             }
             case "phi3" -> {
                 int window = f.integer("sliding_window", 0);
-                double partial = f.num("partial_rotary_factor", 1.0);
+                double partial = ropeKeys.node.has("partial_rotary_factor") ? ropeKeys.num("partial_rotary_factor", 1)
+                        : f.num("partial_rotary_factor", 1.0);
                 yield new Variant(false, false, 0, 0, 0, window, Collections.nCopies(layers, window > 0), 0, plain.rope(),
                         (int) (headDim * partial), true);
             }
@@ -318,34 +333,35 @@ public record ModelConfig(Family family, String modelType, int vocabSize, int di
         return out;
     }
 
-    private static RopeScaling ropeScaling(Fields f) {
-        JsonNode rs = f.node.get("rope_scaling");
+    /** The scaling {@code rs} describes: config.json's {@code rope_scaling}, or transformers 5's {@code rope_parameters}. */
+    private static RopeScaling ropeScaling(Fields f, JsonNode rs, String name) {
         if (rs == null || rs.isNull()) return RopeScaling.NONE;
-        Fields s = new Fields(rs, f.file);
-        String kind = rs.has("rope_type") ? s.str("rope_type") : s.str("type");
+        Fields s = f.within(name, rs);
+        String kind = rs.has("rope_type") ? s.str("rope_type") : s.str("type", "default");
         return switch (kind) {
             case "default" -> RopeScaling.NONE;
             case "llama3" -> RopeScaling.llama3(s.num("factor", 8), s.num("low_freq_factor", 1), s.num("high_freq_factor", 4),
                     s.integer("original_max_position_embeddings"));
             case "linear" -> RopeScaling.linear(s.num("factor", 1));
             case "longrope", "su" -> {   // Phi3Config renames su to longrope
-                if (!f.str("model_type").equals("phi3")) throw f.error("rope_scaling.rope_type", "'longrope' only for phi3 models");
-                int original = f.integer("original_max_position_embeddings");
+                if (!f.str("model_type").equals("phi3")) throw f.error(name + ".rope_type", "'longrope' only for phi3 models");
+                int original = rs.has("original_max_position_embeddings") ? s.integer("original_max_position_embeddings")
+                        : f.integer("original_max_position_embeddings");
                 // HF's _compute_longrope_parameters: factor = max_position_embeddings / original unless given
                 double factor = s.num("factor", (double) f.integer("max_position_embeddings") / original);
-                if (rs.has("attention_factor")) throw f.error("rope_scaling.attention_factor", "absent (only the derived attention factor is supported)");
+                if (rs.hasNonNull("attention_factor")) throw f.error(name + ".attention_factor", "absent (only the derived attention factor is supported)");
                 yield new RopeScaling("longrope", factor, 1, 1, original, factors(f, s, "short_factor"), factors(f, s, "long_factor"));
             }
-            default -> throw f.error("rope_scaling.rope_type", "'llama3', 'linear', 'longrope' or 'default' (others are not supported yet), got '" + kind + "'");
+            default -> throw f.error(name + ".rope_type", "'llama3', 'linear', 'longrope' or 'default' (others are not supported yet), got '" + kind + "'");
         };
     }
 
     private static List<Double> factors(Fields f, Fields s, String field) {
         JsonNode list = s.need(field);
         List<Double> out = new java.util.ArrayList<>();
-        if (!list.isArray()) throw f.error("rope_scaling." + field, "a list of numbers, got " + list);
+        if (!list.isArray()) throw s.error(field, "a list of numbers, got " + list);
         for (JsonNode v : list) {
-            if (!v.isNumber() || v.doubleValue() <= 0) throw f.error("rope_scaling." + field, "positive numbers, got " + v);
+            if (!v.isNumber() || v.doubleValue() <= 0) throw s.error(field, "positive numbers, got " + v);
             out.add(v.doubleValue());
         }
         return out;
@@ -441,15 +457,23 @@ public record ModelConfig(Family family, String modelType, int vocabSize, int di
         Files.writeString(file, JSON.writerWithDefaultPrettyPrinter().writeValueAsString(toJson()) + "\n");
     }
 
-    /** Typed field access that names the file and field on error. */
-    private record Fields(JsonNode node, Path file) {
+    /** Typed field access that names the file and field (after {@code prefix}, for a nested object) on error. */
+    private record Fields(JsonNode node, Path file, String prefix) {
+        Fields(JsonNode node, Path file) { this(node, file, ""); }
+
+        /** The object {@code value} at {@code path}, its errors naming their fields under it. */
+        Fields within(String path, JsonNode value) {
+            if (value == null || !value.isObject()) throw error(path, "an object, got " + value);
+            return new Fields(value, file, path + ".");
+        }
+
         UserError error(String field, String expected) {
-            return new UserError(file + ": field '" + field + "': expected " + expected);
+            return new UserError(file + ": field '" + prefix + field + "': expected " + expected);
         }
 
         JsonNode need(String field) {
             JsonNode v = node.get(field);
-            if (v == null || v.isNull()) throw new UserError(file + ": missing required field '" + field + "'");
+            if (v == null || v.isNull()) throw new UserError(file + ": missing required field '" + prefix + field + "'");
             return v;
         }
 
