@@ -130,20 +130,21 @@ class ModelFamiliesTest {
         String gemma3 = FamilyConfigs.GEMMA3.replace("\"rope_local_base_freq\": 10000,", "")
                 .replace("\"rope_scaling\": {\"factor\": 8.0, \"rope_type\": \"linear\"}, \"rope_theta\": 1000000,",
                         "\"rope_parameters\": {\"full_attention\": {\"rope_type\": \"linear\", \"factor\": 8.0, \"rope_theta\": 1000000.0}, "
-                                + "\"sliding_attention\": {\"rope_type\": \"default\", \"rope_theta\": 10000.0}},");
+                                + "\"sliding_attention\": {\"rope_type\": \"default\", \"rope_theta\": 20000.0}},");
+        String gemma3Local = FamilyConfigs.GEMMA3.replace("\"rope_local_base_freq\": 10000", "\"rope_local_base_freq\": 20000");
         String phi4 = FamilyConfigs.PHI4_MINI.replace("\"partial_rotary_factor\": 0.75,", "").replace("\"original_max_position_embeddings\": 64,", "")
                 .replace("\"rope_scaling\": {", "\"rope_parameters\": {\"rope_theta\": 10000.0, \"partial_rotary_factor\": 0.75, "
                         + "\"original_max_position_embeddings\": 64, ")
                 .replace("\"type\": \"longrope\"}, \"rope_theta\": 10000.0,", "\"rope_type\": \"longrope\"},");
         String smollm3 = FamilyConfigs.SMOLLM3.replace("\"rope_scaling\": null,", "")
                 .replace("\"rope_theta\": 5000000.0,", "\"rope_parameters\": {\"rope_type\": \"default\", \"rope_theta\": 5000000.0},");
-        for (String[] pair : new String[][] {{FamilyConfigs.GEMMA3, gemma3}, {FamilyConfigs.PHI4_MINI, phi4}, {FamilyConfigs.SMOLLM3, smollm3}}) {
+        for (String[] pair : new String[][] {{gemma3Local, gemma3}, {FamilyConfigs.PHI4_MINI, phi4}, {FamilyConfigs.SMOLLM3, smollm3}}) {
             JsonNode v5 = new ObjectMapper().readTree(pair[1]);   // the replacements took: only rope_parameters holds the rotary keys
             assertTrue(v5.has("rope_parameters") && !v5.has("rope_theta") && !v5.has("rope_scaling") && !v5.has("rope_local_base_freq")
                     && !v5.has("partial_rotary_factor"), pair[1]);
             assertEquals(read(pair[0]), read(pair[1]), pair[1]);
         }
-        var e = assertThrows(org.jpo.UserError.class, () -> read(gemma3.replace("\"rope_type\": \"default\", \"rope_theta\": 10000.0", "\"rope_type\": \"linear\", \"factor\": 2.0")));
+        var e = assertThrows(org.jpo.UserError.class, () -> read(gemma3.replace("\"rope_type\": \"default\", \"rope_theta\": 20000.0", "\"rope_type\": \"linear\", \"factor\": 2.0")));
         assertTrue(e.getMessage().contains("field 'rope_parameters.sliding_attention.rope_type': expected 'default'"), e.getMessage());
         e = assertThrows(org.jpo.UserError.class, () -> read(smollm3.replace("\"rope_type\": \"default\"", "\"rope_type\": \"yarn\"")));
         assertTrue(e.getMessage().contains("field 'rope_parameters.rope_type': expected 'llama3', 'linear', 'longrope' or 'default'"), e.getMessage());
