@@ -8,7 +8,7 @@ import org.jpo.sampling.Completion;
 import org.jpo.sampling.LocalSampler;
 import org.jpo.sampling.Prompt;
 import org.jpo.sampling.SamplingParams;
-import org.junit.jupiter.api.Assumptions;
+import org.jpo.testing.DebianPython;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -33,7 +33,6 @@ import static org.junit.jupiter.api.Assertions.*;
  * logits of both jpo decoders, greedy decoding, and the HF directory's round trip.
  */
 class ModelFamiliesTest {
-    static final String PYTHON = "/usr/bin/python3";   // Debian's; .ci/run installs python3-numpy
 
     @TempDir Path tmp;
 
@@ -302,14 +301,14 @@ class ModelFamiliesTest {
 
     /** The numpy reference's logits [T][V] for {@code ids} on the HF directory {@code dir}. */
     private double[][] reference(Path dir, int[] ids) throws IOException, InterruptedException {
-        requireNumpy();
+        DebianPython.require("numpy", "the reference forward needs it");
         Path script = tmp.resolve("llama_family.py");
         if (!Files.exists(script)) {
             try (InputStream in = ModelFamiliesTest.class.getResourceAsStream("/reference/llama_family.py")) {
                 Files.copy(in, script);
             }
         }
-        List<String> cmd = new ArrayList<>(List.of(PYTHON, script.toString(), dir.toString()));
+        List<String> cmd = new ArrayList<>(List.of(DebianPython.PYTHON, script.toString(), dir.toString()));
         for (int id : ids) cmd.add(Integer.toString(id));
         Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
@@ -321,15 +320,6 @@ class ModelFamiliesTest {
             for (int j = 0; j < r[i].length; j++) r[i][j] = logits.get(i).get(j).doubleValue();
         }
         return r;
-    }
-
-    private static void requireNumpy() throws IOException, InterruptedException {
-        boolean ok = Files.isExecutable(Path.of(PYTHON))
-                && new ProcessBuilder(PYTHON, "-c", "import numpy").redirectErrorStream(true).start().waitFor() == 0;
-        if (ok) return;
-        String msg = PYTHON + " with numpy is missing (apt-get install python3-numpy): the reference forward needs it";
-        if ("true".equals(System.getenv("CI"))) throw new AssertionError(msg);
-        Assumptions.abort(msg);
     }
 
 }

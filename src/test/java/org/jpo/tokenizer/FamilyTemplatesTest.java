@@ -6,7 +6,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.jpo.UserError;
 import org.jpo.tokenizer.ChatTemplate.Message;
-import org.junit.jupiter.api.Assumptions;
+import org.jpo.testing.DebianPython;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -40,7 +40,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * and a conversation the template rejects must be rejected with the same message.
  */
 class FamilyTemplatesTest {
-    static final String PYTHON = "/usr/bin/python3";   // Debian's; .ci/run installs python3-jinja2
     /** What strftime_now reads on both sides; SmolLM3 prints it in its system prompt. */
     static final LocalDateTime NOW = LocalDateTime.of(2025, 7, 8, 14, 5, 9);
     static final Clock FIXED = Clock.fixed(NOW.toInstant(ZoneOffset.UTC), ZoneOffset.UTC);
@@ -156,7 +155,7 @@ class FamilyTemplatesTest {
 
     /** Jinja2's renderings of {@code conversations} with the template {@code file}, one per conversation. */
     private JsonNode reference(String file, String bos, String eos, List<Conversation> conversations) throws IOException, InterruptedException {
-        requireJinja2();
+        DebianPython.require("jinja2", "the reference renderer needs it");
         ObjectMapper json = new ObjectMapper();
         ObjectNode request = json.createObjectNode();
         request.put("template", ChatTemplateTest.source(file));
@@ -175,7 +174,7 @@ class FamilyTemplatesTest {
                 Files.copy(in, script);
             }
         }
-        Process p = new ProcessBuilder(PYTHON, script.toString()).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        Process p = new ProcessBuilder(DebianPython.PYTHON, script.toString()).redirectError(ProcessBuilder.Redirect.INHERIT).start();
         try (OutputStream in = p.getOutputStream()) {
             in.write(json.writeValueAsBytes(request));
         }
@@ -184,14 +183,5 @@ class FamilyTemplatesTest {
         JsonNode result = json.readTree(out);
         assertEquals(conversations.size(), result.size(), out);
         return result;
-    }
-
-    private static void requireJinja2() throws IOException, InterruptedException {
-        boolean ok = Files.isExecutable(Path.of(PYTHON))
-                && new ProcessBuilder(PYTHON, "-c", "import jinja2").redirectErrorStream(true).start().waitFor() == 0;
-        if (ok) return;
-        String msg = PYTHON + " with jinja2 is missing (apt-get install python3-jinja2): the reference renderer needs it";
-        if ("true".equals(System.getenv("CI"))) throw new AssertionError(msg);
-        Assumptions.abort(msg);
     }
 }
