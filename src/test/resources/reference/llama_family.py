@@ -50,9 +50,14 @@ def forward(cfg, w, ids):
     freqs = np.outer(np.arange(t), inv_freq)                             # [T, hd/2]
     emb = np.concatenate([freqs, freqs], axis=-1)                        # [T, hd]
     cos, sin = np.cos(emb), np.sin(emb)
-    causal = np.triu(np.full((t, t), -np.inf), 1)
+    windows = [None] * cfg["num_hidden_layers"]
     if cfg["model_type"] == "mistral" and cfg.get("sliding_window"):   # MistralModel: every layer slides
-        causal = mask(t, cfg["sliding_window"])
+        windows = [cfg["sliding_window"]] * len(windows)
+    if cfg["model_type"] in ("qwen2", "qwen3") and cfg.get("use_sliding_window") and cfg.get("sliding_window"):
+        # Qwen2Config / Qwen3Config: layer_types, by default the layers from max_window_layers on slide
+        types = cfg.get("layer_types") or ["sliding_attention" if i >= cfg.get("max_window_layers", 28) else "full_attention"
+                                           for i in range(len(windows))]
+        windows = windows_of(types, cfg["sliding_window"])
     x = w["model.embed_tokens.weight"][ids]                              # [T, D]
     for l in range(cfg["num_hidden_layers"]):
         p = "model.layers.%d." % l
@@ -72,7 +77,7 @@ def forward(cfg, w, ids):
         k = k.transpose(1, 0, 2) * cos + rotate_half(k.transpose(1, 0, 2)) * sin        # [Hkv, T, hd]
         k = np.repeat(k, heads // kv_heads, axis=0)
         v = np.repeat(v.transpose(1, 0, 2), heads // kv_heads, axis=0)
-        s = q @ k.transpose(0, 2, 1) / np.sqrt(hd) + causal
+        s = q @ k.transpose(0, 2, 1) / np.sqrt(hd) + mask(t, windows[l])
         s = np.exp(s - s.max(-1, keepdims=True))
         y = (s / s.sum(-1, keepdims=True)) @ v                          # [H, T, hd]
         y = y.transpose(1, 0, 2).reshape(t, heads * hd) @ w[p + "self_attn.o_proj.weight"].T

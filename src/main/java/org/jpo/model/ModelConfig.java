@@ -273,20 +273,25 @@ public record ModelConfig(Family family, String modelType, int vocabSize, int di
                 yield new Variant(false, false, 0, 0, 0, window, Collections.nCopies(layers, window > 0), 0, plain.rope(),
                         (int) (headDim * partial), true);
             }
-            case "smollm3" -> {
-                if (f.bool("use_sliding_window", false)) throw f.error("use_sliding_window", "false (SmolLM3's sliding windows are not supported)");
+            case "smollm3" -> {   // only its no-RoPE layers slide, and only with use_sliding_window and a window
                 int interval = f.integer("no_rope_layer_interval", 4);
                 List<Boolean> rope = perLayer(f, "no_rope_layers", layers, i -> (i + 1) % interval != 0);
-                yield new Variant(false, false, 0, 0, 0, 0, plain.sliding(), 0, rope, headDim, false);
+                int window = f.bool("use_sliding_window", false) ? f.integer("sliding_window", 0) : 0;
+                List<Boolean> sliding = window > 0 ? layerTypes(f, layers, i -> !rope.get(i)) : plain.sliding();
+                yield new Variant(false, false, 0, 0, 0, window, sliding, 0, rope, headDim, false);
             }
             case "mistral" -> {   // Mistral's sliding_window applies to every layer (v0.1: 4096; later versions null)
                 int window = f.integer("sliding_window", 0);
                 yield new Variant(false, false, 0, 0, 0, window, Collections.nCopies(layers, window > 0), 0, plain.rope(), headDim, false);
             }
-            default -> {
-                if (f.bool("use_sliding_window", false)) throw f.error("use_sliding_window", "false (Qwen's sliding windows are not supported)");
-                yield plain;
+            case "qwen2", "qwen3" -> {   // with use_sliding_window, the layers from max_window_layers on slide
+                int window = f.bool("use_sliding_window", false) ? f.integer("sliding_window", 0) : 0;
+                if (window == 0) yield plain;
+                int full = f.integer("max_window_layers", 28);
+                yield new Variant(plain.qkNorm(), false, 0, 0, 0, window, layerTypes(f, layers, i -> i >= full), 0, plain.rope(),
+                        headDim, false);
             }
+            default -> plain;
         };
         if (gemma3 && scaling.enabled() && !scaling.type().equals("linear")) {
             throw f.error("rope_scaling.rope_type", "'linear' or 'default' for gemma3_text, got '" + scaling.type() + "'");
@@ -409,7 +414,18 @@ public record ModelConfig(Family family, String modelType, int vocabSize, int di
                     .put("tie_word_embeddings", tiedEmbeddings).put(variant.gemmaNorms() ? "hidden_activation" : "hidden_act", activation);
             if (!modelType.equals("qwen2")) n.put("attention_bias", outBias);
             switch (modelType) {
-                case "qwen3" -> n.put("use_sliding_window", false);
+                case "qwen2", "qwen3", "smollm3" -> {
+                    n.put("use_sliding_window", variant.slidingWindow() > 0);
+                    n.put("sliding_window", variant.slidingWindow() > 0 ? variant.slidingWindow() : null);
+                    if (variant.slidingWindow() > 0) {
+                        var types = n.putArray("layer_types");
+                        variant.sliding().forEach(s -> types.add(s ? "sliding_attention" : "full_attention"));
+                    }
+                    if (modelType.equals("smollm3")) {
+                        var rope = n.putArray("no_rope_layers");
+                        variant.rope().forEach(r -> rope.add(r ? 1 : 0));
+                    }
+                }
                 case "mistral" -> n.put("sliding_window", variant.slidingWindow() > 0 ? variant.slidingWindow() : null);
                 case "gemma2", "gemma3_text" -> {
                     n.put("query_pre_attn_scalar", variant.queryPreAttnScalar());
@@ -424,11 +440,6 @@ public record ModelConfig(Family family, String modelType, int vocabSize, int di
                     n.put("partial_rotary_factor", (double) variant.rotaryDim() / headDim);
                     n.put("sliding_window", variant.slidingWindow() > 0 ? variant.slidingWindow() : null);
                     n.put("original_max_position_embeddings", maxSeqLen);
-                }
-                case "smollm3" -> {
-                    n.put("use_sliding_window", false);
-                    var rope = n.putArray("no_rope_layers");
-                    variant.rope().forEach(r -> rope.add(r ? 1 : 0));
                 }
                 default -> { }
             }

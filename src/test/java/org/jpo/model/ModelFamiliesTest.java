@@ -107,7 +107,6 @@ class ModelFamiliesTest {
                 {FamilyConfigs.PHI4_MINI.replace("[1.0, 1.1, 1.3, 1.6, 2.0, 3.0]", "[1.0, 1.1]"),
                         "rope_scaling: short_factor and long_factor must have rotary dimensions / 2 = 6 entries, got 2 and 6"},
                 {FamilyConfigs.PHI4_MINI.replace("\"phi3\"", "\"llama\""), "field 'rope_scaling.rope_type': expected 'longrope' only for phi3 models"},
-                {FamilyConfigs.SMOLLM3.replace("\"use_sliding_window\": false", "\"use_sliding_window\": true"), "field 'use_sliding_window'"},
                 {FamilyConfigs.SMOLLM3.replace("[1, 1, 1, 0]", "[1, 1, 0]"), "field 'no_rope_layers': expected a list of 4 zeros and ones"},
                 {FamilyConfigs.GEMMA2.replace("\"num_hidden_layers\": 4", "\"num_hidden_layers\": 4, \"layer_types\": [\"full_attention\"]"),
                         "field 'layer_types': expected a list of 4 layer types"},
@@ -187,7 +186,8 @@ class ModelFamiliesTest {
     }
 
     /** Qwen3-0.6B's config.json keys (sizes shrunk) read as the record above; sliding windows refused by name. */
-    @Test void readsQwen3sConfigAndRefusesSlidingWindows() throws IOException {
+    /** Qwen3-0.6B's config.json keys (sizes shrunk) read as the record above; with use_sliding_window, the layers from max_window_layers on slide. */
+    @Test void readsQwen3sConfigAndItsSlidingWindows() throws Exception {
         String json = """
                 {"architectures": ["Qwen3ForCausalLM"], "attention_bias": false, "attention_dropout": 0.0, "bos_token_id": 1,
                  "eos_token_id": 2, "head_dim": 16, "hidden_act": "silu", "hidden_size": 32, "initializer_range": 0.02,
@@ -199,8 +199,19 @@ class ModelFamiliesTest {
         Path file = Files.writeString(tmp.resolve("config.json"), json);
         assertEquals(qwen3(), ModelConfig.read(file));
         Files.writeString(file, json.replace("\"use_sliding_window\": false", "\"use_sliding_window\": true"));
-        var e = assertThrows(org.jpo.UserError.class, () -> ModelConfig.read(file));
-        assertTrue(e.getMessage().contains("'use_sliding_window'") && e.getMessage().contains(file.toString()), e.getMessage());
+        assertEquals(qwen3(), ModelConfig.read(file), "no sliding_window: nothing slides");
+        String sliding = json.replace("\"use_sliding_window\": false", "\"use_sliding_window\": true")
+                .replace("\"sliding_window\": null", "\"sliding_window\": 4").replace("\"max_window_layers\": 28", "\"max_window_layers\": 1");
+        assertEquals(List.of(false, true), read(sliding).variant().sliding());
+        check(sliding, 11);
+    }
+
+    /** SmolLM3 with use_sliding_window: its no-RoPE layers slide. */
+    @Test void smollm3sSlidingWindowsOnItsNoRopeLayers() throws Exception {
+        String sliding = FamilyConfigs.SMOLLM3.replace("\"use_sliding_window\": false", "\"use_sliding_window\": true")
+                .replace("\"sliding_window\": null", "\"sliding_window\": 3");
+        assertEquals(List.of(false, false, false, true), read(sliding).variant().sliding());
+        check(sliding, 12);
     }
 
     private void check(ModelConfig config, String json, long seed) throws Exception {
