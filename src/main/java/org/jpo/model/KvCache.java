@@ -93,7 +93,7 @@ public final class KvCache implements AutoCloseable {
             java.util.Arrays.fill(index, b * hkv * hd, (b + 1) * hkv * hd, column[b]);
         }
         this.columns = longs(index, batch, hkv, 1, hd);   // [B,Hkv,1,hd], in the caller's scope
-        this.rowColumns = longs(column, batch, 1);        // [B,1]
+        this.rowColumns = slots > 0 ? longs(column, batch, 1) : null;   // [B,1], for the rings
         this.span = span;
     }
 

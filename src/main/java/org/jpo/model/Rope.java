@@ -67,10 +67,12 @@ final class Rope {
      * is already in the sin from {@link #cosSin}. The products are the same floats as the textbook form. With partial
      * rotary (cos/sin narrower than hd, Phi-3) only the leading dimensions rotate and the rest pass through.
      */
-    static Tensor apply(Tensor x, Tensor[] cosSin) {
-        long r = cosSin[0].size(3);
-        if (r < x.size(3)) return torch.cat(new TensorVector(apply(x.narrow(3, 0, r), cosSin), x.narrow(3, r, x.size(3) - r)), 3);
-        Tensor rolled = x.roll(new long[] {r / 2}, new long[] {3});                        // [B,H,T,hd] = [x2, x1]
+    static Tensor apply(Tensor x, Tensor[] cosSin, int rotaryDim, int headDim) {
+        if (rotaryDim < headDim) {
+            return torch.cat(new TensorVector(apply(x.narrow(3, 0, rotaryDim), cosSin, rotaryDim, rotaryDim),
+                    x.narrow(3, rotaryDim, headDim - rotaryDim)), 3);
+        }
+        Tensor rolled = x.roll(new long[] {rotaryDim / 2}, new long[] {3});                // [B,H,T,hd] = [x2, x1]
         return x.mul(cosSin[0]).add(rolled.mul(cosSin[1]));
     }
 }

@@ -216,7 +216,7 @@ public final class Transformer implements AutoCloseable {
         if (var.gemmaNorms()) x = x.mul(s(Math.sqrt(config.dim())));            // Gemma scales embeddings by √D
         if (cache != null) cache.begin(positions);
         Tensor[] cosSin = Rope.cosSin(invFreq, positions, config.ropeScaling().attentionFactor());   // 2 × [B,1,T,r], once for all layers
-        Tensor[] localCosSin = localInvFreq.numel() > 0 ? Rope.cosSin(localInvFreq, positions, 1) : cosSin;
+        Tensor[] localCosSin = var.localRopeTheta() > 0 ? Rope.cosSin(localInvFreq, positions, 1) : cosSin;
         for (int l = 0; l < config.nLayers(); l++) {
             String pre = "model.layers." + l + ".";
             Tensor[] rotation = !var.rope().get(l) ? null : var.slides(l) ? localCosSin : cosSin;
@@ -273,8 +273,8 @@ public final class Transformer implements AutoCloseable {
         k = k.transpose(1, 2);                                                                            // [B,Hkv,T,hd]
         v = v.reshape(b, t, config.nKvHeads(), hd).transpose(1, 2);                                       // [B,Hkv,T,hd]
         if (cosSin != null) {   // SmolLM3 leaves some layers without rotary embeddings
-            q = Rope.apply(q, cosSin);
-            k = Rope.apply(k, cosSin);
+            q = Rope.apply(q, cosSin, config.variant().rotaryDim(), config.headDim());
+            k = Rope.apply(k, cosSin, config.variant().rotaryDim(), config.headDim());
         }
         Tensor y = attend(q, k, v, layer, positions, mask, cache);                                        // [B,H,T,hd]
         y = y.transpose(1, 2).reshape(b, t, qDim);                                                        // [B,T,H·hd]
