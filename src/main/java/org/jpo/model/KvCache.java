@@ -16,8 +16,8 @@ import static org.jpo.tensor.Tensors.*;
  *
  * <p>A sliding-window layer keeps only its window: a ring of R = min(sliding_window, capacity) slots, [B, Hkv, R, hd],
  * where column c's key lives in slot c mod R. Each slot remembers its key's position and column, so the layer attends
- * over the ring plus the forward's own keys under the caller's column mask, carried over to the slots
- * ({@link #ringMask}), and the window.
+ * over the ring (a one-token step writes into it first) or, for a longer forward, the ring as it was plus the
+ * forward's own keys, under the caller's column mask carried over to the slots ({@link #ringMask}) and the window.
  */
 public final class KvCache implements AutoCloseable {
     /** The position an empty ring slot claims: so far back that every window leaves it out. */
@@ -33,7 +33,7 @@ public final class KvCache implements AutoCloseable {
     private Tensor slotColumns;      // [B,R] the column each slot's key was written at
     private int length;
     private Tensor columns;   // [B,Hkv,1,hd] where each row writes the next step's key, or null (lockstep)
-    private Tensor rowColumns;   // [B,1] the same columns
+    private Tensor rowColumns;   // [B,1] the same columns, for the rings (null without them)
     private int span;         // key columns the next step attends over when columns is set
     // the forward under way, set by begin() (in the caller's scope): its columns and positions [B,T], the ring slots
     // its last m = min(T, R) keys go to ([B,m], and as a scatter index [B,Hkv,m,hd]), and the ring layers' mask

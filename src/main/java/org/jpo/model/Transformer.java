@@ -341,9 +341,9 @@ public final class Transformer implements AutoCloseable {
         DoubleOptional scale = var.queryPreAttnScalar() > 0 ? new DoubleOptional(config.attentionScale()) : new DoubleOptional();
         Tensor[] kv = cache == null ? new Tensor[] {k, v} : cache.append(layer, k, v);            // 2 × [B,Hkv,S,hd]
         if (cache != null && cache.rings(layer)) mask = cache.ringMask(mask);                    // its window's keys only
-        else if (var.slides(layer)) mask = keysSeen(mask, positions, positions, var.slidingWindow());
+        else if (var.slides(layer)) mask = keysSeen(mask, positions, var.slidingWindow());
         if (var.attnSoftcap() > 0) {
-            if (mask == null) mask = keysSeen(null, positions, positions, Integer.MAX_VALUE);
+            if (mask == null) mask = keysSeen(null, positions, Integer.MAX_VALUE);
             return softcapped(q, kv[0], kv[1], mask, var.attnSoftcap());
         }
         if (mask == null) return torch.scaled_dot_product_attention(q, k, v, none(), 0.0, true, scale, gqa);
@@ -359,11 +359,12 @@ public final class Transformer implements AutoCloseable {
     }
 
     /**
-     * {@code mask} [B,1,T,S] (causal by position when null) and keys fewer than {@code window} positions behind the
-     * query: HF's sliding_window_overlay, kv_idx > q_idx − window. Query positions [B,T], key positions [B,S].
+     * A forward without a cache, tokens at {@code positions} [B,T]: {@code mask} [B,1,T,T] (causal by position when
+     * null) and keys fewer than {@code window} positions behind the query, HF's sliding_window_overlay
+     * (kv_idx > q_idx − window). {@link KvCache#ringMask} is the same with a cache.
      */
-    private static Tensor keysSeen(Tensor mask, Tensor queryPositions, Tensor keyPositions, int window) {
-        Tensor back = queryPositions.unsqueeze(2).sub(keyPositions.unsqueeze(1)).unsqueeze(1);   // [B,1,T,S] query − key
+    private static Tensor keysSeen(Tensor mask, Tensor positions, int window) {
+        Tensor back = positions.unsqueeze(2).sub(positions.unsqueeze(1)).unsqueeze(1);          // [B,1,T,T] query − key
         Tensor near = back.lt(s(window));
         return near.logical_and(mask == null ? back.ge(s(0)) : mask);
     }
