@@ -216,6 +216,8 @@ public record ModelConfig(Family family, String modelType, int vocabSize, int di
                 case "gpt2" -> gpt2From(f, type);
                 case "llama", "mistral", "qwen2", "qwen3", "smollm", "tinyllama", "smollm3", "gemma2", "gemma3_text", "phi3" ->
                         llamaFrom(f, type);
+                case "gemma3" -> throw new UserError(file + ": model_type 'gemma3' is Gemma 3's image-and-text checkpoint (4B and up), "
+                        + "which is not supported; jpo reads the text-only gemma3_text ones (Gemma-3-270M, Gemma-3-1B)");
                 default -> throw new UserError(file + ": model_type '" + type + "' is not supported (supported: " + SUPPORTED + ")");
             };
         } catch (UserError e) {   // the record's own checks do not know the file

@@ -115,6 +115,7 @@ class ModelFamiliesTest {
                 {FamilyConfigs.GEMMA3.replace("\"rope_type\": \"linear\"", "\"rope_type\": \"llama3\", \"original_max_position_embeddings\": 8"),
                         "field 'rope_scaling.rope_type': expected 'linear' or 'default' for gemma3_text"},
                 {FamilyConfigs.PHI3.replace("\"partial_rotary_factor\": 0.75", "\"partial_rotary_factor\": 0.1"), "partial_rotary_factor gives 0 rotary dimensions of head_dim 8"},
+                {FamilyConfigs.GEMMA3.replace("\"gemma3_text\"", "\"gemma3\""), "model_type 'gemma3' is Gemma 3's image-and-text checkpoint"},
                 {FamilyConfigs.GEMMA2.replace("\"gemma2\"", "\"gemma\""), "model_type 'gemma' is not supported (supported: llama, mistral, qwen2, qwen3, gemma2, gemma3_text, phi3, smollm3, gpt2)"},
         };
         for (String[] c : refused) {
