@@ -1,6 +1,7 @@
 package org.jpo.model;
 
 import org.bytedeco.javacpp.PointerScope;
+import org.slf4j.LoggerFactory;
 import org.jpo.UserError;
 import org.jpo.io.Llama2cWeights;
 import org.jpo.io.SafeTensors;
@@ -58,6 +59,10 @@ public final class Checkpoints {
         ModelConfig config = ModelConfig.read(configFile);
         try (PointerScope scope = new PointerScope()) {
             Map<String, org.bytedeco.pytorch.Tensor> raw = SafeTensors.readModel(dir);
+            if (raw.keySet().stream().anyMatch(n -> n.contains("vision_tower."))) {
+                LoggerFactory.getLogger(Checkpoints.class).info("{}: an image-and-text checkpoint; jpo loads its language model "
+                        + "({}) and leaves the vision tower out", dir, config.modelType());
+            }
             return new Transformer(config, WeightNames.normalize(config, raw), dir.toString());
         }
     }

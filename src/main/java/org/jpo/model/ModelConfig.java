@@ -216,8 +216,7 @@ public record ModelConfig(Family family, String modelType, int vocabSize, int di
                 case "gpt2" -> gpt2From(f, type);
                 case "llama", "mistral", "qwen2", "qwen3", "smollm", "tinyllama", "smollm3", "gemma2", "gemma3_text", "phi3" ->
                         llamaFrom(f, type);
-                case "gemma3" -> throw new UserError(file + ": model_type 'gemma3' is Gemma 3's image-and-text checkpoint (4B and up), "
-                        + "which is not supported; jpo reads the text-only gemma3_text ones (Gemma-3-270M, Gemma-3-1B)");
+                case "gemma3" -> gemma3LanguageModel(f);
                 default -> throw new UserError(file + ": model_type '" + type + "' is not supported (supported: " + SUPPORTED + ")");
             };
         } catch (UserError e) {   // the record's own checks do not know the file
@@ -225,7 +224,25 @@ public record ModelConfig(Family family, String modelType, int vocabSize, int di
         }
     }
 
-    static final String SUPPORTED = "llama, mistral, qwen2, qwen3, gemma2, gemma3_text, phi3, smollm3, gpt2";
+    static final String SUPPORTED = "llama, mistral, qwen2, qwen3, gemma2, gemma3_text, gemma3 (its language model), phi3, smollm3, gpt2";
+
+    /**
+     * Gemma 3's image-and-text checkpoints (4B and up): the language model its {@code text_config} describes, a
+     * gemma3_text model. Those configs list only what differs from Gemma3TextConfig's defaults, which fill the rest;
+     * the checkpoint's own special tokens stand when the text config has none.
+     */
+    private static ModelConfig gemma3LanguageModel(Fields f) {
+        Fields text = f.within("text_config", f.node.get("text_config"));
+        ObjectNode t = ((ObjectNode) text.node).deepCopy();
+        t.put("model_type", "gemma3_text");
+        java.util.Map.of("vocab_size", 262_208, "hidden_size", 2304, "intermediate_size", 9216, "num_hidden_layers", 26,
+                "num_attention_heads", 8, "num_key_value_heads", 4, "max_position_embeddings", 131_072)
+                .forEach((key, value) -> { if (!t.hasNonNull(key)) t.put(key, value); });
+        for (String key : List.of("bos_token_id", "eos_token_id")) if (!t.hasNonNull(key) && f.node.hasNonNull(key)) t.set(key, f.node.get(key));
+        if (!t.hasNonNull("bos_token_id")) t.put("bos_token_id", 2);
+        if (!t.hasNonNull("eos_token_id")) t.put("eos_token_id", 1);
+        return llamaFrom(new Fields(t, f.file, "text_config."), "gemma3_text");
+    }
 
     /**
      * The Llama family and its relatives. Keys a family's HF config class reads get that class's defaults when absent
@@ -239,6 +256,7 @@ public record ModelConfig(Family family, String modelType, int vocabSize, int di
         boolean attnBias = f.bool("attention_bias", false);
         if (phi3 && attnBias) throw f.error("attention_bias", "false for phi3 (its projections have no biases)");
         if (f.bool("mlp_bias", false)) throw f.error("mlp_bias", "false (MLP biases are not supported)");
+        if (f.bool("use_bidirectional_attention", false)) throw f.error("use_bidirectional_attention", "false (only causal attention)");
         String act = gemma ? f.str("hidden_activation", "gelu_pytorch_tanh") : f.str("hidden_act", "silu");   // Gemma ignores hidden_act
         String wanted = gemma ? "gelu_pytorch_tanh" : "silu";
         if (!act.equals(wanted)) throw f.error(gemma ? "hidden_activation" : "hidden_act", "'" + wanted + "' for " + type + ", got '" + act + "'");

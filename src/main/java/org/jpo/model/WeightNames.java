@@ -3,6 +3,7 @@ package org.jpo.model;
 import org.bytedeco.pytorch.Tensor;
 
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /** The HuggingFace parameter names and shapes of each family, and the spellings checkpoints use for them. */
@@ -75,6 +76,21 @@ final class WeightNames {
     }
 
     /**
+     * A Gemma 3 image-and-text checkpoint's language model under the names of a text-only one: it sits under
+     * {@code language_model.model.} (transformers 4.5x) or {@code model.language_model.} (5.x). Null for the vision
+     * tower and the projector, which jpo leaves out.
+     */
+    private static String languageModel(String name) {
+        for (String vision : List.of("vision_tower.", "multi_modal_projector.", "model.vision_tower.", "model.multi_modal_projector.")) {
+            if (name.startsWith(vision)) return null;
+        }
+        if (name.startsWith("language_model.model.")) return "model." + name.substring("language_model.model.".length());
+        if (name.startsWith("model.language_model.")) return "model." + name.substring("model.language_model.".length());
+        if (name.equals("language_model.lm_head.weight")) return "lm_head.weight";
+        return name;
+    }
+
+    /**
      * Maps the names a published checkpoint uses onto {@link #expected}: GPT-2's original files lack the
      * {@code transformer.} prefix; non-parameter buffers (GPT-2 {@code attn.bias}/{@code attn.masked_bias}
      * causal masks, old Llama {@code rotary_emb.inv_freq}) and a tied {@code lm_head.weight} copy are dropped.
@@ -82,7 +98,8 @@ final class WeightNames {
     static LinkedHashMap<String, Tensor> normalize(ModelConfig c, Map<String, Tensor> raw) {
         LinkedHashMap<String, Tensor> out = new LinkedHashMap<>();
         for (var e : raw.entrySet()) {
-            String name = e.getKey();
+            String name = languageModel(e.getKey());
+            if (name == null) continue;
             if (name.endsWith(".attn.bias") || name.endsWith(".attn.masked_bias") || name.endsWith("rotary_emb.inv_freq")) continue;
             if (name.equals("lm_head.weight") && c.tiedEmbeddings()) continue;
             if (c.family() == ModelConfig.Family.GPT2 && !name.startsWith("transformer.") && !name.equals("lm_head.weight")) {

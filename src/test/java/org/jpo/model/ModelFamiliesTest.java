@@ -115,13 +115,53 @@ class ModelFamiliesTest {
                 {FamilyConfigs.GEMMA3.replace("\"rope_type\": \"linear\"", "\"rope_type\": \"llama3\", \"original_max_position_embeddings\": 8"),
                         "field 'rope_scaling.rope_type': expected 'linear' or 'default' for gemma3_text"},
                 {FamilyConfigs.PHI3.replace("\"partial_rotary_factor\": 0.75", "\"partial_rotary_factor\": 0.1"), "partial_rotary_factor gives 0 rotary dimensions of head_dim 8"},
-                {FamilyConfigs.GEMMA3.replace("\"gemma3_text\"", "\"gemma3\""), "model_type 'gemma3' is Gemma 3's image-and-text checkpoint"},
-                {FamilyConfigs.GEMMA2.replace("\"gemma2\"", "\"gemma\""), "model_type 'gemma' is not supported (supported: llama, mistral, qwen2, qwen3, gemma2, gemma3_text, phi3, smollm3, gpt2)"},
+                {FamilyConfigs.GEMMA2.replace("\"gemma2\"", "\"gemma\""), "model_type 'gemma' is not supported (supported: llama, mistral, qwen2, qwen3, gemma2, gemma3_text, gemma3 (its language model), phi3, smollm3, gpt2)"},
         };
         for (String[] c : refused) {
             var e = assertThrows(org.jpo.UserError.class, () -> read(c[0]), c[1]);
             assertTrue(e.getMessage().contains(c[1]) && e.getMessage().contains("config.json"), e.getMessage());
         }
+    }
+
+    /**
+     * Gemma 3's image-and-text checkpoint (gemma-3-4b-it's config.json, shrunk: its text_config lists only what departs
+     * from Gemma3TextConfig's defaults), under the names transformers 4.5x and 5.x save: jpo loads the language model,
+     * the same model as the text-only checkpoint, and leaves the vision tower out.
+     */
+    @Test void readsTheLanguageModelOfGemma3sImageAndTextCheckpoints() throws Exception {
+        String multimodal = """
+                {"architectures": ["Gemma3ForConditionalGeneration"], "boi_token_index": 255999, "eoi_token_index": 256000,
+                 "eos_token_id": [1, 106], "image_token_index": 262144, "initializer_range": 0.02, "mm_tokens_per_image": 256,
+                 "model_type": "gemma3", "text_config": {"head_dim": 16, "hidden_size": 32, "intermediate_size": 48,
+                 "max_position_embeddings": 64, "model_type": "gemma3_text", "num_attention_heads": 4, "num_hidden_layers": 6,
+                 "num_key_value_heads": 1, "query_pre_attn_scalar": 16, "rope_scaling": {"factor": 8.0, "rope_type": "linear"},
+                 "sliding_window": 5, "sliding_window_pattern": 3, "vocab_size": 50}, "torch_dtype": "bfloat16",
+                 "transformers_version": "4.50.0.dev0", "vision_config": {"hidden_size": 1152, "image_size": 896,
+                 "model_type": "siglip_vision_model", "num_hidden_layers": 27, "patch_size": 14}}""";
+        ModelConfig text = read(FamilyConfigs.GEMMA3);
+        assertEquals(text, read(multimodal));
+        try (Transformer m = Transformer.random(text, 13)) {
+            for (String prefix : List.of("language_model.model.", "model.language_model.")) {
+                Path dir = Files.createDirectories(tmp.resolve("gemma3-" + prefix.length()));
+                Files.writeString(dir.resolve("config.json"), multimodal);
+                try (PointerScope scope = new PointerScope()) {
+                    java.util.Map<String, org.bytedeco.pytorch.Tensor> named = new java.util.LinkedHashMap<>();
+                    m.parameters().forEach((name, t) -> named.put(prefix + name.substring("model.".length()), t));
+                    String vision = prefix.startsWith("model.") ? "model." : "";
+                    named.put(vision + "vision_tower.vision_model.post_layernorm.weight", org.bytedeco.pytorch.global.torch.ones(8));
+                    named.put(vision + "multi_modal_projector.mm_soft_emb_norm.weight", org.bytedeco.pytorch.global.torch.ones(8));
+                    org.jpo.io.SafeTensors.write(dir.resolve("model.safetensors"), named, java.util.Map.of());
+                }
+                try (Transformer back = Checkpoints.load(dir)) {
+                    assertEquals(text, back.config());
+                    assertEquals(m.checksum(), back.checksum(), prefix);
+                }
+            }
+        }
+        var e = assertThrows(org.jpo.UserError.class, () -> read(multimodal.replace("\"num_key_value_heads\": 1,", "\"num_key_value_heads\": 3,")));
+        assertTrue(e.getMessage().contains("num_attention_heads (4) must be a multiple of num_key_value_heads (3)"), e.getMessage());
+        e = assertThrows(org.jpo.UserError.class, () -> read(multimodal.replace("\"vocab_size\": 50", "\"vocab_size\": \"many\"")));
+        assertTrue(e.getMessage().contains("field 'text_config.vocab_size': expected an integer"), e.getMessage());
     }
 
     /** transformers 5 writes the rotary keys together in rope_parameters (one dict per layer type for Gemma 3): the same models. */
