@@ -158,6 +158,17 @@ class ModelFamiliesTest {
                 }
             }
         }
+        // gemma-3-4b-it's text_config as published: the rest comes from Gemma3TextConfig's defaults
+        ModelConfig real = read("""
+                {"architectures": ["Gemma3ForConditionalGeneration"], "eos_token_id": [1, 106], "model_type": "gemma3",
+                 "text_config": {"hidden_size": 2560, "intermediate_size": 10240, "model_type": "gemma3_text", "num_hidden_layers": 34,
+                 "rope_scaling": {"factor": 8.0, "rope_type": "linear"}, "sliding_window": 1024}, "vision_config": {}}""");
+        assertEquals(List.of(262_208, 2560, 10240, 34, 8, 4, 256, 131_072), List.of(real.vocabSize(), real.dim(), real.hiddenDim(),
+                real.nLayers(), real.nHeads(), real.nKvHeads(), real.headDim(), real.maxSeqLen()));
+        assertEquals(List.of(1e6, 10000.0, 256.0, 1e-6), List.of(real.ropeTheta(), real.variant().localRopeTheta(),
+                real.variant().queryPreAttnScalar(), real.normEps()));
+        assertEquals(List.of(1024, 2, 1), List.of(real.variant().slidingWindow(), real.bosId().getAsInt(), real.eosId().getAsInt()));
+        assertTrue(real.tiedEmbeddings() && real.qkNorm() && !real.variant().sliding().get(5) && real.variant().sliding().get(6));
         var e = assertThrows(org.jpo.UserError.class, () -> read(multimodal.replace("\"num_key_value_heads\": 1,", "\"num_key_value_heads\": 3,")));
         assertTrue(e.getMessage().contains("num_attention_heads (4) must be a multiple of num_key_value_heads (3)"), e.getMessage());
         e = assertThrows(org.jpo.UserError.class, () -> read(multimodal.replace("\"vocab_size\": 50", "\"vocab_size\": \"many\"")));
