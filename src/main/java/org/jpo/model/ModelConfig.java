@@ -106,12 +106,6 @@ public record ModelConfig(Family family, String modelType, int vocabSize, int di
         }
 
         public boolean slides(int layer) { return slidingWindow > 0 && sliding.get(layer); }
-
-        /** Whether any layer departs from the plain Llama block in a way only the libtorch forward implements. */
-        boolean beyondQkNorm(int headDim) {
-            return gemmaNorms || queryPreAttnScalar != 0 || attnSoftcap != 0 || logitSoftcap != 0 || slidingWindow > 0
-                    || rope.contains(false) || rotaryDim != headDim || fused;
-        }
     }
 
     /** A config whose {@link Variant} is its model type's default. */

@@ -139,7 +139,7 @@ public final class Transformer implements AutoCloseable {
      * model decodes on libtorch ({@link #vectorDecoderMissing} says why).
      */
     public java.util.Optional<VectorLlama> vector() {
-        return vectorCopy.get(config, params, invFreq, lora.active().isPresent());
+        return vectorCopy.get(config, params, invFreq, localInvFreq, lora.active().isPresent());
     }
 
     /** Why {@link #vector} is empty for this model, or empty when it is not. */

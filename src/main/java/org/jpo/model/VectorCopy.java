@@ -25,7 +25,7 @@ final class VectorCopy {
     private long[] seen;   // address and version of each weight when copied
 
     /** The copy of these weights, or empty when the Vector API cannot run this model fast (see {@link #why}). */
-    synchronized Optional<VectorLlama> get(ModelConfig c, Map<String, Tensor> params, Tensor invFreq, boolean adapters) {
+    synchronized Optional<VectorLlama> get(ModelConfig c, Map<String, Tensor> params, Tensor invFreq, Tensor localInvFreq, boolean adapters) {
         if (why(c, params, adapters).isPresent()) return Optional.empty();
         long[] now = new long[2 * params.size()];
         int i = 0;
@@ -34,7 +34,8 @@ final class VectorCopy {
             now[i++] = t._version();
         }
         if (copy == null || !java.util.Arrays.equals(now, seen)) {
-            copy = new VectorLlama(c, name -> floatsOf(params.get(name)), floatsOf(invFreq));
+            copy = new VectorLlama(c, name -> floatsOf(params.get(name)), floatsOf(invFreq),
+                    localInvFreq.numel() > 0 ? floatsOf(localInvFreq) : new float[0]);
             seen = now;
         }
         return Optional.of(copy);
@@ -45,9 +46,6 @@ final class VectorCopy {
         if (!VECTOR_MODULE) return Optional.of("the JVM was started without --add-modules jdk.incubator.vector");
         if (!C2) return Optional.of("the JVM runs without its optimizing compiler (C2), which the Vector API needs");
         if (c.family() != ModelConfig.Family.LLAMA) return Optional.of("the Vector API decoder covers the Llama family only");
-        if (c.variant().beyondQkNorm(c.headDim())) {
-            return Optional.of("the Vector API decoder covers Llama, Mistral without sliding windows, Qwen2 and Qwen3, not " + c.modelType());
-        }
         if (adapters) return Optional.of("the model carries active LoRA adapters");
         long total = 0;
         for (Tensor t : params.values()) {

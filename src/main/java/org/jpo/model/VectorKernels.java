@@ -102,6 +102,14 @@ final class VectorKernels {
         for (; i < n; i++) gate[i] = gate[i] / (exp(-gate[i]) + 1f) * up[i];
     }
 
+    /** gate ← gelu_tanh(gate)·up over [0, n), GeGLU with HF's gelu_pytorch_tanh (Gemma), a Math.tanh per number. */
+    static void geglu(float[] gate, float[] up, int n) {
+        for (int i = 0; i < n; i++) {
+            float x = gate[i];
+            gate[i] = 0.5f * x * (1f + (float) Math.tanh(0.7978845608f * (x + 0.044715f * x * x * x))) * up[i];
+        }
+    }
+
     /**
      * y[j] = x[j]·Wᵀ + bias (or y[j] += that, a residual branch) for rows j ∈ [0, n) of width {@code in}, W [out, in] stored
      * as {@link #pack}ed panels. A vector of outputs accumulates x[j, i]·W[o..o+L, i] over i with no horizontal sums. Each

@@ -280,17 +280,14 @@ class ModelFamiliesTest {
             double[][] expected = reference(dir, ids);
             double torch = maxDiff(torchLogits(m, ids), expected);
             assertTrue(torch <= 1e-5, config.modelType() + ": libtorch forward " + torch + " from the reference");
-            boolean vectorRuns = !config.variant().beyondQkNorm(config.headDim());   // Llama, Mistral, Qwen2/3
-            assertEquals(vectorRuns, m.vector().isPresent(), m.vectorDecoderMissing().toString());
-            if (vectorRuns) {
-                double vector = maxDiff(vectorLogits(m, ids), expected);
-                assertTrue(vector <= 1e-5, config.modelType() + ": Vector API forward " + vector + " from the reference");
-            }
+            assertTrue(m.vector().isPresent(), m.vectorDecoderMissing().toString());
+            double vector = maxDiff(vectorLogits(m, ids), expected);
+            assertTrue(vector <= 1e-5, config.modelType() + ": Vector API forward " + vector + " from the reference");
 
             // greedy decoding picks the reference's argmax at every position, two prompts of different lengths decoding
             // side by side through the KV cache (past sliding windows, where a family has them)
             List<int[]> prompts = List.of(new int[] {1, 7, 3}, new int[] {1, 30, 31, 32, 33, 34});
-            for (LocalSampler.Decoder d : vectorRuns ? List.of(LocalSampler.Decoder.TORCH, LocalSampler.Decoder.VECTOR) : List.of(LocalSampler.Decoder.TORCH)) {
+            for (LocalSampler.Decoder d : List.of(LocalSampler.Decoder.TORCH, LocalSampler.Decoder.VECTOR)) {
                 List<Completion> cs = new LocalSampler(m, Set.of(), 2).with(d).sample(List.of(new Prompt(0, prompts.get(0)),
                         new Prompt(1, prompts.get(1))), new SamplingParams(1, 20, 1, 0, 1, true, 0));
                 for (Completion c : cs) {
