@@ -5,7 +5,7 @@ import jdk.incubator.vector.FloatVector;
 import static org.jpo.model.VectorKernels.*;
 
 /**
- * The Llama forward for decoding small batches, in Java's Vector API over a float[] copy of the weights. A libtorch
+ * The forward of the Llama family and its relatives ({@link ModelConfig.Variant}) for decoding small batches, in Java's Vector API over a float[] copy of the weights. A libtorch
  * decode step costs ~270 calls of a few µs each, which at batch 1 is the whole cost of a small model's token
  * (stories260K: 206 tok/s); here a token is a few loops over the weights (issue 24, README Performance).
  *
