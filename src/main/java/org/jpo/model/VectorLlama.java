@@ -5,9 +5,10 @@ import jdk.incubator.vector.FloatVector;
 import static org.jpo.model.VectorKernels.*;
 
 /**
- * The forward of the Llama family and its relatives ({@link ModelConfig.Variant}) for decoding small batches, in Java's Vector API over a float[] copy of the weights. A libtorch
- * decode step costs ~270 calls of a few µs each, which at batch 1 is the whole cost of a small model's token
- * (stories260K: 206 tok/s); here a token is a few loops over the weights (issue 24, README Performance).
+ * The forward of the Llama family and its relatives ({@link ModelConfig.Variant}) for decoding small batches, in
+ * Java's Vector API over a float[] copy of the weights. A libtorch decode step costs ~270 calls of a few µs each,
+ * which at batch 1 is the whole cost of a small model's token (stories260K: 206 tok/s); here a token is a few loops
+ * over the weights (issue 24, README Performance).
  *
  * <p>Every number of a token is computed in an order that depends on that token alone: each output of a matrix product is
  * one fixed sum over the inputs ({@link VectorKernels#matmul}). So a row's logits do not depend on the rows
