@@ -158,15 +158,16 @@ public final class VectorLlama {
     /**
      * Forwards n tokens: token j is {@code ids[j]} at position {@code pos[j]} of row {@code rows[j]}'s cache. Each layer
      * writes every token's key and value before any attends, so a row's tokens may share a forward (a prompt's
-     * prefill); token j attends to its row's positions [0, pos[j]]. Writes the logits of token j into {@code logits[j]}
-     * when that is not null.
+     * prefill); token j attends to its row's positions [0, pos[j]], in a sliding layer the last sliding_window of them.
+     * Writes the logits of token j into {@code logits[j]} when that is not null.
      */
     public void forward(int[] ids, int[] pos, Cache[] rows, float[][] logits, Workspace w) {
         int n = ids.length, d = c.dim(), qd = c.qDim(), kvd = c.kvDim(), f = c.hiddenDim();
         w.fit(c, n, c.maxSeqLen());
         for (int j = 0; j < n; j++) System.arraycopy(embed, ids[j] * d, w.x, j * d, d);
         int hd = c.headDim();
-        angles(invFreq, pos, n, (float) c.ropeScaling().attentionFactor(), w.angles);   // each token's cos and sin, once for every layer
+        // each token's cos and sin, once for every layer
+        angles(invFreq, pos, n, (float) c.ropeScaling().attentionFactor(), w.angles);
         if (localInvFreq != invFreq) angles(localInvFreq, pos, n, 1f, w.localAngles);
         for (int l = 0; l < layers.length; l++) {
             Layer b = layers[l];
